@@ -1,0 +1,97 @@
+"""The one place that wires the application: services, handlers in their order, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.config import SUPPORTED_LANGUAGES, Settings
+from bot.context import BotContext, BotData, utc_now
+from bot.i18n import Translator, catalog_path
+from storage.engine import create_engine_for
+from storage.migrate import upgrade_to_latest
+from storage.repository import Clock, Repository
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+# The commands in the menu, in the order Telegram shows them; descriptions come from the catalogs.
+MENU_COMMANDS = ("new", "leads", "prospects", "find", "settings", "help")
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock = utc_now,
+) -> BotApplication:
+    """The application for these settings; `request` replaces the HTTP client (tests use a fake Bot API)."""
+    from handlers import register_handlers  # handlers import bot/, so they are wired in here, not at import
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        # Replies to a rep are few and interactive; a 429 is waited out and retried rather than lost.
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .post_init(start_services)
+        .post_shutdown(stop_services)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(HTTPXRequest(connection_pool_size=16))
+    application: BotApplication = builder.build()
+    application.bot_data.settings = settings
+    application.bot_data.clock = clock
+    register_handlers(application)
+    return application
+
+
+async def start_services(application: BotApplication) -> None:
+    """post_init: open the database (migrating it to the newest schema) and publish the command menu."""
+    data = application.bot_data
+    assert data.settings is not None
+    settings = data.settings
+    sqlite_file = settings.sqlite_path()
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    data.engine = create_engine_for(settings.database_url)
+    upgrade_to_latest(data.engine)
+    data.repo = Repository(data.engine, data.clock)
+    await publish_commands(application, settings)
+    log.info(
+        "started: database %s, Bot API %s", data.engine.dialect.name, _host_of(settings.telegram_base_url)
+    )
+
+
+async def stop_services(application: BotApplication) -> None:
+    """post_shutdown: close the database connections."""
+    data = application.bot_data
+    if data.engine is not None:
+        data.engine.dispose()
+    data.engine, data.repo = None, None
+
+
+async def publish_commands(application: BotApplication, settings: Settings) -> None:
+    """The command menu: the default language for everyone, and each catalog's own for its speakers."""
+    default = Translator(settings.default_language)
+    await application.bot.set_my_commands(_commands(default))
+    for language in SUPPORTED_LANGUAGES:
+        if language != settings.default_language and catalog_path(language).exists():
+            await application.bot.set_my_commands(_commands(Translator(language)), language_code=language)
+
+
+def _commands(t: Translator) -> list[BotCommand]:
+    return [BotCommand(command, t.plain(f"menu.{command}")) for command in MENU_COMMANDS]
+
+
+def _host_of(url: str) -> str:
+    # Only the host is logged: the path of a Bot API URL is followed by the token when requests are made.
+    return url.split("/")[2] if url.count("/") >= 2 else url

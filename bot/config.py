@@ -1,0 +1,95 @@
+"""Settings: the only module that reads the environment (or a .env file)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES = ("en", "fi", "nb", "hu", "fr")
+Language = Literal["en", "fi", "nb", "hu", "fr"]
+
+# A Bot API token is "<bot id>:<secret>"; checking the shape early turns a typo into a clear start-up error
+# instead of a 401 from Telegram after the bot has already opened its database.
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class Settings(BaseSettings):
+    """Everything the deployer can set, with the defaults from DESIGN.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    database_url: str = "sqlite:///data/prospect.db"
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    default_language: Language = "en"
+    default_timezone: str = "UTC"
+    digest_time: time = time(8, 30)
+    allowed_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    listen: str = "0.0.0.0"
+    port: int = 8443
+    log_level: str = "INFO"
+    # How often the dispatcher looks for due follow-ups and digests (decision 3).
+    dispatch_interval_seconds: float = Field(default=20.0, gt=0)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_has_bot_api_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_SHAPE.match(value.get_secret_value()):
+            # The value itself is never echoed: a mistyped token is still mostly a secret.
+            raise ValueError("BOT_TOKEN does not look like a token from @BotFather (<digits>:<letters>)")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not an IANA time zone") from error
+        return value
+
+    @field_validator("allowed_users", mode="before")
+    @classmethod
+    def _split_allowed_users(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_for_sqlalchemy(cls, value: str) -> str:
+        # Deployers write the URL their PostgreSQL host gives them; SQLAlchemy needs the driver named.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "WEBHOOK_URL is set but WEBHOOK_SECRET is not: Telegram's requests must be checked"
+            )
+        return self
+
+    def sqlite_path(self) -> Path | None:
+        """The database file when running on SQLite, so its folder can be created on start."""
+        if not self.database_url.startswith("sqlite:///"):
+            return None
+        path = self.database_url.removeprefix("sqlite:///")
+        return None if path in ("", ":memory:") else Path(path)
+
+    def is_allowed(self, user_id: int, username: str | None) -> bool:
+        """Whether ALLOWED_USERS lets this Telegram user in (an empty list lets everyone in)."""
+        if not self.allowed_users:
+            return True
+        names = {f"@{username.lower()}"} if username else set()
+        return any(entry == str(user_id) or entry.lower() in names for entry in self.allowed_users)

@@ -1,0 +1,97 @@
+"""The typed context every handler receives: the repository, the settings, the clock and the translator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from telegram import Update, User
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.i18n import Translator, language_for
+from storage.repository import Clock, Repository, RepRead
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BotData:
+    """The application-wide services: settings and clock from build_application, the repository from
+    post_init (bot.app.start_services)."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.clock: Clock = utc_now
+        self.engine: Engine | None = None
+        self.repo: Repository | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """A CallbackContext with the bot's services as attributes instead of string keys into bot_data."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._rep: RepRead | None = None
+        self._language: str | None = None
+
+    @property
+    def repo(self) -> Repository:
+        repo = self.bot_data.repo
+        if repo is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return repo
+
+    @property
+    def settings(self) -> Settings:
+        settings = self.bot_data.settings
+        if settings is None:
+            raise RuntimeError("build_application sets the settings")
+        return settings
+
+    def now(self) -> datetime:
+        return self.bot_data.clock()
+
+    def rep_for(self, update: Update) -> RepRead:
+        """The rep sending this update, registered on first contact with defaults from the settings."""
+        if self._rep is not None:
+            return self._rep
+        user = update.effective_user
+        if user is None:
+            raise RuntimeError("an update without a user reached a rep handler")
+        rep = self.repo.get_rep(telegram_id=user.id)
+        if rep is None or not rep.active:
+            rep = self.repo.register_rep(
+                telegram_id=user.id,
+                chat_id=update.effective_chat.id if update.effective_chat else user.id,
+                language=self.language_of(user),
+                timezone=self.settings.default_timezone,
+                digest_time=self.settings.digest_time,
+            )
+        self.remember_rep(rep)
+        return rep
+
+    def remember_rep(self, rep: RepRead) -> None:
+        """Use this rep (e.g. after /settings changed its language) for the rest of the update."""
+        self._rep = rep
+        self._language = rep.language
+
+    def language_of(self, user: User | None) -> str:
+        return language_for(user.language_code if user else None, self.settings.default_language)
+
+    @property
+    def t(self) -> Translator:
+        """The translator in the rep's language: from their row once `rep_for` ran, else the default."""
+        return Translator(self._language or self.settings.default_language)
+
+    def speak_to(self, user: User | None) -> None:
+        """Answer in this user's Telegram language, before (or without) registering them as a rep."""
+        if self._language is None:
+            self._language = self.language_of(user)

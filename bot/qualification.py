@@ -1,0 +1,172 @@
+"""The qualification questions, their answers and their order: the capture flow as data and pure functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Step(StrEnum):
+    """One question of the capture flow, in the order it is asked."""
+
+    NAME = "name"
+    COMPANY = "company"
+    NEED = "need"
+    BUDGET = "budget"
+    AUTHORITY = "authority"
+    TIMELINE = "timeline"
+    FIT = "fit"
+    SOURCE = "source"
+    NOTE = "note"
+    NEXT_STEP = "next"
+
+
+class Need(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Budget(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Authority(StrEnum):
+    DECISION_MAKER = "decider"
+    INFLUENCER = "influencer"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+class Timeline(StrEnum):
+    UNDER_1_MONTH = "lt1m"
+    ONE_TO_3_MONTHS = "1to3m"
+    THREE_TO_12_MONTHS = "3to12m"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+class Fit(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Source(StrEnum):
+    MEETING = "meeting"
+    EVENT = "event"
+    REFERRAL = "referral"
+    INBOUND = "inbound"
+    COLD_CALL = "cold_call"
+    LIST = "list"
+    OTHER = "other"
+
+
+class NextStepChoice(StrEnum):
+    """The one-tap next steps; a typed date is stored as an instant with the choice DATE."""
+
+    TOMORROW = "tomorrow"
+    IN_3_DAYS = "in3days"
+    NEXT_WEEK = "nextweek"
+    DATE = "date"
+    NONE = "none"
+
+
+# The steps answered with one tap, and their options in the order the buttons show them.
+CHOICES: dict[Step, tuple[StrEnum, ...]] = {
+    Step.NEED: tuple(Need),
+    Step.BUDGET: tuple(Budget),
+    Step.AUTHORITY: tuple(Authority),
+    Step.TIMELINE: tuple(Timeline),
+    Step.FIT: tuple(Fit),
+    Step.SOURCE: tuple(Source),
+    Step.NEXT_STEP: (
+        NextStepChoice.TOMORROW,
+        NextStepChoice.IN_3_DAYS,
+        NextStepChoice.NEXT_WEEK,
+        NextStepChoice.DATE,
+        NextStepChoice.NONE,
+    ),
+}
+
+# Steps answered by typing; NEXT_STEP takes typed text only after "type a date" was tapped.
+TEXT_STEPS = frozenset({Step.NAME, Step.COMPANY, Step.NOTE})
+BANT_STEPS = (Step.NEED, Step.BUDGET, Step.AUTHORITY, Step.TIMELINE)
+
+NAME_MAX = 200
+COMPANY_MAX = 200
+NOTE_MAX = 1500
+
+
+class QualificationAnswers(BaseModel):
+    """Everything a capture collects; None means not asked yet or skipped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    need: Need | None = None
+    budget: Budget | None = None
+    authority: Authority | None = None
+    timeline: Timeline | None = None
+    fit: Fit | None = None
+    source: Source | None = None
+    note: str | None = None
+    next_step: NextStepChoice | None = None
+    next_due: datetime | None = None
+
+    def answer_for(self, step: Step) -> object:
+        """The stored answer of one step (None when skipped or not asked)."""
+        return getattr(self, "next_step" if step is Step.NEXT_STEP else step.value)
+
+    def with_answer(self, step: Step, value: object) -> QualificationAnswers:
+        """A copy with one step answered (or cleared with None)."""
+        field = "next_step" if step is Step.NEXT_STEP else step.value
+        update: dict[str, object] = {field: value}
+        if step is Step.NEXT_STEP and value is not NextStepChoice.DATE:
+            update["next_due"] = None
+        return self.model_copy(update=update)
+
+    def merged_over(self, earlier: QualificationAnswers) -> QualificationAnswers:
+        """These answers, falling back to the earlier ones where this capture left a question open."""
+        values = {
+            field: getattr(self, field) if getattr(self, field) is not None else getattr(earlier, field)
+            for field in type(self).model_fields
+        }
+        return QualificationAnswers(**values)
+
+
+def split_name_and_company(text: str) -> tuple[str, str | None]:
+    """'Anna Virtanen, Acme Oy' → ('Anna Virtanen', 'Acme Oy'); a name alone has no company."""
+    name, _, company = text.partition(",")
+    return name.strip(), (company.strip() or None)
+
+
+def next_question(answers: QualificationAnswers, after: Step | None) -> Step | None:
+    """The question that follows `after` (None: the first), or None when the summary is next.
+
+    Going forward, the name and the company are asked only while unknown: a rep who started with
+    "Anna Virtanen, Acme Oy" or shared a contact is not asked again (Back still reaches them).
+    """
+    steps = list(Step)
+    start = 0 if after is None else steps.index(after) + 1
+    for step in steps[start:]:
+        if step is Step.NAME and answers.name:
+            continue
+        if step is Step.COMPANY and answers.company:
+            continue
+        return step
+    return None
+
+
+def previous_question(before: Step) -> Step | None:
+    """The question Back returns to (None: there is none before this one)."""
+    steps = list(Step)
+    index = steps.index(before)
+    return steps[index - 1] if index > 0 else None

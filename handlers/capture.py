@@ -1,0 +1,623 @@
+"""Capture: /new, a typed name, a shared contact or a forwarded message, then the one-tap questions,
+the summary card and Save. The questions are one message edited in place; the draft row holds the state."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import filters as F
+
+from bot import callbacks
+from bot import capture as flow
+from bot.capture import CaptureMode, CaptureState
+from bot.context import BotContext
+from bot.dates import parse_typed_date
+from bot.i18n import Translator
+from bot.qualification import (
+    CHOICES,
+    COMPANY_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    TEXT_STEPS,
+    QualificationAnswers,
+    Step,
+    split_name_and_company,
+)
+from handlers.cards import answer_label, summary_text
+from storage.repository import DraftRead, RepRead
+
+log = logging.getLogger(__name__)
+
+_LIMITS = {Step.NAME: NAME_MAX, Step.COMPANY: COMPANY_MAX, Step.NOTE: NOTE_MAX}
+_EDITABLE = (Step.NAME, Step.COMPANY, *CHOICES.keys(), Step.NOTE)
+_DUPLICATES_SHOWN = 3
+
+
+def _state(draft: DraftRead) -> CaptureState:
+    return CaptureState(draft.step, CaptureMode(draft.mode), draft.answers)
+
+
+# Rendering
+
+
+def _button(label: str, kind: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.pack(kind, *parts))
+
+
+def _header(t: Translator, answers: QualificationAnswers) -> str:
+    if not answers.name:
+        return t("capture.header_new")
+    if answers.company:
+        return t("capture.header_company", name=answers.name, company=answers.company)
+    return t("capture.header", name=answers.name)
+
+
+def _question(
+    ctx: BotContext, draft: DraftRead, step: Step, mode: CaptureMode
+) -> tuple[str, InlineKeyboardMarkup]:
+    t, answers = ctx.t, draft.answers
+    lines = [_header(t, answers), "", t(f"capture.ask_{step.value}")]
+    current = answers.answer_for(step)
+    if mode is CaptureMode.DATE:
+        lines = [_header(t, answers), "", t("capture.ask_date")]
+    elif step in TEXT_STEPS and current:
+        lines.append(t("capture.current", value=str(current)))
+    rows: list[list[InlineKeyboardButton]] = []
+    if mode is not CaptureMode.DATE:
+        options = [
+            _button(
+                t.plain("common.chosen", label=answer_label(t, step, option))
+                if option == current
+                else answer_label(t, step, option),
+                callbacks.QUESTION,
+                draft.id,
+                step.value,
+                option.value,
+            )
+            for option in CHOICES.get(step, ())
+        ]
+        rows.extend(options[index : index + 2] for index in range(0, len(options), 2))
+    controls = []
+    if step is not Step.NAME or mode is not CaptureMode.ASK:
+        controls.append(_button(t.plain("common.back"), callbacks.QUESTION, draft.id, step.value, "_back"))
+    if step is not Step.NAME and step is not Step.NEXT_STEP:
+        controls.append(_button(t.plain("common.skip"), callbacks.QUESTION, draft.id, step.value, "_skip"))
+    if mode is CaptureMode.ASK and step not in (Step.NAME, Step.NEXT_STEP):
+        controls.append(_button(t.plain("capture.finish"), callbacks.QUESTION, draft.id, step.value, "_fin"))
+    if step is Step.NAME and mode is CaptureMode.ASK:
+        controls.append(_button(t.plain("common.cancel"), callbacks.SUMMARY, draft.id, "cancel"))
+    rows.append(controls)
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+    existing = (
+        ctx.repo.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
+    )
+    evaluation = flow.evaluate(
+        draft.answers,
+        now=ctx.now(),
+        earlier=existing.answers if existing else None,
+        touches_before=existing.touches if existing else 0,
+    )
+    t = ctx.t
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                _button(t.plain("capture.save"), callbacks.SUMMARY, draft.id, "save"),
+                _button(t.plain("capture.edit"), callbacks.SUMMARY, draft.id, "edit"),
+                _button(t.plain("common.cancel"), callbacks.SUMMARY, draft.id, "cancel"),
+            ]
+        ]
+    )
+    return summary_text(t, evaluation, rep.zone, existing=existing), markup
+
+
+def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
+    buttons = [
+        _button(t.plain(f"field.{step.value}"), callbacks.EDIT_FIELD, draft.id, step.value)
+        for step in _EDITABLE
+    ]
+    buttons.append(_button(t.plain("field.next"), callbacks.EDIT_FIELD, draft.id, Step.NEXT_STEP.value))
+    rows = [buttons[index : index + 3] for index in range(0, len(buttons), 3)]
+    rows.append([_button(t.plain("common.back"), callbacks.SUMMARY, draft.id, "show")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+    t = ctx.t
+    matches = ctx.repo.find_duplicates(owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone)
+    lines: list[str] = [t("capture.duplicate_intro")]
+    rows = []
+    for match in matches[:_DUPLICATES_SHOWN]:
+        who = (
+            t.plain("capture.duplicate_who", name=match.name, company=match.company)
+            if match.company
+            else match.name
+        )
+        lines.append(
+            t("capture.duplicate_line", who=who, status=t.plain(f"status.{match.status}"), score=match.score)
+        )
+        rows.append(
+            [
+                _button(
+                    t.plain("capture.log_on", name=_short(match.name)),
+                    callbacks.DUPLICATE,
+                    draft.id,
+                    match.id,
+                )
+            ]
+        )
+    lines.append("")
+    lines.append(t("capture.duplicate_question"))
+    rows.append([_button(t.plain("capture.create_new"), callbacks.DUPLICATE, draft.id, "new")])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _resume_offer(ctx: BotContext, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+    t = ctx.t
+    name = draft.answers.name or t.plain("capture.unnamed")
+    queued = draft.queued.name if draft.queued else None
+    text = t("capture.open_draft", name=name)
+    start_label = (
+        t.plain("capture.start_new_named", name=_short(queued)) if queued else t.plain("capture.start_new")
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [_button(t.plain("capture.continue", name=_short(name)), callbacks.RESUME, draft.id, "resume")],
+            [_button(start_label, callbacks.RESUME, draft.id, "restart")],
+        ]
+    )
+    return text, markup
+
+
+def _short(text: str, limit: int = 24) -> str:
+    """Button labels stay short enough for a phone screen."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _render(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+    if draft.mode == CaptureMode.DUPLICATE:
+        return _duplicates(ctx, rep, draft)
+    if draft.step is None:
+        return _summary(ctx, rep, draft)
+    return _question(ctx, draft, draft.step, CaptureMode(draft.mode))
+
+
+async def _show(
+    ctx: BotContext,
+    rep: RepRead,
+    draft: DraftRead,
+    *,
+    edit_message_id: int | None = None,
+    notice: str | None = None,
+) -> DraftRead:
+    """Show the draft's current question or card: in place, or as a new message at the bottom of the chat
+    (after typed text, which would otherwise leave the question scrolled out of sight)."""
+    text, markup = _render(ctx, rep, draft)
+    if notice:
+        text = f"{notice}\n\n{text}"
+    if edit_message_id is not None:
+        await ctx.bot.edit_message_text(
+            text, draft.chat_id, edit_message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+        shown = edit_message_id
+    else:
+        sent = await ctx.bot.send_message(draft.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        shown = sent.message_id
+    if draft.message_id is not None and draft.message_id != shown:
+        await _retire(ctx, draft.chat_id, draft.message_id)
+    if draft.message_id != shown:
+        draft = ctx.repo.update_draft(draft=draft, message_id=shown) or draft
+    return draft
+
+
+async def _retire(ctx: BotContext, chat_id: int, message_id: int) -> None:
+    """Take the buttons off a question that a newer message replaced, so only one set of buttons is live."""
+    try:
+        await ctx.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as error:
+        # The rep may have deleted that message; the stale buttons are refused anyway if pressed.
+        log.debug("could not retire message %s: %s", message_id, error)
+
+
+# Starting a capture
+
+
+async def _start(
+    update: Update, ctx: BotContext, answers: QualificationAnswers, *, notice: str | None = None
+) -> None:
+    """Start a capture, or, when one is open, keep this one queued and ask which to go on with."""
+    rep = ctx.rep_for(update)
+    chat = update.effective_chat
+    assert chat is not None
+    open_draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    if open_draft is not None:
+        queued = ctx.repo.update_draft(draft=open_draft, queued=answers) or open_draft
+        text, markup = _resume_offer(ctx, queued)
+        await ctx.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        return
+    state = flow.start(answers)
+    draft = ctx.repo.open_draft(owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step)
+    draft = _check_duplicates(ctx, rep, draft)
+    await _show(ctx, rep, draft, notice=notice)
+
+
+def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftRead:
+    """A name or phone like an existing contact's: ask before creating a second record of one person."""
+    if draft.contact_id is not None or not (draft.answers.name or draft.answers.phone):
+        return draft
+    matches = ctx.repo.find_duplicates(owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone)
+    if not matches:
+        return draft
+    return (
+        ctx.repo.update_draft(draft=draft, mode=CaptureMode.DUPLICATE.value, duplicate_of=matches[0].id)
+        or draft
+    )
+
+
+def _clean(text: str, limit: int, t: Translator, field: Step) -> tuple[str, str | None]:
+    """Text within the field's limit, and a notice when it had to be cut."""
+    cleaned = text.strip()
+    if field is not Step.NOTE:
+        cleaned = " ".join(cleaned.split())
+    if len(cleaned) <= limit:
+        return cleaned, None
+    return cleaned[:limit], t("capture.too_long", field=t.plain(f"field.{field.value}"), limit=limit)
+
+
+def _answers_from_name(t: Translator, text: str) -> tuple[QualificationAnswers, str | None]:
+    name, company = split_name_and_company(text)
+    name, notice = _clean(name, NAME_MAX, t, Step.NAME)
+    if company:
+        company, company_notice = _clean(company, COMPANY_MAX, t, Step.COMPANY)
+        notice = notice or company_notice
+    return QualificationAnswers(name=name or None, company=company), notice
+
+
+async def new_command(update: Update, ctx: BotContext) -> None:
+    """/new: start a capture with the name question."""
+    await _start(update, ctx, QualificationAnswers())
+
+
+async def on_shared_contact(update: Update, ctx: BotContext) -> None:
+    """A shared phone contact: start a capture with its name and phone (typed input: nothing is verified)."""
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    shared = message.contact
+    full_name = " ".join(part for part in (shared.first_name, shared.last_name) if part)
+    name, notice = _clean(full_name, NAME_MAX, ctx.t, Step.NAME)
+    phone = shared.phone_number.strip()[:64] if shared.phone_number else None
+    await _start(update, ctx, QualificationAnswers(name=name or None, phone=phone), notice=notice)
+
+
+async def on_forwarded(update: Update, ctx: BotContext) -> None:
+    """A message forwarded from the person: their name where Telegram reveals it, their words as the note."""
+    message = update.effective_message
+    assert message is not None
+    origin = message.forward_origin
+    sender = None
+    if isinstance(origin, MessageOriginUser):
+        sender = origin.sender_user.full_name
+    elif isinstance(origin, MessageOriginHiddenUser):
+        sender = origin.sender_user_name
+    elif isinstance(origin, MessageOriginChat):
+        sender = origin.sender_chat.title
+    name, notice = _clean(sender or "", NAME_MAX, ctx.t, Step.NAME)
+    words = message.text or message.caption
+    note = _clean(words, NOTE_MAX, ctx.t, Step.NOTE)[0] if words else None
+    await _start(update, ctx, QualificationAnswers(name=name or None, note=note or None), notice=notice)
+
+
+# Typed answers
+
+
+async def on_text(update: Update, ctx: BotContext) -> None:
+    """Text: the answer to a typed question, a typed date, or (with no capture open) a new contact's name."""
+    rep = ctx.rep_for(update)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    if draft is None:
+        answers, notice = _answers_from_name(ctx.t, message.text)
+        await _start(update, ctx, answers, notice=notice)
+        return
+    mode = CaptureMode(draft.mode)
+    if mode is CaptureMode.DATE:
+        await _typed_date(ctx, rep, draft, message)
+    elif draft.step in TEXT_STEPS and mode in (CaptureMode.ASK, CaptureMode.EDIT):
+        await _typed_answer(ctx, rep, draft, draft.step, message.text)
+    else:
+        # The capture waits for a tap: the text is taken as a new contact's name, kept until the rep
+        # says whether to continue the open capture or start that one.
+        answers, _ = _answers_from_name(ctx.t, message.text)
+        await _start(update, ctx, answers)
+
+
+async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: Step, text: str) -> None:
+    state = _state(draft)
+    if step is Step.NAME:
+        answers, notice = _answers_from_name(ctx.t, text)
+        value: object = answers.name
+        if answers.company and not state.answers.company:
+            state = CaptureState(
+                state.step, state.mode, state.answers.with_answer(Step.COMPANY, answers.company)
+            )
+    else:
+        value, notice = _clean(text, _LIMITS[step], ctx.t, step)
+    new_state = flow.answer(state, step, value or None, now=ctx.now(), zone=rep.zone)
+    saved = _save(ctx, draft, new_state)
+    if saved is None:
+        return
+    if step is Step.NAME and state.mode is CaptureMode.ASK:
+        saved = _check_duplicates(ctx, rep, saved)
+    await _show(ctx, rep, saved, notice=notice)
+
+
+async def _typed_date(ctx: BotContext, rep: RepRead, draft: DraftRead, message: Message) -> None:
+    text = message.text or ""
+    now = ctx.now()
+    parsed = parse_typed_date(text, language=rep.language, zone=rep.zone, now=now)
+    if parsed is None:
+        await _show(ctx, rep, draft, notice=ctx.t("dates.not_understood", text=text[:100]))
+        return
+    if parsed.due <= now:
+        await _show(ctx, rep, draft, notice=ctx.t("dates.in_past", when=ctx.t.when(parsed.due, rep.zone)))
+        return
+    saved = _save(ctx, draft, flow.typed_date(_state(draft), parsed.due))
+    if saved is not None:
+        await _show(ctx, rep, saved, notice=ctx.t("dates.understood", when=ctx.t.when(parsed.due, rep.zone)))
+
+
+def _save(
+    ctx: BotContext, draft: DraftRead, state: CaptureState, *, contact_id: int | None = None
+) -> DraftRead | None:
+    return ctx.repo.update_draft(
+        draft=draft,
+        answers=state.answers,
+        step=state.step,
+        clear_step=state.step is None,
+        mode=state.mode.value,
+        contact_id=contact_id,
+    )
+
+
+async def on_other_message(update: Update, ctx: BotContext) -> None:
+    """A photo, sticker, voice message or file: say what the bot is waiting for, and lose nothing."""
+    rep = ctx.rep_for(update)
+    draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    if draft is None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(ctx.t("capture.idle_hint"))
+        return
+    await _show(ctx, rep, draft, notice=ctx.t("capture.not_text"))
+
+
+# Buttons
+
+
+class _Stale(StrEnum):
+    EXPIRED = "common.expired"
+    MOVED_ON = "capture.moved_on"
+
+
+async def _draft_for(
+    update: Update, ctx: BotContext, rep: RepRead
+) -> tuple[callbacks.Callback, DraftRead] | None:
+    """The pressed button's draft, checked against the rep's own records; refused (and answered) if not."""
+    query = update.callback_query
+    assert query is not None
+    parsed = callbacks.parse(query.data)
+    draft = (
+        ctx.repo.get_draft(owner_id=rep.id, draft_id=parsed.id) if parsed and parsed.id is not None else None
+    )
+    if parsed is None or draft is None or draft.state != "open" or not parsed.args:
+        # A finished, cancelled, unknown or someone else's draft all read the same: nothing leaks.
+        await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
+        return None
+    return parsed, draft
+
+
+async def on_question_button(update: Update, ctx: BotContext) -> None:
+    """An answer, Skip, Back or Finish on a question."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    rep = ctx.rep_for(update)
+    found = await _draft_for(update, ctx, rep)
+    if found is None:
+        return
+    parsed, draft = found
+    state = _state(draft)
+    step_value, option = (*parsed.args, "")[:2]
+    if draft.step is None or step_value != draft.step.value or state.mode is CaptureMode.DUPLICATE:
+        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+        return
+    step = draft.step
+    if option == "_back":
+        new_state = flow.back(state)
+    elif option == "_skip" and step is not Step.NAME:
+        new_state = flow.answer(state, step, None, now=ctx.now(), zone=rep.zone)
+    elif option == "_fin":
+        new_state = flow.finish(state)
+    else:
+        value = next((choice for choice in CHOICES.get(step, ()) if choice.value == option), None)
+        if value is None:
+            await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
+            return
+        new_state = flow.answer(state, step, value, now=ctx.now(), zone=rep.zone)
+    await query.answer()
+    if new_state == state:
+        return
+    saved = _save(ctx, draft, new_state)
+    if saved is not None:
+        await _show(ctx, rep, saved, edit_message_id=query.message.message_id)
+
+
+async def on_summary_button(update: Update, ctx: BotContext) -> None:
+    """Save, Edit, Cancel on the summary card (and Back from the field menu)."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    rep = ctx.rep_for(update)
+    found = await _draft_for(update, ctx, rep)
+    if found is None:
+        return
+    parsed, draft = found
+    action = parsed.args[0]
+    at_summary = draft.step is None and draft.mode != CaptureMode.DUPLICATE
+    if action == "cancel":
+        await query.answer()
+        if ctx.repo.cancel_draft(draft=draft):
+            await query.edit_message_text(ctx.t("capture.cancelled"), parse_mode=ParseMode.HTML)
+    elif action == "save" and at_summary:
+        await _save_capture(update, ctx, rep, draft)
+    elif action == "edit" and at_summary:
+        await query.answer()
+        await query.edit_message_reply_markup(_edit_menu(ctx.t, draft))
+    elif action == "show" and at_summary:
+        await query.answer()
+        await _show(ctx, rep, draft, edit_message_id=query.message.message_id)
+    else:
+        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+
+
+async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: DraftRead) -> None:
+    query = update.callback_query
+    assert query is not None
+    existing = (
+        ctx.repo.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
+    )
+    evaluation = flow.evaluate(
+        draft.answers,
+        now=ctx.now(),
+        earlier=existing.answers if existing else None,
+        touches_before=existing.touches if existing else 0,
+    )
+    contact = ctx.repo.save_capture(
+        draft=draft,
+        answers=evaluation.answers,
+        classification=evaluation.classification,
+        score=evaluation.score,
+    )
+    if contact is None:
+        await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
+        return
+    await query.answer(ctx.t.plain("capture.saved_short"))
+    t = ctx.t
+    when = t.when(contact.next_due, rep.zone) if contact.next_due else t.plain("capture.no_next_step")
+    text = t(
+        "capture.saved",
+        name=contact.name,
+        status=t.plain(f"status.{contact.status}"),
+        score=contact.score,
+        when=when,
+    )
+    markup = InlineKeyboardMarkup([[_button(t.plain("capture.open_card"), callbacks.CONTACT, contact.id)]])
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    log.info("capture saved: contact %s, status %s", contact.id, contact.status)
+
+
+async def on_edit_field(update: Update, ctx: BotContext) -> None:
+    """A field chosen from the Edit menu: ask that one question, then come back to the summary."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    rep = ctx.rep_for(update)
+    found = await _draft_for(update, ctx, rep)
+    if found is None:
+        return
+    parsed, draft = found
+    step = next((step for step in Step if step.value == parsed.args[0]), None)
+    if step is None or draft.step is not None or draft.mode == CaptureMode.DUPLICATE:
+        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+        return
+    await query.answer()
+    saved = _save(ctx, draft, flow.edit(_state(draft), step))
+    if saved is not None:
+        await _show(ctx, rep, saved, edit_message_id=query.message.message_id)
+
+
+async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
+    """Log this meeting on the matching contact, or create a new one."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    rep = ctx.rep_for(update)
+    found = await _draft_for(update, ctx, rep)
+    if found is None:
+        return
+    parsed, draft = found
+    if draft.mode != CaptureMode.DUPLICATE:
+        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+        return
+    choice = parsed.args[0]
+    answers = draft.answers
+    contact_id = None
+    if choice != "new":
+        matches = ctx.repo.find_duplicates(owner_id=rep.id, name=answers.name, phone=answers.phone)
+        contact = next((match for match in matches if str(match.id) == choice), None)
+        if contact is None:
+            await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
+            return
+        contact_id = contact.id
+        answers = answers.model_copy(
+            update={"name": contact.name, "company": answers.company or contact.company}
+        )
+    await query.answer()
+    saved = _save(ctx, draft, flow.after_duplicate_choice(_state(draft), answers), contact_id=contact_id)
+    if saved is not None:
+        await _show(ctx, rep, saved, edit_message_id=query.message.message_id)
+
+
+async def on_resume_button(update: Update, ctx: BotContext) -> None:
+    """Continue the open capture, or start the one the rep asked for meanwhile."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    rep = ctx.rep_for(update)
+    found = await _draft_for(update, ctx, rep)
+    if found is None:
+        return
+    parsed, draft = found
+    await query.answer()
+    here = query.message.message_id
+    if parsed.args[0] == "restart":
+        queued = draft.queued or QualificationAnswers()
+        if not ctx.repo.cancel_draft(draft=draft):
+            return
+        if draft.message_id is not None:
+            await _retire(ctx, draft.chat_id, draft.message_id)
+        state = flow.start(queued)
+        new = ctx.repo.open_draft(owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step)
+        new = _check_duplicates(ctx, rep, new)
+        await _show(ctx, rep, new, edit_message_id=here)
+        return
+    resumed = ctx.repo.update_draft(draft=draft, clear_queued=True)
+    if resumed is not None:
+        await _show(ctx, rep, resumed, edit_message_id=here)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = F.ChatType.PRIVATE & F.UpdateType.MESSAGE
+    return [
+        CommandHandler("new", new_command),
+        CallbackQueryHandler(on_question_button, pattern=r"^q:"),
+        CallbackQueryHandler(on_summary_button, pattern=r"^s:"),
+        CallbackQueryHandler(on_edit_field, pattern=r"^e:"),
+        CallbackQueryHandler(on_duplicate_button, pattern=r"^d:"),
+        CallbackQueryHandler(on_resume_button, pattern=r"^n:"),
+        # Forwards first: a forwarded text is also text, but means "this person".
+        MessageHandler(private & F.FORWARDED & (F.TEXT | F.CAPTION), on_forwarded),
+        MessageHandler(private & F.CONTACT, on_shared_contact),
+        MessageHandler(private & F.TEXT & ~F.COMMAND, on_text),
+        MessageHandler(private & ~F.TEXT & ~F.COMMAND, on_other_message),
+    ]

@@ -1,0 +1,54 @@
+"""What no flow took (unknown commands, stale buttons), and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
+from telegram.ext import filters as F
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def unknown_command(update: Update, ctx: BotContext) -> None:
+    """A command the bot does not have: say so and point to /help."""
+    ctx.rep_for(update)
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(ctx.t("errors.unknown_command"))
+
+
+async def unknown_button(update: Update, ctx: BotContext) -> None:
+    """A button whose data no flow recognises (tampered, or from an older version): refuse, change nothing."""
+    assert update.callback_query is not None
+    ctx.rep_for(update)
+    await update.callback_query.answer(ctx.t.plain("common.expired"), show_alert=True)
+
+
+def fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        MessageHandler(F.COMMAND & F.ChatType.PRIVATE, unknown_command),
+        CallbackQueryHandler(unknown_button),
+    ]
+
+
+async def on_error(update: object, ctx: BotContext) -> None:
+    """Log the failure with a reference (never the update's personal data) and tell the rep what was kept."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("update failed (ref %s)", reference, exc_info=ctx.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_user is not None and ctx.bot_data.repo is not None:
+        try:
+            ctx.rep_for(update)
+        except Exception:  # the database itself may be what failed; the default language will do
+            log.debug("no rep for the error message (ref %s)", reference)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await ctx.bot.send_message(update.effective_chat.id, ctx.t("errors.internal", reference=reference))
+    except Exception:
+        log.warning("could not tell the rep about error ref %s", reference)

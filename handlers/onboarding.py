@@ -1,0 +1,255 @@
+"""Onboarding and settings: /start, /settings, /help, the time zone and the digest time."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+)
+from telegram.ext import filters as F
+
+from bot import callbacks
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.timezones import city_name, find_zones, likely_zones
+from storage.repository import RepRead
+
+DIGEST_TIMES = (time(7, 30), time(8, 0), time(8, 30), time(9, 0))
+AWAITING_TIMEZONE = "timezone"
+
+
+def _zone_keyboard(
+    t: Translator, zones: list[str] | tuple[str, ...], ctx: BotContext
+) -> InlineKeyboardMarkup:
+    now = ctx.now()
+    locale = str(t.locale)
+    buttons = [
+        InlineKeyboardButton(
+            t.plain(
+                "onboarding.zone_button", city=city_name(zone, locale), time=t.clock_time(now, ZoneInfo(zone))
+            ),
+            callback_data=callbacks.pack(callbacks.TIMEZONE, zone),
+        )
+        for zone in zones
+    ]
+    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t.plain("onboarding.type_zone"), callback_data=callbacks.pack(callbacks.TIMEZONE, "_type")
+            ),
+            InlineKeyboardButton(
+                t.plain("common.skip"), callback_data=callbacks.pack(callbacks.TIMEZONE, "_skip")
+            ),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def _digest_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
+    def label(at: time) -> str:
+        text = at.strftime("%H:%M")
+        return t.plain("common.chosen", label=text) if at == rep.digest_time else text
+
+    times = [
+        InlineKeyboardButton(
+            label(at), callback_data=callbacks.pack(callbacks.DIGEST_TIME, at.strftime("%H%M"))
+        )
+        for at in DIGEST_TIMES
+    ]
+    skip = InlineKeyboardButton(
+        t.plain("common.skip"), callback_data=callbacks.pack(callbacks.DIGEST_TIME, "_skip")
+    )
+    return InlineKeyboardMarkup([times, [skip]])
+
+
+def _settings_text(t: Translator, rep: RepRead) -> str:
+    return t("settings.summary", zone=rep.timezone, digest=rep.digest_time.strftime("%H:%M"))
+
+
+def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.plain("settings.zone_button"),
+                    callback_data=callbacks.pack(callbacks.SETTINGS, "timezone"),
+                ),
+                InlineKeyboardButton(
+                    t.plain("settings.digest_button"),
+                    callback_data=callbacks.pack(callbacks.SETTINGS, "digest"),
+                ),
+            ]
+        ]
+    )
+
+
+async def start(update: Update, ctx: BotContext) -> None:
+    """/start: greet, then ask the time zone (a returning rep just gets the short help)."""
+    rep = ctx.rep_for(update)
+    message = update.effective_message
+    assert message is not None
+    user = update.effective_user
+    name = user.first_name if user else ""
+    if rep.onboarded:
+        await message.reply_html(ctx.t("onboarding.welcome_back", name=name) + "\n\n" + ctx.t("help.text"))
+        return
+    zones = likely_zones(rep.language, ctx.settings.default_timezone)
+    await message.reply_html(
+        ctx.t("onboarding.greeting", name=name) + "\n\n" + ctx.t("onboarding.ask_zone", zone=rep.timezone),
+        reply_markup=_zone_keyboard(ctx.t, zones, ctx),
+    )
+
+
+async def show_settings(update: Update, ctx: BotContext) -> None:
+    """/settings: the current time zone and digest time, with buttons to change them."""
+    rep = ctx.rep_for(update)
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        _settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t)
+    )
+
+
+async def show_help(update: Update, ctx: BotContext) -> None:
+    """/help: the commands in a few lines."""
+    ctx.rep_for(update)
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(ctx.t("help.text"))
+
+
+async def on_settings_button(update: Update, ctx: BotContext) -> None:
+    """A settings button: open the time zone or digest time picker."""
+    query = update.callback_query
+    assert query is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data, with_id=False)
+    if parsed is None or parsed.args[0] not in ("timezone", "digest"):
+        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+        return
+    await query.answer()
+    if parsed.args[0] == "timezone":
+        zones = likely_zones(rep.language, ctx.settings.default_timezone)
+        await query.edit_message_text(
+            ctx.t("onboarding.ask_zone", zone=rep.timezone),
+            parse_mode="HTML",
+            reply_markup=_zone_keyboard(ctx.t, zones, ctx),
+        )
+    else:
+        await query.edit_message_text(
+            ctx.t("onboarding.ask_digest"), parse_mode="HTML", reply_markup=_digest_keyboard(ctx.t, rep)
+        )
+
+
+async def on_zone_button(update: Update, ctx: BotContext) -> None:
+    """A time zone button: set it, or ask for a typed city, or skip; then the digest time."""
+    query = update.callback_query
+    assert query is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data, with_id=False)
+    choice = parsed.args[0] if parsed else ""
+    if choice == "_type":
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=AWAITING_TIMEZONE)
+        await query.answer()
+        await query.edit_message_text(ctx.t("onboarding.type_zone_prompt"), parse_mode="HTML")
+        return
+    if choice != "_skip":
+        if choice not in _valid_zones(choice):
+            await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+            return
+        rep = ctx.repo.update_rep(rep_id=rep.id, timezone=choice)
+    await query.answer()
+    await _after_zone(update, ctx, rep, edit=True)
+
+
+def _valid_zones(zone: str) -> set[str]:
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError):
+        return set()
+    return {zone}
+
+
+async def _after_zone(update: Update, ctx: BotContext, rep: RepRead, *, edit: bool) -> None:
+    """Onboarding goes on to the digest time; from /settings, the settings are shown again."""
+    if rep.onboarded:
+        text, markup = _settings_text(ctx.t, rep), _settings_keyboard(ctx.t)
+    else:
+        text = ctx.t("onboarding.zone_set", zone=rep.timezone) + "\n\n" + ctx.t("onboarding.ask_digest")
+        markup = _digest_keyboard(ctx.t, rep)
+    query = update.callback_query
+    if edit and query is not None:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_html(text, reply_markup=markup)
+
+
+async def on_digest_button(update: Update, ctx: BotContext) -> None:
+    """A digest time button: set it (or skip) and finish onboarding."""
+    query = update.callback_query
+    assert query is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data, with_id=False)
+    choice = parsed.args[0] if parsed else ""
+    chosen = next((at for at in DIGEST_TIMES if at.strftime("%H%M") == choice), None)
+    if chosen is None and choice != "_skip":
+        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+        return
+    was_onboarded = rep.onboarded
+    rep = ctx.repo.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
+    await query.answer()
+    if was_onboarded:
+        await query.edit_message_text(
+            _settings_text(ctx.t, rep), parse_mode="HTML", reply_markup=_settings_keyboard(ctx.t)
+        )
+    else:
+        await query.edit_message_text(
+            ctx.t("onboarding.done", zone=rep.timezone, digest=rep.digest_time.strftime("%H:%M")),
+            parse_mode="HTML",
+        )
+
+
+async def on_typed_zone(update: Update, ctx: BotContext) -> None:
+    """Text while a typed time zone is awaited: one match sets it, several are offered, none asks again."""
+    rep = ctx.rep_for(update)
+    message = update.effective_message
+    if rep.awaiting != AWAITING_TIMEZONE or message is None or message.text is None:
+        return
+    if message.text.startswith("/"):
+        # A command ends the question: the rep moved on.
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        return
+    matches = find_zones(message.text[:100], str(ctx.t.locale))
+    if len(matches) == 1:
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        rep = ctx.repo.update_rep(rep_id=rep.id, timezone=matches[0])
+        await _after_zone(update, ctx, rep, edit=False)
+    elif matches:
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        await message.reply_html(
+            ctx.t("onboarding.zone_choices"), reply_markup=_zone_keyboard(ctx.t, matches, ctx)
+        )
+    else:
+        await message.reply_html(ctx.t("onboarding.zone_not_found", text=message.text[:100]))
+    raise ApplicationHandlerStop
+
+
+def typed_answer_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [MessageHandler(F.TEXT & F.ChatType.PRIVATE, on_typed_zone)]
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("start", start),
+        CommandHandler("settings", show_settings),
+        CommandHandler("help", show_help),
+        CallbackQueryHandler(on_settings_button, pattern=r"^st:"),
+        CallbackQueryHandler(on_zone_button, pattern=r"^tz:"),
+        CallbackQueryHandler(on_digest_button, pattern=r"^dt:"),
+    ]

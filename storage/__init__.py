@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the engine, repositories returning read models, and migrations."""

@@ -1,0 +1,47 @@
+"""The database engine: SQLite (the embedded default) or PostgreSQL, with the same code on both."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run while one writer writes; busy_timeout makes a writer wait for the lock instead
+    # of failing with "database is locked"; SQLite leaves foreign keys off unless asked, per connection.
+    assert isinstance(dbapi_connection, sqlite3.Connection)
+    # The driver's own implicit BEGIN is turned off so that _begin_immediate below decides how to begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_immediate(connection: sa.Connection) -> None:
+    # A deferred transaction that reads and then writes asks for the write lock mid-way, and SQLite answers
+    # "database is locked" at once, ignoring busy_timeout, when another writer got there first. Taking the
+    # write lock at BEGIN makes every transaction wait its turn under busy_timeout instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine_for(url: str, **kwargs: Any) -> Engine:
+    """An engine for a DATABASE_URL (already in SQLAlchemy's form, see Settings)."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,554 @@
+"""The repository: typed, keyword-only methods, every query scoped by its owner, read models out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from bot.qualification import QualificationAnswers, Step
+from bot.scoring import Classification, Score
+from bot.text_keys import phone_key, search_key
+from storage.models import CaptureDraft, Contact, FollowUp, Interaction, Rep, UTCDateTime
+
+Clock = Callable[[], datetime]
+
+_ANSWER_COLUMNS = ("need", "budget", "authority", "timeline", "fit", "source")
+
+
+class ContactOrder(StrEnum):
+    NEWEST = "new"
+    SCORE = "score"
+
+
+@dataclass(frozen=True)
+class RepRead:
+    id: int
+    telegram_id: int
+    chat_id: int
+    language: str
+    timezone: str
+    digest_time: time
+    onboarded: bool
+    awaiting: str | None
+    active: bool
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class DraftRead:
+    id: int
+    owner_id: int
+    chat_id: int
+    message_id: int | None
+    state: str
+    step: Step | None
+    mode: str
+    answers: QualificationAnswers
+    contact_id: int | None
+    duplicate_of: int | None
+    queued: QualificationAnswers | None
+    version: int
+
+
+@dataclass(frozen=True)
+class ContactListItem:
+    id: int
+    name: str
+    company: str | None
+    status: str
+    score: int
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class ContactRead:
+    id: int
+    name: str
+    company: str | None
+    phone: str | None
+    email: str | None
+    status: str
+    status_rule: str
+    status_reasons: tuple[str, ...]
+    score: int
+    score_reasons: tuple[tuple[str, int], ...]
+    touches: int
+    answers: QualificationAnswers
+    latest_note: str | None
+    next_due: datetime | None
+    created_at: datetime
+    last_touch_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[ContactListItem, ...]
+    total: int
+    offset: int
+
+
+def _rep_read(row: Rep) -> RepRead:
+    assert row.id is not None
+    hours, minutes = (int(part) for part in row.digest_time.split(":"))
+    return RepRead(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        chat_id=row.chat_id,
+        language=row.language,
+        timezone=row.timezone,
+        digest_time=time(hours, minutes),
+        onboarded=row.onboarded,
+        awaiting=row.awaiting,
+        active=row.active,
+    )
+
+
+def _draft_read(row: CaptureDraft) -> DraftRead:
+    assert row.id is not None
+    return DraftRead(
+        id=row.id,
+        owner_id=row.owner_id,
+        chat_id=row.chat_id,
+        message_id=row.message_id,
+        state=row.state,
+        step=Step(row.step) if row.step else None,
+        mode=row.mode,
+        answers=QualificationAnswers.model_validate(row.answers),
+        contact_id=row.contact_id,
+        duplicate_of=row.duplicate_of,
+        queued=QualificationAnswers.model_validate(row.queued) if row.queued is not None else None,
+        version=row.version,
+    )
+
+
+def _changed_one(result: object) -> bool:
+    """Whether a conditional UPDATE hit its row: the rowcount is how an optimistic write learns it lost."""
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _next_due_subquery() -> Any:
+    return (
+        select(FollowUp.contact_id, func.min(FollowUp.due_at, type_=UTCDateTime()).label("next_due"))
+        .where(FollowUp.state == "pending")
+        .group_by(col(FollowUp.contact_id))
+        .subquery()
+    )
+
+
+class Repository:
+    """All reads and writes of the bot's records. One instance per process, shared by the handlers."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # Reps
+
+    def get_rep(self, *, telegram_id: int) -> RepRead | None:
+        with self._session() as session:
+            row = session.exec(select(Rep).where(Rep.telegram_id == telegram_id)).first()
+            return _rep_read(row) if row else None
+
+    def register_rep(
+        self, *, telegram_id: int, chat_id: int, language: str, timezone: str, digest_time: time
+    ) -> RepRead:
+        """The rep with this Telegram id, created on first contact; a returning rep is active again."""
+        now = self.clock()
+        with self._session() as session:
+            row = session.exec(select(Rep).where(Rep.telegram_id == telegram_id)).first()
+            if row is None:
+                row = Rep(
+                    telegram_id=telegram_id,
+                    chat_id=chat_id,
+                    language=language,
+                    timezone=timezone,
+                    digest_time=digest_time.strftime("%H:%M"),
+                    created_at=now,
+                    updated_at=now,
+                )
+            else:
+                row.chat_id, row.active, row.updated_at = chat_id, True, now
+            session.add(row)
+            session.flush()
+            return _rep_read(row)
+
+    def update_rep(
+        self,
+        *,
+        rep_id: int,
+        timezone: str | None = None,
+        digest_time: time | None = None,
+        language: str | None = None,
+        onboarded: bool | None = None,
+    ) -> RepRead:
+        with self._session() as session:
+            row = session.get_one(Rep, rep_id)
+            if timezone is not None:
+                row.timezone = timezone
+            if digest_time is not None:
+                row.digest_time = digest_time.strftime("%H:%M")
+            if language is not None:
+                row.language = language
+            if onboarded is not None:
+                row.onboarded = onboarded
+            row.updated_at = self.clock()
+            session.add(row)
+            return _rep_read(row)
+
+    def set_awaiting(self, *, rep_id: int, awaiting: str | None) -> None:
+        """What the rep's next typed text answers outside a capture (None: it starts a capture)."""
+        with self._session() as session:
+            session.execute(sa.update(Rep).where(col(Rep.id) == rep_id).values(awaiting=awaiting))
+
+    # Capture drafts
+
+    def open_draft(
+        self,
+        *,
+        owner_id: int,
+        chat_id: int,
+        answers: QualificationAnswers,
+        step: Step | None,
+        mode: str = "ask",
+    ) -> DraftRead:
+        """A new capture; any capture the rep left open is cancelled (the rep chose to start over)."""
+        now = self.clock()
+        with self._session() as session:
+            session.execute(
+                sa.update(CaptureDraft)
+                .where(col(CaptureDraft.owner_id) == owner_id, col(CaptureDraft.state) == "open")
+                .values(state="cancelled", updated_at=now, version=CaptureDraft.version + 1)
+            )
+            row = CaptureDraft(
+                owner_id=owner_id,
+                chat_id=chat_id,
+                step=step.value if step else None,
+                mode=mode,
+                answers=answers.model_dump(mode="json"),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return _draft_read(row)
+
+    def get_open_draft(self, *, owner_id: int) -> DraftRead | None:
+        with self._session() as session:
+            row = session.exec(
+                select(CaptureDraft)
+                .where(CaptureDraft.owner_id == owner_id, CaptureDraft.state == "open")
+                .order_by(col(CaptureDraft.id).desc())
+            ).first()
+            return _draft_read(row) if row else None
+
+    def get_draft(self, *, owner_id: int, draft_id: int) -> DraftRead | None:
+        """A draft of this rep's, in any state; None when it does not exist or is someone else's."""
+        with self._session() as session:
+            row = session.exec(
+                select(CaptureDraft).where(CaptureDraft.id == draft_id, CaptureDraft.owner_id == owner_id)
+            ).first()
+            return _draft_read(row) if row else None
+
+    def update_draft(
+        self,
+        *,
+        draft: DraftRead,
+        answers: QualificationAnswers | None = None,
+        step: Step | None = None,
+        mode: str | None = None,
+        message_id: int | None = None,
+        duplicate_of: int | None = None,
+        contact_id: int | None = None,
+        clear_step: bool = False,
+        queued: QualificationAnswers | None = None,
+        clear_queued: bool = False,
+    ) -> DraftRead | None:
+        """Save the next state of an open draft; None when it changed meanwhile (a double tap, a replica).
+
+        The version guard makes the update conditional: of two updates based on the same version, exactly
+        one is applied and the other learns it lost.
+        """
+        values: dict[str, Any] = {"updated_at": self.clock(), "version": draft.version + 1}
+        if answers is not None:
+            values["answers"] = answers.model_dump(mode="json")
+        if step is not None or clear_step:
+            values["step"] = step.value if step else None
+        if mode is not None:
+            values["mode"] = mode
+        if message_id is not None:
+            values["message_id"] = message_id
+        if duplicate_of is not None:
+            values["duplicate_of"] = duplicate_of or None
+        if contact_id is not None:
+            values["contact_id"] = contact_id
+        if queued is not None or clear_queued:
+            values["queued"] = queued.model_dump(mode="json") if queued is not None else None
+        with self._session() as session:
+            result = session.execute(
+                sa.update(CaptureDraft)
+                .where(
+                    col(CaptureDraft.id) == draft.id,
+                    col(CaptureDraft.owner_id) == draft.owner_id,
+                    col(CaptureDraft.state) == "open",
+                    col(CaptureDraft.version) == draft.version,
+                )
+                .values(**values)
+            )
+            if not _changed_one(result):
+                return None
+            return _draft_read(session.get_one(CaptureDraft, draft.id))
+
+    def cancel_draft(self, *, draft: DraftRead) -> bool:
+        """Close an open draft without saving; False when it was no longer open at that version."""
+        return self._close_draft(draft=draft, state="cancelled")
+
+    def _close_draft(self, *, draft: DraftRead, state: str, session: Session | None = None) -> bool:
+        statement = (
+            sa.update(CaptureDraft)
+            .where(
+                col(CaptureDraft.id) == draft.id,
+                col(CaptureDraft.owner_id) == draft.owner_id,
+                col(CaptureDraft.state) == "open",
+                col(CaptureDraft.version) == draft.version,
+            )
+            .values(state=state, updated_at=self.clock(), version=draft.version + 1)
+        )
+        if session is not None:
+            return _changed_one(session.execute(statement))
+        with self._session() as new_session:
+            return _changed_one(new_session.execute(statement))
+
+    # Contacts
+
+    def find_duplicates(self, *, owner_id: int, name: str | None, phone: str | None) -> list[ContactListItem]:
+        """The rep's contacts with the same name (ignoring case and accents) or the same phone."""
+        conditions = []
+        if name:
+            conditions.append(col(Contact.name_key) == search_key(name))
+        key = phone_key(phone) if phone else None
+        if key:
+            conditions.append(col(Contact.phone_key) == key)
+        if not conditions:
+            return []
+        return self._list_items(
+            sa.and_(col(Contact.owner_id) == owner_id, sa.or_(*conditions)), ContactOrder.NEWEST, 0, 5
+        )[0]
+
+    def save_capture(
+        self,
+        *,
+        draft: DraftRead,
+        answers: QualificationAnswers,
+        classification: Classification,
+        score: Score,
+        kind: str = "meeting",
+    ) -> ContactRead | None:
+        """Store a finished capture in one transaction: the contact (new, or the one the meeting was logged
+        on), the interaction with its answers, and the follow-up. None when the draft was already saved or
+        cancelled (a second tap on Save changes nothing)."""
+        now = self.clock()
+        with self._session() as session:
+            if not self._close_draft(draft=draft, state="saved", session=session):
+                return None
+            contact = None
+            if draft.contact_id is not None:
+                contact = session.exec(
+                    select(Contact).where(Contact.id == draft.contact_id, Contact.owner_id == draft.owner_id)
+                ).first()
+            if contact is None:
+                contact = Contact(
+                    owner_id=draft.owner_id,
+                    name="",
+                    name_key="",
+                    status="lead",
+                    status_rule="",
+                    created_at=now,
+                    updated_at=now,
+                )
+            self._apply_answers(contact, answers, classification, score, now)
+            session.add(contact)
+            session.flush()
+            assert contact.id is not None
+            session.add(
+                Interaction(
+                    owner_id=draft.owner_id,
+                    contact_id=contact.id,
+                    kind=kind,
+                    note=answers.note,
+                    answers=answers.model_dump(mode="json", exclude={"name", "company", "phone"}),
+                    occurred_at=now,
+                )
+            )
+            due = answers.next_due
+            if due is not None:
+                session.add(
+                    FollowUp(owner_id=draft.owner_id, contact_id=contact.id, due_at=due, created_at=now)
+                )
+            session.flush()
+            contact.search_text = self._search_text(session, contact)
+            session.add(contact)
+            return self._contact_read(session, contact)
+
+    @staticmethod
+    def _apply_answers(
+        contact: Contact,
+        answers: QualificationAnswers,
+        classification: Classification,
+        score: Score,
+        now: datetime,
+    ) -> None:
+        contact.name = answers.name or contact.name
+        contact.name_key = search_key(contact.name)
+        contact.company = answers.company or contact.company
+        if answers.phone:
+            contact.phone, contact.phone_key = answers.phone, phone_key(answers.phone)
+        for field in _ANSWER_COLUMNS:
+            value = getattr(answers, field)
+            setattr(contact, field, value.value if value is not None else None)
+        contact.status = classification.status.value
+        contact.status_rule = classification.rule
+        contact.status_reasons = [reason.code for reason in classification.reasons]
+        contact.score = score.value
+        contact.score_reasons = [
+            [reason.code, reason.points] for reason in score.main_reasons(len(score.reasons))
+        ]
+        contact.touches += 1
+        contact.last_touch_at = now
+        contact.updated_at = now
+
+    @staticmethod
+    def _search_text(session: Session, contact: Contact) -> str:
+        notes = session.exec(
+            select(Interaction.note).where(
+                Interaction.contact_id == contact.id, col(Interaction.note).is_not(None)
+            )
+        ).all()
+        parts = [contact.name, contact.company or "", contact.email or "", *(note or "" for note in notes)]
+        digits = "".join(char for char in contact.phone or "" if char.isdigit())
+        return " | ".join([search_key(" ".join(parts)), digits])
+
+    def get_contact(self, *, owner_id: int, contact_id: int) -> ContactRead | None:
+        """One of the rep's contacts; None for an id that does not exist or belongs to someone else."""
+        with self._session() as session:
+            row = session.exec(
+                select(Contact).where(Contact.id == contact_id, Contact.owner_id == owner_id)
+            ).first()
+            return self._contact_read(session, row) if row else None
+
+    def _contact_read(self, session: Session, row: Contact) -> ContactRead:
+        assert row.id is not None
+        latest_note = session.exec(
+            select(Interaction.note)
+            .where(Interaction.contact_id == row.id, col(Interaction.note).is_not(None))
+            .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+        ).first()
+        next_due = session.exec(
+            select(func.min(FollowUp.due_at, type_=UTCDateTime())).where(
+                FollowUp.contact_id == row.id, FollowUp.state == "pending"
+            )
+        ).first()
+        answers = QualificationAnswers.model_validate(
+            {field: getattr(row, field) for field in _ANSWER_COLUMNS}
+            | {"name": row.name, "company": row.company, "phone": row.phone}
+        )
+        return ContactRead(
+            id=row.id,
+            name=row.name,
+            company=row.company,
+            phone=row.phone,
+            email=row.email,
+            status=row.status,
+            status_rule=row.status_rule,
+            status_reasons=tuple(row.status_reasons),
+            score=row.score,
+            score_reasons=tuple((str(code), int(points)) for code, points in row.score_reasons),
+            touches=row.touches,
+            answers=answers,
+            latest_note=latest_note,
+            next_due=next_due,
+            created_at=row.created_at,
+            last_touch_at=row.last_touch_at,
+        )
+
+    def list_contacts(
+        self, *, owner_id: int, status: str, order: ContactOrder, offset: int, limit: int
+    ) -> Page:
+        """A page of the rep's contacts with one status, newest or highest score first."""
+        condition = sa.and_(col(Contact.owner_id) == owner_id, col(Contact.status) == status)
+        items, total = self._list_items(condition, order, offset, limit)
+        return Page(tuple(items), total, offset)
+
+    def find_contacts(self, *, owner_id: int, text: str, offset: int, limit: int) -> Page:
+        """A page of the rep's contacts whose name, company, phone, email or notes contain the text,
+        ignoring case and accents; best score first."""
+        words = search_key(text).split()
+        digits = "".join(char for char in text if char.isdigit())
+        if not words:
+            return Page((), 0, offset)
+        conditions = [col(Contact.search_text).like(f"%{_escape_like(word)}%", escape="\\") for word in words]
+        if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").lstrip("+")):
+            conditions = [col(Contact.search_text).like(f"%{digits}%")]
+        condition = sa.and_(col(Contact.owner_id) == owner_id, *conditions)
+        items, total = self._list_items(condition, ContactOrder.SCORE, offset, limit)
+        return Page(tuple(items), total, offset)
+
+    def _list_items(
+        self, condition: Any, order: ContactOrder, offset: int, limit: int
+    ) -> tuple[list[ContactListItem], int]:
+        next_due = _next_due_subquery()
+        ordering: list[sa.UnaryExpression[Any]] = (
+            [col(Contact.score).desc(), col(Contact.id).desc()]
+            if order is ContactOrder.SCORE
+            else [col(Contact.created_at).desc(), col(Contact.id).desc()]
+        )
+        statement = (
+            sa.select(
+                col(Contact.id),
+                col(Contact.name),
+                col(Contact.company),
+                col(Contact.status),
+                col(Contact.score),
+                next_due.c.next_due,
+            )
+            .outerjoin(next_due, next_due.c.contact_id == Contact.id)
+            .where(condition)
+            .order_by(*ordering)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self._session() as session:
+            total = session.exec(select(func.count()).select_from(Contact).where(condition)).one()
+            rows = session.execute(statement).all()
+        items = [
+            ContactListItem(
+                id=row[0],
+                name=row[1],
+                company=row[2],
+                status=row[3],
+                score=row[4],
+                next_due=row[5],
+            )
+            for row in rows
+        ]
+        return items, total

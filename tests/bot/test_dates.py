@@ -1,0 +1,73 @@
+"""Typed dates and one-tap next steps, in the rep's language and zone, with an injected now."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.dates import due_for_choice, local_to_utc, parse_typed_date
+from bot.qualification import NextStepChoice
+
+# Wednesday 25 November 2026, 15:00 in Helsinki.
+NOW = datetime(2026, 11, 25, 13, tzinfo=UTC)
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def local(text: str, language: str = "en") -> str | None:
+    parsed = parse_typed_date(text, language=language, zone=HELSINKI, now=NOW)
+    return parsed.due.astimezone(HELSINKI).strftime("%a %d.%m. %H:%M") if parsed else None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow 10", "Thu 26.11. 10:00"),
+        ("tomorrow at 10am", "Thu 26.11. 10:00"),
+        ("tomorrow 2pm", "Thu 26.11. 14:00"),
+        ("next friday 14:00", "Fri 27.11. 14:00"),
+        ("in 2 hours", "Wed 25.11. 17:00"),
+        ("in 10 minutes", "Wed 25.11. 15:10"),
+        ("25.12. 9:30", "Fri 25.12. 09:30"),
+        ("friday", "Fri 27.11. 09:00"),
+        ("in 3 days", "Sat 28.11. 09:00"),
+    ],
+)
+def test_english_phrases(text: str, expected: str) -> None:
+    assert local(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("huomenna klo 10", "fi", "Thu 26.11. 10:00"),
+        ("ensi tiistaina", "fi", "Tue 01.12. 09:00"),
+        ("i morgen kl. 10", "nb", "Thu 26.11. 10:00"),
+        ("holnap 10-kor", "hu", "Thu 26.11. 10:00"),
+        ("demain 10h", "fr", "Thu 26.11. 10:00"),
+        ("demain à 10h30", "fr", "Thu 26.11. 10:30"),
+    ],
+)
+def test_phrases_in_the_reps_language(text: str, language: str, expected: str) -> None:
+    assert local(text, language) == expected
+
+
+@pytest.mark.parametrize("text", ["banana", "", "   ", "x" * 500])
+def test_text_that_is_no_date_is_not_understood(text: str) -> None:
+    assert local(text) is None
+
+
+def test_one_tap_steps_are_nine_oclock_local() -> None:
+    assert due_for_choice(NextStepChoice.TOMORROW, NOW, HELSINKI) == datetime(2026, 11, 26, 7, tzinfo=UTC)
+    assert due_for_choice(NextStepChoice.NEXT_WEEK, NOW, HELSINKI) == datetime(2026, 12, 2, 7, tzinfo=UTC)
+    assert due_for_choice(NextStepChoice.NONE, NOW, HELSINKI) is None
+
+
+def test_a_time_in_the_spring_gap_and_the_autumn_fold_is_one_instant() -> None:
+    # 29 March 2026, 03:30 does not exist in Helsinki (clocks jump 03:00 -> 04:00).
+    gap = local_to_utc(date(2026, 3, 29), time(3, 30), HELSINKI)
+    assert gap == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    # 25 October 2026, 03:30 happens twice; the first one is taken.
+    fold = local_to_utc(date(2026, 10, 25), time(3, 30), HELSINKI)
+    assert fold == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)

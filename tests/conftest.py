@@ -1,0 +1,143 @@
+"""Fixtures: databases (SQLite files and PostgreSQL schemas), the fake Bot API, the application, reps."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bot.app import build_application, start_services, stop_services
+from bot.config import Settings
+from storage.engine import create_engine_for
+from storage.migrate import upgrade_to_latest
+from storage.repository import Repository
+from tests.factories import TOKEN, FakeClock, RepChat
+from tests.fake_bot_api import FakeBotAPI
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_unreachable_reason() -> str | None:
+    try:
+        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as error:  # any failure to connect means the same: no server to test against
+        return f"PostgreSQL not reachable at TEST_DATABASE_URL ({type(error).__name__})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    reason = _postgres_unreachable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: CI must run the PostgreSQL tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated once; each test gets a copy, which is much faster than migrating again."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_engine_for(f"sqlite:///{path}")
+    upgrade_to_latest(engine)
+    # Closing the last connection checkpoints the WAL into the main file, so the file alone is the copy.
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, migrated_sqlite_template: Path) -> str:
+    path = tmp_path / "prospect.db"
+    shutil.copy(migrated_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url(postgres_available: None) -> Iterator[str]:
+    """A fresh schema of its own in the test database, dropped afterwards."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs on SQLite and on PostgreSQL."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def repo(database_url: str, clock: FakeClock) -> Iterator[Repository]:
+    engine = create_engine_for(database_url)
+    upgrade_to_latest(engine)
+    yield Repository(engine, clock)
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        database_url=sqlite_url,
+        telegram_base_url="https://bot-api.test/bot",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    api = FakeBotAPI(token=TOKEN)
+    yield api
+    # Any request Telegram would have refused fails the test that made it.
+    api.assert_no_rejections()
+
+
+@pytest.fixture
+async def app(settings: Settings, fake: FakeBotAPI, clock: FakeClock) -> AsyncIterator[Any]:
+    """The real Application, started as run_polling would start it, over the fake Bot API."""
+    application = build_application(settings, request=fake.request(), clock=clock)
+    errors: list[BaseException] = []
+
+    async def record(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    application.add_error_handler(record)
+    await application.initialize()
+    await start_services(application)
+    application.bot_data.handler_errors = errors
+    yield application
+    await stop_services(application)
+    await application.shutdown()
+    assert not errors, f"handlers raised: {errors!r}"
+
+
+@pytest.fixture
+def rep(app: Any, fake: FakeBotAPI, clock: FakeClock) -> RepChat:
+    return RepChat(app, fake, user_id=5001, first_name="Maija", clock=clock)
+
+
+@pytest.fixture
+def other_rep(app: Any, fake: FakeBotAPI, clock: FakeClock) -> RepChat:
+    return RepChat(app, fake, user_id=5002, first_name="Ola", clock=clock)

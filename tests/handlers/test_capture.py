@@ -1,0 +1,336 @@
+"""Capturing a contact, as a rep does it right after a meeting, and every bad input on the way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.repository import ContactOrder, Repository
+from tests.factories import RepChat
+
+
+def repo_of(app: Any) -> Repository:
+    repository: Repository = app.bot_data.repo
+    return repository
+
+
+def owner_id(app: Any, rep: RepChat) -> int:
+    stored = repo_of(app).get_rep(telegram_id=rep.user_id)
+    assert stored is not None
+    return stored.id
+
+
+def contacts(app: Any, rep: RepChat, status: str = "lead") -> list[Any]:
+    page = repo_of(app).list_contacts(
+        owner_id=owner_id(app, rep), status=status, order=ContactOrder.NEWEST, offset=0, limit=50
+    )
+    return [repo_of(app).get_contact(owner_id=owner_id(app, rep), contact_id=item.id) for item in page.items]
+
+
+class Counter:
+    """Counts the rep's interactions: each message sent and each button tapped is one."""
+
+    def __init__(self, rep: RepChat) -> None:
+        self.rep, self.count = rep, 0
+
+    async def send(self, text: str) -> None:
+        self.count += 1
+        await self.rep.send(text)
+
+    async def press(self, label: str) -> None:
+        self.count += 1
+        await self.rep.press(label)
+
+
+async def test_quick_capture_of_a_prospect_takes_eight_interactions(rep: RepChat, app: Any) -> None:
+    me = Counter(rep)
+    await me.send("Anna Virtanen, Acme Oy")
+    assert "Anna Virtanen</b>, Acme Oy" in rep.last.raw_text  # type: ignore[operator]
+    assert "Need?" in rep.last_text
+    await me.press("Yes")
+    assert "Budget?" in rep.last_text
+    await me.press("Yes")
+    await me.press("Decision-maker")
+    await me.press("< 1 month")
+    await me.press("⏩ Finish")
+    await me.press("Tomorrow")
+    summary = rep.last_text
+    assert "Prospect: need, budget, decision-maker, timeline under 1 month" in summary
+    assert "Score 87/100: need +25, budget +20, decision-maker +20" in summary
+    assert "Next step: Thu 26 Nov, 09:00" in summary
+    await me.press("✅ Save")
+    assert me.count <= 8
+    assert "Saved Anna Virtanen: Prospect, score 87" in rep.last_text
+    [anna] = contacts(app, rep, "prospect")
+    assert (anna.name, anna.company, anna.status, anna.score) == ("Anna Virtanen", "Acme Oy", "prospect", 87)
+    assert anna.next_due is not None and anna.next_due.isoformat() == "2026-11-26T09:00:00+00:00"
+    # The questions were one message, edited in place.
+    assert len([m for m in rep.messages if m.reply_markup or "Saved" in (m.text or "")]) == 1
+
+
+async def test_full_questionnaire_with_typed_answers_takes_at_most_twelve(rep: RepChat, app: Any) -> None:
+    me = Counter(rep)
+    await me.send("/new")
+    assert "Name?" in rep.last_text
+    await me.send("Ola Nordmann")
+    assert "Company?" in rep.last_text
+    await me.send("Fjord AS")
+    await me.press("Partly")
+    await me.press("Don't know")
+    await me.press("Influencer")
+    await me.press("3–12 months")
+    await me.press("Yes")
+    assert "Source?" in rep.last_text
+    await me.press("Event")
+    await me.send("Worried about the migration. Wants references.")
+    assert "Next step?" in rep.last_text
+    await me.press("In 3 days")
+    await me.press("✅ Save")
+    assert me.count <= 12
+    [ola] = contacts(app, rep, "lead")
+    assert ola.status_reasons == ("budget.unknown", "authority.influencer")
+    assert ola.latest_note == "Worried about the migration. Wants references."
+    assert ola.answers.source == "event"
+    # Only the newest question carries live buttons; the earlier ones were retired.
+    assert sum(1 for m in rep.messages if m.reply_markup and m.reply_markup.get("inline_keyboard")) == 1
+
+
+async def test_a_lead_card_says_what_is_missing(rep: RepChat) -> None:
+    await rep.send("Pekka Salo")
+    await rep.press("Skip")  # company
+    await rep.press("Yes")
+    await rep.press("No")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    assert "Lead: no budget, decision-maker unknown, timeline unknown" in rep.last_text
+    assert "Next step: none" in rep.last_text
+
+
+async def test_back_skip_and_edit(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("No")  # need
+    await rep.press("◀ Back")
+    assert "Need?" in rep.last_text and "✓ No" in rep.button_labels
+    await rep.press("Yes")
+    await rep.press("Skip")  # budget
+    await rep.press("⏩ Finish")
+    await rep.press("Next week")
+    assert "Budget: –" in rep.last_text
+    await rep.press("✏️ Edit")
+    await rep.press("Budget")
+    assert "Budget?" in rep.last_text
+    await rep.press("Yes")
+    assert "Check and save" in rep.last_text and "Budget: Yes" in rep.last_text
+    await rep.press("✏️ Edit")
+    await rep.press("Company")
+    await rep.send("Acme Group Oy")
+    assert "Check and save" in rep.last_text and "Acme Group Oy" in rep.last_text
+    await rep.press("✅ Save")
+    [anna] = contacts(app, rep, "lead")
+    assert (anna.company, anna.answers.budget, anna.answers.need) == ("Acme Group Oy", "yes", "yes")
+
+
+async def test_a_typed_date_is_echoed_and_a_bad_one_asks_again(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("⏩ Finish")
+    await rep.press("📅 Type a date")
+    assert "tomorrow 10" in rep.last_text
+    await rep.send("the day after never")
+    assert "couldn't read “the day after never” as a date" in rep.last_text
+    assert "next friday 14:00" in rep.last_text
+    await rep.send("yesterday 10:00")
+    assert "in the past" in rep.last_text
+    await rep.send("next friday 14:00")
+    assert "Understood: Fri 27 Nov, 14:00" in rep.last_text
+    await rep.press("✅ Save")
+    [anna] = contacts(app, rep)
+    assert anna.next_due.isoformat() == "2026-11-27T14:00:00+00:00"
+
+
+async def test_capture_from_a_shared_contact(rep: RepChat, app: Any) -> None:
+    await rep.send_contact("+358 40 123 4567", "Aino", "Hämäläinen")
+    assert "Aino Hämäläinen" in rep.last_text and "Company?" in rep.last_text
+    await rep.send("Kone")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    assert "+358 40 123 4567" in rep.last_text
+    await rep.press("✅ Save")
+    [aino] = contacts(app, rep)
+    assert (aino.name, aino.phone, aino.company) == ("Aino Hämäläinen", "+358 40 123 4567", "Kone")
+
+
+async def test_capture_from_a_forwarded_message(rep: RepChat, app: Any) -> None:
+    await rep.forward("Could you send the price list?", sender="Jean Dupont")
+    assert "Jean Dupont" in rep.last_text
+    await rep.press("Skip")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    assert "Could you send the price list?" in rep.last_text
+    await rep.press("✅ Save")
+    [jean] = contacts(app, rep)
+    assert jean.latest_note == "Could you send the price list?"
+
+
+async def test_a_forward_from_a_hidden_user_uses_the_name_telegram_shows(rep: RepChat) -> None:
+    await rep.forward("Hello", hidden_sender="Zsófia K.")
+    assert "Zsófia K." in rep.last_text and "Company?" in rep.last_text
+
+
+async def test_a_matching_name_offers_to_log_the_meeting_on_the_existing_contact(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("Yes")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+    await rep.send("anna VIRTANEN")
+    assert "You already have" in rep.last_text and "Anna Virtanen, Acme Oy" in rep.last_text
+    await rep.press("📎 Log on Anna Virtanen")
+    assert "Need?" in rep.last_text  # the company is known from the contact
+    await rep.press("Skip")
+    await rep.press("Yes")  # budget
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    assert "existing contact" in rep.last_text
+    await rep.press("✅ Save")
+    [anna] = contacts(app, rep)
+    assert anna.touches == 2
+    # The skipped need kept the earlier answer; the budget is the new one.
+    assert (anna.answers.need, anna.answers.budget) == ("yes", "yes")
+
+
+async def test_a_matching_phone_can_still_become_a_new_contact(rep: RepChat, app: Any) -> None:
+    await rep.send_contact("+358401234567", "Aino", "Hämäläinen")
+    await rep.send("Kone")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+    await rep.send_contact("040 123 4567", "Aino", "H")
+    assert "You already have" in rep.last_text
+    await rep.press("➕ New contact")
+    assert "Company?" in rep.last_text
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+    assert len(contacts(app, rep)) == 2
+
+
+async def test_cancel_saves_nothing_and_old_buttons_expire(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen")
+    finish = rep.button_data("⏩ Finish")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✖ Cancel")
+    assert "Nothing was saved" in rep.last_text
+    answer = await rep.press_data(finish, message=rep.last)
+    assert answer == "This button has expired. Nothing was changed."
+    assert contacts(app, rep) == []
+
+
+async def test_a_second_save_tap_stores_one_contact(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    save = rep.button_data("✅ Save")
+    summary = rep.last_with_buttons
+    await rep.press("✅ Save")
+    assert await rep.press_data(save, message=summary) == "This button has expired. Nothing was changed."
+    assert len(contacts(app, rep)) == 1
+
+
+async def test_a_very_long_name_is_cut_and_the_rep_is_told(rep: RepChat, app: Any) -> None:
+    await rep.send("A" * 5000)
+    assert "too long: I kept the first 200 characters" in rep.last_text
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+    [contact] = contacts(app, rep)
+    assert contact.name == "A" * 200
+
+
+async def test_emoji_rtl_and_html_characters_are_shown_exactly(rep: RepChat, app: Any) -> None:
+    name = "<b>Zoë & Co</b> 🚀 שלום"
+    await rep.send(name)
+    assert name in rep.last_text
+    await rep.press("Skip")
+    await rep.press("⏩ Finish")
+    await rep.press("📅 Type a date")
+    await rep.press("◀ Back")
+    await rep.press("No next step")
+    await rep.press("✏️ Edit")
+    await rep.press("Note")
+    await rep.send("Price < 5k & <i>soon</i> 😀")
+    assert "Price < 5k & <i>soon</i> 😀" in rep.last_text
+    await rep.press("✅ Save")
+    [contact] = contacts(app, rep)
+    assert contact.name == name and contact.latest_note == "Price < 5k & <i>soon</i> 😀"
+
+
+async def test_a_photo_sticker_or_voice_mid_question_repeats_the_question(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("Yes")
+    for send in (rep.send_photo, rep.send_sticker, rep.send_voice):
+        await send()
+        assert "I can't use that here" in rep.last_text and "Budget?" in rep.last_text
+    await rep.press("Yes")
+    assert "Decision-maker?" in rep.last_text
+    draft = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+    assert draft is not None and draft.answers.need == "yes" and draft.answers.budget == "yes"
+
+
+async def test_a_photo_outside_a_capture_says_how_to_start(rep: RepChat) -> None:
+    await rep.send_photo()
+    assert "send me their name" in rep.last_text
+
+
+async def test_new_while_a_capture_is_open_offers_to_continue_or_start_over(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("Yes")
+    await rep.send("/new")
+    assert "haven't finished capturing Anna Virtanen" in rep.last_text
+    await rep.press("▶ Continue")
+    assert "Budget?" in rep.last_text
+    await rep.send("/new")
+    await rep.press("➕ Start a new one")
+    assert "Name?" in rep.last_text
+    draft = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+    assert draft is not None and draft.answers.name is None
+
+
+async def test_a_name_typed_while_a_tap_is_awaited_is_kept_until_the_rep_chooses(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.send("Bob Smith, Initech")
+    assert "haven't finished capturing Anna Virtanen" in rep.last_text
+    await rep.press("➕ Start Bob Smith")
+    assert "Bob Smith" in rep.last_text and "Need?" in rep.last_text
+
+
+async def test_unknown_commands_point_to_help(rep: RepChat) -> None:
+    await rep.send("/frobnicate")
+    assert "I don't know that command" in rep.last_text
+
+
+async def test_tampered_or_foreign_buttons_are_refused_and_change_nothing(
+    rep: RepChat, other_rep: RepChat, app: Any
+) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    draft = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+    assert draft is not None
+    await other_rep.send("Someone, Else")
+    expired = "This button has expired. Nothing was changed."
+    for data in (
+        f"q:{draft.id}:need:yes",
+        f"s:{draft.id}:save",
+        f"s:{draft.id}:cancel",
+        f"e:{draft.id}:name",
+        f"n:{draft.id}:restart",
+        f"d:{draft.id}:new",
+    ):
+        assert await other_rep.press_data(data) == expired
+    assert await rep.press_data(f"q:{draft.id}:need:maybe") == expired
+    assert await rep.press_data("q:notanumber:need:yes") == expired
+    assert await rep.press_data("zz:1:2") == expired
+    after = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+    assert after is not None and after.version == draft.version and after.answers.need is None

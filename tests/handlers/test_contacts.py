@@ -1,0 +1,99 @@
+"""Finding contacts again: /leads, /prospects, /find, the card, and one rep never seeing another's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.factories import RepChat
+
+
+async def capture(rep: RepChat, name: str, *, qualified: bool = False) -> None:
+    await rep.send(name)
+    if "," not in name:
+        await rep.press("Skip")
+    if qualified:
+        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
+            await rep.press(label)
+    await rep.press("⏩ Finish")
+    await rep.press("Tomorrow")
+    await rep.press("✅ Save")
+
+
+async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy", qualified=True)
+    await capture(rep, "Pekka Salo")
+    await rep.send("/prospects")
+    assert "Prospects (1), newest first" in rep.last_text
+    assert "1. Anna Virtanen, Acme Oy · 87 · ⏰ Thu 26 Nov, 09:00" in rep.last_text
+    await rep.send("/leads")
+    assert "Leads (1)" in rep.last_text and "Pekka Salo" in rep.last_text
+    await rep.press("1. Pekka Salo")
+    assert (
+        "Pekka Salo" in rep.last_text
+        and "Lead:" in rep.last_text
+        and "Next step: Thu 26 Nov, 09:00" in rep.last_text
+    )
+
+
+async def test_lists_page_with_arrows_and_sort_by_score(rep: RepChat) -> None:
+    for index in range(10):
+        await capture(rep, f"Lead {index:02d}")
+    await rep.send("/leads")
+    assert "Leads (10)" in rep.last_text and "Page 1 of 2" in rep.last_text
+    assert "Lead 09" in rep.last_text and "Lead 01" not in rep.last_text
+    await rep.press("▶")
+    assert "Page 2 of 2" in rep.last_text and "Lead 01" in rep.last_text and "Lead 00" in rep.last_text
+    assert "▶" not in rep.button_labels
+    await rep.press("◀")
+    assert "Page 1 of 2" in rep.last_text
+    await rep.press("Sort by score")
+    assert "best score first" in rep.last_text
+
+
+async def test_empty_lists_say_how_to_fill_them(rep: RepChat) -> None:
+    await rep.send("/prospects")
+    assert "No prospects yet" in rep.last_text
+    await rep.send("/leads")
+    assert "No leads yet" in rep.last_text
+
+
+async def test_find_ignores_case_and_accents(rep: RepChat) -> None:
+    await capture(rep, "Aino Hämäläinen, Kone")
+    await rep.send("/find hamalainen")
+    assert "Found 1" in rep.last_text and "Aino Hämäläinen" in rep.last_text
+    await rep.send("/find kone")
+    assert "Aino Hämäläinen" in rep.last_text
+    await rep.send("/find nobody")
+    assert "Nothing found for “nobody”" in rep.last_text
+    await rep.send("/find")
+    assert "/find virtanen" in rep.last_text
+
+
+async def test_find_with_html_characters_is_shown_safely(rep: RepChat) -> None:
+    await capture(rep, "<Zoë> & Co")
+    await rep.send("/find <zoe> &")
+    assert "Found 1 for “<zoe> &”" in rep.last_text
+
+
+async def test_another_rep_cannot_find_list_or_open_my_contacts(
+    rep: RepChat, other_rep: RepChat, app: Any
+) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy", qualified=True)
+    await other_rep.send("/find virtanen")
+    assert "Nothing found" in other_rep.last_text
+    await other_rep.send("/prospects")
+    assert "No prospects yet" in other_rep.last_text
+    repo = app.bot_data.repo
+    owner = repo.get_rep(telegram_id=rep.user_id)
+    [anna] = repo.find_contacts(owner_id=owner.id, text="anna", offset=0, limit=5).items
+    await other_rep.send("/new")
+    assert await other_rep.press_data(f"c:{anna.id}") == "That contact isn't in your list."
+    assert all("Anna" not in (message.text or "") for message in other_rep.messages)
+
+
+async def test_list_buttons_with_tampered_data_are_refused(rep: RepChat) -> None:
+    await capture(rep, "Pekka Salo")
+    await rep.send("/leads")
+    for data in ("l:lead:new:abc", "l:customer:new:0", "l:lead:rank:0", "c:99999", "c:x", "f:x:anna"):
+        answer = await rep.press_data(data)
+        assert answer in ("This button has expired. Nothing was changed.", "That contact isn't in your list.")
