@@ -20,6 +20,10 @@ from storage.repository import Repository
 from tests.factories import TOKEN, FakeClock, RepChat
 from tests.fake_bot_api import FakeBotAPI
 
+# PTB 22 warns that RetryAfter.retry_after becomes a timedelta; with warnings as errors the warning would
+# replace the exception, so the tests opt in to the new behaviour the bot's code already handles.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
