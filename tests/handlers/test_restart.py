@@ -22,7 +22,9 @@ async def stopped(application: Any) -> None:
     await application.shutdown()
 
 
-async def test_a_fresh_application_continues_the_capture(settings: Settings, fake: FakeBotAPI, clock: FakeClock) -> None:
+async def test_a_fresh_application_continues_the_capture(
+    settings: Settings, fake: FakeBotAPI, clock: FakeClock
+) -> None:
     first = await started(settings, fake, clock)
     rep = RepChat(first, fake, user_id=7001, clock=clock)
     await rep.send("Anna Virtanen, Acme Oy")
