@@ -11,8 +11,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.context import BotContext, BotData, utc_now
+from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, catalog_path
 from storage.engine import create_engine_for
+from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
 from storage.repository import Clock, Repository
 
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # The commands in the menu, in the order Telegram shows them; descriptions come from the catalogs.
-MENU_COMMANDS = ("new", "leads", "prospects", "find", "settings", "help")
+MENU_COMMANDS = ("new", "today", "leads", "prospects", "find", "settings", "help")
 
 
 def build_application(
@@ -55,6 +57,9 @@ def build_application(
 
 
 async def start_services(application: BotApplication) -> None:
+    from handlers.digest import make_digest_sender
+    from handlers.reminders import make_reminder_sender
+
     """post_init: open the database (migrating it to the newest schema) and publish the command menu."""
     data = application.bot_data
     assert data.settings is not None
@@ -65,7 +70,20 @@ async def start_services(application: BotApplication) -> None:
     data.engine = create_engine_for(settings.database_url)
     upgrade_to_latest(data.engine)
     data.repo = Repository(data.engine, data.clock)
+    data.followups = FollowUpRepository(data.repo)
+    data.dispatcher = Dispatcher(
+        data.followups,
+        clock=data.clock,
+        send_reminder=make_reminder_sender(application),
+        send_digest=make_digest_sender(application),
+        rate_per_second=settings.broadcast_rate_per_second,
+    )
     await publish_commands(application, settings)
+    # The first run is at once: whatever fell due while the bot was down is sent now, marked late.
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            data.dispatcher.tick, interval=settings.dispatch_interval_seconds, first=0, name="dispatcher"
+        )
     log.info(
         "started: database %s, Bot API %s", data.engine.dialect.name, _host_of(settings.telegram_base_url)
     )
@@ -76,7 +94,7 @@ async def stop_services(application: BotApplication) -> None:
     data = application.bot_data
     if data.engine is not None:
         data.engine.dispose()
-    data.engine, data.repo = None, None
+    data.engine, data.repo, data.followups, data.dispatcher = None, None, None, None
 
 
 async def publish_commands(application: BotApplication, settings: Settings) -> None:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How often the dispatcher looks for due follow-ups and digests (decision 3).
     dispatch_interval_seconds: float = Field(default=20.0, gt=0)
+    # Reminders and digests sent per second by one process: under Telegram's ~30/s, leaving room for
+    # replies; with several replicas, divide by their number.
+    broadcast_rate_per_second: float = Field(default=28.0, gt=0, le=30)
 
     @field_validator("bot_token")
     @classmethod

@@ -10,7 +10,9 @@ from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, language_for
+from storage.followups import FollowUpRepository
 from storage.repository import Clock, Repository, RepRead
 
 
@@ -27,6 +29,8 @@ class BotData:
         self.clock: Clock = utc_now
         self.engine: Engine | None = None
         self.repo: Repository | None = None
+        self.followups: FollowUpRepository | None = None
+        self.dispatcher: Dispatcher | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -48,6 +52,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if repo is None:
             raise RuntimeError("the application was not started: post_init opens the repository")
         return repo
+
+    @property
+    def followups(self) -> FollowUpRepository:
+        followups = self.bot_data.followups
+        if followups is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return followups
 
     @property
     def settings(self) -> Settings:

@@ -6,21 +6,25 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import access, capture, contacts, errors, onboarding
+from handlers import access, capture, contacts, digest, errors, onboarding, reminders
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every flow. PTB tries handler groups in ascending order and, within a group, stops at the
     first handler that matches; a handler may end the update early with ApplicationHandlerStop."""
-    # -2: the allow-list runs before anything else, so a stranger's update reaches no flow.
-    application.add_handler(access.gate(), group=-2)
-    # -1: text that answers a question asked outside a capture (a typed time zone) is taken first.
-    application.add_handlers(onboarding.typed_answer_handlers(), group=-1)
+    # -10: the allow-list runs before anything else, so a stranger's update reaches no flow.
+    application.add_handler(access.gate(), group=-10)
+    # -2, -1: text that answers a question asked outside a capture (a typed time zone; a reminder's note
+    # or date) is taken before it could start a capture. Each checks rep.awaiting and lets other text by.
+    application.add_handlers(onboarding.typed_answer_handlers(), group=-2)
+    application.add_handlers(reminders.typed_answer_handlers(), group=-1)
     # 0: commands and buttons of each flow; then plain text, contacts and forwards, which start or
     # continue a capture; last, whatever no flow took (unknown commands, tampered buttons). They share one
     # group so that exactly one of them answers each update.
     application.add_handlers(onboarding.handlers())
     application.add_handlers(contacts.handlers())
+    application.add_handlers(reminders.handlers())
+    application.add_handlers(digest.handlers())
     application.add_handlers(capture.handlers())
     application.add_handlers(errors.fallback_handlers())
     application.add_error_handler(errors.on_error)

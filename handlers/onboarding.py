@@ -18,6 +18,7 @@ from telegram.ext import filters as F
 from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.schedule import parse_working_days
 from bot.timezones import city_name, find_zones, likely_zones
 from storage.repository import RepRead
 
@@ -70,13 +71,49 @@ def _digest_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([times, [skip]])
 
 
+def _weekday(t: Translator, iso_day: int) -> str:
+    return str(t.locale.days["format"]["abbreviated"][iso_day - 1])
+
+
 def _settings_text(t: Translator, rep: RepRead) -> str:
-    return t("settings.summary", zone=rep.timezone, digest=rep.digest_time.strftime("%H:%M"))
+    days = ", ".join(_weekday(t, day) for day in sorted(parse_working_days(rep.working_days)))
+    empty = t.plain("settings.empty_on" if rep.digest_when_empty else "settings.empty_off")
+    return t(
+        "settings.summary",
+        zone=rep.timezone,
+        digest=rep.digest_time.strftime("%H:%M"),
+        days=days or t.plain("settings.no_days"),
+        empty=empty,
+    )
+
+
+def _days_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
+    chosen = parse_working_days(rep.working_days)
+    buttons = [
+        InlineKeyboardButton(
+            t.plain("common.chosen", label=_weekday(t, day)) if day in chosen else _weekday(t, day),
+            callback_data=callbacks.pack(callbacks.SETTINGS, "wd", day),
+        )
+        for day in range(1, 8)
+    ]
+    back = InlineKeyboardButton(
+        t.plain("common.back"), callback_data=callbacks.pack(callbacks.SETTINGS, "show")
+    )
+    return InlineKeyboardMarkup([buttons[:4], buttons[4:], [back]])
 
 
 def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
+            [
+                InlineKeyboardButton(
+                    t.plain("settings.days_button"), callback_data=callbacks.pack(callbacks.SETTINGS, "days")
+                ),
+                InlineKeyboardButton(
+                    t.plain("settings.empty_button"),
+                    callback_data=callbacks.pack(callbacks.SETTINGS, "empty"),
+                ),
+            ],
             [
                 InlineKeyboardButton(
                     t.plain("settings.zone_button"),
@@ -86,7 +123,7 @@ def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
                     t.plain("settings.digest_button"),
                     callback_data=callbacks.pack(callbacks.SETTINGS, "digest"),
                 ),
-            ]
+            ],
         ]
     )
 
@@ -125,26 +162,35 @@ async def show_help(update: Update, ctx: BotContext) -> None:
 
 
 async def on_settings_button(update: Update, ctx: BotContext) -> None:
-    """A settings button: open the time zone or digest time picker."""
+    """A settings button: open a picker, toggle a working day or the empty digest, or show the settings."""
     query = update.callback_query
     assert query is not None
     rep = ctx.rep_for(update)
     parsed = callbacks.parse(query.data, with_id=False)
-    if parsed is None or parsed.args[0] not in ("timezone", "digest"):
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+    action = parsed.args[0] if parsed else ""
+    t = ctx.t
+    text: str
+    if action == "timezone":
+        zones = likely_zones(rep.language, ctx.settings.default_timezone)
+        text, markup = t("onboarding.ask_zone", zone=rep.timezone), _zone_keyboard(t, zones, ctx)
+    elif action == "digest":
+        text, markup = t("onboarding.ask_digest"), _digest_keyboard(t, rep)
+    elif action == "days":
+        text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
+    elif action == "wd" and parsed is not None and len(parsed.args) == 2 and parsed.args[1] in "1234567":
+        days = parse_working_days(rep.working_days) ^ {int(parsed.args[1])}
+        rep = ctx.repo.update_rep(rep_id=rep.id, working_days="".join(str(day) for day in sorted(days)))
+        text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
+    elif action == "empty":
+        rep = ctx.repo.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
+        text, markup = _settings_text(t, rep), _settings_keyboard(t)
+    elif action == "show":
+        text, markup = _settings_text(t, rep), _settings_keyboard(t)
+    else:
+        await query.answer(t.plain("common.expired"), show_alert=True)
         return
     await query.answer()
-    if parsed.args[0] == "timezone":
-        zones = likely_zones(rep.language, ctx.settings.default_timezone)
-        await query.edit_message_text(
-            ctx.t("onboarding.ask_zone", zone=rep.timezone),
-            parse_mode="HTML",
-            reply_markup=_zone_keyboard(ctx.t, zones, ctx),
-        )
-    else:
-        await query.edit_message_text(
-            ctx.t("onboarding.ask_digest"), parse_mode="HTML", reply_markup=_digest_keyboard(ctx.t, rep)
-        )
+    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 
 
 async def on_zone_button(update: Update, ctx: BotContext) -> None:
@@ -219,7 +265,7 @@ async def on_typed_zone(update: Update, ctx: BotContext) -> None:
     """Text while a typed time zone is awaited: one match sets it, several are offered, none asks again."""
     rep = ctx.rep_for(update)
     message = update.effective_message
-    if rep.awaiting != AWAITING_TIMEZONE or message is None or message.text is None:
+    if rep.awaits(ctx.now()) != AWAITING_TIMEZONE or message is None or message.text is None:
         return
     if message.text.startswith("/"):
         # A command ends the question: the rep moved on.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,8 +45,15 @@ class Rep(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     digest_time: str = Field(max_length=5)  # "HH:MM" local
     onboarded: bool = False
-    # What the next typed text answers outside a capture (e.g. "timezone"); None: it starts a capture.
-    awaiting: str | None = Field(default=None, max_length=32)
+    # What the next typed text answers outside a capture ("timezone", "fu-note:<id>", "fu-date:<id>:<why>");
+    # None: text starts a capture. It lapses at awaiting_until, so a forgotten prompt does not swallow
+    # the name of the next person the rep meets.
+    awaiting: str | None = Field(default=None, max_length=48)
+    awaiting_until: datetime | None = _utc_column(nullable=True)
+    # ISO weekdays the digest is sent on ("12345": Monday to Friday).
+    working_days: str = Field(default="12345", max_length=7)
+    digest_when_empty: bool = False
+    # False after the rep blocked the bot: nothing more is sent, nothing is deleted.
     active: bool = True
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
@@ -83,6 +90,8 @@ class Contact(SQLModel, table=True):
     # [[reason, points], ...], biggest first.
     score_reasons: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     touches: int = 0
+    lost_reason: str | None = Field(default=None, max_length=24)
+    birthday: date | None = None
     # Folded text of name, company, phone, email and notes: what /find looks in.
     search_text: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
     last_touch_at: datetime | None = _utc_column(nullable=True)
@@ -103,7 +112,11 @@ class Interaction(SQLModel, table=True):
 
 
 class FollowUp(SQLModel, table=True):
-    """A dated next step on a contact; it becomes a reminder message when due."""
+    """A dated next step on a contact; it becomes a reminder message when due.
+
+    pending -> claimed (a dispatcher holds it until lease_until) -> sent -> done (outcome logged) or
+    closed; snoozing or rescheduling puts it back to pending with a new due_at.
+    """
 
     __table_args__ = (sa.Index("ix_followup_state_due", "state", "due_at"),)
 
@@ -111,8 +124,37 @@ class FollowUp(SQLModel, table=True):
     owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
     due_at: datetime = _utc_column()
+    # Why it exists: "next" (a next step), "winback" (a lost contact to try again).
+    kind: str = Field(default="next", max_length=16)
     state: str = Field(default="pending", max_length=16)
+    claimed_by: str | None = Field(default=None, max_length=40)
+    lease_until: datetime | None = _utc_column(nullable=True)
+    # After a failed send: not tried again before this instant (backoff).
+    not_before: datetime | None = _utc_column(nullable=True)
+    attempts: int = 0
+    sent_at: datetime | None = _utc_column(nullable=True)
+    message_id: int | None = Field(default=None, sa_column=Column(sa.BigInteger, nullable=True))
     created_at: datetime = _utc_column()
+
+
+class Digest(SQLModel, table=True):
+    """One daily digest of one rep, keyed by the rep's local date: at most one per day, DST or not."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("rep_id", "local_date", name="uq_digest_rep_day"),
+        sa.Index("ix_digest_state_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rep_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
+    local_date: date
+    due_at: datetime = _utc_column()
+    state: str = Field(default="pending", max_length=16)  # pending, claimed, sent, skipped
+    claimed_by: str | None = Field(default=None, max_length=40)
+    lease_until: datetime | None = _utc_column(nullable=True)
+    not_before: datetime | None = _utc_column(nullable=True)
+    attempts: int = 0
+    sent_at: datetime | None = _utc_column(nullable=True)
 
 
 class CaptureDraft(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,10 +17,13 @@ from sqlmodel import Session, col, func, select
 from bot.qualification import QualificationAnswers, Step
 from bot.scoring import Classification, Score
 from bot.text_keys import phone_key, search_key
-from storage.models import CaptureDraft, Contact, FollowUp, Interaction, Rep, UTCDateTime
+from storage.models import CaptureDraft, Contact, Digest, FollowUp, Interaction, Rep, UTCDateTime
 
 Clock = Callable[[], datetime]
 
+# A question asked outside a capture (a typed time zone, a note, a date) waits this long for its answer;
+# after that, typed text is a new contact's name again.
+AWAITING_FOR = timedelta(minutes=15)
 _ANSWER_COLUMNS = ("need", "budget", "authority", "timeline", "fit", "source")
 
 
@@ -39,11 +42,20 @@ class RepRead:
     digest_time: time
     onboarded: bool
     awaiting: str | None
+    awaiting_until: datetime | None
+    working_days: str
+    digest_when_empty: bool
     active: bool
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def awaits(self, now: datetime) -> str | None:
+        """What typed text answers now, if the question has not lapsed."""
+        if self.awaiting and self.awaiting_until and self.awaiting_until > now:
+            return self.awaiting
+        return None
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,9 @@ def _rep_read(row: Rep) -> RepRead:
         digest_time=time(hours, minutes),
         onboarded=row.onboarded,
         awaiting=row.awaiting,
+        awaiting_until=row.awaiting_until,
+        working_days=row.working_days,
+        digest_when_empty=row.digest_when_empty,
         active=row.active,
     )
 
@@ -201,9 +216,16 @@ class Repository:
         digest_time: time | None = None,
         language: str | None = None,
         onboarded: bool | None = None,
+        working_days: str | None = None,
+        digest_when_empty: bool | None = None,
     ) -> RepRead:
+        """Change the rep's preferences; a planned digest is dropped so that the next one follows them."""
         with self._session() as session:
             row = session.get_one(Rep, rep_id)
+            if working_days is not None:
+                row.working_days = working_days
+            if digest_when_empty is not None:
+                row.digest_when_empty = digest_when_empty
             if timezone is not None:
                 row.timezone = timezone
             if digest_time is not None:
@@ -214,12 +236,18 @@ class Repository:
                 row.onboarded = onboarded
             row.updated_at = self.clock()
             session.add(row)
+            session.execute(
+                sa.delete(Digest).where(col(Digest.rep_id) == rep_id, col(Digest.state) == "pending")
+            )
             return _rep_read(row)
 
-    def set_awaiting(self, *, rep_id: int, awaiting: str | None) -> None:
+    def set_awaiting(self, *, rep_id: int, awaiting: str | None, for_: timedelta = AWAITING_FOR) -> None:
         """What the rep's next typed text answers outside a capture (None: it starts a capture)."""
+        until = self.clock() + for_ if awaiting else None
         with self._session() as session:
-            session.execute(sa.update(Rep).where(col(Rep.id) == rep_id).values(awaiting=awaiting))
+            session.execute(
+                sa.update(Rep).where(col(Rep.id) == rep_id).values(awaiting=awaiting, awaiting_until=until)
+            )
 
     # Capture drafts
 

@@ -17,7 +17,7 @@ from bot.config import Settings
 from storage.engine import create_engine_for
 from storage.migrate import upgrade_to_latest
 from storage.repository import Repository
-from tests.factories import TOKEN, FakeClock, RepChat
+from tests.factories import TOKEN, FakeClock, FakeMonotonic, RepChat
 from tests.fake_bot_api import FakeBotAPI
 
 # PTB 22 warns that RetryAfter.retry_after becomes a timedelta; with warnings as errors the warning would
@@ -119,7 +119,14 @@ def fake() -> Iterator[FakeBotAPI]:
 
 
 @pytest.fixture
-async def app(settings: Settings, fake: FakeBotAPI, clock: FakeClock) -> AsyncIterator[Any]:
+def pacing() -> FakeMonotonic:
+    return FakeMonotonic()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, fake: FakeBotAPI, clock: FakeClock, pacing: FakeMonotonic
+) -> AsyncIterator[Any]:
     """The real Application, started as run_polling would start it, over the fake Bot API."""
     application = build_application(settings, request=fake.request(), clock=clock)
     errors: list[BaseException] = []
@@ -130,7 +137,9 @@ async def app(settings: Settings, fake: FakeBotAPI, clock: FakeClock) -> AsyncIt
     application.add_error_handler(record)
     await application.initialize()
     await start_services(application)
-    application.bot_data.handler_errors = errors
+    pacer = application.bot_data.dispatcher.pacer
+    pacer.monotonic = pacing
+    pacer.sleep = pacing.sleep
     yield application
     await stop_services(application)
     await application.shutdown()

@@ -44,6 +44,21 @@ def user_json(
     return user
 
 
+@dataclass
+class FakeMonotonic:
+    """The dispatcher's pacing clock: its sleeps move this clock instead of waiting, and are recorded."""
+
+    now: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 class RepChat:
     """One rep's private chat with the bot, driven through the real Application over the fake Bot API."""
 

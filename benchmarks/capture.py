@@ -1,0 +1,566 @@
+"""The capture benchmark: many reps capturing contacts at once, timed update by update.
+
+Each simulated rep does the README's quick capture several times: send "Anna Virtanen 17, Acme Oy", tap
+Yes, Yes, Decision-maker, "< 1 month", "⏩ Finish", "Tomorrow", "✅ Save" (eight updates). The reps run
+as asyncio tasks, so their updates interleave as they would from a hundred phones; one rep's updates stay
+in order. The same update stream goes to three applications over the same in-process fake Bot API
+(tests/fake_bot_api.py):
+
+- the bot, as `bot.app.build_application` wires it, on SQLite (a temporary file, migrated on start);
+- the bot on PostgreSQL (a schema of its own, created and dropped here);
+- a bare python-telegram-bot Application whose handlers make the same Bot API calls (sendMessage with an
+  inline keyboard for the name; answerCallbackQuery and editMessageText for each tap) with no storage and
+  no logic: the floor the framework and the fake Bot API set.
+
+What is timed is the wall time of each `Application.process_update` call, i.e. the server-side cost of an
+update, including PTB's request encoding and the fake Bot API answering in process (no network).
+
+How updates reach the application: the bot is built with the default `concurrent_updates=False`, so in
+production (polling or PTB's webhook server) the update fetcher hands updates over one at a time through
+`Application.update_processor`. This benchmark does the same, so the numbers are what the deployment
+does; `--bypass-update-processor` awaits `process_update` from every rep task at once instead.
+
+Telegram's quota: the bot's AIORateLimiter allows 30 chat-bound requests a second across all chats (every
+sendMessage and editMessageText here counts), so a closed loop of reps would mostly measure that limiter
+sleeping. By default the benchmark lifts that overall limit for both the bot and the bare bot (same
+limiter class, same retries, `overall_max_rate=0`), so the comparison is about our code;
+`--telegram-quota` keeps the limit exactly as the bot configures it.
+
+    python -m benchmarks.capture --reps 100 --captures 5 [--postgres-url URL] [--skip-postgres]
+    python -m benchmarks.capture --profile sqlite      # where the time goes, one variant under cProfile
+"""
+
+from __future__ import annotations
+
+import os
+
+# PTB 22 deprecates RetryAfter.retry_after as a number; the bot's code already handles the timedelta, and
+# without the opt-in every retry would warn. PTB reads the variable when it is used, but set it first.
+os.environ["PTB_TIMEDELTA"] = "true"
+
+import argparse
+import asyncio
+import cProfile
+import functools
+import itertools
+import platform
+import pstats
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import httpx
+import sqlalchemy as sa
+import telegram
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+import bot.app
+from bot.config import Settings
+from tests.factories import TOKEN, FakeClock, RepChat
+from tests.fake_bot_api import FakeBotAPI
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BASE_URL = "https://bot-api.test/bot"
+FIRST_REP_ID = 100_001
+WARM_UP_REP_ID = 99_999
+
+# The taps of a quick capture after the name (README: "that is eight interactions").
+QUICK_CAPTURE_TAPS = ("Yes", "Yes", "Decision-maker", "< 1 month", "⏩ Finish", "Tomorrow", "✅ Save")
+FIRST_NAMES = ("Anna", "Ola", "Zsófia", "Jean", "Aino", "Pekka", "Ingrid", "Élodie")
+LAST_NAMES = ("Virtanen", "Nordmann", "Kovács", "Dupont", "Hämäläinen", "Salo", "Berg", "Moreau")
+COMPANIES = ("Acme Oy", "Fjord AS", "Duna Kft", "Lumière SA", "Kone", "Nordic Steel AB")
+
+_update_ids = itertools.count(1)
+
+
+def contact_text(rep_index: int, capture_index: int) -> str:
+    """What a rep types to start a capture. The number keeps every name new to its rep, so no capture
+    turns into the "you already have this contact" question."""
+    first = FIRST_NAMES[(rep_index + capture_index) % len(FIRST_NAMES)]
+    last = LAST_NAMES[(rep_index * 3 + capture_index) % len(LAST_NAMES)]
+    company = COMPANIES[(rep_index + 2 * capture_index) % len(COMPANIES)]
+    return f"{first} {last} {capture_index + 1}, {company}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------------------------
+
+
+class TimedFakeBotAPI(FakeBotAPI):
+    """The fake Bot API, adding up the time it spends answering: in production that time is a network
+    round trip instead, so it is worth knowing how much of an update it is."""
+
+    def __init__(self) -> None:
+        super().__init__(token=TOKEN)
+        self.busy_seconds = 0.0
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        start = time.perf_counter()
+        try:
+            return await super().handle(request)
+        finally:
+            self.busy_seconds += time.perf_counter() - start
+
+
+class UpdateFeeder:
+    """Hands updates to an application and times each `process_update` (queueing behind other reps'
+    updates is not counted: that is latency, not cost)."""
+
+    def __init__(self, app: AnyApplication, *, through_update_processor: bool) -> None:
+        self.app = app
+        self.through_update_processor = through_update_processor
+        self.seconds: list[float] = []
+
+    async def feed(self, update: Update) -> None:
+        if self.through_update_processor:
+            # Exactly what Application's update fetcher does with each update under run_polling and
+            # run_webhook: with concurrent_updates=False its semaphore lets one update in at a time.
+            await self.app.update_processor.process_update(update, self._timed(update))
+        else:
+            await self._timed(update)
+
+    async def _timed(self, update: Update) -> None:
+        start = time.perf_counter()
+        await self.app.process_update(update)
+        self.seconds.append(time.perf_counter() - start)
+
+
+class TimedRepChat(RepChat):
+    """RepChat (send a name, press a button by its label) with its updates going through a feeder."""
+
+    def __init__(
+        self, app: AnyApplication, fake: FakeBotAPI, feeder: UpdateFeeder, *, user_id: int, clock: FakeClock
+    ) -> None:
+        super().__init__(app, fake, user_id=user_id, first_name="Rep", clock=clock)
+        self.feeder = feeder
+
+    async def _process(self, payload: dict[str, Any]) -> None:
+        # RepChat's one hook for delivering an update; the update is built outside the timed part.
+        payload["update_id"] = next(_update_ids)
+        await self.feeder.feed(Update.de_json(payload, self.app.bot))
+
+
+async def quick_captures(rep: TimedRepChat, rep_index: int, captures: int) -> None:
+    """One rep's session: the quick capture, `captures` times in a row."""
+    for capture_index in range(captures):
+        await rep.send(contact_text(rep_index, capture_index))
+        for label in QUICK_CAPTURE_TAPS:
+            await rep.press(label)  # fails loudly if the button is not there: the flow went elsewhere
+        if "Saved" not in rep.last_text:
+            raise AssertionError(
+                f"capture {capture_index} of rep {rep_index} was not saved: {rep.last_text!r}"
+            )
+
+
+@dataclass(frozen=True)
+class Result:
+    variant: str
+    seconds: list[float]
+    wall_seconds: float
+    fake_api_seconds: float
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(self.seconds) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.quantiles(self.seconds, n=100, method="inclusive")[98] * 1000
+
+    @property
+    def mean_ms(self) -> float:
+        return statistics.fmean(self.seconds) * 1000
+
+    @property
+    def updates_per_second(self) -> float:
+        return len(self.seconds) / self.wall_seconds
+
+
+@dataclass(frozen=True)
+class Options:
+    reps: int
+    captures: int
+    postgres_url: str
+    skip_postgres: bool
+    telegram_quota: bool
+    bypass_update_processor: bool
+    profile: str | None
+
+
+async def drive(
+    variant: str,
+    app: AnyApplication,
+    fake: TimedFakeBotAPI,
+    options: Options,
+    profiler: cProfile.Profile | None,
+) -> Result:
+    """Run every rep's session concurrently against a started application; time what it does."""
+    clock = FakeClock()
+    feeder = UpdateFeeder(app, through_update_processor=not options.bypass_update_processor)
+
+    # One capture first, untimed: imports, catalogs and connection pools warm up outside the numbers.
+    await quick_captures(TimedRepChat(app, fake, feeder, user_id=WARM_UP_REP_ID, clock=clock), 0, 1)
+    feeder.seconds.clear()
+    fake.busy_seconds = 0.0
+
+    reps = [
+        TimedRepChat(app, fake, feeder, user_id=FIRST_REP_ID + index, clock=clock)
+        for index in range(options.reps)
+    ]
+    if profiler is not None:
+        profiler.enable()
+    start = time.perf_counter()
+    await asyncio.gather(*(quick_captures(rep, index, options.captures) for index, rep in enumerate(reps)))
+    wall = time.perf_counter() - start
+    if profiler is not None:
+        profiler.disable()
+
+    # A benchmark of a bot that failed, or that made calls Telegram would refuse, measures nothing.
+    fake.assert_no_rejections()
+    return Result(variant, feeder.seconds, wall, fake.busy_seconds)
+
+
+def record_errors(app: AnyApplication) -> list[BaseException]:
+    """Collect whatever a handler raises, so that a failing run stops the benchmark instead of timing it."""
+    errors: list[BaseException] = []
+
+    async def record(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        if context.error is not None:
+            errors.append(context.error)
+
+    app.add_error_handler(record)
+    return errors
+
+
+def rate_limiter_kwargs(options: Options) -> dict[str, Any]:
+    """Telegram's overall 30 requests a second as the bot configures it, or lifted (see the docstring)."""
+    return {} if options.telegram_quota else {"overall_max_rate": 0}
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) and (b): the bot, on SQLite and on PostgreSQL
+# ---------------------------------------------------------------------------------------------
+
+
+def bot_settings(database_url: str) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_base_url=BASE_URL,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+async def run_bot(
+    variant: str, settings: Settings, options: Options, profiler: cProfile.Profile | None
+) -> Result:
+    """The real Application, built and started as the tests do (and as run_polling would start it)."""
+    fake = TimedFakeBotAPI()
+    limiter = functools.partial(AIORateLimiter, **rate_limiter_kwargs(options))
+    # build_application creates its own AIORateLimiter(max_retries=2); only the overall limit is changed.
+    with mock.patch.object(bot.app, "AIORateLimiter", limiter):
+        app = bot.app.build_application(settings, request=fake.request(), clock=FakeClock())
+    errors = record_errors(app)
+    await app.initialize()
+    await bot.app.start_services(app)  # migrates the database, as `python main.py` does on start
+    try:
+        result = await drive(variant, app, fake, options, profiler)
+    finally:
+        await bot.app.stop_services(app)
+        await app.shutdown()
+    if errors:
+        raise RuntimeError(f"{variant}: handlers raised {errors[:3]!r}")
+    return result
+
+
+async def run_bot_on_sqlite(options: Options, profiler: cProfile.Profile | None = None) -> Result:
+    """(a) The bot on a fresh SQLite file."""
+    with tempfile.TemporaryDirectory(prefix="capture-bench-") as folder:
+        settings = bot_settings(f"sqlite:///{Path(folder) / 'prospect.db'}")
+        return await run_bot("bot, SQLite", settings, options, profiler)
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str | None]:
+    """A fresh schema in the benchmark database, dropped afterwards; the URL that uses it, or None with a
+    message when no server answers."""
+    admin = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect():
+            pass
+    except Exception as error:  # any failure to connect means the same here: nothing to measure against
+        print(f"PostgreSQL skipped: not reachable at {url} ({type(error).__name__})", file=sys.stderr)
+        admin.dispose()
+        yield None
+        return
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+async def run_bot_on_postgres(options: Options, profiler: cProfile.Profile | None = None) -> Result | None:
+    """(b) The bot on PostgreSQL, in a schema of its own; None when the server is not reachable."""
+    # Settings turns a deployer's postgresql:// into SQLAlchemy's postgresql+psycopg://.
+    url = bot_settings(options.postgres_url).database_url
+    with postgres_schema(url) as schema_url:
+        if schema_url is None:
+            return None
+        return await run_bot("bot, PostgreSQL", bot_settings(schema_url), options, profiler)
+
+
+# ---------------------------------------------------------------------------------------------
+# (c) the bare bot: the same Bot API calls, no storage, no logic
+# ---------------------------------------------------------------------------------------------
+
+# The bot's own screens for this flow (texts and keyboards as it renders them in English), so that the
+# bare bot's requests are as long as the bot's: the fake Bot API parses the HTML of every text.
+_WHO = "<b>Anna Virtanen 17</b>, Acme Oy"
+_CONTROLS = ("◀ Back", "Skip", "⏩ Finish")
+BARE_SCREENS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    (
+        f"📝 {_WHO}\n\n<b>Need?</b> Do they have a real need we can solve?",
+        (("Yes", "Partly"), ("No", "Don't know"), _CONTROLS),
+    ),
+    (f"📝 {_WHO}\n\n<b>Budget?</b> Can they pay for it?", (("Yes", "No"), ("Don't know",), _CONTROLS)),
+    (
+        f"📝 {_WHO}\n\n<b>Decision-maker?</b> Can they decide on the purchase?",
+        (("Decision-maker", "Influencer"), ("Neither", "Don't know"), _CONTROLS),
+    ),
+    (
+        f"📝 {_WHO}\n\n<b>Timeline?</b> When do they mean to buy?",
+        (("< 1 month", "1–3 months"), ("3–12 months", "No timeline"), ("Don't know",), _CONTROLS),
+    ),
+    (f"📝 {_WHO}\n\n<b>Fit?</b> Are they in our target market?", (("Yes", "No"), ("Don't know",), _CONTROLS)),
+    (
+        f"📝 {_WHO}\n\n<b>Next step?</b> When should I remind you to follow up?",
+        (("Tomorrow", "In 3 days"), ("Next week", "📅 Type a date"), ("No next step",), ("◀ Back",)),
+    ),
+    (
+        f"<b>Check and save</b>\n👤 {_WHO}\n\n<b>Prospect</b>: need, budget, decision-maker, timeline under"
+        " 1 month\nScore <b>87</b>/100: need +25, budget +20, decision-maker +20\n\nNeed: Yes\nBudget: Yes\n"
+        "Authority: Decision-maker\nTimeline: &lt; 1 month\nFit: –\nSource: –\n"
+        "⏰ Next step: Thu 26 Nov, 09:00",
+        (("✅ Save", "✏️ Edit", "✖ Cancel"),),
+    ),
+    (
+        "✅ Saved <b>Anna Virtanen 17</b>: Prospect, score 87.\nNext step: Thu 26 Nov, 09:00",
+        (("Open card",),),
+    ),
+)
+
+
+def bare_keyboard(screen: int) -> InlineKeyboardMarkup:
+    """A screen's keyboard; every button leads to the next screen, which its callback_data names."""
+    rows = BARE_SCREENS[screen][1]
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=f"b:{screen + 1}:{label[:8]}") for label in row]
+            for row in rows
+        ]
+    )
+
+
+async def bare_on_text(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """A name: send the first question with its keyboard (the bot's sendMessage)."""
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id, BARE_SCREENS[0][0], parse_mode=ParseMode.HTML, reply_markup=bare_keyboard(0)
+    )
+
+
+async def bare_on_tap(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """A tap: answer the query and edit the message to the next screen (the bot's two calls)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    screen = int(query.data.split(":")[1])
+    await query.answer()
+    await query.edit_message_text(
+        BARE_SCREENS[screen][0], parse_mode=ParseMode.HTML, reply_markup=bare_keyboard(screen)
+    )
+
+
+async def run_bare_bot(options: Options, profiler: cProfile.Profile | None = None) -> Result:
+    """(c) A bare Application with the bot's framework configuration (request, rate limiter), nothing else."""
+    fake = TimedFakeBotAPI()
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(BASE_URL)
+        .request(fake.request())
+        .get_updates_request(fake.request())
+        .rate_limiter(AIORateLimiter(max_retries=2, **rate_limiter_kwargs(options)))
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, bare_on_text))
+    app.add_handler(CallbackQueryHandler(bare_on_tap, pattern=r"^b:"))
+    errors = record_errors(app)
+    await app.initialize()
+    try:
+        result = await drive("bare PTB", app, fake, options, profiler)
+    finally:
+        await app.shutdown()
+    if errors:
+        raise RuntimeError(f"bare PTB: handlers raised {errors[:3]!r}")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+
+
+def markdown_table(results: list[Result]) -> str:
+    bare = next((result for result in results if result.variant == "bare PTB"), None)
+    lines = [
+        "| variant | updates | p50 ms | p99 ms | mean ms | updates/s | p50 / bare p50 "
+        "| fake Bot API ms/update |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        ratio = f"{result.p50_ms / bare.p50_ms:.2f}x" if bare else "–"
+        lines.append(
+            f"| {result.variant} | {len(result.seconds)} | {result.p50_ms:.2f} | {result.p99_ms:.2f} "
+            f"| {result.mean_ms:.2f} | {result.updates_per_second:.0f} | {ratio} "
+            f"| {result.fake_api_seconds / len(result.seconds) * 1000:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def machine_line() -> str:
+    return (
+        f"{os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, python-telegram-bot "
+        f"{telegram.__version__}, SQLAlchemy {sa.__version__}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def _package_of(filename: str, function: str) -> str:
+    """Which library (or which folder of ours) a profiled function belongs to."""
+    if filename == "~":  # C functions: name the module they come from when cProfile says it
+        for library in ("sqlite3", "psycopg", "json", "re"):
+            if library in function:
+                return f"{library} (C)"
+        return "builtins (C)"
+    path = Path(filename)
+    if "site-packages" in path.parts:
+        return path.parts[path.parts.index("site-packages") + 1].split(".")[0]
+    here = Path.cwd()
+    if path.is_relative_to(here):
+        return path.relative_to(here).parts[0]
+    return "stdlib"
+
+
+def print_profile(profiler: cProfile.Profile, updates: int) -> None:
+    """Top functions by own time and by cumulative time, and own time added up per package."""
+    stats = pstats.Stats(profiler)
+    per_package: dict[str, float] = defaultdict(float)
+    raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, function), (_cc, _nc, own, _cumulative, _callers) in raw.items():
+        per_package[_package_of(filename, function)] += own
+    total = sum(per_package.values())
+    print(f"\n### Own time per package (profiled, {updates} updates, {total:.2f} s total)\n")
+    print("| package | s | % | ms/update |\n|---|---:|---:|---:|")
+    for package, seconds in sorted(per_package.items(), key=lambda item: -item[1])[:15]:
+        print(f"| {package} | {seconds:.2f} | {seconds / total:.0%} | {seconds / updates * 1000:.2f} |")
+    print()
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+
+Variant = Callable[[Options, cProfile.Profile | None], Awaitable[Result | None]]
+VARIANTS: dict[str, Variant] = {
+    "sqlite": run_bot_on_sqlite,
+    "postgres": run_bot_on_postgres,
+    "bare": run_bare_bot,
+}
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.capture", description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=100, help="simulated reps capturing at once (100)")
+    parser.add_argument("--captures", type=int, default=5, help="quick captures per rep (5)")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help=f"({DEFAULT_POSTGRES_URL})")
+    parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite and the bare bot only")
+    parser.add_argument(
+        "--telegram-quota",
+        action="store_true",
+        help="keep AIORateLimiter's overall 30 requests/s as deployed (by default lifted for every variant)",
+    )
+    parser.add_argument(
+        "--bypass-update-processor",
+        action="store_true",
+        help="await process_update from every rep at once, not one at a time as the update fetcher does",
+    )
+    parser.add_argument("--profile", choices=sorted(VARIANTS), help="run only this variant, under cProfile")
+    args = parser.parse_args(argv)
+    return Options(
+        reps=args.reps,
+        captures=args.captures,
+        postgres_url=args.postgres_url,
+        skip_postgres=args.skip_postgres,
+        telegram_quota=args.telegram_quota,
+        bypass_update_processor=args.bypass_update_processor,
+        profile=args.profile,
+    )
+
+
+async def run(options: Options) -> None:
+    if options.profile is not None:
+        profiler = cProfile.Profile()
+        result = await VARIANTS[options.profile](options, profiler)
+        if result is None:
+            return
+        print(markdown_table([result]))
+        print_profile(profiler, len(result.seconds))
+        return
+    # The bare bot first: it is the yardstick the other rows are divided by.
+    names = ["bare", "sqlite"] if options.skip_postgres else ["bare", "sqlite", "postgres"]
+    results = []
+    for name in names:
+        result = await VARIANTS[name](options, None)
+        if result is not None:
+            results.append(result)
+    results.sort(key=lambda result: result.variant == "bare PTB")  # the bot's rows first, the floor last
+    print(markdown_table(results))
+    print(f"\n{machine_line()}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    asyncio.run(run(parse_options(argv)))
+
+
+if __name__ == "__main__":
+    main()

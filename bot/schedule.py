@@ -1,0 +1,124 @@
+"""Scheduling rules for follow-ups and digests: pure functions of an injected "now" and the rep's zone."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.dates import DEFAULT_DUE_TIME, local_to_utc
+
+# A reminder sent later than this after its due time says it is late, and when it was due.
+LATE_AFTER = timedelta(minutes=10)
+# Prospects without any touch for this long are "going quiet" in the digest.
+QUIET_AFTER = timedelta(days=14)
+# Failed sends wait longer each time, up to a ceiling; after MAX_ATTEMPTS the row is given up on.
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_MAX = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+
+
+class Snooze(StrEnum):
+    HOUR = "1h"
+    TOMORROW = "1d"
+    NEXT_WEEK = "1w"
+
+
+class LostReason(StrEnum):
+    """Why a lead or prospect did not buy, as the source documents list the reasons."""
+
+    BUDGET = "budget"
+    CHANGED_NEEDS = "needs"
+    COMPETITOR = "competitor"
+    PRIORITIES = "priorities"
+    NO_DECISION_MAKER = "nodecider"
+    UNRESPONSIVE = "silent"
+    POOR_FIT = "fit"
+    OTHER = "other"
+
+
+class Outcome(StrEnum):
+    """What happened when the rep followed up."""
+
+    MET = "met"
+    CALLED = "called"
+    NO_ANSWER = "noanswer"
+    OTHER = "other"
+
+
+WIN_BACK_MONTHS = (3, 6, 12)
+
+
+def snooze_until(choice: Snooze, now: datetime, zone: ZoneInfo) -> datetime:
+    """1 hour from now, tomorrow 09:00 local, or a week from today at 09:00 local."""
+    if choice is Snooze.HOUR:
+        return now + timedelta(hours=1)
+    days = 1 if choice is Snooze.TOMORROW else 7
+    return local_to_utc(now.astimezone(zone).date() + timedelta(days=days), DEFAULT_DUE_TIME, zone)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def win_back_due(months: int, now: datetime, zone: ZoneInfo) -> datetime:
+    return local_to_utc(add_months(now.astimezone(zone).date(), months), DEFAULT_DUE_TIME, zone)
+
+
+def is_late(due: datetime, now: datetime) -> bool:
+    return now - due > LATE_AFTER
+
+
+def retry_at(attempts: int, now: datetime) -> datetime:
+    """When a send that failed `attempts` times may be tried again: 5 s, 10 s, 20 s ... up to 10 min."""
+    delay: timedelta = min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
+    return now + delay
+
+
+def parse_working_days(text: str) -> frozenset[int]:
+    """ "12345" -> ISO weekdays Monday to Friday."""
+    return frozenset(int(char) for char in text if char in "1234567")
+
+
+def next_digest(
+    now: datetime, zone: ZoneInfo, at: time, working_days: frozenset[int], after: date | None
+) -> tuple[date, datetime] | None:
+    """The next digest: the first working day, from today on and after `after` (the last day that has a
+    digest already), whose digest time is still ahead. Keyed by the local date, so a day whose 09:00
+    happens twice (the autumn fold) or not at all (a spring gap at that hour) still has exactly one."""
+    if not working_days:
+        return None
+    day = now.astimezone(zone).date()
+    if after is not None and after >= day:
+        day = after + timedelta(days=1)
+    for _ in range(14):
+        due = local_to_utc(day, at, zone)
+        if day.isoweekday() in working_days and due > now:
+            return day, due
+        day += timedelta(days=1)
+    return None
+
+
+def digest_is_stale(local_date: date, now: datetime, zone: ZoneInfo) -> bool:
+    """A digest for a day that is over (the bot was down all that day) is skipped, not sent late."""
+    return local_date < now.astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """A local calendar day as UTC instants [start, end)."""
+
+    start: datetime
+    end: datetime
+
+
+def local_day(now: datetime, zone: ZoneInfo) -> DayWindow:
+    today = now.astimezone(zone).date()
+    return DayWindow(
+        local_to_utc(today, time(0, 0), zone), local_to_utc(today + timedelta(days=1), time(0, 0), zone)
+    )

@@ -1,0 +1,100 @@
+"""The daily digest and /today: the day's follow-ups, overdue ones, prospects going quiet, birthdays."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot import callbacks
+from bot.context import BotContext
+from bot.dispatcher import Delivery, Result
+from bot.i18n import Translator
+from handlers.reminders import deliver
+from storage.followups import DigestData, DigestLine, DueDigest
+
+# Telegram refuses text over 4096 characters; the digest stops well before and says how many are left.
+TEXT_BUDGET = 3500
+MAX_LINES = 24
+BUTTON_NAME_MAX = 28
+
+
+def render_digest(
+    t: Translator, data: DigestData, zone: ZoneInfo, now: Any
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The digest message: sections with numbered lines, a button per line, "and N more" past the limit."""
+    lines: list[str] = [t("digest.title", day=t.day(now, zone))]
+    buttons: list[InlineKeyboardButton] = []
+    shown = total = 0
+    sections: list[tuple[str, tuple[DigestLine, ...], str]] = [
+        ("digest.today", data.today, "digest.line_today"),
+        ("digest.overdue", data.overdue, "digest.line_overdue"),
+        ("digest.quiet", data.quiet, "digest.line_quiet"),
+        ("digest.birthdays", data.birthdays, "digest.line_birthday"),
+    ]
+    for title, items, line_id in sections:
+        if not items:
+            continue
+        total += len(items)
+        section: list[str] = [t(title, count=len(items))]
+        for item in items:
+            who = (
+                t("list.who_company", name=item.name, company=item.company)
+                if item.company
+                else t("list.who", name=item.name)
+            )
+            when = (
+                (t.clock_time(item.when, zone) if line_id == "digest.line_today" else t.day(item.when, zone))
+                if item.when
+                else ""
+            )
+            line = t(line_id, index=shown + 1, who=who, when=when)
+            if shown >= MAX_LINES or sum(len(text) for text in [*lines, *section, line]) > TEXT_BUDGET:
+                break
+            section.append(line)
+            shown += 1
+            name = item.name if len(item.name) <= BUTTON_NAME_MAX else item.name[: BUTTON_NAME_MAX - 1] + "…"
+            buttons.append(
+                InlineKeyboardButton(
+                    t.plain("list.button", index=shown, name=name),
+                    callback_data=callbacks.pack(callbacks.CONTACT, item.contact_id),
+                )
+            )
+        if len(section) > 1:
+            lines.extend(["", *section])
+    if total > shown:
+        lines.extend(["", t("digest.more", count=total - shown)])
+    if total == 0:
+        lines.extend(["", t("digest.nothing")])
+    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+def make_digest_sender(application: Any) -> Any:
+    """The dispatcher's sender: the rep's digest, or nothing on a day with nothing to say."""
+
+    async def send(digest: DueDigest) -> Delivery:
+        followups = application.bot_data.followups
+        data = followups.digest_data(rep_id=digest.recipient.rep_id, zone=digest.recipient.zone)
+        if data.empty and not digest.send_when_empty:
+            return Delivery(Result.NOTHING_TO_SAY)
+        t = Translator(digest.recipient.language)
+        text, markup = render_digest(t, data, digest.recipient.zone, application.bot_data.clock())
+        return await deliver(application.bot.send_message, digest.recipient.chat_id, text, markup)
+
+    return send
+
+
+async def today(update: Update, ctx: BotContext) -> None:
+    """/today: the digest on demand."""
+    rep = ctx.rep_for(update)
+    assert update.effective_message is not None
+    data = ctx.followups.digest_data(rep_id=rep.id, zone=rep.zone)
+    text, markup = render_digest(ctx.t, data, rep.zone, ctx.now())
+    await update.effective_message.reply_html(text, reply_markup=markup)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CommandHandler("today", today)]

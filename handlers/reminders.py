@@ -1,0 +1,500 @@
+"""Reminders: the message a due follow-up becomes, and its buttons (Done, Snooze, Reschedule, Lost).
+
+The reminder message is edited in place as the rep goes through a button flow; typed notes and dates are
+the rep's next text message (rep.awaiting). Every follow-up id in a button is looked up scoped to the rep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
+from telegram.ext import filters as F
+
+from bot import callbacks, schedule
+from bot import capture as flow
+from bot.context import BotContext
+from bot.dates import due_for_choice, parse_typed_date
+from bot.dispatcher import Delivery, Result
+from bot.i18n import Translator
+from bot.qualification import NOTE_MAX, NextStepChoice
+from bot.schedule import WIN_BACK_MONTHS, LostReason, Outcome, Snooze
+from storage.followups import DueReminder, FollowUpRead
+from storage.repository import RepRead
+
+log = logging.getLogger(__name__)
+
+FOLLOW_UP = "fu"  # fu:<followup>:<action>[:<argument>...]
+AWAIT_NOTE = "fu-note"  # fu-note:<interaction>:<followup>
+AWAIT_DATE = "fu-date"  # fu-date:<followup>:<r (reschedule) | n (next step)>
+NOTE_PREVIEW = 200
+_NEXT_CHOICES = (
+    NextStepChoice.TOMORROW,
+    NextStepChoice.IN_3_DAYS,
+    NextStepChoice.NEXT_WEEK,
+    NextStepChoice.DATE,
+    NextStepChoice.NONE,
+)
+
+
+def _button(label: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.pack(FOLLOW_UP, *parts))
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    return [buttons[index : index + width] for index in range(0, len(buttons), width)]
+
+
+def reminder_text(
+    t: Translator,
+    *,
+    name: str,
+    company: str | None,
+    status: str,
+    score: int,
+    note: str | None,
+    due: datetime,
+    kind: str,
+    zone: Any,
+    now: datetime,
+) -> str:
+    """Who, why (the last note, shortened) and when it was planned; late reminders say so."""
+    title = "reminder.title_winback" if kind == "winback" else "reminder.title"
+    who = t("reminder.who_company", name=name, company=company) if company else t("reminder.who", name=name)
+    lines: list[str] = [
+        t(title, who=who),
+        t("reminder.status", status=t.plain(f"status.{status}"), score=score),
+    ]
+    if note:
+        short = note if len(note) <= NOTE_PREVIEW else note[: NOTE_PREVIEW - 1] + "…"
+        lines.append(t("card.note", note=short))
+    lines.append(t("reminder.planned", when=t.when(due, zone)))
+    if schedule.is_late(due, now):
+        lines.append(t("reminder.late", when=t.when(due, zone)))
+    return "\n".join(lines)
+
+
+def _main_keyboard(t: Translator, followup_id: int, contact_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t.plain("reminder.done"), followup_id, "done"),
+                _button(t.plain("reminder.snooze"), followup_id, "snz"),
+            ],
+            [
+                _button(t.plain("reminder.reschedule"), followup_id, "rsc"),
+                _button(t.plain("reminder.lost"), followup_id, "lost"),
+            ],
+            [
+                InlineKeyboardButton(
+                    t.plain("reminder.card"), callback_data=callbacks.pack(callbacks.CONTACT, contact_id)
+                )
+            ],
+        ]
+    )
+
+
+def _next_step_keyboard(t: Translator, followup_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        _rows(
+            [
+                _button(t.plain(f"option.next.{choice.value}"), followup_id, "n", choice.value)
+                for choice in _NEXT_CHOICES
+            ]
+        )
+    )
+
+
+def make_reminder_sender(application: Any) -> Any:
+    """The dispatcher's sender: render a due reminder in the rep's language and send it."""
+
+    async def send(reminder: DueReminder) -> Delivery:
+        t = Translator(reminder.recipient.language)
+        text = reminder_text(
+            t,
+            name=reminder.name,
+            company=reminder.company,
+            status=reminder.status,
+            score=reminder.score,
+            note=reminder.latest_note,
+            due=reminder.due_at,
+            kind=reminder.kind,
+            zone=reminder.recipient.zone,
+            now=application.bot_data.clock(),
+        )
+        markup = _main_keyboard(t, reminder.id, reminder.contact_id)
+        return await deliver(application.bot.send_message, reminder.recipient.chat_id, text, markup)
+
+    return send
+
+
+async def deliver(send: Any, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Delivery:
+    """One Bot API send, its failure turned into what the dispatcher should do about it."""
+    try:
+        message = await send(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except Forbidden:
+        return Delivery(Result.BLOCKED)
+    except RetryAfter as error:
+        wait = error.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return Delivery(Result.RETRY_AFTER, retry_after=seconds)
+    except BadRequest:
+        # Telegram refused the message itself: retrying will not help, so the dispatcher backs off.
+        raise
+    except NetworkError:  # timeouts and 5xx
+        return Delivery(Result.TRANSIENT)
+    return Delivery(Result.SENT, message_id=message.message_id)
+
+
+# Buttons
+
+
+async def _followup_for(update: Update, ctx: BotContext) -> tuple[RepRead, FollowUpRead, list[str]] | None:
+    query = update.callback_query
+    assert query is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data)
+    followup = (
+        ctx.followups.get_followup(owner_id=rep.id, followup_id=parsed.id)
+        if parsed is not None and parsed.id is not None and parsed.args
+        else None
+    )
+    if parsed is None or followup is None:
+        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+        return None
+    return rep, followup, list(parsed.args)
+
+
+async def _edit(
+    update: Update,
+    ctx: BotContext,
+    rep: RepRead,
+    followup: FollowUpRead,
+    extra: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """The reminder, re-rendered with a line about where the rep is in the flow."""
+    query = update.callback_query
+    assert query is not None
+    contact = ctx.repo.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    if contact is None:
+        return
+    base = reminder_text(
+        ctx.t,
+        name=contact.name,
+        company=contact.company,
+        status=contact.status,
+        score=contact.score,
+        note=contact.latest_note,
+        due=followup.due_at,
+        kind=followup.kind,
+        zone=rep.zone,
+        now=followup.due_at,  # the late notice belongs to the first sending only
+    )
+    await query.edit_message_text(f"{base}\n\n{extra}", parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def on_reminder_button(update: Update, ctx: BotContext) -> None:
+    """Every button of a reminder: open a menu, or act. Each action checks the follow-up's state, so a
+    stale or repeated tap changes nothing."""
+    query = update.callback_query
+    assert query is not None
+    found = await _followup_for(update, ctx)
+    if found is None:
+        return
+    rep, followup, args = found
+    action = _ACTIONS.get(args[0])
+    if action is None or followup.state not in action.states:
+        await query.answer(ctx.t.plain("reminder.already_handled"), show_alert=True)
+        return
+    await query.answer()
+    await action.run(_Press(update, ctx, rep, followup, args[1:]))
+
+
+class _Press:
+    """One tap on a reminder button, with what every action needs."""
+
+    def __init__(
+        self, update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, args: list[str]
+    ):
+        self.update, self.ctx, self.rep, self.followup, self.args = update, ctx, rep, followup, args
+        self.t, self.now, self.zone = ctx.t, ctx.now(), rep.zone
+
+    def arg(self, allowed: set[str]) -> str | None:
+        """The first argument if it is one of the allowed values (button data is never trusted)."""
+        return self.args[0] if self.args and self.args[0] in allowed else None
+
+    async def show(self, extra: str, markup: InlineKeyboardMarkup | None) -> None:
+        await _edit(self.update, self.ctx, self.rep, self.followup, extra, markup)
+
+    def back_row(self) -> list[InlineKeyboardButton]:
+        return [_button(self.t.plain("common.back"), self.followup.id, "back")]
+
+
+async def _back(press: _Press) -> None:
+    await press.show("", _main_keyboard(press.t, press.followup.id, press.followup.contact_id))
+
+
+async def _ask_outcome(press: _Press) -> None:
+    buttons = [_button(press.t.plain(f"outcome.{o.value}"), press.followup.id, "o", o.value) for o in Outcome]
+    await press.show(
+        press.t("reminder.ask_outcome"), InlineKeyboardMarkup([*_rows(buttons), press.back_row()])
+    )
+
+
+async def _outcome(press: _Press) -> None:
+    outcome = press.arg({o.value for o in Outcome})
+    if outcome is not None:
+        await _complete(press.update, press.ctx, press.rep, press.followup, Outcome(outcome))
+
+
+async def _next(press: _Press) -> None:
+    choice = press.arg({choice.value for choice in _NEXT_CHOICES})
+    if choice is not None:
+        await _next_step(press.update, press.ctx, press.rep, press.followup, NextStepChoice(choice))
+
+
+async def _ask_snooze(press: _Press) -> None:
+    buttons = [_button(press.t.plain(f"snooze.{c.value}"), press.followup.id, "s", c.value) for c in Snooze]
+    await press.show(press.t("reminder.ask_snooze"), InlineKeyboardMarkup([buttons, press.back_row()]))
+
+
+async def _snooze(press: _Press) -> None:
+    choice = press.arg({c.value for c in Snooze})
+    if choice is None:
+        return
+    due = schedule.snooze_until(Snooze(choice), press.now, press.zone)
+    if press.ctx.followups.reschedule(owner_id=press.rep.id, followup_id=press.followup.id, due=due):
+        await press.show(press.t("reminder.snoozed", when=press.t.when(due, press.zone)), None)
+
+
+async def _ask_date(press: _Press) -> None:
+    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=f"{AWAIT_DATE}:{press.followup.id}:r")
+    await press.show(press.t("reminder.ask_date"), InlineKeyboardMarkup([press.back_row()]))
+
+
+async def _ask_lost(press: _Press) -> None:
+    buttons = [
+        _button(press.t.plain(f"lost.{r.value}"), press.followup.id, "lr", r.value) for r in LostReason
+    ]
+    await press.show(press.t("reminder.ask_lost"), InlineKeyboardMarkup([*_rows(buttons), press.back_row()]))
+
+
+async def _lost(press: _Press) -> None:
+    reason = press.arg({r.value for r in LostReason})
+    if reason is None or not press.ctx.followups.mark_lost(
+        owner_id=press.rep.id, followup_id=press.followup.id, reason=reason
+    ):
+        return
+    t, followup_id = press.t, press.followup.id
+    choices = [
+        _button(t.plain("reminder.win_back_months", months=n), followup_id, "wb", n) for n in WIN_BACK_MONTHS
+    ]
+    text = t("reminder.lost_saved", reason=t.plain(f"lost.{reason}")) + "\n" + t("reminder.ask_win_back")
+    no = _button(t.plain("reminder.no_win_back"), followup_id, "wb", 0)
+    await press.show(text, InlineKeyboardMarkup([choices, [no]]))
+
+
+async def _win_back(press: _Press) -> None:
+    choice = press.arg({"0", *(str(n) for n in WIN_BACK_MONTHS)})
+    if choice is None:
+        return
+    due = schedule.win_back_due(int(choice), press.now, press.zone) if choice != "0" else None
+    followups = press.ctx.followups
+    if followups.schedule_next(owner_id=press.rep.id, followup_id=press.followup.id, due=due, kind="winback"):
+        t = press.t
+        await press.show(
+            t("reminder.win_back_set", when=t.day(due, press.zone)) if due else t("reminder.no_win_back_set"),
+            None,
+        )
+
+
+async def _confirm(press: _Press) -> None:
+    if len(press.args) == 2 and press.args[0] in ("r", "n") and press.args[1].isdigit():
+        due = datetime.fromtimestamp(int(press.args[1]) * 60, UTC)
+        await _confirm_date(press.update, press.ctx, press.rep, press.followup, press.args[0], due)
+
+
+@dataclass(frozen=True)
+class _Action:
+    run: Callable[[_Press], Awaitable[None]]
+    states: tuple[str, ...]  # the follow-up states in which the button still means something
+
+
+_OPEN = ("pending", "claimed", "sent")
+_ACTIONS = {
+    "back": _Action(_back, _OPEN),
+    "done": _Action(_ask_outcome, _OPEN),
+    "o": _Action(_outcome, _OPEN),
+    "n": _Action(_next, ("done",)),
+    "snz": _Action(_ask_snooze, _OPEN),
+    "s": _Action(_snooze, _OPEN),
+    "rsc": _Action(_ask_date, _OPEN),
+    "lost": _Action(_ask_lost, _OPEN),
+    "lr": _Action(_lost, _OPEN),
+    "wb": _Action(_win_back, ("lost",)),
+    "cd": _Action(_confirm, (*_OPEN, "done")),
+}
+
+
+async def _complete(
+    update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, outcome: Outcome
+) -> None:
+    contact = ctx.repo.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    if contact is None:
+        return
+    evaluation = flow.evaluate(contact.answers, now=ctx.now(), touches_before=contact.touches)
+    interaction = ctx.followups.complete(
+        owner_id=rep.id, followup_id=followup.id, outcome=outcome.value, score=evaluation.score
+    )
+    if interaction is None:
+        return
+    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_NOTE}:{interaction}:{followup.id}")
+    done = ctx.followups.get_followup(owner_id=rep.id, followup_id=followup.id) or followup
+    text = (
+        ctx.t("reminder.logged", outcome=ctx.t.plain(f"outcome.{outcome.value}"))
+        + "\n"
+        + ctx.t("reminder.ask_next")
+    )
+    await _edit(update, ctx, rep, done, text, _next_step_keyboard(ctx.t, followup.id))
+
+
+async def _next_step(
+    update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, choice: NextStepChoice
+) -> None:
+    t = ctx.t
+    if choice is NextStepChoice.DATE:
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_DATE}:{followup.id}:n")
+        await _edit(update, ctx, rep, followup, t("reminder.ask_date"), _next_step_keyboard(t, followup.id))
+        return
+    due = due_for_choice(choice, ctx.now(), rep.zone)
+    if ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due):
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        line = t("reminder.next_set", when=t.when(due, rep.zone)) if due else t("reminder.no_next_set")
+        await _edit(update, ctx, rep, followup, line, None)
+
+
+async def _confirm_date(
+    update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, purpose: str, due: datetime
+) -> None:
+    """✓ on a typed date: move the reminder there, or make it the next step after Done."""
+    query = update.callback_query
+    assert query is not None
+    t = ctx.t
+    if due <= ctx.now():
+        await query.edit_message_text(
+            t("dates.in_past", when=t.when(due, rep.zone)), parse_mode=ParseMode.HTML
+        )
+        return
+    if purpose == "r":
+        applied = ctx.followups.reschedule(owner_id=rep.id, followup_id=followup.id, due=due)
+        line = t("reminder.rescheduled", when=t.when(due, rep.zone))
+    else:
+        applied = ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due)
+        line = t("reminder.next_set", when=t.when(due, rep.zone))
+    if not applied:
+        await query.edit_message_text(t("reminder.already_handled"), parse_mode=ParseMode.HTML)
+        return
+    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    await query.edit_message_text(line, parse_mode=ParseMode.HTML)
+    if followup.message_id is not None:
+        try:
+            await ctx.bot.edit_message_reply_markup(rep.chat_id, followup.message_id, reply_markup=None)
+        except BadRequest as error:
+            log.debug("reminder %s keeps its buttons: %s", followup.id, error)
+
+
+# Typed answers
+
+
+async def on_typed_answer(update: Update, ctx: BotContext) -> None:
+    """Text while a note or a date for a reminder is awaited."""
+    rep = ctx.rep_for(update)
+    awaiting = rep.awaits(ctx.now())
+    message = update.effective_message
+    if (
+        not awaiting
+        or not awaiting.startswith((AWAIT_NOTE, AWAIT_DATE))
+        or message is None
+        or not message.text
+    ):
+        return
+    if message.text.startswith("/"):
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        return
+    parts = awaiting.split(":")
+    if parts[0] == AWAIT_NOTE and len(parts) == 3:
+        await _typed_note(ctx, rep, int(parts[1]), int(parts[2]), message.text)
+    elif parts[0] == AWAIT_DATE and len(parts) == 3:
+        await _typed_date(ctx, rep, int(parts[1]), parts[2], message.text)
+    raise ApplicationHandlerStop
+
+
+async def _typed_note(
+    ctx: BotContext, rep: RepRead, interaction_id: int, followup_id: int, text: str
+) -> None:
+    note = text.strip()[:NOTE_MAX]
+    if not ctx.followups.add_note(owner_id=rep.id, interaction_id=interaction_id, note=note):
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        return
+    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    notice = (
+        ctx.t("capture.too_long", field=ctx.t.plain("field.note"), limit=NOTE_MAX) + "\n"
+        if len(text.strip()) > NOTE_MAX
+        else ""
+    )
+    followup = ctx.followups.get_followup(owner_id=rep.id, followup_id=followup_id)
+    markup = _next_step_keyboard(ctx.t, followup_id) if followup and followup.state == "done" else None
+    await ctx.bot.send_message(
+        rep.chat_id, notice + ctx.t("reminder.note_saved"), parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+    if markup is not None and followup is not None and followup.message_id is not None:
+        # The next-step buttons moved down to this message.
+        try:
+            await ctx.bot.edit_message_reply_markup(rep.chat_id, followup.message_id, reply_markup=None)
+        except BadRequest as error:
+            log.debug("reminder %s keeps its buttons: %s", followup_id, error)
+
+
+async def _typed_date(ctx: BotContext, rep: RepRead, followup_id: int, purpose: str, text: str) -> None:
+    t, now = ctx.t, ctx.now()
+    parsed = parse_typed_date(text, language=rep.language, zone=rep.zone, now=now)
+    if parsed is None:
+        await ctx.bot.send_message(
+            rep.chat_id,
+            t("dates.not_understood", text=text[:100]) + "\n" + t("reminder.ask_date"),
+            parse_mode=ParseMode.HTML,
+        )
+        return
+    if parsed.due <= now:
+        await ctx.bot.send_message(
+            rep.chat_id,
+            t("dates.in_past", when=t.when(parsed.due, rep.zone)) + "\n" + t("reminder.ask_date"),
+            parse_mode=ParseMode.HTML,
+        )
+        return
+    minutes = int(parsed.due.timestamp()) // 60
+    markup = InlineKeyboardMarkup(
+        [[_button(t.plain("reminder.confirm"), followup_id, "cd", purpose, minutes)]]
+    )
+    await ctx.bot.send_message(
+        rep.chat_id,
+        t("dates.understood", when=t.when(parsed.due, rep.zone)) + "\n" + t("reminder.type_again"),
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+    )
+
+
+def typed_answer_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [MessageHandler(F.TEXT & F.ChatType.PRIVATE & F.UpdateType.MESSAGE, on_typed_answer)]
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CallbackQueryHandler(on_reminder_button, pattern=r"^fu:")]

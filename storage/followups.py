@@ -1,0 +1,498 @@
+"""Follow-ups and digests: claimed by dispatchers atomically, acted on by reps, scoped by owner.
+
+A claim is a conditional UPDATE of rows still pending (or whose claim's lease ran out): of two dispatchers
+racing for a row, exactly one gets it. On PostgreSQL the candidate rows are first locked with
+FOR UPDATE SKIP LOCKED, so a second dispatcher takes other rows instead of waiting; SQLite ignores that
+clause, and its BEGIN IMMEDIATE (storage.engine) serialises the claims instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from bot import schedule
+from bot.scoring import Score
+from bot.text_keys import search_key
+from storage.models import Contact, Digest, FollowUp, Interaction, Rep
+from storage.repository import Clock, Repository
+
+OPEN_STATES = ("pending", "claimed", "sent")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a reminder or digest goes to, and in which language and zone."""
+
+    rep_id: int
+    chat_id: int
+    language: str
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    id: int
+    due_at: datetime
+    kind: str
+    attempts: int
+    recipient: Recipient
+    contact_id: int
+    name: str
+    company: str | None
+    status: str
+    score: int
+    latest_note: str | None
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    id: int
+    local_date: date
+    due_at: datetime
+    attempts: int
+    recipient: Recipient
+    send_when_empty: bool
+
+
+@dataclass(frozen=True)
+class FollowUpRead:
+    id: int
+    contact_id: int
+    due_at: datetime
+    kind: str
+    state: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    contact_id: int
+    name: str
+    company: str | None
+    when: datetime | None  # the follow-up's due time; for quiet prospects, the last touch
+
+
+@dataclass(frozen=True)
+class DigestData:
+    today: tuple[DigestLine, ...]
+    overdue: tuple[DigestLine, ...]
+    quiet: tuple[DigestLine, ...]
+    birthdays: tuple[DigestLine, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.today or self.overdue or self.quiet or self.birthdays)
+
+
+def _claimable(table: Any, now: datetime) -> Any:
+    """Due rows nobody holds: pending, or claimed by a dispatcher whose lease ran out (it died)."""
+    return sa.and_(
+        col(table.due_at) <= now,
+        sa.or_(col(table.not_before).is_(None), col(table.not_before) <= now),
+        sa.or_(
+            col(table.state) == "pending",
+            sa.and_(col(table.state) == "claimed", col(table.lease_until) < now),
+        ),
+    )
+
+
+def _recipient(rep: Rep) -> Recipient:
+    assert rep.id is not None
+    return Recipient(rep.id, rep.chat_id, rep.language, rep.timezone)
+
+
+class FollowUpRepository:
+    """Reads and writes of follow-ups and digests; shares the engine and clock of the main repository."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.engine = repository.engine
+        self.clock: Clock = repository.clock
+
+    def _session(self) -> Any:
+        return self.repository._session()
+
+    # Claims (the dispatcher's side)
+
+    def claim_due_reminders(self, *, claimer: str, lease: timedelta, limit: int) -> list[DueReminder]:
+        now = self.clock()
+        with self._session() as session:
+            candidates = session.exec(
+                select(FollowUp.id)
+                .join(Rep, col(Rep.id) == FollowUp.owner_id)
+                .where(_claimable(FollowUp, now), col(Rep.active).is_(True))
+                .order_by(col(FollowUp.due_at))
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=FollowUp)
+            ).all()
+            ids = self._claim(session, FollowUp, list(candidates), claimer, now, lease)
+            if not ids:
+                return []
+            rows = session.exec(
+                select(FollowUp, Rep, Contact)
+                .join(Rep, col(Rep.id) == FollowUp.owner_id)
+                .join(Contact, col(Contact.id) == FollowUp.contact_id)
+                .where(col(FollowUp.id).in_(ids))
+                .order_by(col(FollowUp.due_at))
+            ).all()
+            return [
+                DueReminder(
+                    id=followup.id or 0,
+                    due_at=followup.due_at,
+                    kind=followup.kind,
+                    attempts=followup.attempts,
+                    recipient=_recipient(rep),
+                    contact_id=contact.id or 0,
+                    name=contact.name,
+                    company=contact.company,
+                    status=contact.status,
+                    score=contact.score,
+                    latest_note=self._latest_note(session, contact.id or 0),
+                )
+                for followup, rep, contact in rows
+            ]
+
+    def claim_due_digests(self, *, claimer: str, lease: timedelta, limit: int) -> list[DueDigest]:
+        now = self.clock()
+        with self._session() as session:
+            candidates = session.exec(
+                select(Digest.id)
+                .join(Rep, col(Rep.id) == Digest.rep_id)
+                .where(_claimable(Digest, now), col(Rep.active).is_(True))
+                .order_by(col(Digest.due_at))
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=Digest)
+            ).all()
+            ids = self._claim(session, Digest, list(candidates), claimer, now, lease)
+            if not ids:
+                return []
+            rows = session.exec(
+                select(Digest, Rep).join(Rep, col(Rep.id) == Digest.rep_id).where(col(Digest.id).in_(ids))
+            ).all()
+            return [
+                DueDigest(
+                    id=digest.id or 0,
+                    local_date=digest.local_date,
+                    due_at=digest.due_at,
+                    attempts=digest.attempts,
+                    recipient=_recipient(rep),
+                    send_when_empty=rep.digest_when_empty,
+                )
+                for digest, rep in rows
+            ]
+
+    @staticmethod
+    def _claim(
+        session: Session, table: Any, ids: list[int | None], claimer: str, now: datetime, lease: timedelta
+    ) -> list[int]:
+        if not ids:
+            return []
+        session.execute(
+            sa.update(table)
+            .where(col(table.id).in_(ids), _claimable(table, now))
+            .values(state="claimed", claimed_by=claimer, lease_until=now + lease)
+        )
+        claimed = session.exec(
+            select(table.id).where(
+                col(table.id).in_(ids), col(table.claimed_by) == claimer, col(table.state) == "claimed"
+            )
+        ).all()
+        return [int(row) for row in claimed]
+
+    def mark_reminder_sent(self, *, reminder_id: int, claimer: str, message_id: int | None) -> bool:
+        return self._finish_claim(FollowUp, reminder_id, claimer, state="sent", message_id=message_id)
+
+    def mark_digest_sent(self, *, digest_id: int, claimer: str) -> bool:
+        return self._finish_claim(Digest, digest_id, claimer, state="sent")
+
+    def skip_digest(self, *, digest_id: int, claimer: str) -> bool:
+        return self._finish_claim(Digest, digest_id, claimer, state="skipped")
+
+    def release(
+        self, *, table: str, row_id: int, claimer: str, retry_after: datetime | None, count_attempt: bool
+    ) -> None:
+        """Give a claimed row back: to be tried again after `retry_after`, or for good after MAX_ATTEMPTS."""
+        model: Any = FollowUp if table == "reminder" else Digest
+        with self._session() as session:
+            row = session.exec(select(model).where(model.id == row_id, model.claimed_by == claimer)).first()
+            if row is None or row.state != "claimed":
+                return
+            row.attempts += 1 if count_attempt else 0
+            row.state = "failed" if row.attempts >= schedule.MAX_ATTEMPTS else "pending"
+            row.not_before, row.claimed_by, row.lease_until = retry_after, None, None
+            session.add(row)
+
+    def _finish_claim(self, table: Any, row_id: int, claimer: str, **values: Any) -> bool:
+        now = self.clock()
+        with self._session() as session:
+            result = session.execute(
+                sa.update(table)
+                .where(
+                    col(table.id) == row_id, col(table.claimed_by) == claimer, col(table.state) == "claimed"
+                )
+                .values(sent_at=now, lease_until=None, **values)
+            )
+            return getattr(result, "rowcount", 0) == 1
+
+    def deactivate_rep(self, *, rep_id: int) -> None:
+        """The rep blocked the bot: send nothing more, delete nothing."""
+        with self._session() as session:
+            session.execute(sa.update(Rep).where(col(Rep.id) == rep_id).values(active=False))
+
+    # Planning digests
+
+    def plan_digests(self) -> int:
+        """Make sure every active rep has the row of their next digest; returns how many were added."""
+        now = self.clock()
+        with self._session() as session:
+            open_digest = (
+                select(Digest.id)
+                .where(Digest.rep_id == Rep.id, col(Digest.state).in_(("pending", "claimed")))
+                .exists()
+            )
+            last_day = select(func.max(Digest.local_date)).where(Digest.rep_id == Rep.id).scalar_subquery()
+            reps = session.exec(select(Rep, last_day).where(col(Rep.active).is_(True), ~open_digest)).all()
+            planned = []
+            for rep, after in reps:
+                assert rep.id is not None
+                hours, minutes = (int(part) for part in rep.digest_time.split(":"))
+                upcoming = schedule.next_digest(
+                    now,
+                    ZoneInfo(rep.timezone),
+                    time(hours, minutes),
+                    schedule.parse_working_days(rep.working_days),
+                    after,
+                )
+                if upcoming is not None:
+                    planned.append(Digest(rep_id=rep.id, local_date=upcoming[0], due_at=upcoming[1]))
+        added = 0
+        for digest in planned:
+            # One insert per transaction: a second dispatcher planning the same day hits the unique key,
+            # and only its own insert is undone.
+            try:
+                with self._session() as session:
+                    session.add(digest)
+                added += 1
+            except IntegrityError:
+                continue
+        return added
+
+    def replan_digest(self, *, rep_id: int) -> None:
+        """The rep changed the digest time, zone or days: drop the planned row so the next plan uses them."""
+        with self._session() as session:
+            session.execute(
+                sa.delete(Digest).where(col(Digest.rep_id) == rep_id, col(Digest.state) == "pending")
+            )
+
+    def digest_data(self, *, rep_id: int, zone: ZoneInfo) -> DigestData:
+        """Today's open follow-ups, the overdue ones, prospects gone quiet, and today's birthdays."""
+        now = self.clock()
+        window = schedule.local_day(now, zone)
+        with self._session() as session:
+            open_followups = session.exec(
+                select(FollowUp, Contact)
+                .join(Contact, col(Contact.id) == FollowUp.contact_id)
+                .where(
+                    FollowUp.owner_id == rep_id,
+                    col(FollowUp.state).in_(OPEN_STATES),
+                    col(FollowUp.due_at) < window.end,
+                )
+                .order_by(col(FollowUp.due_at))
+            ).all()
+            with_open_followup = select(FollowUp.id).where(
+                FollowUp.contact_id == Contact.id, col(FollowUp.state).in_(OPEN_STATES)
+            )
+            quiet = session.exec(
+                select(Contact)
+                .where(
+                    Contact.owner_id == rep_id,
+                    Contact.status == "prospect",
+                    col(Contact.last_touch_at) < now - schedule.QUIET_AFTER,
+                    ~with_open_followup.exists(),
+                )
+                .order_by(col(Contact.last_touch_at))
+            ).all()
+            today = now.astimezone(zone).date()
+            birthdays = session.exec(
+                select(Contact).where(Contact.owner_id == rep_id, col(Contact.birthday).is_not(None))
+            ).all()
+
+        def line(contact: Contact, when: datetime | None) -> DigestLine:
+            return DigestLine(contact.id or 0, contact.name, contact.company, when)
+
+        return DigestData(
+            today=tuple(line(contact, f.due_at) for f, contact in open_followups if f.due_at >= window.start),
+            overdue=tuple(
+                line(contact, f.due_at) for f, contact in open_followups if f.due_at < window.start
+            ),
+            quiet=tuple(line(contact, contact.last_touch_at) for contact in quiet),
+            birthdays=tuple(
+                line(contact, None)
+                for contact in birthdays
+                if contact.birthday
+                and (contact.birthday.month, contact.birthday.day) == (today.month, today.day)
+            ),
+        )
+
+    # The rep's side
+
+    def get_followup(self, *, owner_id: int, followup_id: int) -> FollowUpRead | None:
+        with self._session() as session:
+            row = session.exec(
+                select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
+            ).first()
+            if row is None:
+                return None
+            return FollowUpRead(row.id or 0, row.contact_id, row.due_at, row.kind, row.state, row.message_id)
+
+    def _transition(
+        self,
+        session: Session,
+        *,
+        owner_id: int,
+        followup_id: int,
+        from_states: tuple[str, ...],
+        **values: Any,
+    ) -> bool:
+        result = session.execute(
+            sa.update(FollowUp)
+            .where(
+                col(FollowUp.id) == followup_id,
+                col(FollowUp.owner_id) == owner_id,
+                col(FollowUp.state).in_(from_states),
+            )
+            .values(**values)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    def reschedule(self, *, owner_id: int, followup_id: int, due: datetime) -> bool:
+        """Snooze or reschedule: the same follow-up, pending again at a new time."""
+        with self._session() as session:
+            return self._transition(
+                session,
+                owner_id=owner_id,
+                followup_id=followup_id,
+                from_states=OPEN_STATES,
+                due_at=due,
+                state="pending",
+                not_before=None,
+                claimed_by=None,
+                lease_until=None,
+                attempts=0,
+                sent_at=None,
+            )
+
+    def complete(self, *, owner_id: int, followup_id: int, outcome: str, score: Score) -> int | None:
+        """Done: the follow-up is closed for the outcome, logged as an interaction; returns its id."""
+        now = self.clock()
+        with self._session() as session:
+            followup = session.exec(
+                select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
+            ).first()
+            if followup is None or not self._transition(
+                session, owner_id=owner_id, followup_id=followup_id, from_states=OPEN_STATES, state="done"
+            ):
+                return None
+            interaction = Interaction(
+                owner_id=owner_id, contact_id=followup.contact_id, kind=outcome, answers={}, occurred_at=now
+            )
+            session.add(interaction)
+            contact = session.get_one(Contact, followup.contact_id)
+            contact.touches += 1
+            contact.last_touch_at = contact.updated_at = now
+            contact.score = score.value
+            contact.score_reasons = [
+                [reason.code, reason.points] for reason in score.main_reasons(len(score.reasons))
+            ]
+            session.add(contact)
+            session.flush()
+            return interaction.id
+
+    def add_note(self, *, owner_id: int, interaction_id: int, note: str) -> bool:
+        with self._session() as session:
+            interaction = session.exec(
+                select(Interaction).where(Interaction.id == interaction_id, Interaction.owner_id == owner_id)
+            ).first()
+            if interaction is None:
+                return False
+            interaction.note = note
+            session.add(interaction)
+            contact = session.get_one(Contact, interaction.contact_id)
+            contact.search_text = f"{contact.search_text} {search_key(note)}"
+            session.add(contact)
+            return True
+
+    def schedule_next(
+        self, *, owner_id: int, followup_id: int, due: datetime | None, kind: str = "next"
+    ) -> bool:
+        """After Done or Lost: close the follow-up and, with a date, add the next one (exactly once)."""
+        now = self.clock()
+        with self._session() as session:
+            followup = session.exec(
+                select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
+            ).first()
+            if followup is None or not self._transition(
+                session,
+                owner_id=owner_id,
+                followup_id=followup_id,
+                from_states=("done", "lost"),
+                state="closed",
+            ):
+                return False
+            if due is not None:
+                session.add(
+                    FollowUp(
+                        owner_id=owner_id,
+                        contact_id=followup.contact_id,
+                        due_at=due,
+                        kind=kind,
+                        created_at=now,
+                    )
+                )
+            return True
+
+    def mark_lost(self, *, owner_id: int, followup_id: int, reason: str) -> bool:
+        """Lost, with the reason: on the contact (which keeps its history) and as an interaction."""
+        now = self.clock()
+        with self._session() as session:
+            followup = session.exec(
+                select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
+            ).first()
+            if followup is None or not self._transition(
+                session, owner_id=owner_id, followup_id=followup_id, from_states=OPEN_STATES, state="lost"
+            ):
+                return False
+            contact = session.get_one(Contact, followup.contact_id)
+            contact.status, contact.lost_reason = "lost", reason
+            contact.status_rule, contact.status_reasons = "rep", [f"lost.{reason}"]
+            contact.updated_at = now
+            session.add(contact)
+            session.add(
+                Interaction(
+                    owner_id=owner_id,
+                    contact_id=followup.contact_id,
+                    kind="lost",
+                    answers={"reason": reason},
+                    occurred_at=now,
+                )
+            )
+            return True
+
+    @staticmethod
+    def _latest_note(session: Session, contact_id: int) -> str | None:
+        return session.exec(
+            select(Interaction.note)
+            .where(Interaction.contact_id == contact_id, col(Interaction.note).is_not(None))
+            .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+        ).first()
