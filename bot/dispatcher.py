@@ -102,23 +102,22 @@ class Dispatcher:
         """Send everything due now; returns how many messages went out. Runs never overlap in one process."""
         async with self._lock:
             sent_before = self.sent
-            self.followups.plan_digests()
             while True:
+                # Planning again after each batch: a digest sent (or skipped, for a day the bot missed)
+                # makes room for the next day's, which may be due already.
+                planned = self.followups.plan_digests()
                 reminders = self.followups.claim_due_reminders(
                     claimer=self.name, lease=self.lease, limit=self.batch
                 )
                 digests = self.followups.claim_due_digests(
                     claimer=self.name, lease=self.lease, limit=self.batch
                 )
-                if not reminders and not digests:
+                if not (planned or reminders or digests):
                     break
                 for reminder in reminders:
                     await self._deliver_reminder(reminder)
                 for digest in digests:
                     await self._deliver_digest(digest)
-                if len(reminders) < self.batch and len(digests) < self.batch:
-                    break
-            self.followups.plan_digests()
             return self.sent - sent_before
 
     async def tick(self, _context: object = None) -> None:

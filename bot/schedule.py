@@ -18,6 +18,8 @@ QUIET_AFTER = timedelta(days=14)
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
+# A digest whose time passed this recently is still planned for today.
+PLAN_GRACE = timedelta(minutes=5)
 
 
 class Snooze(StrEnum):
@@ -89,8 +91,9 @@ def next_digest(
     now: datetime, zone: ZoneInfo, at: time, working_days: frozenset[int], after: date | None
 ) -> tuple[date, datetime] | None:
     """The next digest: the first working day, from today on and after `after` (the last day that has a
-    digest already), whose digest time is still ahead. Keyed by the local date, so a day whose 09:00
-    happens twice (the autumn fold) or not at all (a spring gap at that hour) still has exactly one."""
+    digest already), whose digest time is still ahead (or only just passed: a rep who changes the time
+    a moment before it, or a dispatcher run that lands on it, still gets today's). Keyed by the local
+    date, so a day whose 09:00 happens twice (the autumn fold) or not at all (a spring gap) has one."""
     if not working_days:
         return None
     day = now.astimezone(zone).date()
@@ -98,7 +101,7 @@ def next_digest(
         day = after + timedelta(days=1)
     for _ in range(14):
         due = local_to_utc(day, at, zone)
-        if day.isoweekday() in working_days and due > now:
+        if day.isoweekday() in working_days and due > now - PLAN_GRACE:
             return day, due
         day += timedelta(days=1)
     return None

@@ -1,0 +1,61 @@
+"""Scheduling rules: snoozes, win-backs, backoff and the next digest, across DST and days off."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import schedule
+from bot.schedule import Snooze
+
+NOW = datetime(2026, 11, 25, 13, tzinfo=UTC)  # Wednesday
+HELSINKI = ZoneInfo("Europe/Helsinki")
+WEEKDAYS = frozenset({1, 2, 3, 4, 5})
+
+
+def test_snoozes() -> None:
+    assert schedule.snooze_until(Snooze.HOUR, NOW, HELSINKI) == NOW + timedelta(hours=1)
+    assert schedule.snooze_until(Snooze.TOMORROW, NOW, HELSINKI) == datetime(2026, 11, 26, 7, tzinfo=UTC)
+    assert schedule.snooze_until(Snooze.NEXT_WEEK, NOW, HELSINKI) == datetime(2026, 12, 2, 7, tzinfo=UTC)
+
+
+def test_win_back_months_end_on_the_last_day_of_a_short_month() -> None:
+    assert schedule.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert schedule.add_months(date(2026, 1, 31), 12) == date(2027, 1, 31)
+    assert schedule.win_back_due(6, NOW, HELSINKI) == datetime(2027, 5, 25, 6, tzinfo=UTC)
+
+
+def test_backoff_doubles_up_to_a_ceiling() -> None:
+    delays = [schedule.retry_at(attempt, NOW) - NOW for attempt in range(1, 10)]
+    assert delays[:3] == [timedelta(seconds=5), timedelta(seconds=10), timedelta(seconds=20)]
+    assert delays[-1] == schedule.BACKOFF_MAX
+
+
+def test_next_digest_today_tomorrow_or_after_the_weekend() -> None:
+    evening = datetime(2026, 11, 25, 5, tzinfo=UTC)  # 07:00 in Helsinki
+    assert schedule.next_digest(evening, HELSINKI, time(8, 30), WEEKDAYS, None) == (
+        date(2026, 11, 25),
+        datetime(2026, 11, 25, 6, 30, tzinfo=UTC),
+    )
+    assert schedule.next_digest(NOW, HELSINKI, time(8, 30), WEEKDAYS, None)[0] == date(2026, 11, 26)  # type: ignore[index]
+    friday_noon = datetime(2026, 11, 27, 10, tzinfo=UTC)
+    assert schedule.next_digest(friday_noon, HELSINKI, time(8, 30), WEEKDAYS, None)[0] == date(2026, 11, 30)  # type: ignore[index]
+    assert schedule.next_digest(NOW, HELSINKI, time(8, 30), frozenset(), None) is None
+
+
+def test_next_digest_skips_days_that_have_one() -> None:
+    early = datetime(2026, 11, 25, 5, tzinfo=UTC)
+    upcoming = schedule.next_digest(early, HELSINKI, time(8, 30), WEEKDAYS, date(2026, 11, 25))
+    assert upcoming is not None and upcoming[0] == date(2026, 11, 26)
+
+
+def test_a_digest_for_a_day_that_is_over_is_stale() -> None:
+    assert schedule.digest_is_stale(date(2026, 11, 24), NOW, HELSINKI)
+    assert not schedule.digest_is_stale(date(2026, 11, 25), NOW, HELSINKI)
+
+
+def test_the_local_day_on_a_dst_day_is_23_or_25_hours() -> None:
+    spring = schedule.local_day(datetime(2026, 3, 29, 12, tzinfo=UTC), HELSINKI)
+    autumn = schedule.local_day(datetime(2026, 10, 25, 12, tzinfo=UTC), HELSINKI)
+    assert spring.end - spring.start == timedelta(hours=23)
+    assert autumn.end - autumn.start == timedelta(hours=25)

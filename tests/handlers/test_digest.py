@@ -1,0 +1,181 @@
+"""The daily digest at the rep's time, and /today: what is due, what is overdue, who is going quiet."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.factories import FakeClock, RepChat
+
+
+async def capture(rep: RepChat, name: str, step: str = "Tomorrow", *, qualified: bool = False) -> None:
+    await rep.send(name)
+    if "," not in name:
+        await rep.press("Skip")
+    if qualified:
+        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
+            await rep.press(label)
+    await rep.press("⏩ Finish")
+    await rep.press(step)
+    await rep.press("✅ Save")
+
+
+def rep_row(app: Any, rep: RepChat) -> Any:
+    return app.bot_data.repo.get_rep(telegram_id=rep.user_id)
+
+
+async def set_rep(app: Any, rep: RepChat, **changes: Any) -> None:
+    """Change the rep's settings directly (the settings flow has tests of its own)."""
+    if rep_row(app, rep) is None:
+        await rep.send("/help")
+    app.bot_data.repo.update_rep(rep_id=rep_row(app, rep).id, **changes)
+
+
+def digests(rep: RepChat) -> list[str]:
+    return [m.text or "" for m in rep.messages if "Your day" in (m.text or "")]
+
+
+async def dispatch(app: Any) -> int:
+    sent: int = await app.bot_data.dispatcher.run_once()
+    return sent
+
+
+async def test_the_digest_comes_at_the_reps_time_with_today_and_overdue(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await set_rep(app, rep, timezone="Europe/Helsinki", digest_time=time(8, 30))
+    await capture(rep, "Anna Virtanen, Acme Oy")  # tomorrow 09:00 Helsinki
+    await capture(rep, "Pekka Salo", "Next week")
+    clock.now = datetime(2026, 11, 26, 6, 29, tzinfo=UTC)  # 08:29 in Helsinki
+    await dispatch(app)  # the 09:00 reminder is not due; the 08:30 digest not yet
+    assert digests(rep) == []
+    clock.now = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
+    await dispatch(app)
+    [digest] = digests(rep)
+    assert "Your day: Thu 26 Nov" in digest
+    assert "Today (1)" in digest and "1. 09:00 · Anna Virtanen, Acme Oy" in digest
+    assert "Pekka" not in digest
+    await rep.press("1. Anna Virtanen")
+    assert "Anna Virtanen" in rep.last_text and "Lead:" in rep.last_text
+    # A week later Anna's follow-up, never handled, is overdue, and Pekka's is today.
+    clock.now = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)
+    await dispatch(app)
+    latest = digests(rep)[-1]
+    assert "Overdue (1)" in latest and "Thu 26 Nov · Anna Virtanen" in latest
+    assert "Today (1)" in latest and "Pekka Salo" in latest
+
+
+async def test_prospects_gone_quiet_and_birthdays(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy", "No next step", qualified=True)
+    repo = app.bot_data.repo
+    with repo.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE contact SET birthday = ?", (date(1980, 12, 11),))
+    clock.now = datetime(2026, 12, 11, 8, 0, tzinfo=UTC)
+    await rep.send("/today")
+    assert "Going quiet (1)" in rep.last_text and "Anna Virtanen, Acme Oy · last Wed 25 Nov" in rep.last_text
+    assert "Birthdays 🎂 (1)" in rep.last_text
+
+
+async def test_no_digest_on_an_empty_day_unless_asked(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await rep.send("/start")
+    clock.now = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+    await dispatch(app)
+    assert digests(rep) == []
+    await set_rep(app, rep, digest_when_empty=True)
+    clock.now = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
+    await dispatch(app)
+    [digest] = digests(rep)
+    assert "Nothing due today" in digest
+
+
+async def test_no_digest_on_days_off(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await set_rep(app, rep, digest_when_empty=True)
+    clock.now = datetime(2026, 11, 28, 8, 30, tzinfo=UTC)  # Saturday
+    await dispatch(app)
+    clock.now = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)  # Sunday
+    await dispatch(app)
+    assert digests(rep) == []
+    clock.now = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)  # Monday
+    await dispatch(app)
+    assert len(digests(rep)) == 1
+
+
+async def test_working_days_and_empty_digest_are_set_in_settings(rep: RepChat, app: Any) -> None:
+    await rep.send("/settings")
+    assert "Mon, Tue, Wed, Thu, Fri" in rep.last_text and "nothing due: no" in rep.last_text
+    await rep.press("📅 Working days")
+    await rep.press("✓ Fri")
+    await rep.press("Sat")
+    await rep.press("◀ Back")
+    assert "Mon, Tue, Wed, Thu, Sat" in rep.last_text
+    await rep.press("🔔 Empty digest")
+    assert "nothing due: yes" in rep.last_text
+    stored = rep_row(app, rep)
+    assert (stored.working_days, stored.digest_when_empty) == ("12346", True)
+
+
+async def test_a_long_digest_stays_within_telegrams_limit(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    for index in range(30):
+        await capture(rep, f"{'Contact with a really long name ' * 5}{index}, Company {index}")
+    clock.now = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+    await rep.send("/today")
+    assert "Today (30)" in rep.last_text and "more." in rep.last_text
+    assert len(rep.last_text) <= 4096
+
+
+async def test_today_with_nothing_due(rep: RepChat) -> None:
+    await rep.send("/today")
+    assert "Nothing due today" in rep.last_text
+
+
+@pytest.mark.parametrize(
+    ("zone", "spring_forward", "fall_back"),
+    [
+        ("Europe/Helsinki", date(2026, 3, 29), date(2026, 10, 25)),
+        ("Europe/Oslo", date(2026, 3, 29), date(2026, 10, 25)),
+        ("Europe/Budapest", date(2026, 3, 29), date(2026, 10, 25)),
+        ("Europe/Paris", date(2026, 3, 29), date(2026, 10, 25)),
+        ("America/New_York", date(2026, 3, 8), date(2026, 11, 1)),
+    ],
+)
+async def test_the_nine_oclock_digest_is_sent_once_on_dst_days(
+    rep: RepChat, app: Any, clock: FakeClock, zone: str, spring_forward: date, fall_back: date
+) -> None:
+    await set_rep(
+        app, rep, timezone=zone, digest_time=time(9, 0), digest_when_empty=True, working_days="1234567"
+    )
+    local = ZoneInfo(zone)
+    for day in (spring_forward, fall_back):
+        clock.now = datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=local).astimezone(UTC)
+        end = clock.now + timedelta(days=2)
+        before = len(digests(rep))
+        while clock.now < end:
+            await dispatch(app)
+            clock.advance(timedelta(minutes=20))
+        sent = digests(rep)[before:]
+        assert len(sent) == 2, f"{zone}: one digest on the day before and one on the DST day"
+        assert all("Nothing due today" in text for text in sent)
+
+
+async def test_a_reminder_in_the_dst_gap_and_in_the_fold_is_sent_once(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await set_rep(app, rep, timezone="Europe/Helsinki", working_days="")
+    for typed, night in (("29.3.2026 3:30", date(2026, 3, 29)), ("25.10.2026 3:30", date(2026, 10, 25))):
+        clock.now = datetime.combine(night - timedelta(days=1), time(12, 0), tzinfo=UTC)
+        await rep.send(f"Night Owl {typed[:5]}")
+        await rep.press("Skip")
+        await rep.press("⏩ Finish")
+        await rep.press("📅 Type a date")
+        await rep.send(typed)
+        await rep.press("✅ Save")
+        before = sum("Follow up: Night Owl" in (m.text or "") for m in rep.messages)
+        end = clock.now + timedelta(days=1)
+        while clock.now < end:
+            await dispatch(app)
+            clock.advance(timedelta(minutes=15))
+        after = sum("Follow up: Night Owl" in (m.text or "") for m in rep.messages)
+        assert after - before == 1, typed

@@ -1,0 +1,275 @@
+"""Reminders end to end: sent at the due time in the rep's zone, and every button a rep can tap."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from storage.repository import ContactOrder
+from tests.factories import FakeClock, FakeMonotonic, RepChat
+from tests.fake_bot_api import FakeBotAPI
+
+
+async def capture_with_next_step(
+    rep: RepChat, name: str = "Anna Virtanen, Acme Oy", step: str = "Tomorrow"
+) -> None:
+    """Capture a contact with a next step; the rep's digest is switched off so only reminders arrive."""
+    repo = rep.app.bot_data.repo
+    await rep.send(name)
+    repo.update_rep(rep_id=repo.get_rep(telegram_id=rep.user_id).id, working_days="")
+    if "," not in name:
+        await rep.press("Skip")
+    await rep.press("Yes")
+    await rep.press("⏩ Finish")
+    await rep.press(step)
+    await rep.press("✅ Save")
+
+
+async def dispatch(app: Any) -> int:
+    sent: int = await app.bot_data.dispatcher.run_once()
+    return sent
+
+
+def contact_of(app: Any, rep: RepChat, name: str = "anna") -> Any:
+    repo = app.bot_data.repo
+    owner = repo.get_rep(telegram_id=rep.user_id)
+    [item] = repo.find_contacts(owner_id=owner.id, text=name, offset=0, limit=5).items
+    return repo.get_contact(owner_id=owner.id, contact_id=item.id)
+
+
+async def test_a_reminder_comes_at_the_due_time_once(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await capture_with_next_step(rep)
+    before = len(rep.messages)
+    assert await dispatch(app) == 0  # not due yet
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # tomorrow 09:00 in UTC, the rep's zone
+    assert await dispatch(app) == 1
+    assert len(rep.messages) == before + 1
+    text = rep.last_text
+    assert "Follow up: Anna Virtanen, Acme Oy" in text
+    assert "Lead · score" in text and "Planned for Thu 26 Nov, 09:00" in text
+    assert "late" not in text
+    assert rep.button_labels == ["✅ Done", "💤 Snooze", "📅 Reschedule", "✖ Lost", "👤 Card"]
+    clock.advance(timedelta(minutes=5))
+    assert await dispatch(app) == 0  # exactly once
+
+
+async def test_done_logs_the_outcome_a_note_and_the_next_step(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    await dispatch(app)
+    await rep.press("✅ Done")
+    assert "How did it go?" in rep.last_text
+    await rep.press("Met")
+    assert "Logged: Met" in rep.last_text
+    await rep.send("Wants a quote by Friday <urgent> & cheap")
+    assert "Note saved" in rep.last_text
+    await rep.press("In 3 days")
+    assert "Next step: Sun 29 Nov, 09:00" in rep.last_text
+    anna = contact_of(app, rep)
+    assert anna.touches == 2
+    assert anna.latest_note == "Wants a quote by Friday <urgent> & cheap"
+    assert anna.next_due == datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    # The typed note was not taken as a new contact's name.
+    assert (
+        app.bot_data.repo.get_open_draft(owner_id=app.bot_data.repo.get_rep(telegram_id=rep.user_id).id)
+        is None
+    )
+    clock.now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    assert await dispatch(app) == 1
+
+
+async def test_snooze_one_hour_sends_it_again_an_hour_later(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    await dispatch(app)
+    await rep.press("💤 Snooze")
+    await rep.press("1 hour")
+    assert "Snoozed until Thu 26 Nov, 10:00" in rep.last_text
+    assert rep.fake.buttons(rep.last) == []
+    clock.advance(timedelta(minutes=59))
+    assert await dispatch(app) == 0
+    clock.advance(timedelta(minutes=1))
+    assert await dispatch(app) == 1
+    assert "Follow up: Anna Virtanen" in rep.last_text
+
+
+async def test_reschedule_by_typed_date_confirms_what_it_understood(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    await dispatch(app)
+    await rep.press("📅 Reschedule")
+    await rep.send("someday maybe")
+    assert "couldn't read “someday maybe” as a date" in rep.last_text
+    await rep.send("next friday 14:00")
+    assert "Understood: Fri 27 Nov, 14:00" in rep.last_text
+    await rep.press("✓ Confirm")
+    assert "Moved to Fri 27 Nov, 14:00" in rep.last_text
+    assert contact_of(app, rep).next_due == datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
+    assert await dispatch(app) == 1
+
+
+async def test_lost_with_a_reason_and_a_win_back_reminder(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    await dispatch(app)
+    await rep.press("✖ Lost")
+    await rep.press("Competitor")
+    assert "Marked lost: Competitor" in rep.last_text
+    await rep.press("In 3 months")
+    assert "I'll remind you on Fri 26 Feb" in rep.last_text
+    anna = contact_of(app, rep)
+    assert (anna.status, anna.status_reasons) == ("lost", ("lost.competitor",))
+    repo = app.bot_data.repo
+    owner = repo.get_rep(telegram_id=rep.user_id)
+    assert (
+        repo.list_contacts(
+            owner_id=owner.id, status="lost", order=ContactOrder.NEWEST, offset=0, limit=5
+        ).total
+        == 1
+    )
+    clock.now = datetime(2027, 2, 26, 9, 0, tzinfo=UTC)
+    assert await dispatch(app) == 1
+    assert "Try again: Anna Virtanen" in rep.last_text
+
+
+async def test_a_handled_reminders_buttons_change_nothing(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    await dispatch(app)
+    followup_id = rep.button_data("💤 Snooze").split(":")[1]
+    await rep.press("✅ Done")
+    await rep.press("Called")
+    await rep.press("No next step")
+    assert "No next step scheduled" in rep.last_text
+    for data in ("o:met", "s:1h", "lr:budget", "wb:3", "n:tomorrow", "done"):
+        answer = await rep.press_data(f"fu:{followup_id}:{data}", message=rep.last)
+        assert answer == "This follow-up was already handled."
+    anna = contact_of(app, rep)
+    assert (anna.status, anna.touches, anna.next_due) == ("lead", 2, None)
+
+
+async def test_another_reps_reminder_buttons_are_refused(
+    rep: RepChat, other_rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    await dispatch(app)
+    followup_id = rep.button_data("💤 Snooze").split(":")[1]
+    await other_rep.send("/today")
+    for data in (f"fu:{followup_id}:lr:budget", f"fu:{followup_id}:s:1w", f"fu:{followup_id}:done"):
+        answer = await other_rep.press_data(data, message=other_rep.last)
+        assert answer == "This button has expired. Nothing was changed."
+    assert contact_of(app, rep).status == "lead"
+    assert all("Anna" not in (message.text or "") for message in other_rep.messages)
+
+
+async def test_missed_while_down_are_sent_late_with_the_due_time(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    await capture_with_next_step(rep, "Pekka Salo, Nokia", "In 3 days")
+    clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # the bot was down for days
+    assert await dispatch(app) == 2
+    texts = [message.text or "" for message in rep.messages[-2:]]
+    assert "Sent late: I was offline when this was due (Thu 26 Nov, 09:00)" in texts[0]
+    assert "Sent late" in texts[1] and "Sat 28 Nov, 09:00" in texts[1]
+    assert await dispatch(app) == 0
+
+
+async def test_a_429_is_waited_out_and_the_reminder_still_arrives(
+    rep: RepChat, app: Any, clock: FakeClock, fake: FakeBotAPI, pacing: FakeMonotonic
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    # More 429s than PTB's rate limiter retries by itself: the dispatcher waits them out too.
+    fake.inject("sendMessage", "429", times=3)
+    assert await dispatch(app) == 1
+    assert "Follow up: Anna Virtanen" in rep.last_text
+    assert any(seconds >= 1 for seconds in pacing.sleeps)
+
+
+async def test_5xx_and_timeouts_are_retried_with_backoff(
+    rep: RepChat, app: Any, clock: FakeClock, fake: FakeBotAPI
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    fake.inject("sendMessage", "5xx")
+    assert await dispatch(app) == 0
+    assert await dispatch(app) == 0  # backing off: not before 5 s have passed
+    clock.advance(timedelta(seconds=6))
+    fake.inject("sendMessage", "timeout")
+    assert await dispatch(app) == 0
+    clock.advance(timedelta(seconds=11))
+    assert await dispatch(app) == 1
+    assert "Follow up: Anna Virtanen" in rep.last_text
+
+
+async def test_a_rep_who_blocked_the_bot_is_inactive_until_start(
+    rep: RepChat, app: Any, clock: FakeClock, fake: FakeBotAPI
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    fake.blocked_users.add(rep.user_id)
+    assert await dispatch(app) == 0
+    repo = app.bot_data.repo
+    assert repo.get_rep(telegram_id=rep.user_id).active is False
+    clock.advance(timedelta(days=1))
+    assert await dispatch(app) == 0  # nothing more is tried
+    fake.blocked_users.discard(rep.user_id)
+    await rep.send("/start")
+    assert repo.get_rep(telegram_id=rep.user_id).active is True
+    assert await dispatch(app) == 1  # the kept reminder, late
+    assert "Sent late" in rep.last_text
+
+
+async def test_one_bad_row_does_not_stop_the_others(
+    rep: RepChat, other_rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    await capture_with_next_step(other_rep, "Ola Nordmann")
+    repo = app.bot_data.repo
+    broken = repo.get_rep(telegram_id=rep.user_id)
+    # A name Telegram refuses to render is the kind of row a bug could leave behind.
+    with repo.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE contact SET name = ? WHERE owner_id = ?", ("x" * 5000, broken.id))
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert await dispatch(app) == 1
+    assert "Ola Nordmann" in other_rep.last_text
+    rep.fake.rejections.clear()  # the refused message was the point of this test
+
+
+async def test_killed_between_claim_and_send_it_is_sent_once_the_claim_lapses(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    followups = app.bot_data.followups
+    # A dispatcher claims the row and dies before sending.
+    [claimed] = followups.claim_due_reminders(claimer="dead-dispatcher", lease=timedelta(minutes=2), limit=10)
+    assert await dispatch(app) == 0  # still held by the dead one's lease
+    clock.advance(timedelta(minutes=15))  # the restart
+    assert await dispatch(app) == 1
+    assert "Follow up: Anna Virtanen" in rep.last_text and "Sent late" in rep.last_text
+    assert await dispatch(app) == 0
+    assert claimed.contact_id == contact_of(app, rep).id
+
+
+async def test_a_send_whose_answer_was_lost_may_repeat_but_is_never_lost(
+    rep: RepChat, app: Any, clock: FakeClock, fake: FakeBotAPI
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    # Telegram delivers the message, but the answer never reaches the bot.
+    fake.inject("sendMessage", "timeout_after_send")
+    assert await dispatch(app) == 0
+    clock.advance(timedelta(seconds=10))
+    assert await dispatch(app) == 1
+    copies = [m for m in rep.messages if "Follow up: Anna Virtanen" in (m.text or "")]
+    assert len(copies) == 2
+    clock.advance(timedelta(hours=1))
+    assert await dispatch(app) == 0
