@@ -13,6 +13,7 @@ from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.context import BotContext, BotData, utc_now
 from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, catalog_path
+from storage.contacts import ContactBook
 from storage.engine import create_engine_for
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # The commands in the menu, in the order Telegram shows them; descriptions come from the catalogs.
-MENU_COMMANDS = ("new", "today", "leads", "prospects", "find", "settings", "help")
+MENU_COMMANDS = ("new", "today", "leads", "prospects", "customers", "lost", "find", "settings", "help")
 
 
 def build_application(
@@ -71,6 +72,7 @@ async def start_services(application: BotApplication) -> None:
     upgrade_to_latest(data.engine)
     data.repo = Repository(data.engine, data.clock)
     data.followups = FollowUpRepository(data.repo)
+    data.contacts = ContactBook(data.repo)
     data.dispatcher = Dispatcher(
         data.followups,
         clock=data.clock,
@@ -94,7 +96,7 @@ async def stop_services(application: BotApplication) -> None:
     data = application.bot_data
     if data.engine is not None:
         data.engine.dispose()
-    data.engine, data.repo, data.followups, data.dispatcher = None, None, None, None
+    data.engine, data.repo, data.followups, data.contacts, data.dispatcher = None, None, None, None, None
 
 
 async def publish_commands(application: BotApplication, settings: Settings) -> None:

@@ -17,7 +17,8 @@ EDIT_FIELD = "e"  # e:<draft>:<step>
 DUPLICATE = "d"  # d:<draft>:<contact>|new
 RESUME = "n"  # n:<draft>:resume|restart
 CONTACT = "c"  # c:<contact>
-LIST = "l"  # l:<status>:<order>:<offset>
+LIST = "l"  # l:<status>:<order>:<offset>[:<filter kind>=<value>]
+LIST_FILTER = "lf"  # lf:<status>:<order>
 FIND = "f"  # f:<offset>:<text>
 TIMEZONE = "tz"  # tz:<zone>|_type|_skip
 DIGEST_TIME = "dt"  # dt:<HH:MM>|_skip

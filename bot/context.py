@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, language_for
+from storage.contacts import ContactBook
 from storage.followups import FollowUpRepository
 from storage.repository import Clock, Repository, RepRead
 
@@ -30,6 +31,7 @@ class BotData:
         self.engine: Engine | None = None
         self.repo: Repository | None = None
         self.followups: FollowUpRepository | None = None
+        self.contacts: ContactBook | None = None
         self.dispatcher: Dispatcher | None = None
 
 
@@ -59,6 +61,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if followups is None:
             raise RuntimeError("the application was not started: post_init opens the repository")
         return followups
+
+    @property
+    def contacts(self) -> ContactBook:
+        contacts = self.bot_data.contacts
+        if contacts is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return contacts
 
     @property
     def settings(self) -> Settings:

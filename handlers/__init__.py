@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import access, capture, contacts, digest, errors, onboarding, reminders
+from handlers import access, capture, card, contacts, digest, errors, onboarding, reminders
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -14,8 +14,10 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     first handler that matches; a handler may end the update early with ApplicationHandlerStop."""
     # -10: the allow-list runs before anything else, so a stranger's update reaches no flow.
     application.add_handler(access.gate(), group=-10)
-    # -2, -1: text that answers a question asked outside a capture (a typed time zone; a reminder's note
-    # or date) is taken before it could start a capture. Each checks rep.awaiting and lets other text by.
+    # -3 to -1: text that answers a question asked outside a capture (a card's note or field, a typed time
+    # zone, a reminder's note or date) is taken before it could start a capture. Each checks
+    # rep.awaiting and lets other text by.
+    application.add_handlers(card.typed_answer_handlers(), group=-3)
     application.add_handlers(onboarding.typed_answer_handlers(), group=-2)
     application.add_handlers(reminders.typed_answer_handlers(), group=-1)
     # 0: commands and buttons of each flow; then plain text, contacts and forwards, which start or
@@ -23,6 +25,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     # group so that exactly one of them answers each update.
     application.add_handlers(onboarding.handlers())
     application.add_handlers(contacts.handlers())
+    application.add_handlers(card.handlers())
     application.add_handlers(reminders.handlers())
     application.add_handlers(digest.handlers())
     application.add_handlers(capture.handlers())

@@ -37,7 +37,7 @@ from bot.qualification import (
     split_name_and_company,
 )
 from handlers.cards import answer_label, summary_text
-from storage.repository import DraftRead, RepRead
+from storage.repository import ContactRead, DraftRead, RepRead
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +286,26 @@ def _answers_from_name(t: Translator, text: str) -> tuple[QualificationAnswers, 
         company, company_notice = _clean(company, COMPANY_MAX, t, Step.COMPANY)
         notice = notice or company_notice
     return QualificationAnswers(name=name or None, company=company), notice
+
+
+async def start_on_contact(update: Update, ctx: BotContext, contact: ContactRead, kind: str) -> bool:
+    """Log a meeting or call on a contact: the questions again with the earlier answers preselected (one tap
+    keeps each). False when another capture is open: the rep finishes or cancels it first."""
+    rep = ctx.rep_for(update)
+    if ctx.repo.get_open_draft(owner_id=rep.id) is not None:
+        return False
+    answers = contact.answers.model_copy(update={"name": contact.name, "company": contact.company})
+    state = flow.start(answers)
+    draft = ctx.repo.open_draft(
+        owner_id=rep.id,
+        chat_id=rep.chat_id,
+        answers=answers,
+        step=state.step,
+        contact_id=contact.id,
+        kind=kind,
+    )
+    await _show(ctx, rep, draft)
+    return True
 
 
 async def new_command(update: Update, ctx: BotContext) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
+
 from bot.capture import Evaluation
+from bot.contact_fields import FIELDS
 from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
+from storage.contacts import HistoryItem, HistoryPage
 from storage.repository import ContactListItem, ContactRead
 
 SUMMARY_FIELDS = (Step.NEED, Step.BUDGET, Step.AUTHORITY, Step.TIMELINE, Step.FIT, Step.SOURCE)
@@ -79,28 +84,102 @@ def _who(t: Translator, name: str, company: str | None) -> str:
     return t("card.who_company", name=name, company=company) if company else t("card.who", name=name)
 
 
-def contact_card_text(t: Translator, contact: ContactRead, zone: ZoneInfo) -> str:
-    """The contact card: who, status and why, score and why, the answers, the latest note, the next step."""
+def contact_card_text(
+    t: Translator, contact: ContactRead, zone: ZoneInfo, history: HistoryPage | None = None
+) -> str:
+    """The contact card: who, how to reach them, status and score with their reasons, the answers, stage,
+    source, tags, segment, prospect type, birthday, the next step, and the latest history."""
     lines: list[str] = [_who(t, contact.name, contact.company)]
+    if contact.role:
+        lines.append(t("card.role", role=contact.role))
     if contact.phone:
         lines.append(t("card.phone", phone=contact.phone))
     if contact.email:
         lines.append(t("card.email", email=contact.email))
-    lines.append("")
-    lines.append(status_line(t, contact.status, contact.status_reasons))
+    lines += ["", status_line(t, contact.status, contact.status_reasons)]
     lines.append(score_line(t, contact.score, contact.score_reasons))
-    lines.append("")
-    for step in SUMMARY_FIELDS:
-        value = contact.answers.answer_for(step)
-        lines.append(
-            t("card.field", field=t.plain(f"field.{step.value}"), value=answer_label(t, step, value))
+    answers = " · ".join(
+        t.plain(
+            "card.answer",
+            field=t.plain(f"field.{step.value}"),
+            value=answer_label(t, step, contact.answers.answer_for(step)),
         )
-    if contact.latest_note:
-        lines.append(t("card.note", note=contact.latest_note))
+        for step in SUMMARY_FIELDS[:5]
+    )
+    lines += ["", t("card.answers", answers=answers)]
+    stage = choice_label(t, "stage", contact.stage)
+    source = answer_label(t, Step.SOURCE, contact.answers.source)
+    lines.append(t("card.stage_source", stage=stage, source=source))
+    if contact.tags:
+        lines.append(t("card.tags", tags=", ".join(contact.tags)))
+    segment = [part for part in (contact.industry, contact.location, contact.company_size) if part]
+    if segment:
+        lines.append(t("card.segment", segment=" · ".join(segment)))
+    kind = [
+        choice_label(t, field, value)
+        for field, value in (
+            ("purchase_frequency", contact.purchase_frequency),
+            ("purchase_volume", contact.purchase_volume),
+            ("influence", contact.influence),
+        )
+        if value
+    ]
+    if kind:
+        lines.append(t("card.prospect_type", kind=" · ".join(kind)))
+    if contact.birthday:
+        lines.append(t("card.birthday", day=birthday_text(t, contact.birthday)))
     when = t.when(contact.next_due, zone) if contact.next_due else t.plain("capture.no_next_step")
     lines.append(t("card.next_step", when=when))
-    lines.append(t("card.meta", created=t.day(contact.created_at, zone), touches=contact.touches))
+    if history is not None and history.items:
+        lines += ["", t("card.history", shown=len(history.items), total=history.total)]
+        lines += [history_line(t, item, zone) for item in history.items]
+    lines += ["", t("card.meta", created=t.day(contact.created_at, zone), touches=contact.touches)]
     return "\n".join(lines)
+
+
+def choice_label(t: Translator, field: str, value: str | None) -> str:
+    """The words for a fixed-choice field's value (the source shares the capture question's labels)."""
+    if not value:
+        return t.plain("common.not_answered")
+    return t.plain(f"option.source.{value}" if field == "source" else f"choice.{field}.{value}")
+
+
+def birthday_text(t: Translator, day: date) -> str:
+    # Year 1904 marks a birthday given without the year.
+    pattern = "MMMMd" if day.year == 1904 else "yMMMMd"
+    return str(format_skeleton(pattern, day, locale=t.locale))
+
+
+_ANSWER_FIELDS = {"need", "budget", "authority", "timeline", "fit", "source"}
+
+
+def change_text(t: Translator, field: str, before: object, after: object) -> str:
+    """How one change reads: "budget: Don't know → Yes", "status: Lead → Prospect"."""
+
+    def value(raw: object) -> str:
+        if raw is None or raw == "":
+            return t.plain("common.not_answered")
+        if field == "status":
+            return t.plain(f"status.{raw}")
+        if field in _ANSWER_FIELDS:
+            return t.plain(f"option.{field}.{raw}")
+        if field in FIELDS and FIELDS[field].choices:
+            return choice_label(t, field, str(raw))
+        return str(raw)
+
+    label = t.plain(f"field.{field}") if field != "merged" else t.plain("history.merged")
+    return t.plain("history.change", field=label, before=value(before), after=value(after))
+
+
+def history_line(t: Translator, item: HistoryItem, zone: ZoneInfo) -> str:
+    """One event: when, what kind, the note (shortened), and what changed."""
+    parts = [t.plain(f"history.kind.{item.kind}")]
+    if item.note:
+        parts.append(item.note if len(item.note) <= 120 else item.note[:119] + "…")
+    changes = [change_text(t, field, *pair) for field, pair in item.changes.items() if isinstance(pair, list)]
+    if changes:
+        parts.append("; ".join(changes))
+    return t("history.line", day=t.day(item.occurred_at, zone), text=" · ".join(parts))
 
 
 def list_line(t: Translator, index: int, item: ContactListItem, zone: ZoneInfo) -> str:

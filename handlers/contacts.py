@@ -9,11 +9,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.cards import contact_card_text, list_line
-from storage.repository import ContactOrder, Page, RepRead
+from bot.qualification import Source
+from handlers.card import send_card
+from handlers.cards import list_line
+from storage.repository import ContactFilter, ContactOrder, Page, RepRead
 
 PAGE_SIZE = 8
-_LIST_STATUSES = {"leads": "lead", "prospects": "prospect"}
+_LIST_STATUSES = {"leads": "lead", "prospects": "prospect", "customers": "customer", "lost": "lost"}
 FIND_MAX = 100
 
 
@@ -49,34 +51,69 @@ def _page_view(
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
+_ORDERS = (ContactOrder.NEWEST, ContactOrder.SCORE, ContactOrder.NEXT)
+_FILTER_KINDS = ("s", "t", "i")
+
+
+def _list_data(status: str, order: ContactOrder, offset: int, wanted: ContactFilter | None) -> str | None:
+    """callback_data of a list page; None when the filter value does not fit in 64 bytes."""
+    base = f"{callbacks.LIST}:{status}:{order.value}:{offset}"
+    return base if wanted is None else callbacks.fit_text(f"{base}:", f"{wanted.kind}={wanted.value}")
+
+
 def _status_list(
-    ctx: BotContext, rep: RepRead, status: str, order: ContactOrder, offset: int
+    ctx: BotContext,
+    rep: RepRead,
+    status: str,
+    order: ContactOrder,
+    offset: int,
+    wanted: ContactFilter | None = None,
 ) -> tuple[str, InlineKeyboardMarkup] | None:
-    page = ctx.repo.list_contacts(owner_id=rep.id, status=status, order=order, offset=offset, limit=PAGE_SIZE)
+    page = ctx.repo.list_contacts(
+        owner_id=rep.id, status=status, order=order, offset=offset, limit=PAGE_SIZE, filter_by=wanted
+    )
     t = ctx.t
-    if page.total == 0:
+    if page.total == 0 and wanted is None:
         return None
-    title = t(f"list.title_{status}_{order.value}", count=page.total)
+    title = t(f"list.title_{status}", count=page.total) + " · " + t(f"list.order_{order.value}")
+    if wanted is not None:
+        title += "\n" + t("list.filtered", value=_filter_label(t, wanted))
     nav = _nav_row(
         t,
         page,
         [
-            callbacks.pack(callbacks.LIST, status, order.value, max(0, offset - PAGE_SIZE)),
-            callbacks.pack(callbacks.LIST, status, order.value, offset + PAGE_SIZE),
+            _list_data(status, order, max(0, offset - PAGE_SIZE), wanted),
+            _list_data(status, order, offset + PAGE_SIZE, wanted),
         ],
     )
-    other = ContactOrder.SCORE if order is ContactOrder.NEWEST else ContactOrder.NEWEST
-    toggle = [
+    following = _ORDERS[(_ORDERS.index(order) + 1) % len(_ORDERS)]
+    extra = []
+    sort_data = _list_data(status, following, 0, wanted)
+    if sort_data:
+        extra.append(InlineKeyboardButton(t.plain(f"list.sort_{following.value}"), callback_data=sort_data))
+    extra.append(
         InlineKeyboardButton(
-            t.plain(f"list.sort_{other.value}"),
-            callback_data=callbacks.pack(callbacks.LIST, status, other.value, 0),
+            t.plain("list.filter"), callback_data=callbacks.pack(callbacks.LIST_FILTER, status, order.value)
         )
-    ]
-    return _page_view(t, rep, page, title, nav, toggle)
+    )
+    return _page_view(t, rep, page, title, nav, extra)
+
+
+def _filter_label(t: Translator, wanted: ContactFilter) -> str:
+    return t.plain(f"option.source.{wanted.value}") if wanted.kind == "s" else wanted.value
+
+
+def _parse_filter(text: str) -> ContactFilter | None:
+    kind, _, value = text.partition("=")
+    if kind not in _FILTER_KINDS or not value:
+        return None
+    if kind == "s" and value not in {source.value for source in Source}:
+        return None
+    return ContactFilter(kind, value)
 
 
 async def list_command(update: Update, ctx: BotContext) -> None:
-    """/leads and /prospects: the newest first, with a toggle to sort by score."""
+    """/leads, /prospects, /customers, /lost: newest first, with sort and filter buttons."""
     rep = ctx.rep_for(update)
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -91,28 +128,77 @@ async def list_command(update: Update, ctx: BotContext) -> None:
 
 
 async def on_list_button(update: Update, ctx: BotContext) -> None:
-    """◀ ▶ and the sort toggle of a status list."""
+    """◀ ▶, the sort toggle and a chosen filter of a status list."""
+    query = update.callback_query
+    assert query is not None
+    rep = ctx.rep_for(update)
+    # l:<status>:<order>:<offset>[:<filter>]; the filter's value may itself hold ":".
+    args = (
+        (query.data or "").split(":", 4)[1:]
+        if len((query.data or "").encode()) <= callbacks.MAX_BYTES
+        else []
+    )
+    valid = (
+        len(args) in (3, 4)
+        and args[0] in _LIST_STATUSES.values()
+        and args[1] in {order.value for order in ContactOrder}
+        and args[2].isdigit()
+    )
+    wanted = _parse_filter(args[3]) if valid and len(args) == 4 else None
+    if not valid or (len(args) == 4 and wanted is None):
+        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+        return
+    view = _status_list(ctx, rep, args[0], ContactOrder(args[1]), int(args[2]), wanted)
+    await query.answer()
+    if view is None:
+        await query.edit_message_text(ctx.t(f"list.empty_{args[0]}"), parse_mode=ParseMode.HTML)
+        return
+    text, markup = view
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def on_filter_button(update: Update, ctx: BotContext) -> None:
+    """🔎 Filter: the sources, the rep's most used tags and industries, as buttons."""
     query = update.callback_query
     assert query is not None
     rep = ctx.rep_for(update)
     parsed = callbacks.parse(query.data, with_id=False)
-    valid = (
-        parsed is not None
-        and len(parsed.args) == 3
-        and parsed.args[0] in _LIST_STATUSES.values()
-        and parsed.args[1] in {order.value for order in ContactOrder}
-        and parsed.args[2].isdigit()
-    )
-    if not valid or parsed is None:
+    if parsed is None or len(parsed.args) != 2 or parsed.args[0] not in _LIST_STATUSES.values():
         await query.answer(ctx.t.plain("common.expired"), show_alert=True)
         return
-    view = _status_list(ctx, rep, parsed.args[0], ContactOrder(parsed.args[1]), int(parsed.args[2]))
+    status, order = (
+        parsed.args[0],
+        next((o for o in ContactOrder if o.value == parsed.args[1]), ContactOrder.NEWEST),
+    )
+    t = ctx.t
+    options: list[tuple[str, ContactFilter]] = [
+        (t.plain(f"option.source.{s.value}"), ContactFilter("s", s.value)) for s in Source
+    ]
+    options += [
+        (f"🏷 {tag}", ContactFilter("t", tag)) for tag in ctx.contacts.tag_choices(owner_id=rep.id, limit=8)
+    ]
+    options += [
+        (f"🏭 {name}", ContactFilter("i", name))
+        for name in ctx.contacts.industry_choices(owner_id=rep.id, limit=6)
+    ]
+    buttons = []
+    for label, wanted in options:
+        data = _list_data(status, order, 0, wanted)
+        if data is not None:
+            buttons.append(InlineKeyboardButton(label[:30], callback_data=data))
+    rows = [buttons[index : index + 3] for index in range(0, len(buttons), 3)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t.plain("list.no_filter"),
+                callback_data=callbacks.pack(callbacks.LIST, status, order.value, 0),
+            )
+        ]
+    )
     await query.answer()
-    if view is None:
-        await query.edit_message_text(ctx.t(f"list.empty_{parsed.args[0]}"), parse_mode=ParseMode.HTML)
-        return
-    text, markup = view
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await query.edit_message_text(
+        t("list.ask_filter"), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
+    )
 
 
 def _find_view(
@@ -182,17 +268,15 @@ async def on_contact_button(update: Update, ctx: BotContext) -> None:
         await query.answer(ctx.t.plain("contacts.not_found"), show_alert=True)
         return
     await query.answer()
-    assert update.effective_chat is not None
-    await ctx.bot.send_message(
-        update.effective_chat.id, contact_card_text(ctx.t, contact, rep.zone), parse_mode=ParseMode.HTML
-    )
+    await send_card(ctx, rep, contact)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler(["leads", "prospects"], list_command),
+        CommandHandler(list(_LIST_STATUSES), list_command),
         CommandHandler("find", find_command),
         CallbackQueryHandler(on_list_button, pattern=r"^l:"),
+        CallbackQueryHandler(on_filter_button, pattern=r"^lf:"),
         CallbackQueryHandler(on_find_button, pattern=r"^f:"),
         CallbackQueryHandler(on_contact_button, pattern=r"^c:"),
     ]

@@ -73,6 +73,7 @@ class Contact(SQLModel, table=True):
     name: str = Field(max_length=200)
     name_key: str = Field(max_length=200)
     company: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=64)
     phone_key: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=254)
@@ -92,6 +93,15 @@ class Contact(SQLModel, table=True):
     touches: int = 0
     lost_reason: str | None = Field(default=None, max_length=24)
     birthday: date | None = None
+    stage: str | None = Field(default=None, max_length=16)
+    # The segment: for filtering and for the funnel.
+    industry: str | None = Field(default=None, max_length=80)
+    location: str | None = Field(default=None, max_length=80)
+    company_size: str | None = Field(default=None, max_length=16)
+    # The prospect type: how often and how much they would buy, and their influence.
+    purchase_frequency: str | None = Field(default=None, max_length=16)
+    purchase_volume: str | None = Field(default=None, max_length=16)
+    influence: str | None = Field(default=None, max_length=16)
     # Folded text of name, company, phone, email and notes: what /find looks in.
     search_text: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
     last_touch_at: datetime | None = _utc_column(nullable=True)
@@ -100,15 +110,35 @@ class Contact(SQLModel, table=True):
 
 
 class Interaction(SQLModel, table=True):
-    """One meeting, call or message with a contact: its note and the answers given then."""
+    """One event in a contact's history: a meeting, call or note with the answers given then, or a
+    change the rep made (status, a field), with what changed and who changed it."""
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    # meeting, call, note, status, edit, lost, or a follow-up outcome (met, called, noanswer, other)
     kind: str = Field(max_length=16)
     note: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # {"field": [before, after], ...}
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    actor_id: int | None = Field(default=None, foreign_key="rep.id", ondelete="SET NULL")
     occurred_at: datetime = _utc_column()
+
+
+class ContactTag(SQLModel, table=True):
+    """A free tag on a contact; the folded key finds "VIP" as "vip"."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("contact_id", "tag_key", name="uq_contact_tag"),
+        sa.Index("ix_contacttag_owner_key", "owner_id", "tag_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    tag: str = Field(max_length=30)
+    tag_key: str = Field(max_length=30)
 
 
 class FollowUp(SQLModel, table=True):
@@ -166,6 +196,8 @@ class CaptureDraft(SQLModel, table=True):
     # The one message the questions are edited into.
     message_id: int | None = Field(default=None, sa_column=Column(sa.BigInteger, nullable=True))
     state: str = Field(default="open", max_length=16)  # open, saved, cancelled
+    # What the capture records: a "meeting" or a "call".
+    kind: str = Field(default="meeting", max_length=16)
     # The question being asked; None while the summary card is shown.
     step: str | None = Field(default=None, max_length=16)
     # "ask": walking the questions; "edit": one question, then back to the summary;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +16,9 @@ from sqlmodel import Session, col, func, select
 
 from bot.qualification import QualificationAnswers, Step
 from bot.scoring import Classification, Score
+from bot.status import SET_BY_REP
 from bot.text_keys import phone_key, search_key
-from storage.models import CaptureDraft, Contact, Digest, FollowUp, Interaction, Rep, UTCDateTime
+from storage.models import CaptureDraft, Contact, ContactTag, Digest, FollowUp, Interaction, Rep, UTCDateTime
 
 Clock = Callable[[], datetime]
 
@@ -30,6 +31,26 @@ _ANSWER_COLUMNS = ("need", "budget", "authority", "timeline", "fit", "source")
 class ContactOrder(StrEnum):
     NEWEST = "new"
     SCORE = "score"
+    NEXT = "next"  # the soonest follow-up first; contacts without one last
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    """Only contacts with this source, tag or industry (`kind` "s", "t" or "i"; the value folded)."""
+
+    kind: str
+    value: str
+
+
+def _filter_condition(owner_id: int, wanted: ContactFilter) -> Any:
+    if wanted.kind == "s":
+        return col(Contact.source) == wanted.value
+    if wanted.kind == "t":
+        tagged = select(ContactTag.contact_id).where(
+            ContactTag.owner_id == owner_id, ContactTag.tag_key == search_key(wanted.value)
+        )
+        return col(Contact.id).in_(tagged)
+    return func.lower(col(Contact.industry)) == wanted.value.lower()
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,7 @@ class DraftRead:
     duplicate_of: int | None
     queued: QualificationAnswers | None
     version: int
+    kind: str = "meeting"
 
 
 @dataclass(frozen=True)
@@ -102,6 +124,17 @@ class ContactRead:
     next_due: datetime | None
     created_at: datetime
     last_touch_at: datetime | None
+    role: str | None = None
+    stage: str | None = None
+    industry: str | None = None
+    location: str | None = None
+    company_size: str | None = None
+    purchase_frequency: str | None = None
+    purchase_volume: str | None = None
+    influence: str | None = None
+    birthday: date | None = None
+    lost_reason: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +178,7 @@ def _draft_read(row: CaptureDraft) -> DraftRead:
         duplicate_of=row.duplicate_of,
         queued=QualificationAnswers.model_validate(row.queued) if row.queued is not None else None,
         version=row.version,
+        kind=row.kind,
     )
 
 
@@ -259,6 +293,8 @@ class Repository:
         answers: QualificationAnswers,
         step: Step | None,
         mode: str = "ask",
+        contact_id: int | None = None,
+        kind: str = "meeting",
     ) -> DraftRead:
         """A new capture; any capture the rep left open is cancelled (the rep chose to start over)."""
         now = self.clock()
@@ -273,6 +309,8 @@ class Repository:
                 chat_id=chat_id,
                 step=step.value if step else None,
                 mode=mode,
+                contact_id=contact_id,
+                kind=kind,
                 answers=answers.model_dump(mode="json"),
                 created_at=now,
                 updated_at=now,
@@ -390,7 +428,6 @@ class Repository:
         answers: QualificationAnswers,
         classification: Classification,
         score: Score,
-        kind: str = "meeting",
     ) -> ContactRead | None:
         """Store a finished capture in one transaction: the contact (new, or the one the meeting was logged
         on), the interaction with its answers, and the follow-up. None when the draft was already saved or
@@ -414,17 +451,24 @@ class Repository:
                     created_at=now,
                     updated_at=now,
                 )
+            before = self._tracked(contact) if contact.id is not None else None
             self._apply_answers(contact, answers, classification, score, now)
             session.add(contact)
             session.flush()
             assert contact.id is not None
+            after = self._tracked(contact)
+            changes = {
+                key: [before[key], after[key]] for key in after if before and before[key] != after[key]
+            }
             session.add(
                 Interaction(
                     owner_id=draft.owner_id,
                     contact_id=contact.id,
-                    kind=kind,
+                    kind=draft.kind,
                     note=answers.note,
                     answers=answers.model_dump(mode="json", exclude={"name", "company", "phone"}),
+                    changes=changes,
+                    actor_id=draft.owner_id,
                     occurred_at=now,
                 )
             )
@@ -437,6 +481,11 @@ class Repository:
             contact.search_text = self._search_text(session, contact)
             session.add(contact)
             return self._contact_read(session, contact)
+
+    @staticmethod
+    def _tracked(contact: Contact) -> dict[str, Any]:
+        """The values whose change a logged meeting shows in the history."""
+        return {field: getattr(contact, field) for field in (*_ANSWER_COLUMNS[:5], "status", "score")}
 
     @staticmethod
     def _apply_answers(
@@ -454,9 +503,11 @@ class Repository:
         for field in _ANSWER_COLUMNS:
             value = getattr(answers, field)
             setattr(contact, field, value.value if value is not None else None)
-        contact.status = classification.status.value
-        contact.status_rule = classification.rule
-        contact.status_reasons = [reason.code for reason in classification.reasons]
+        # A customer, repeat buyer or lost contact keeps the status the rep gave it; answers only re-score.
+        if contact.status not in {status.value for status in SET_BY_REP} or not contact.status_rule:
+            contact.status = classification.status.value
+            contact.status_rule = classification.rule
+            contact.status_reasons = [reason.code for reason in classification.reasons]
         contact.score = score.value
         contact.score_reasons = [
             [reason.code, reason.points] for reason in score.main_reasons(len(score.reasons))
@@ -467,12 +518,22 @@ class Repository:
 
     @staticmethod
     def _search_text(session: Session, contact: Contact) -> str:
+        """What /find looks in: the contact's words and every note, folded; the phone as digits."""
         notes = session.exec(
             select(Interaction.note).where(
                 Interaction.contact_id == contact.id, col(Interaction.note).is_not(None)
             )
         ).all()
-        parts = [contact.name, contact.company or "", contact.email or "", *(note or "" for note in notes)]
+        tags = session.exec(select(ContactTag.tag).where(ContactTag.contact_id == contact.id)).all()
+        words = (
+            contact.name,
+            contact.company,
+            contact.email,
+            contact.role,
+            contact.industry,
+            contact.location,
+        )
+        parts = [word or "" for word in words] + [note or "" for note in notes] + list(tags)
         digits = "".join(char for char in contact.phone or "" if char.isdigit())
         return " | ".join([search_key(" ".join(parts)), digits])
 
@@ -517,13 +578,40 @@ class Repository:
             next_due=next_due,
             created_at=row.created_at,
             last_touch_at=row.last_touch_at,
+            role=row.role,
+            stage=row.stage,
+            industry=row.industry,
+            location=row.location,
+            company_size=row.company_size,
+            purchase_frequency=row.purchase_frequency,
+            purchase_volume=row.purchase_volume,
+            influence=row.influence,
+            birthday=row.birthday,
+            lost_reason=row.lost_reason,
+            tags=tuple(
+                session.exec(
+                    select(ContactTag.tag)
+                    .where(ContactTag.contact_id == row.id)
+                    .order_by(col(ContactTag.tag_key))
+                ).all()
+            ),
         )
 
     def list_contacts(
-        self, *, owner_id: int, status: str, order: ContactOrder, offset: int, limit: int
+        self,
+        *,
+        owner_id: int,
+        status: str,
+        order: ContactOrder,
+        offset: int,
+        limit: int,
+        filter_by: ContactFilter | None = None,
     ) -> Page:
-        """A page of the rep's contacts with one status, newest or highest score first."""
+        """A page of the rep's contacts with one status, by next follow-up, newest or highest score first,
+        optionally only those with a source, a tag or an industry."""
         condition = sa.and_(col(Contact.owner_id) == owner_id, col(Contact.status) == status)
+        if filter_by is not None:
+            condition = sa.and_(condition, _filter_condition(owner_id, filter_by))
         items, total = self._list_items(condition, order, offset, limit)
         return Page(tuple(items), total, offset)
 
@@ -545,11 +633,13 @@ class Repository:
         self, condition: Any, order: ContactOrder, offset: int, limit: int
     ) -> tuple[list[ContactListItem], int]:
         next_due = _next_due_subquery()
-        ordering: list[sa.UnaryExpression[Any]] = (
-            [col(Contact.score).desc(), col(Contact.id).desc()]
-            if order is ContactOrder.SCORE
-            else [col(Contact.created_at).desc(), col(Contact.id).desc()]
-        )
+        orderings: dict[ContactOrder, list[Any]] = {
+            ContactOrder.SCORE: [col(Contact.score).desc(), col(Contact.id).desc()],
+            ContactOrder.NEWEST: [col(Contact.created_at).desc(), col(Contact.id).desc()],
+            # NULLs last on both backends without dialect-specific NULLS LAST.
+            ContactOrder.NEXT: [next_due.c.next_due.is_(None), next_due.c.next_due, col(Contact.id).desc()],
+        }
+        ordering = orderings[order]
         statement = (
             sa.select(
                 col(Contact.id),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-import storage.models
+import storage.models  # noqa: F401  (column types such as UTCDateTime)
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}

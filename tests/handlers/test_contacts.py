@@ -23,7 +23,7 @@ async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy", qualified=True)
     await capture(rep, "Pekka Salo")
     await rep.send("/prospects")
-    assert "Prospects (1), newest first" in rep.last_text
+    assert "Prospects (1) · newest first" in rep.last_text
     assert "1. Anna Virtanen, Acme Oy · 87 · ⏰ Thu 26 Nov, 09:00" in rep.last_text
     await rep.send("/leads")
     assert "Leads (1)" in rep.last_text and "Pekka Salo" in rep.last_text
@@ -94,6 +94,7 @@ async def test_another_rep_cannot_find_list_or_open_my_contacts(
 async def test_list_buttons_with_tampered_data_are_refused(rep: RepChat) -> None:
     await capture(rep, "Pekka Salo")
     await rep.send("/leads")
-    for data in ("l:lead:new:abc", "l:customer:new:0", "l:lead:rank:0", "c:99999", "c:x", "f:x:anna"):
+    tampered = ("l:lead:new:abc", "l:vip:new:0", "l:lead:rank:0", "l:lead:new:0:s=nope", "l:lead:new:0:x=1")
+    for data in (*tampered, "c:99999", "c:x", "f:x:anna"):
         answer = await rep.press_data(data)
         assert answer in ("This button has expired. Nothing was changed.", "That contact isn't in your list.")

@@ -93,6 +93,8 @@ async def test_the_bot_talks_to_the_configured_bot_api_url_and_publishes_its_men
         "today",
         "leads",
         "prospects",
+        "customers",
+        "lost",
         "find",
         "settings",
         "help",

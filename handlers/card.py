@@ -1,0 +1,601 @@
+"""The contact card and its actions: log a meeting or call, note, follow-up, status, edit, tags, birthday,
+merge, history and delete. The card message is edited in place; typed values are the rep's next message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
+from telegram.ext import filters as F
+
+from bot import callbacks
+from bot.contact_fields import FIELDS, Invalid, clean_field, parse_birthday, parse_tags
+from bot.context import BotContext
+from bot.dates import due_for_choice, parse_typed_date
+from bot.i18n import Translator
+from bot.qualification import NOTE_MAX, NextStepChoice
+from bot.schedule import LostReason
+from bot.scoring import Status
+from bot.status import ALLOWED_MOVES, check_move
+from bot.text_keys import search_key
+from handlers.capture import start_on_contact
+from handlers.cards import choice_label, contact_card_text, history_line
+from storage.repository import ContactRead, RepRead
+
+log = logging.getLogger(__name__)
+
+CARD = "ct"  # ct:<contact>:<action>[:<argument>...]
+AWAIT = "ct-"  # ct-note:<id>, ct-edit:<id>:<field>, ct-tags:<id>, ct-bday:<id>, ct-date:<id>, ct-merge:<id>
+HISTORY_ON_CARD = 3
+HISTORY_PAGE = 6
+_NEXT = (NextStepChoice.TOMORROW, NextStepChoice.IN_3_DAYS, NextStepChoice.NEXT_WEEK, NextStepChoice.DATE)
+
+
+def _button(label: str, contact_id: int, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.pack(CARD, contact_id, *parts))
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    return [buttons[index : index + width] for index in range(0, len(buttons), width)]
+
+
+def card_keyboard(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
+    actions = ("lm", "lc", "nt", "fu", "st", "ed", "tg", "bd", "mg", "h", "del")
+    buttons = [_button(t.plain(f"cardaction.{action}"), contact_id, action) for action in actions]
+    return InlineKeyboardMarkup(_rows(buttons, 3))
+
+
+def render_card(ctx: BotContext, rep: RepRead, contact: ContactRead) -> tuple[str, InlineKeyboardMarkup]:
+    history = ctx.contacts.history(owner_id=rep.id, contact_id=contact.id, offset=0, limit=HISTORY_ON_CARD)
+    return contact_card_text(ctx.t, contact, rep.zone, history), card_keyboard(ctx.t, contact.id)
+
+
+async def send_card(ctx: BotContext, rep: RepRead, contact: ContactRead, notice: str | None = None) -> None:
+    text, markup = render_card(ctx, rep, contact)
+    await ctx.bot.send_message(
+        rep.chat_id, f"{notice}\n\n{text}" if notice else text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+class _Press:
+    """One tap on a card button: the rep, their contact (checked to be theirs) and the arguments."""
+
+    def __init__(self, update: Update, ctx: BotContext, rep: RepRead, contact: ContactRead, args: list[str]):
+        self.update, self.ctx, self.rep, self.contact, self.args = update, ctx, rep, contact, args
+        self.t = ctx.t
+
+    def arg(self, index: int = 0) -> str:
+        return self.args[index] if len(self.args) > index else ""
+
+    def back(self) -> list[InlineKeyboardButton]:
+        return [_button(self.t.plain("common.back"), self.contact.id, "v")]
+
+    async def show(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        query = self.update.callback_query
+        assert query is not None
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+    async def card(self, notice: str | None = None) -> None:
+        """The card again, fresh from the database, with an optional line about what just happened."""
+        contact = self.ctx.repo.get_contact(owner_id=self.rep.id, contact_id=self.contact.id)
+        if contact is None:
+            return
+        text, markup = render_card(self.ctx, self.rep, contact)
+        await self.show(f"{notice}\n\n{text}" if notice else text, markup)
+
+    def awaiting(self, what: str) -> None:
+        self.ctx.repo.set_awaiting(rep_id=self.rep.id, awaiting=f"{AWAIT}{what}:{self.contact.id}")
+
+
+async def on_card_button(update: Update, ctx: BotContext) -> None:
+    """Every card button; the contact id is looked up among the rep's own contacts first."""
+    query = update.callback_query
+    assert query is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data)
+    contact = (
+        ctx.repo.get_contact(owner_id=rep.id, contact_id=parsed.id)
+        if parsed and parsed.id is not None
+        else None
+    )
+    action = _ACTIONS.get(parsed.args[0]) if parsed and parsed.args else None
+    if contact is None or action is None or parsed is None:
+        await query.answer(ctx.t.plain("contacts.not_found"), show_alert=True)
+        return
+    press = _Press(update, ctx, rep, contact, list(parsed.args[1:]))
+    await action(press)
+
+
+async def _view(press: _Press) -> None:
+    await _answer(press)
+    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    await press.card()
+
+
+async def _answer(press: _Press, text: str | None = None, *, alert: bool = False) -> None:
+    query = press.update.callback_query
+    assert query is not None
+    await query.answer(text, show_alert=alert)
+
+
+async def _log(press: _Press, kind: str) -> None:
+    started = await start_on_contact(press.update, press.ctx, press.contact, kind)
+    await _answer(press, None if started else press.t.plain("card.capture_open"), alert=not started)
+
+
+async def _log_meeting(press: _Press) -> None:
+    await _log(press, "meeting")
+
+
+async def _log_call(press: _Press) -> None:
+    await _log(press, "call")
+
+
+async def _note(press: _Press) -> None:
+    await _answer(press)
+    press.awaiting("note")
+    await press.show(press.t("card.ask_note", name=press.contact.name), InlineKeyboardMarkup([press.back()]))
+
+
+async def _followup(press: _Press) -> None:
+    await _answer(press)
+    t = press.t
+    buttons = [
+        _button(t.plain(f"option.next.{choice.value}"), press.contact.id, "fn", choice.value)
+        for choice in _NEXT
+    ]
+    if press.contact.next_due:
+        buttons.append(_button(t.plain("card.no_followup"), press.contact.id, "fn", "none"))
+    current = (
+        t.when(press.contact.next_due, press.rep.zone)
+        if press.contact.next_due
+        else t.plain("capture.no_next_step")
+    )
+    await press.show(
+        t("card.ask_followup", when=current), InlineKeyboardMarkup([*_rows(buttons), press.back()])
+    )
+
+
+async def _followup_choice(press: _Press) -> None:
+    choice = next((c for c in (*_NEXT, NextStepChoice.NONE) if c.value == press.arg()), None)
+    if choice is None:
+        await _answer(press, press.t.plain("common.expired"), alert=True)
+        return
+    await _answer(press)
+    if choice is NextStepChoice.DATE:
+        press.awaiting("date")
+        await press.show(press.t("reminder.ask_date"), InlineKeyboardMarkup([press.back()]))
+        return
+    due = due_for_choice(choice, press.ctx.now(), press.rep.zone)
+    press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
+    t = press.t
+    await press.card(
+        t("reminder.next_set", when=t.when(due, press.rep.zone)) if due else t("reminder.no_next_set")
+    )
+
+
+async def _followup_date(press: _Press) -> None:
+    if not press.arg().isdigit():
+        await _answer(press, press.t.plain("common.expired"), alert=True)
+        return
+    due = datetime.fromtimestamp(int(press.arg()) * 60, UTC)
+    if due <= press.ctx.now():
+        await _answer(press, press.t.plain("card.date_passed"), alert=True)
+        return
+    await _answer(press)
+    press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
+    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    await press.card(press.t("reminder.next_set", when=press.t.when(due, press.rep.zone)))
+
+
+async def _status_menu(press: _Press) -> None:
+    await _answer(press)
+    t, current = press.t, Status(press.contact.status)
+    buttons = [
+        _button(t.plain(f"card.move_to.{target.value}"), press.contact.id, "sm", target.value)
+        for target in ALLOWED_MOVES[current]
+    ]
+    await press.show(
+        t("card.ask_status", status=t.plain(f"status.{current.value}")),
+        InlineKeyboardMarkup([*_rows(buttons), press.back()]),
+    )
+
+
+async def _status_move(press: _Press) -> None:
+    t = press.t
+    wanted = next((status for status in Status if status.value == press.arg()), None)
+    if wanted is None:
+        await _answer(press, t.plain("common.expired"), alert=True)
+        return
+    move = check_move(Status(press.contact.status), wanted)
+    if not move.allowed:
+        options = ", ".join(t.plain(f"status.{option.value}") for option in move.options)
+        refusal = t.plain(
+            "card.move_refused",
+            current=t.plain(f"status.{move.current.value}"),
+            wanted=t.plain(f"status.{wanted.value}"),
+            options=options,
+        )
+        await _answer(press, refusal[:200], alert=True)
+        return
+    await _answer(press)
+    if wanted is Status.LOST:
+        buttons = [
+            _button(t.plain(f"lost.{reason.value}"), press.contact.id, "sl", reason.value)
+            for reason in LostReason
+        ]
+        await press.show(t("reminder.ask_lost"), InlineKeyboardMarkup([*_rows(buttons), press.back()]))
+        return
+    press.ctx.contacts.change_status(owner_id=press.rep.id, contact_id=press.contact.id, status=wanted.value)
+    await press.card(t("card.status_set", status=t.plain(f"status.{wanted.value}")))
+
+
+async def _status_lost(press: _Press) -> None:
+    reason = next((reason for reason in LostReason if reason.value == press.arg()), None)
+    if reason is None or not check_move(Status(press.contact.status), Status.LOST).allowed:
+        await _answer(press, press.t.plain("common.expired"), alert=True)
+        return
+    await _answer(press)
+    contacts = press.ctx.contacts
+    contacts.change_status(
+        owner_id=press.rep.id, contact_id=press.contact.id, status="lost", lost_reason=reason.value
+    )
+    contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=None)
+    await press.card(press.t("reminder.lost_saved", reason=press.t.plain(f"lost.{reason.value}")))
+
+
+async def _edit_menu(press: _Press) -> None:
+    await _answer(press)
+    buttons = [_button(press.t.plain(f"field.{name}"), press.contact.id, "ef", name) for name in FIELDS]
+    await press.show(press.t("card.ask_field"), InlineKeyboardMarkup([*_rows(buttons, 3), press.back()]))
+
+
+async def _edit_field(press: _Press) -> None:
+    spec = FIELDS.get(press.arg())
+    if spec is None:
+        await _answer(press, press.t.plain("common.expired"), alert=True)
+        return
+    await _answer(press)
+    t = press.t
+    if spec.typed:
+        current = getattr(press.contact, spec.name, None) if spec.name != "name" else press.contact.name
+        press.ctx.repo.set_awaiting(
+            rep_id=press.rep.id, awaiting=f"{AWAIT}edit:{press.contact.id}:{spec.name}"
+        )
+        prompt = t(
+            "card.ask_value",
+            field=t.plain(f"field.{spec.name}"),
+            current=current or t.plain("common.not_answered"),
+        )
+        await press.show(prompt, InlineKeyboardMarkup([press.back()]))
+        return
+    buttons = [
+        _button(choice_label(t, spec.name, choice.value), press.contact.id, "ec", spec.name, choice.value)
+        for choice in spec.choices
+    ]
+    buttons.append(_button(t.plain("card.clear"), press.contact.id, "ec", spec.name, "-"))
+    await press.show(
+        t("card.ask_choice", field=t.plain(f"field.{spec.name}")),
+        InlineKeyboardMarkup([*_rows(buttons), press.back()]),
+    )
+
+
+async def _edit_choice(press: _Press) -> None:
+    spec = FIELDS.get(press.arg())
+    value = press.arg(1)
+    if (
+        spec is None
+        or spec.typed
+        or (value != "-" and value not in {choice.value for choice in spec.choices})
+    ):
+        await _answer(press, press.t.plain("common.expired"), alert=True)
+        return
+    await _answer(press)
+    field = "source" if spec.name == "source" else spec.name
+    press.ctx.contacts.update_field(
+        owner_id=press.rep.id, contact_id=press.contact.id, field=field, value=None if value == "-" else value
+    )
+    await press.card(press.t("card.saved_field", field=press.t.plain(f"field.{spec.name}")))
+
+
+async def _tags(press: _Press) -> None:
+    await _answer(press)
+    press.awaiting("tags")
+    buttons = []
+    for tag in press.contact.tags:
+        data = callbacks.fit_text(f"{CARD}:{press.contact.id}:tr:", search_key(tag))
+        if data is not None:
+            buttons.append(
+                InlineKeyboardButton(press.t.plain("card.remove_tag", tag=tag[:20]), callback_data=data)
+            )
+    await press.show(press.t("card.ask_tags"), InlineKeyboardMarkup([*_rows(buttons), press.back()]))
+
+
+async def _remove_tag(press: _Press) -> None:
+    query = press.update.callback_query
+    assert query is not None and query.data is not None
+    key = query.data.split(":", 3)[3] if query.data.count(":") >= 3 else ""
+    await _answer(press)
+    press.ctx.contacts.remove_tag(owner_id=press.rep.id, contact_id=press.contact.id, tag_key=search_key(key))
+    await press.card(press.t("card.tag_removed"))
+
+
+async def _birthday(press: _Press) -> None:
+    await _answer(press)
+    press.awaiting("bday")
+    rows = [press.back()]
+    if press.contact.birthday:
+        rows.insert(0, [_button(press.t.plain("card.remove_birthday"), press.contact.id, "bx")])
+    await press.show(press.t("card.ask_birthday"), InlineKeyboardMarkup(rows))
+
+
+async def _remove_birthday(press: _Press) -> None:
+    await _answer(press)
+    press.ctx.contacts.set_birthday(owner_id=press.rep.id, contact_id=press.contact.id, birthday=None)
+    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    await press.card()
+
+
+async def _birthday_card_sent(press: _Press) -> None:
+    """From the digest: one tap notes that a birthday card went out."""
+    press.ctx.contacts.add_note(
+        owner_id=press.rep.id, contact_id=press.contact.id, note=press.t.plain("card.birthday_note")
+    )
+    await _answer(press, press.t.plain("card.birthday_noted"))
+
+
+async def _merge(press: _Press) -> None:
+    await _answer(press)
+    press.awaiting("merge")
+    await press.show(press.t("card.ask_merge", name=press.contact.name), InlineKeyboardMarkup([press.back()]))
+
+
+async def _merge_confirm(press: _Press) -> None:
+    other = (
+        press.ctx.repo.get_contact(owner_id=press.rep.id, contact_id=int(press.arg()))
+        if press.arg().isdigit()
+        else None
+    )
+    if other is None or other.id == press.contact.id:
+        await _answer(press, press.t.plain("contacts.not_found"), alert=True)
+        return
+    await _answer(press)
+    markup = InlineKeyboardMarkup(
+        [[_button(press.t.plain("card.merge_yes"), press.contact.id, "my", other.id)], press.back()]
+    )
+    await press.show(press.t("card.merge_question", other=other.name, keep=press.contact.name), markup)
+
+
+async def _merge_do(press: _Press) -> None:
+    other_id = int(press.arg()) if press.arg().isdigit() else 0
+    merged = press.ctx.contacts.merge(owner_id=press.rep.id, keep_id=press.contact.id, other_id=other_id)
+    if not merged:
+        await _answer(press, press.t.plain("contacts.not_found"), alert=True)
+        return
+    await _answer(press)
+    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    await press.card(press.t("card.merged"))
+
+
+async def _history(press: _Press) -> None:
+    offset = int(press.arg()) if press.arg().isdigit() else 0
+    page = press.ctx.contacts.history(
+        owner_id=press.rep.id, contact_id=press.contact.id, offset=offset, limit=HISTORY_PAGE
+    )
+    if page is None:
+        await _answer(press, press.t.plain("contacts.not_found"), alert=True)
+        return
+    await _answer(press)
+    t = press.t
+    lines = [t("card.history_title", name=press.contact.name, total=page.total), ""]
+    lines += [history_line(t, item, press.rep.zone) for item in page.items] or [t("card.history_empty")]
+    nav = []
+    if offset > 0:
+        nav.append(_button(t.plain("list.previous"), press.contact.id, "h", max(0, offset - HISTORY_PAGE)))
+    if offset + HISTORY_PAGE < page.total:
+        nav.append(_button(t.plain("list.next"), press.contact.id, "h", offset + HISTORY_PAGE))
+    await press.show("\n".join(lines), InlineKeyboardMarkup([row for row in (nav, press.back()) if row]))
+
+
+async def _delete(press: _Press) -> None:
+    await _answer(press)
+    markup = InlineKeyboardMarkup(
+        [[_button(press.t.plain("card.delete_yes"), press.contact.id, "dy")], press.back()]
+    )
+    await press.show(press.t("card.delete_question", name=press.contact.name), markup)
+
+
+async def _delete_do(press: _Press) -> None:
+    await _answer(press)
+    if press.ctx.contacts.delete(owner_id=press.rep.id, contact_id=press.contact.id):
+        await press.show(press.t("card.deleted", name=press.contact.name), None)
+
+
+_ACTIONS: dict[str, Callable[[_Press], Awaitable[None]]] = {
+    "v": _view,
+    "lm": _log_meeting,
+    "lc": _log_call,
+    "nt": _note,
+    "fu": _followup,
+    "fn": _followup_choice,
+    "fd": _followup_date,
+    "st": _status_menu,
+    "sm": _status_move,
+    "sl": _status_lost,
+    "ed": _edit_menu,
+    "ef": _edit_field,
+    "ec": _edit_choice,
+    "tg": _tags,
+    "tr": _remove_tag,
+    "bd": _birthday,
+    "bx": _remove_birthday,
+    "bc": _birthday_card_sent,
+    "mg": _merge,
+    "mw": _merge_confirm,
+    "my": _merge_do,
+    "h": _history,
+    "del": _delete,
+    "dy": _delete_do,
+}
+
+
+# Typed values
+
+
+@dataclass(frozen=True)
+class _Typed:
+    ctx: BotContext
+    rep: RepRead
+    contact: ContactRead
+    text: str
+    argument: str
+
+
+async def on_typed_answer(update: Update, ctx: BotContext) -> None:
+    """Text while the card waits for a note, a field value, tags, a birthday, a date or a merge search."""
+    rep = ctx.rep_for(update)
+    awaiting = rep.awaits(ctx.now())
+    message = update.effective_message
+    if not awaiting or not awaiting.startswith(AWAIT) or message is None or not message.text:
+        return
+    if message.text.startswith("/"):
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        return
+    what, _, rest = awaiting.removeprefix(AWAIT).partition(":")
+    contact_id, _, argument = rest.partition(":")
+    contact = (
+        ctx.repo.get_contact(owner_id=rep.id, contact_id=int(contact_id)) if contact_id.isdigit() else None
+    )
+    handler = _TYPED.get(what)
+    if contact is None or handler is None:
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        return
+    await handler(_Typed(ctx, rep, contact, message.text, argument))
+    raise ApplicationHandlerStop
+
+
+async def _typed_note(typed: _Typed) -> None:
+    note = typed.text.strip()
+    notice = (
+        typed.ctx.t("capture.too_long", field=typed.ctx.t.plain("field.note"), limit=NOTE_MAX)
+        if len(note) > NOTE_MAX
+        else None
+    )
+    typed.ctx.contacts.add_note(owner_id=typed.rep.id, contact_id=typed.contact.id, note=note[:NOTE_MAX])
+    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    await _resend_card(typed, "\n".join(filter(None, [notice, typed.ctx.t("card.note_added")])))
+
+
+async def _typed_field(typed: _Typed) -> None:
+    t = typed.ctx.t
+    if typed.argument not in FIELDS:
+        return
+    try:
+        value = clean_field(typed.argument, typed.text)
+    except Invalid as problem:
+        await typed.ctx.bot.send_message(
+            typed.rep.chat_id,
+            t(f"card.invalid.{problem.problem}", limit=FIELDS[typed.argument].max_length),
+            parse_mode=ParseMode.HTML,
+        )
+        return
+    typed.ctx.contacts.update_field(
+        owner_id=typed.rep.id, contact_id=typed.contact.id, field=typed.argument, value=value
+    )
+    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    await _resend_card(typed, t("card.saved_field", field=t.plain(f"field.{typed.argument}")))
+
+
+async def _typed_tags(typed: _Typed) -> None:
+    tags = parse_tags(typed.text)
+    if not tags:
+        return
+    typed.ctx.contacts.add_tags(owner_id=typed.rep.id, contact_id=typed.contact.id, tags=tags)
+    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    await _resend_card(typed, typed.ctx.t("card.tags_added"))
+
+
+async def _typed_birthday(typed: _Typed) -> None:
+    day = parse_birthday(typed.text)
+    if day is None:
+        await typed.ctx.bot.send_message(
+            typed.rep.chat_id,
+            typed.ctx.t("card.invalid.birthday", text=typed.text[:50]),
+            parse_mode=ParseMode.HTML,
+        )
+        return
+    typed.ctx.contacts.set_birthday(owner_id=typed.rep.id, contact_id=typed.contact.id, birthday=day)
+    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    await _resend_card(typed, typed.ctx.t("card.birthday_set"))
+
+
+async def _typed_date(typed: _Typed) -> None:
+    t, now = typed.ctx.t, typed.ctx.now()
+    parsed = parse_typed_date(typed.text, language=typed.rep.language, zone=typed.rep.zone, now=now)
+    if parsed is None or parsed.due <= now:
+        problem = (
+            t("dates.not_understood", text=typed.text[:100])
+            if parsed is None
+            else t("dates.in_past", when=t.when(parsed.due, typed.rep.zone))
+        )
+        await typed.ctx.bot.send_message(
+            typed.rep.chat_id, problem + "\n" + t("reminder.ask_date"), parse_mode=ParseMode.HTML
+        )
+        return
+    minutes = int(parsed.due.timestamp()) // 60
+    markup = InlineKeyboardMarkup([[_button(t.plain("reminder.confirm"), typed.contact.id, "fd", minutes)]])
+    text = t("dates.understood", when=t.when(parsed.due, typed.rep.zone)) + "\n" + t("reminder.type_again")
+    await typed.ctx.bot.send_message(typed.rep.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _typed_merge(typed: _Typed) -> None:
+    t = typed.ctx.t
+    page = typed.ctx.repo.find_contacts(owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6)
+    others = [item for item in page.items if item.id != typed.contact.id]
+    if not others:
+        await typed.ctx.bot.send_message(
+            typed.rep.chat_id, t("find.none", text=typed.text[:100]), parse_mode=ParseMode.HTML
+        )
+        return
+    buttons = [
+        [_button(t.plain("card.merge_with", name=item.name[:28]), typed.contact.id, "mw", item.id)]
+        for item in others
+    ]
+    buttons.append([_button(t.plain("common.back"), typed.contact.id, "v")])
+    await typed.ctx.bot.send_message(
+        typed.rep.chat_id,
+        t("card.merge_pick", name=typed.contact.name),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+
+
+async def _resend_card(typed: _Typed, notice: str) -> None:
+    """After typed input the card comes again at the bottom of the chat, with what changed."""
+    contact = typed.ctx.repo.get_contact(owner_id=typed.rep.id, contact_id=typed.contact.id)
+    if contact is not None:
+        await send_card(typed.ctx, typed.rep, contact, notice)
+
+
+_TYPED: dict[str, Callable[[_Typed], Awaitable[None]]] = {
+    "note": _typed_note,
+    "edit": _typed_field,
+    "tags": _typed_tags,
+    "bday": _typed_birthday,
+    "date": _typed_date,
+    "merge": _typed_merge,
+}
+
+
+def typed_answer_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [MessageHandler(F.TEXT & F.ChatType.PRIVATE & F.UpdateType.MESSAGE, on_typed_answer)]
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CallbackQueryHandler(on_card_button, pattern=r"^ct:")]
