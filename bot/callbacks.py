@@ -17,6 +17,7 @@ EDIT_FIELD = "e"  # e:<draft>:<step>
 DUPLICATE = "d"  # d:<draft>:<contact>|new
 RESUME = "n"  # n:<draft>:resume|restart
 CONTACT = "c"  # c:<contact>
+CARD = "ct"  # ct:<contact>:<action>[:<argument>...]
 LIST = "l"  # l:<status>:<order>:<offset>[:<filter kind>=<value>]
 LIST_FILTER = "lf"  # lf:<status>:<order>
 FIND = "f"  # f:<offset>:<text>

@@ -30,7 +30,7 @@ from storage.repository import ContactRead, RepRead
 
 log = logging.getLogger(__name__)
 
-CARD = "ct"  # ct:<contact>:<action>[:<argument>...]
+CARD = callbacks.CARD
 AWAIT = "ct-"  # ct-note:<id>, ct-edit:<id>:<field>, ct-tags:<id>, ct-bday:<id>, ct-date:<id>, ct-merge:<id>
 HISTORY_ON_CARD = 3
 HISTORY_PAGE = 6

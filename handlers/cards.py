@@ -173,10 +173,11 @@ def change_text(t: Translator, field: str, before: object, after: object) -> str
 
 def history_line(t: Translator, item: HistoryItem, zone: ZoneInfo) -> str:
     """One event: when, what kind, the note (shortened), and what changed."""
-    parts = [t.plain(f"history.kind.{item.kind}")]
+    changes = [change_text(t, field, *pair) for field, pair in item.changes.items() if isinstance(pair, list)]
+    # A change made on the card speaks for itself; a meeting or call also says what it changed.
+    parts = [] if item.kind in ("status", "edit") and changes else [t.plain(f"history.kind.{item.kind}")]
     if item.note:
         parts.append(item.note if len(item.note) <= 120 else item.note[:119] + "…")
-    changes = [change_text(t, field, *pair) for field, pair in item.changes.items() if isinstance(pair, list)]
     if changes:
         parts.append("; ".join(changes))
     return t("history.line", day=t.day(item.occurred_at, zone), text=" · ".join(parts))

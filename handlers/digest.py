@@ -62,6 +62,14 @@ def render_digest(
                     callback_data=callbacks.pack(callbacks.CONTACT, item.contact_id),
                 )
             )
+            if line_id == "digest.line_birthday":
+                # One tap notes that the card went out, as the source documents suggest.
+                buttons.append(
+                    InlineKeyboardButton(
+                        t.plain("digest.card_sent", index=shown),
+                        callback_data=callbacks.pack(callbacks.CARD, item.contact_id, "bc"),
+                    )
+                )
         if len(section) > 1:
             lines.extend(["", *section])
     if total > shown:
