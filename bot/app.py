@@ -12,7 +12,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.context import BotContext, BotData, utc_now
 from bot.dispatcher import Dispatcher
-from bot.i18n import Translator, catalog_path
+from bot.i18n import LANGUAGE_ALIASES, Translator, catalog_path
 from storage.contacts import ContactBook
 from storage.engine import create_engine_for
 from storage.followups import FollowUpRepository
@@ -103,9 +103,11 @@ async def publish_commands(application: BotApplication, settings: Settings) -> N
     """The command menu: the default language for everyone, and each catalog's own for its speakers."""
     default = Translator(settings.default_language)
     await application.bot.set_my_commands(_commands(default))
-    for language in SUPPORTED_LANGUAGES:
-        if language != settings.default_language and catalog_path(language).exists():
-            await application.bot.set_my_commands(_commands(Translator(language)), language_code=language)
+    codes = [(language, language) for language in SUPPORTED_LANGUAGES]
+    codes += [(alias, language) for alias, language in LANGUAGE_ALIASES.items()]
+    for code, language in codes:
+        if catalog_path(language).exists():
+            await application.bot.set_my_commands(_commands(Translator(language)), language_code=code)
 
 
 def _commands(t: Translator) -> list[BotCommand]:

@@ -65,14 +65,40 @@ _EXPLICIT_TIME = re.compile(r"\d{1,2}:\d{2}|\d\s*(?:am|pm)\b")
 _NEXT_WORDS = re.compile(r"\b(?:ensi|neste|jövő|jövő héten|prochain|prochaine)\b")
 
 
+# Everyday phrases dateparser does not know, rewritten into ones it does, per language.
+_PHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "fi": ((re.compile(r"\bylihuomenna\b"), "2 päivän päästä"),),
+    "nb": (
+        (re.compile(r"\b(?:i )?overmorgen\b"), "om 2 dager"),
+        (re.compile(r"\bpå (?=\w)"), ""),
+    ),
+    "hu": (
+        # Hungarian puts the year and the month first ("2026. 12. 25.", "12. 25."): turned day-first.
+        (re.compile(r"\b(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?"), r"\3.\2.\1"),
+        (re.compile(r"(?<![\d.])(\d{1,2})\.\s*(\d{1,2})\.(?!\d)"), r"\2.\1."),
+        (re.compile(r"\bholnapután\b"), "2 nap múlva"),
+        (re.compile(r"\bjövő héten\b"), "7 nap múlva"),
+        (re.compile(r"\bhétfőn\b"), "hétfő"),
+        (re.compile(r"\bkedden\b"), "kedd"),
+        (re.compile(r"\bszerdán\b"), "szerda"),
+        (re.compile(r"\bcsütörtökön\b"), "csütörtök"),
+        (re.compile(r"\bpénteken\b"), "péntek"),
+        (re.compile(r"\bszombaton\b"), "szombat"),
+    ),
+}
+
+
 def _hour(match: re.Match[str]) -> str:
     hour, minute = int(match.group(1)), match.group(2) or "00"
     return f" {hour}:{minute}" if hour < 24 else match.group(0)
 
 
-def normalise_typed_date(text: str) -> str:
-    """Lower-case the text and write clock times the way dateparser reads them."""
+def normalise_typed_date(text: str, language: str = "en") -> str:
+    """Lower-case the text, put the language's everyday phrases and clock times the way dateparser reads
+    them."""
     cleaned = " ".join(text.lower().split())
+    for pattern, replacement in _PHRASES.get(language, ()):
+        cleaned = pattern.sub(replacement, cleaned)
     for pattern in _HOUR_MARKERS:
         cleaned = pattern.sub(_hour, cleaned)
     cleaned = _TRAILING_HOUR.sub(
@@ -86,7 +112,7 @@ def parse_typed_date(text: str, *, language: str, zone: ZoneInfo, now: datetime)
 
     A day without a clock time ("friday", "in 3 days") is taken at 09:00 local, like the one-tap steps.
     """
-    cleaned = normalise_typed_date(text)
+    cleaned = normalise_typed_date(text, language)
     if not cleaned or len(cleaned) > 100:
         return None
     local_now = now.astimezone(zone).replace(tzinfo=None)

@@ -29,7 +29,9 @@ DOMAIN = "messages"
 # The Babel locale each bot language formats dates and numbers with.
 _FORMAT_LOCALES = {"en": "en_GB", "fi": "fi_FI", "nb": "nb_NO", "hu": "hu_HU", "fr": "fr_FR"}
 # Telegram's language_code values that map onto the bot's languages.
-_LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
+LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
+# Each language by its own name, as the language picker shows it.
+LANGUAGE_NAMES = {"en": "English", "fi": "Suomi", "nb": "Norsk (bokmål)", "hu": "Magyar", "fr": "Français"}
 
 
 def language_for(code: str | None, default: str) -> str:
@@ -37,7 +39,7 @@ def language_for(code: str | None, default: str) -> str:
     if not code:
         return default
     base = code.replace("_", "-").split("-")[0].lower()
-    base = _LANGUAGE_ALIASES.get(base, base)
+    base = LANGUAGE_ALIASES.get(base, base)
     return base if base in SUPPORTED_LANGUAGES else default
 
 

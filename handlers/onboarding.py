@@ -16,8 +16,9 @@ from telegram.ext import (
 from telegram.ext import filters as F
 
 from bot import callbacks
+from bot.config import SUPPORTED_LANGUAGES
 from bot.context import BotContext
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days
 from bot.timezones import city_name, find_zones, likely_zones
 from storage.repository import RepRead
@@ -80,6 +81,7 @@ def _settings_text(t: Translator, rep: RepRead) -> str:
     empty = t.plain("settings.empty_on" if rep.digest_when_empty else "settings.empty_off")
     return t(
         "settings.summary",
+        language=LANGUAGE_NAMES.get(rep.language, rep.language),
         zone=rep.timezone,
         digest=rep.digest_time.strftime("%H:%M"),
         days=days or t.plain("settings.no_days"),
@@ -102,9 +104,31 @@ def _days_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[:4], buttons[4:], [back]])
 
 
+def _languages_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            t.plain("common.chosen", label=LANGUAGE_NAMES[code])
+            if code == rep.language
+            else LANGUAGE_NAMES[code],
+            callback_data=callbacks.pack(callbacks.SETTINGS, "lang", code),
+        )
+        for code in SUPPORTED_LANGUAGES
+    ]
+    back = InlineKeyboardButton(
+        t.plain("common.back"), callback_data=callbacks.pack(callbacks.SETTINGS, "show")
+    )
+    return InlineKeyboardMarkup([buttons[:3], buttons[3:], [back]])
+
+
 def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
+            [
+                InlineKeyboardButton(
+                    t.plain("settings.language_button"),
+                    callback_data=callbacks.pack(callbacks.SETTINGS, "languages"),
+                )
+            ],
             [
                 InlineKeyboardButton(
                     t.plain("settings.days_button"), callback_data=callbacks.pack(callbacks.SETTINGS, "days")
@@ -183,6 +207,19 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
         text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
     elif action == "empty":
         rep = ctx.repo.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
+        text, markup = _settings_text(t, rep), _settings_keyboard(t)
+    elif action == "languages":
+        text, markup = t("settings.ask_language"), _languages_keyboard(t, rep)
+    elif (
+        action == "lang"
+        and parsed is not None
+        and len(parsed.args) == 2
+        and parsed.args[1] in SUPPORTED_LANGUAGES
+    ):
+        rep = ctx.repo.update_rep(rep_id=rep.id, language=parsed.args[1])
+        # The answer comes in the new language at once.
+        ctx.remember_rep(rep)
+        t = ctx.t
         text, markup = _settings_text(t, rep), _settings_keyboard(t)
     elif action == "show":
         text, markup = _settings_text(t, rep), _settings_keyboard(t)

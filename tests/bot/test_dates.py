@@ -38,18 +38,63 @@ def test_english_phrases(text: str, expected: str) -> None:
     assert local(text) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "language", "expected"),
-    [
-        ("huomenna klo 10", "fi", "Thu 26.11. 10:00"),
-        ("ensi tiistaina", "fi", "Tue 01.12. 09:00"),
-        ("i morgen kl. 10", "nb", "Thu 26.11. 10:00"),
-        ("holnap 10-kor", "hu", "Thu 26.11. 10:00"),
-        ("demain 10h", "fr", "Thu 26.11. 10:00"),
-        ("demain à 10h30", "fr", "Thu 26.11. 10:30"),
+PHRASES = {
+    "fi": [
+        ("huomenna klo 10", "Thu 26.11. 10:00"),
+        ("huomenna 10", "Thu 26.11. 10:00"),
+        ("ylihuomenna klo 9", "Fri 27.11. 09:00"),
+        ("ensi perjantaina klo 14", "Fri 27.11. 14:00"),
+        ("ensi tiistaina", "Tue 01.12. 09:00"),
+        ("maanantaina klo 8.30", "Mon 30.11. 08:30"),
+        ("2 tunnin päästä", "Wed 25.11. 17:00"),
+        ("10 minuutin päästä", "Wed 25.11. 15:10"),
+        ("25.12. 9:30", "Fri 25.12. 09:30"),
+        ("tänään klo 16", "Wed 25.11. 16:00"),
     ],
+    "nb": [
+        ("i morgen kl. 10", "Thu 26.11. 10:00"),
+        ("i morgen 10", "Thu 26.11. 10:00"),
+        ("i overmorgen", "Fri 27.11. 09:00"),
+        ("neste fredag", "Fri 27.11. 09:00"),
+        ("på mandag kl 8.30", "Mon 30.11. 08:30"),
+        ("om 2 timer", "Wed 25.11. 17:00"),
+        ("om 10 minutter", "Wed 25.11. 15:10"),
+        ("25.12. 9:30", "Fri 25.12. 09:30"),
+        ("om 3 dager", "Sat 28.11. 09:00"),
+        ("i dag kl 16", "Wed 25.11. 16:00"),
+    ],
+    "hu": [
+        ("holnap 10-kor", "Thu 26.11. 10:00"),
+        ("holnap 10:00", "Thu 26.11. 10:00"),
+        ("holnapután", "Fri 27.11. 09:00"),
+        ("jövő péntek", "Fri 27.11. 09:00"),
+        ("hétfőn 8:30", "Mon 30.11. 08:30"),
+        ("2 óra múlva", "Wed 25.11. 17:00"),
+        ("10 perc múlva", "Wed 25.11. 15:10"),
+        ("12. 25. 9:30", "Fri 25.12. 09:30"),
+        ("2026. 12. 25. 9:30", "Fri 25.12. 09:30"),
+        ("ma 16:00", "Wed 25.11. 16:00"),
+    ],
+    "fr": [
+        ("demain 10h", "Thu 26.11. 10:00"),
+        ("demain à 10h30", "Thu 26.11. 10:30"),
+        ("après-demain", "Fri 27.11. 09:00"),
+        ("vendredi 14:00", "Fri 27.11. 14:00"),
+        ("lundi à 8h30", "Mon 30.11. 08:30"),
+        ("dans 2 heures", "Wed 25.11. 17:00"),
+        ("dans 10 minutes", "Wed 25.11. 15:10"),
+        ("25.12. 9:30", "Fri 25.12. 09:30"),
+        ("dans 3 jours", "Sat 28.11. 09:00"),
+        ("aujourd'hui 16h", "Wed 25.11. 16:00"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [(language, text, expected) for language, cases in PHRASES.items() for text, expected in cases],
 )
-def test_phrases_in_the_reps_language(text: str, language: str, expected: str) -> None:
+def test_phrases_in_the_reps_language(language: str, text: str, expected: str) -> None:
     assert local(text, language) == expected
 
 
