@@ -9,6 +9,7 @@ from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.access import AccessGate
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.context import BotContext, BotData, utc_now
 from bot.dispatcher import Dispatcher
@@ -18,13 +19,26 @@ from storage.engine import create_engine_for
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
 from storage.repository import Clock, Repository
+from storage.teams import TeamBook
 
 log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # The commands in the menu, in the order Telegram shows them; descriptions come from the catalogs.
-MENU_COMMANDS = ("new", "today", "leads", "prospects", "customers", "lost", "find", "settings", "help")
+MENU_COMMANDS = (
+    "new",
+    "today",
+    "leads",
+    "prospects",
+    "customers",
+    "lost",
+    "find",
+    "team",
+    "settings",
+    "mydata",
+    "help",
+)
 
 
 def build_application(
@@ -53,6 +67,7 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data.settings = settings
     application.bot_data.clock = clock
+    application.bot_data.gate = AccessGate(settings)
     register_handlers(application)
     return application
 
@@ -73,6 +88,7 @@ async def start_services(application: BotApplication) -> None:
     data.repo = Repository(data.engine, data.clock)
     data.followups = FollowUpRepository(data.repo)
     data.contacts = ContactBook(data.repo)
+    data.teams = TeamBook(data.repo)
     data.dispatcher = Dispatcher(
         data.followups,
         clock=data.clock,
@@ -86,9 +102,26 @@ async def start_services(application: BotApplication) -> None:
         application.job_queue.run_repeating(
             data.dispatcher.tick, interval=settings.dispatch_interval_seconds, first=0, name="dispatcher"
         )
+        if settings.retention_lost_months:
+            application.job_queue.run_repeating(
+                _erase_old_lost,
+                interval=3600,
+                first=60,
+                name="retention",
+                data=settings.retention_lost_months,
+            )
     log.info(
         "started: database %s, Bot API %s", data.engine.dialect.name, _host_of(settings.telegram_base_url)
     )
+
+
+async def _erase_old_lost(context: Any) -> None:
+    """RETENTION_LOST_MONTHS: lost contacts untouched that long are erased, hourly."""
+    teams = context.application.bot_data.teams
+    if teams is not None:
+        erased = teams.erase_lost(months=int(context.job.data))
+        if erased:
+            log.info("retention: erased %d lost contacts", erased)
 
 
 async def stop_services(application: BotApplication) -> None:
@@ -96,7 +129,8 @@ async def stop_services(application: BotApplication) -> None:
     data = application.bot_data
     if data.engine is not None:
         data.engine.dispose()
-    data.engine, data.repo, data.followups, data.contacts, data.dispatcher = None, None, None, None, None
+    data.engine, data.repo, data.followups, data.contacts, data.teams = None, None, None, None, None
+    data.dispatcher = None
 
 
 async def publish_commands(application: BotApplication, settings: Settings) -> None:

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     digest_time: time = time(8, 30)
     allowed_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Admins may always use the bot, create teams and invite links.
+    admin_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    invite_days: int = Field(default=7, ge=1, le=90)
+    # Lost contacts untouched for this many months are erased (0: kept for ever).
+    retention_lost_months: int = Field(default=0, ge=0)
+    log_format: Literal["text", "json"] = "text"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     listen: str = "0.0.0.0"
@@ -59,7 +65,7 @@ class Settings(BaseSettings):
             raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not an IANA time zone") from error
         return value
 
-    @field_validator("allowed_users", mode="before")
+    @field_validator("allowed_users", "admin_users", mode="before")
     @classmethod
     def _split_allowed_users(cls, value: object) -> object:
         if isinstance(value, str):
@@ -90,9 +96,19 @@ class Settings(BaseSettings):
         path = self.database_url.removeprefix("sqlite:///")
         return None if path in ("", ":memory:") else Path(path)
 
-    def is_allowed(self, user_id: int, username: str | None) -> bool:
-        """Whether ALLOWED_USERS lets this Telegram user in (an empty list lets everyone in)."""
-        if not self.allowed_users:
-            return True
-        names = {f"@{username.lower()}"} if username else set()
-        return any(entry == str(user_id) or entry.lower() in names for entry in self.allowed_users)
+    @property
+    def open_to_all(self) -> bool:
+        """An empty ALLOWED_USERS lets anyone register."""
+        return not self.allowed_users
+
+    def is_listed(self, user_id: int, username: str | None) -> bool:
+        """On ALLOWED_USERS or ADMIN_USERS, by id or @username."""
+        return _listed(self.allowed_users + self.admin_users, user_id, username)
+
+    def is_admin(self, user_id: int, username: str | None) -> bool:
+        return _listed(self.admin_users, user_id, username)
+
+
+def _listed(entries: list[str], user_id: int, username: str | None) -> bool:
+    names = {f"@{username.lower()}"} if username else set()
+    return any(entry == str(user_id) or entry.lower() in names for entry in entries)

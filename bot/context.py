@@ -9,12 +9,14 @@ from sqlalchemy.engine import Engine
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.access import AccessGate
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, language_for
 from storage.contacts import ContactBook
 from storage.followups import FollowUpRepository
 from storage.repository import Clock, Repository, RepRead
+from storage.teams import TeamBook
 
 
 def utc_now() -> datetime:
@@ -32,6 +34,8 @@ class BotData:
         self.repo: Repository | None = None
         self.followups: FollowUpRepository | None = None
         self.contacts: ContactBook | None = None
+        self.teams: TeamBook | None = None
+        self.gate: AccessGate | None = None
         self.dispatcher: Dispatcher | None = None
 
 
@@ -70,6 +74,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return contacts
 
     @property
+    def teams(self) -> TeamBook:
+        teams = self.bot_data.teams
+        if teams is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return teams
+
+    @property
     def settings(self) -> Settings:
         settings = self.bot_data.settings
         if settings is None:
@@ -88,12 +99,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             raise RuntimeError("an update without a user reached a rep handler")
         rep = self.repo.get_rep(telegram_id=user.id)
         if rep is None or not rep.active:
+            listed = not self.settings.open_to_all and self.settings.is_listed(user.id, user.username)
             rep = self.repo.register_rep(
                 telegram_id=user.id,
                 chat_id=update.effective_chat.id if update.effective_chat else user.id,
                 language=self.language_of(user),
                 timezone=self.settings.default_timezone,
                 digest_time=self.settings.digest_time,
+                access="listed" if listed else "open",
+                display_name=user.first_name,
             )
         self.remember_rep(rep)
         return rep

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import access, capture, card, contacts, digest, errors, onboarding, reminders
+from handlers import access, capture, card, contacts, digest, errors, onboarding, privacy, reminders, team
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -28,6 +28,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handlers(card.handlers())
     application.add_handlers(reminders.handlers())
     application.add_handlers(digest.handlers())
+    application.add_handlers(team.handlers())
+    application.add_handlers(privacy.handlers())
     application.add_handlers(capture.handlers())
     application.add_handlers(errors.fallback_handlers())
     application.add_error_handler(errors.on_error)

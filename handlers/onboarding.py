@@ -153,12 +153,15 @@ def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 
 async def start(update: Update, ctx: BotContext) -> None:
-    """/start: greet, then ask the time zone (a returning rep just gets the short help)."""
-    rep = ctx.rep_for(update)
+    """/start: greet, then ask the time zone (a returning rep just gets the short help); /start <code>
+    redeems an invite first."""
     message = update.effective_message
-    assert message is not None
     user = update.effective_user
-    name = user.first_name if user else ""
+    assert message is not None and user is not None
+    if ctx.args and not await _redeem_invite(update, ctx, ctx.args[0]):
+        return
+    rep = ctx.rep_for(update)
+    name = user.first_name
     if rep.onboarded:
         await message.reply_html(ctx.t("onboarding.welcome_back", name=name) + "\n\n" + ctx.t("help.text"))
         return
@@ -167,6 +170,40 @@ async def start(update: Update, ctx: BotContext) -> None:
         ctx.t("onboarding.greeting", name=name) + "\n\n" + ctx.t("onboarding.ask_zone", zone=rep.timezone),
         reply_markup=_zone_keyboard(ctx.t, zones, ctx),
     )
+
+
+async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
+    """True when the invite let the user in (or they were in already); otherwise say why not."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    ctx.speak_to(user)
+    outcome, rep = ctx.teams.redeem(
+        code=code[:64],
+        telegram_id=user.id,
+        chat_id=message.chat_id,
+        language=ctx.language_of(user),
+        timezone=ctx.settings.default_timezone,
+        digest_time=ctx.settings.digest_time,
+        display_name=user.first_name,
+    )
+    if rep is not None:
+        if ctx.bot_data.gate is not None:
+            ctx.bot_data.gate.admit(user.id)
+        ctx.remember_rep(rep)
+        team = ctx.teams.team_name(team_id=rep.team_id) if rep.team_id else None
+        if team:
+            await message.reply_html(ctx.t("invite.joined_team", team=team))
+        return True
+    if ctx.repo.get_rep(telegram_id=user.id) is not None and (
+        ctx.settings.open_to_all
+        or ctx.repo.is_invited(telegram_id=user.id)
+        or ctx.settings.is_listed(user.id, user.username)
+    ):
+        return True  # an old link tapped again by someone who is in already
+    await message.reply_html(ctx.t(f"invite.{outcome.value}"))
+    if ctx.bot_data.gate is not None:
+        ctx.bot_data.gate.note_refusal(user.id)
+    return False
 
 
 async def show_settings(update: Update, ctx: BotContext) -> None:

@@ -35,6 +35,14 @@ def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+class Team(SQLModel, table=True):
+    """A sales team: its manager sees the team's pipeline; each rep sees only their own records."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    created_at: datetime = _utc_column()
+
+
 class Rep(SQLModel, table=True):
     """A salesperson using the bot: their Telegram identity and preferences."""
 
@@ -55,8 +63,27 @@ class Rep(SQLModel, table=True):
     digest_when_empty: bool = False
     # False after the rep blocked the bot: nothing more is sent, nothing is deleted.
     active: bool = True
+    # How the rep got in: "open" (anyone could), "listed" (ALLOWED_USERS) or "invite" (a one-time link).
+    access: str = Field(default="open", max_length=16)
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL", index=True)
+    role: str = Field(default="rep", max_length=16)  # "rep" or "manager" (of team_id)
+    # The first name Telegram shows, for the manager's team view.
+    display_name: str = Field(default="", max_length=64)
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
+
+
+class Invite(SQLModel, table=True):
+    """A one-time invite link (t.me/<bot>?start=<code>), expiring, optionally into a team."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="rep.id", ondelete="SET NULL")
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
+    role: str = Field(default="rep", max_length=16)
+    expires_at: datetime = _utc_column()
+    used_at: datetime | None = _utc_column(nullable=True)
+    created_at: datetime = _utc_column()
 
 
 class Contact(SQLModel, table=True):

@@ -67,6 +67,10 @@ class RepRead:
     working_days: str
     digest_when_empty: bool
     active: bool
+    access: str = "open"
+    team_id: int | None = None
+    role: str = "rep"
+    display_name: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -160,6 +164,10 @@ def _rep_read(row: Rep) -> RepRead:
         working_days=row.working_days,
         digest_when_empty=row.digest_when_empty,
         active=row.active,
+        access=row.access,
+        team_id=row.team_id,
+        role=row.role,
+        display_name=row.display_name,
     )
 
 
@@ -220,7 +228,15 @@ class Repository:
             return _rep_read(row) if row else None
 
     def register_rep(
-        self, *, telegram_id: int, chat_id: int, language: str, timezone: str, digest_time: time
+        self,
+        *,
+        telegram_id: int,
+        chat_id: int,
+        language: str,
+        timezone: str,
+        digest_time: time,
+        access: str = "open",
+        display_name: str = "",
     ) -> RepRead:
         """The rep with this Telegram id, created on first contact; a returning rep is active again."""
         now = self.clock()
@@ -233,6 +249,8 @@ class Repository:
                     language=language,
                     timezone=timezone,
                     digest_time=digest_time.strftime("%H:%M"),
+                    access=access,
+                    display_name=display_name[:64],
                     created_at=now,
                     updated_at=now,
                 )
@@ -274,6 +292,12 @@ class Repository:
                 sa.delete(Digest).where(col(Digest.rep_id) == rep_id, col(Digest.state) == "pending")
             )
             return _rep_read(row)
+
+    def is_invited(self, *, telegram_id: int) -> bool:
+        """Whether this user got in with an invite (and so may stay when the bot is not open to all)."""
+        with self._session() as session:
+            access = session.exec(select(Rep.access).where(Rep.telegram_id == telegram_id)).first()
+            return access == "invite"
 
     def set_awaiting(self, *, rep_id: int, awaiting: str | None, for_: timedelta = AWAITING_FOR) -> None:
         """What the rep's next typed text answers outside a capture (None: it starts a capture)."""

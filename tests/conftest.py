@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,26 +124,42 @@ def pacing() -> FakeMonotonic:
 
 
 @pytest.fixture
-async def app(
+async def start_app(
     settings: Settings, fake: FakeBotAPI, clock: FakeClock, pacing: FakeMonotonic
-) -> AsyncIterator[Any]:
-    """The real Application, started as run_polling would start it, over the fake Bot API."""
-    application = build_application(settings, request=fake.request(), clock=clock)
-    errors: list[BaseException] = []
+) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """Start the real Application, as run_polling would, over the fake Bot API; setting overrides may be
+    given (e.g. allowed_users). Handler errors fail the test."""
+    started: list[tuple[Any, list[BaseException]]] = []
 
-    async def record(update: object, context: Any) -> None:
-        errors.append(context.error)
+    async def start(**overrides: Any) -> Any:
+        application = build_application(
+            settings.model_copy(update=overrides), request=fake.request(), clock=clock
+        )
+        errors: list[BaseException] = []
 
-    application.add_error_handler(record)
-    await application.initialize()
-    await start_services(application)
-    pacer = application.bot_data.dispatcher.pacer
-    pacer.monotonic = pacing
-    pacer.sleep = pacing.sleep
-    yield application
-    await stop_services(application)
-    await application.shutdown()
-    assert not errors, f"handlers raised: {errors!r}"
+        async def record(update: object, context: Any) -> None:
+            errors.append(context.error)
+
+        application.add_error_handler(record)
+        await application.initialize()
+        await start_services(application)
+        pacer = application.bot_data.dispatcher.pacer
+        pacer.monotonic = pacing
+        pacer.sleep = pacing.sleep
+        started.append((application, errors))
+        return application
+
+    yield start
+    for application, errors in started:
+        await stop_services(application)
+        await application.shutdown()
+        assert not errors, f"handlers raised: {errors!r}"
+
+
+@pytest.fixture
+async def app(start_app: Callable[..., Awaitable[Any]]) -> Any:
+    """The application with the default settings (open to anyone)."""
+    return await start_app()
 
 
 @pytest.fixture

@@ -1,0 +1,91 @@
+"""The rep's own data: /mydata sends everything stored as files; /deleteme erases it all after a yes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks
+from bot.context import BotContext
+
+ERASE = "er"  # er:yes|no
+CONTACT_COLUMNS = (
+    "name", "company", "role", "phone", "email", "status", "lost_reason", "score", "source", "stage",
+    "need", "budget", "authority", "timeline", "fit", "industry", "location", "company_size", "birthday",
+    "created_at", "updated_at",
+)  # fmt: skip
+# A cell starting with one of these is a formula to Excel and LibreOffice (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """The cell as text, with a leading apostrophe where a spreadsheet would run it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def contacts_csv(contacts: list[dict[str, object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CONTACT_COLUMNS)
+    for contact in contacts:
+        writer.writerow([safe_cell(contact.get(column)) for column in CONTACT_COLUMNS])
+    # A byte-order mark makes Excel open the file as UTF-8 (names like Hämäläinen stay intact).
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def my_data(update: Update, ctx: BotContext) -> None:
+    """/mydata: a JSON file of everything stored about the rep and a CSV of their contacts."""
+    rep = ctx.rep_for(update)
+    data = ctx.teams.export(rep_id=rep.id)
+    document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    await ctx.bot.send_document(
+        rep.chat_id,
+        InputFile(document, filename="prospect-bot-data.json"),
+        caption=ctx.t.plain("privacy.mydata"),
+    )
+    await ctx.bot.send_document(
+        rep.chat_id, InputFile(contacts_csv(data["contact"]), filename="contacts.csv")
+    )
+
+
+async def delete_me(update: Update, ctx: BotContext) -> None:
+    """/deleteme: ask before erasing everything."""
+    ctx.rep_for(update)
+    assert update.effective_message is not None
+    t = ctx.t
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t.plain("privacy.erase_yes"), callback_data=callbacks.pack(ERASE, "yes"))],
+            [InlineKeyboardButton(t.plain("common.cancel"), callback_data=callbacks.pack(ERASE, "no"))],
+        ]
+    )
+    await update.effective_message.reply_html(t("privacy.erase_question"), reply_markup=markup)
+
+
+async def on_erase_button(update: Update, ctx: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data, with_id=False)
+    await query.answer()
+    if parsed is None or parsed.args[0] != "yes":
+        await query.edit_message_text(ctx.t("privacy.erase_cancelled"), parse_mode=ParseMode.HTML)
+        return
+    ctx.teams.erase(rep_id=rep.id)
+    if ctx.bot_data.gate is not None:
+        ctx.bot_data.gate.forget(update.effective_user.id)
+    await query.edit_message_text(ctx.t("privacy.erased"), parse_mode=ParseMode.HTML)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("mydata", my_data),
+        CommandHandler("deleteme", delete_me),
+        CallbackQueryHandler(on_erase_button, pattern=r"^er:"),
+    ]

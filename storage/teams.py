@@ -1,0 +1,267 @@
+"""Teams, invites and the rep's own data: what a manager sees, one-time invite links, /mydata and
+/deleteme, and the retention of lost contacts. A manager's queries are scoped to their team."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, col, func, select
+
+from bot import schedule
+from storage.models import (
+    CaptureDraft,
+    Contact,
+    ContactTag,
+    Digest,
+    FollowUp,
+    Interaction,
+    Invite,
+    Rep,
+    Team,
+)
+from storage.repository import Repository, RepRead, _rep_read
+
+# The tables that hold rows of one rep, by the column that names the rep.
+REP_TABLES: tuple[tuple[type[SQLModel], str], ...] = (
+    (CaptureDraft, "owner_id"),
+    (Digest, "rep_id"),
+    (FollowUp, "owner_id"),
+    (Interaction, "owner_id"),
+    (ContactTag, "owner_id"),
+    (Contact, "owner_id"),
+    (Invite, "created_by"),
+)
+
+
+class Redeemed(Enum):
+    JOINED = "joined"
+    USED = "used"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    rep_id: int
+    name: str
+    role: str
+    by_status: dict[str, int]
+    due_today: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    name: str
+    funnel: dict[str, int]
+    members: tuple[MemberSummary, ...]
+
+
+class TeamBook:
+    """Team and privacy operations; shares the engine and clock of the main repository."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.clock = repository.clock
+
+    def _session(self) -> Any:
+        return self.repository._session()
+
+    # Teams
+
+    def create_team(self, *, name: str, manager_id: int) -> int:
+        """A new team with this rep as its manager."""
+        with self._session() as session:
+            team = Team(name=name[:80], created_at=self.clock())
+            session.add(team)
+            session.flush()
+            session.execute(
+                sa.update(Rep).where(col(Rep.id) == manager_id).values(team_id=team.id, role="manager")
+            )
+            assert team.id is not None
+            return team.id
+
+    def team_name(self, *, team_id: int) -> str | None:
+        with self._session() as session:
+            name: str | None = session.exec(select(Team.name).where(Team.id == team_id)).first()
+            return name
+
+    def overview(self, *, manager: RepRead, zone: ZoneInfo) -> TeamOverview | None:
+        """The funnel of the manager's team and each member's counts, due today and overdue follow-ups."""
+        if manager.team_id is None or manager.role != "manager":
+            return None
+        window = schedule.local_day(self.clock(), zone)
+        with self._session() as session:
+            team = session.get(Team, manager.team_id)
+            members = session.exec(
+                select(Rep).where(Rep.team_id == manager.team_id).order_by(col(Rep.role).desc(), col(Rep.id))
+            ).all()
+            ids = [member.id for member in members]
+            counts = session.exec(
+                select(Contact.owner_id, Contact.status, func.count())
+                .where(col(Contact.owner_id).in_(ids))
+                .group_by(col(Contact.owner_id), col(Contact.status))
+            ).all()
+            due = session.exec(
+                select(FollowUp.owner_id, FollowUp.due_at).where(
+                    col(FollowUp.owner_id).in_(ids),
+                    col(FollowUp.state).in_(("pending", "claimed", "sent")),
+                    col(FollowUp.due_at) < window.end,
+                )
+            ).all()
+        funnel: Counter[str] = Counter()
+        by_rep: dict[int, Counter[str]] = {}
+        for owner, status, number in counts:
+            funnel[status] += number
+            by_rep.setdefault(owner, Counter())[status] += number
+        today = Counter(owner for owner, due_at in due if due_at >= window.start)
+        overdue = Counter(owner for owner, due_at in due if due_at < window.start)
+        summaries = tuple(
+            MemberSummary(
+                member.id or 0,
+                member.display_name,
+                member.role,
+                dict(by_rep.get(member.id or 0, Counter())),
+                today[member.id],
+                overdue[member.id],
+            )
+            for member in members
+        )
+        return TeamOverview(team.name if team else "", dict(funnel), summaries)
+
+    def reassign(self, *, manager: RepRead, from_rep: int, to_rep: int) -> int | None:
+        """Move every contact (with its history, tags and follow-ups) of one team member to another;
+        None when either is not in the manager's team."""
+        if manager.team_id is None or manager.role != "manager" or from_rep == to_rep:
+            return None
+        with self._session() as session:
+            members = set(session.exec(select(Rep.id).where(Rep.team_id == manager.team_id)).all())
+            if from_rep not in members or to_rep not in members:
+                return None
+            moved = session.exec(
+                select(func.count()).select_from(Contact).where(Contact.owner_id == from_rep)
+            ).one()
+            contact_ids = select(Contact.id).where(Contact.owner_id == from_rep)
+            for table in (Interaction, FollowUp, ContactTag):
+                session.execute(
+                    sa.update(table).where(col(table.contact_id).in_(contact_ids)).values(owner_id=to_rep)
+                )
+            session.execute(
+                sa.update(Contact).where(col(Contact.owner_id) == from_rep).values(owner_id=to_rep)
+            )
+            return int(moved)
+
+    # Invites
+
+    def create_invite(self, *, created_by: int, team_id: int | None, role: str, days: int) -> str:
+        now = self.clock()
+        code = secrets.token_urlsafe(12)  # 16 characters of A-Za-z0-9_-, as deep links allow
+        with self._session() as session:
+            session.add(
+                Invite(
+                    code=code,
+                    created_by=created_by,
+                    team_id=team_id,
+                    role=role,
+                    expires_at=now + timedelta(days=days),
+                    created_at=now,
+                )
+            )
+        return code
+
+    def redeem(
+        self,
+        *,
+        code: str,
+        telegram_id: int,
+        chat_id: int,
+        language: str,
+        timezone: str,
+        digest_time: time,
+        display_name: str,
+    ) -> tuple[Redeemed, RepRead | None]:
+        """Use an invite once: the conditional UPDATE lets exactly one of two simultaneous uses win."""
+        now = self.clock()
+        with self._session() as session:
+            invite = session.exec(select(Invite).where(Invite.code == code)).first()
+            if invite is None:
+                return Redeemed.UNKNOWN, None
+            if invite.used_at is not None:
+                return Redeemed.USED, None
+            if invite.expires_at <= now:
+                return Redeemed.EXPIRED, None
+            result = session.execute(
+                sa.update(Invite)
+                .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+                .values(used_at=now)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return Redeemed.USED, None
+            rep = session.exec(select(Rep).where(Rep.telegram_id == telegram_id)).first()
+            if rep is None:
+                rep = Rep(
+                    telegram_id=telegram_id,
+                    chat_id=chat_id,
+                    language=language,
+                    timezone=timezone,
+                    digest_time=digest_time.strftime("%H:%M"),
+                    display_name=display_name[:64],
+                    created_at=now,
+                    updated_at=now,
+                )
+            rep.access, rep.active, rep.updated_at = "invite", True, now
+            if invite.team_id is not None:
+                rep.team_id, rep.role = invite.team_id, invite.role
+            session.add(rep)
+            session.flush()
+            return Redeemed.JOINED, _rep_read(rep)
+
+    # The rep's own data
+
+    def export(self, *, rep_id: int) -> dict[str, Any]:
+        """Everything stored about the rep and their contacts, as plain data (for /mydata)."""
+        with self._session() as session:
+            rep = session.get_one(Rep, rep_id)
+            data: dict[str, Any] = {"rep": _plain(rep)}
+            for table, column in REP_TABLES:
+                rows = session.exec(select(table).where(getattr(table, column) == rep_id)).all()
+                data[str(table.__tablename__)] = [_plain(row) for row in rows]
+            return data
+
+    def erase(self, *, rep_id: int) -> None:
+        """Erase the rep and every row of theirs, in every table."""
+        with self._session() as session:
+            _erase(session, rep_id)
+
+    def erase_lost(self, *, months: int) -> int:
+        """Erase lost contacts nobody touched for `months` months; returns how many."""
+        cutoff = self.clock() - timedelta(days=30 * months)
+        with self._session() as session:
+            result = session.execute(
+                sa.delete(Contact).where(col(Contact.status) == "lost", col(Contact.updated_at) < cutoff)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _erase(session: Session, rep_id: int) -> None:
+    # The database cascades from the rep row too; deleting explicitly, children first, makes the erasure
+    # complete even where a foreign key would only set NULL (invites the rep created).
+    for table, column in REP_TABLES:
+        session.execute(sa.delete(table).where(getattr(table, column) == rep_id))
+    session.execute(sa.update(Interaction).where(col(Interaction.actor_id) == rep_id).values(actor_id=None))
+    session.execute(sa.delete(Rep).where(col(Rep.id) == rep_id))
+
+
+def _plain(row: SQLModel) -> dict[str, Any]:
+    values = row.model_dump()
+    return {
+        key: value.isoformat() if isinstance(value, date | datetime) else value
+        for key, value in values.items()
+    }
