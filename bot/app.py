@@ -16,6 +16,7 @@ from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGE_ALIASES, Translator, catalog_path
 from storage.contacts import ContactBook
 from storage.engine import create_engine_for
+from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
 from storage.repository import Clock, Repository
@@ -34,6 +35,8 @@ MENU_COMMANDS = (
     "customers",
     "lost",
     "find",
+    "stats",
+    "export",
     "team",
     "settings",
     "mydata",
@@ -54,6 +57,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         # Replies to a rep are few and interactive; a 429 is waited out and retried rather than lost.
         .rate_limiter(AIORateLimiter(max_retries=2))
@@ -89,6 +93,7 @@ async def start_services(application: BotApplication) -> None:
     data.followups = FollowUpRepository(data.repo)
     data.contacts = ContactBook(data.repo)
     data.teams = TeamBook(data.repo)
+    data.exchange = Exchange(data.repo)
     data.dispatcher = Dispatcher(
         data.followups,
         clock=data.clock,
@@ -130,6 +135,7 @@ async def stop_services(application: BotApplication) -> None:
     if data.engine is not None:
         data.engine.dispose()
     data.engine, data.repo, data.followups, data.contacts, data.teams = None, None, None, None, None
+    data.exchange = None
     data.dispatcher = None
 
 

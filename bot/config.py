@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr
     database_url: str = "sqlite:///data/prospect.db"
     telegram_base_url: str = "https://api.telegram.org/bot"
+    # Where files sent to the bot are downloaded from (a self-hosted Bot API server serves them too).
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
     default_language: Language = "en"
     default_timezone: str = "UTC"
     digest_time: time = time(8, 30)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +16,7 @@ from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, language_for
 from storage.contacts import ContactBook
+from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.repository import Clock, Repository, RepRead
 from storage.teams import TeamBook
@@ -35,6 +38,10 @@ class BotData:
         self.followups: FollowUpRepository | None = None
         self.contacts: ContactBook | None = None
         self.teams: TeamBook | None = None
+        self.exchange: Exchange | None = None
+        # Imports running in this process: batch id -> the event their Cancel button sets.
+        self.running_imports: dict[int, threading.Event] = {}
+        self.background: set[asyncio.Task[None]] = set()
         self.gate: AccessGate | None = None
         self.dispatcher: Dispatcher | None = None
 
@@ -79,6 +86,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if teams is None:
             raise RuntimeError("the application was not started: post_init opens the repository")
         return teams
+
+    @property
+    def exchange(self) -> Exchange:
+        exchange = self.bot_data.exchange
+        if exchange is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return exchange
 
     @property
     def settings(self) -> Settings:

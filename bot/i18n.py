@@ -18,7 +18,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 from bot.config import SUPPORTED_LANGUAGES
@@ -97,6 +97,10 @@ class Translator:
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        """0.25 -> "25 %" in Finnish, "25%" in English."""
+        return format_percent(value, locale=self.locale)
 
     def when(self, instant: datetime, zone: ZoneInfo) -> str:
         """A day and a time in the rep's zone and locale: "Thu 26 Nov, 14:00"."""

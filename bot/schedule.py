@@ -125,3 +125,12 @@ def local_day(now: datetime, zone: ZoneInfo) -> DayWindow:
     return DayWindow(
         local_to_utc(today, time(0, 0), zone), local_to_utc(today + timedelta(days=1), time(0, 0), zone)
     )
+
+
+def month_starts(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime, datetime]:
+    """The starts of last month, this month and next month in the rep's zone, as UTC instants."""
+    today = now.astimezone(zone).date()
+    this = today.replace(day=1)
+    previous = add_months(this, -1)
+    following = add_months(this, 1)
+    return tuple(local_to_utc(day, time(0, 0), zone) for day in (previous, this, following))  # type: ignore[return-value]

@@ -6,7 +6,20 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import access, capture, card, contacts, digest, errors, onboarding, privacy, reminders, team
+from handlers import (
+    access,
+    capture,
+    card,
+    contacts,
+    digest,
+    errors,
+    exchange,
+    onboarding,
+    privacy,
+    reminders,
+    stats,
+    team,
+)
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -30,6 +43,9 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handlers(digest.handlers())
     application.add_handlers(team.handlers())
     application.add_handlers(privacy.handlers())
+    application.add_handlers(stats.handlers())
+    # A file sent at any time is an import; before capture's catch-all for non-text messages.
+    application.add_handlers(exchange.handlers())
     application.add_handlers(capture.handlers())
     application.add_handlers(errors.fallback_handlers())
     application.add_error_handler(errors.on_error)

@@ -74,7 +74,12 @@ def render_digest(
             lines.extend(["", *section])
     if total > shown:
         lines.extend(["", t("digest.more", count=total - shown)])
-    if total == 0:
+    if data.week is not None:
+        lines += [
+            "",
+            t("digest.week", leads=data.week.new_leads, prospects=data.week.new_prospects, won=data.week.won),
+        ]
+    if total == 0 and data.week is None:
         lines.extend(["", t("digest.nothing")])
     rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
@@ -85,7 +90,9 @@ def make_digest_sender(application: Any) -> Any:
 
     async def send(digest: DueDigest) -> Delivery:
         followups = application.bot_data.followups
-        data = followups.digest_data(rep_id=digest.recipient.rep_id, zone=digest.recipient.zone)
+        data = followups.digest_data(
+            rep_id=digest.recipient.rep_id, zone=digest.recipient.zone, weekly=digest.weekly_summary
+        )
         if data.empty and not digest.send_when_empty:
             return Delivery(Result.NOTHING_TO_SAY)
         t = Translator(digest.recipient.language)

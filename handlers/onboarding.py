@@ -79,6 +79,7 @@ def _weekday(t: Translator, iso_day: int) -> str:
 def _settings_text(t: Translator, rep: RepRead) -> str:
     days = ", ".join(_weekday(t, day) for day in sorted(parse_working_days(rep.working_days)))
     empty = t.plain("settings.empty_on" if rep.digest_when_empty else "settings.empty_off")
+    weekly = t.plain("settings.empty_on" if rep.weekly_summary else "settings.empty_off")
     return t(
         "settings.summary",
         language=LANGUAGE_NAMES.get(rep.language, rep.language),
@@ -86,6 +87,7 @@ def _settings_text(t: Translator, rep: RepRead) -> str:
         digest=rep.digest_time.strftime("%H:%M"),
         days=days or t.plain("settings.no_days"),
         empty=empty,
+        weekly=weekly,
     )
 
 
@@ -137,6 +139,12 @@ def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
                     t.plain("settings.empty_button"),
                     callback_data=callbacks.pack(callbacks.SETTINGS, "empty"),
                 ),
+            ],
+            [
+                InlineKeyboardButton(
+                    t.plain("settings.weekly_button"),
+                    callback_data=callbacks.pack(callbacks.SETTINGS, "weekly"),
+                )
             ],
             [
                 InlineKeyboardButton(
@@ -244,6 +252,9 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
         text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
     elif action == "empty":
         rep = ctx.repo.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
+        text, markup = _settings_text(t, rep), _settings_keyboard(t)
+    elif action == "weekly":
+        rep = ctx.repo.update_rep(rep_id=rep.id, weekly_summary=not rep.weekly_summary)
         text, markup = _settings_text(t, rep), _settings_keyboard(t)
     elif action == "languages":
         text, markup = t("settings.ask_language"), _languages_keyboard(t, rep)

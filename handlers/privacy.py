@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -12,31 +10,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.context import BotContext
+from bot.exports import contacts_csv
 
 ERASE = "er"  # er:yes|no
-CONTACT_COLUMNS = (
-    "name", "company", "role", "phone", "email", "status", "lost_reason", "score", "source", "stage",
-    "need", "budget", "authority", "timeline", "fit", "industry", "location", "company_size", "birthday",
-    "created_at", "updated_at",
-)  # fmt: skip
-# A cell starting with one of these is a formula to Excel and LibreOffice (OWASP: CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """The cell as text, with a leading apostrophe where a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def contacts_csv(contacts: list[dict[str, object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CONTACT_COLUMNS)
-    for contact in contacts:
-        writer.writerow([safe_cell(contact.get(column)) for column in CONTACT_COLUMNS])
-    # A byte-order mark makes Excel open the file as UTF-8 (names like Hämäläinen stay intact).
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 async def my_data(update: Update, ctx: BotContext) -> None:

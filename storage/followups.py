@@ -63,6 +63,7 @@ class DueDigest:
     attempts: int
     recipient: Recipient
     send_when_empty: bool
+    weekly_summary: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,25 @@ class DigestLine:
 
 
 @dataclass(frozen=True)
+class WeekSummary:
+    """The seven days before: new leads and prospects, customers won."""
+
+    new_leads: int
+    new_prospects: int
+    won: int
+
+
+@dataclass(frozen=True)
 class DigestData:
     today: tuple[DigestLine, ...]
     overdue: tuple[DigestLine, ...]
     quiet: tuple[DigestLine, ...]
     birthdays: tuple[DigestLine, ...]
+    week: WeekSummary | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.today or self.overdue or self.quiet or self.birthdays)
+        return not (self.today or self.overdue or self.quiet or self.birthdays or self.week)
 
 
 def _claimable(table: Any, now: datetime) -> Any:
@@ -188,6 +199,7 @@ class FollowUpRepository:
                     attempts=digest.attempts,
                     recipient=_recipient(rep),
                     send_when_empty=rep.digest_when_empty,
+                    weekly_summary=rep.weekly_summary,
                 )
                 for digest, rep in rows
             ]
@@ -295,9 +307,11 @@ class FollowUpRepository:
                 sa.delete(Digest).where(col(Digest.rep_id) == rep_id, col(Digest.state) == "pending")
             )
 
-    def digest_data(self, *, rep_id: int, zone: ZoneInfo) -> DigestData:
-        """Today's open follow-ups, the overdue ones, prospects gone quiet, and today's birthdays."""
+    def digest_data(self, *, rep_id: int, zone: ZoneInfo, weekly: bool = False) -> DigestData:
+        """Today's open follow-ups, the overdue ones, prospects gone quiet, today's birthdays, and on a
+        Monday (when the rep asked for it) the week before in numbers."""
         now = self.clock()
+        week = self._week(rep_id, now) if weekly and now.astimezone(zone).isoweekday() == 1 else None
         window = schedule.local_day(now, zone)
         with self._session() as session:
             open_followups = session.exec(
@@ -343,6 +357,27 @@ class FollowUpRepository:
                 if contact.birthday
                 and (contact.birthday.month, contact.birthday.day) == (today.month, today.day)
             ),
+            week=week,
+        )
+
+    def _week(self, rep_id: int, now: datetime) -> WeekSummary:
+        since = now - timedelta(days=7)
+        with self._session() as session:
+            created = session.exec(
+                select(Contact.status).where(Contact.owner_id == rep_id, col(Contact.created_at) >= since)
+            ).all()
+            changes = session.exec(
+                select(Interaction.changes).where(
+                    Interaction.owner_id == rep_id,
+                    Interaction.kind == "status",
+                    col(Interaction.occurred_at) >= since,
+                )
+            ).all()
+        won = sum(1 for change in changes if (change.get("status") or [None, None])[1] == "customer")
+        return WeekSummary(
+            new_leads=sum(status == "lead" for status in created),
+            new_prospects=sum(status == "prospect" for status in created),
+            won=won,
         )
 
     # The rep's side

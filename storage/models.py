@@ -61,6 +61,8 @@ class Rep(SQLModel, table=True):
     # ISO weekdays the digest is sent on ("12345": Monday to Friday).
     working_days: str = Field(default="12345", max_length=7)
     digest_when_empty: bool = False
+    # On Mondays the digest also sums up the week before.
+    weekly_summary: bool = False
     # False after the rep blocked the bot: nothing more is sent, nothing is deleted.
     active: bool = True
     # How the rep got in: "open" (anyone could), "listed" (ALLOWED_USERS) or "invite" (a one-time link).
@@ -83,6 +85,18 @@ class Invite(SQLModel, table=True):
     role: str = Field(default="rep", max_length=16)
     expires_at: datetime = _utc_column()
     used_at: datetime | None = _utc_column(nullable=True)
+    created_at: datetime = _utc_column()
+
+
+class ImportBatch(SQLModel, table=True):
+    """One CSV import: its checked rows wait here for the rep's confirmation, and it can be undone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
+    state: str = Field(default="pending", max_length=16)  # pending, done, cancelled, undone
+    rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # For rows merged into existing contacts: {contact id: {field: value before}}, to undo the merge.
+    merged: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _utc_column()
 
 
@@ -129,6 +143,10 @@ class Contact(SQLModel, table=True):
     purchase_frequency: str | None = Field(default=None, max_length=16)
     purchase_volume: str | None = Field(default=None, max_length=16)
     influence: str | None = Field(default=None, max_length=16)
+    # The import that created the contact, so that the last import can be undone.
+    import_batch_id: int | None = Field(
+        default=None, foreign_key="importbatch.id", ondelete="SET NULL", index=True
+    )
     # Folded text of name, company, phone, email and notes: what /find looks in.
     search_text: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
     last_touch_at: datetime | None = _utc_column(nullable=True)

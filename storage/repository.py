@@ -67,6 +67,7 @@ class RepRead:
     working_days: str
     digest_when_empty: bool
     active: bool
+    weekly_summary: bool = False
     access: str = "open"
     team_id: int | None = None
     role: str = "rep"
@@ -163,6 +164,7 @@ def _rep_read(row: Rep) -> RepRead:
         awaiting_until=row.awaiting_until,
         working_days=row.working_days,
         digest_when_empty=row.digest_when_empty,
+        weekly_summary=row.weekly_summary,
         active=row.active,
         access=row.access,
         team_id=row.team_id,
@@ -270,6 +272,7 @@ class Repository:
         onboarded: bool | None = None,
         working_days: str | None = None,
         digest_when_empty: bool | None = None,
+        weekly_summary: bool | None = None,
     ) -> RepRead:
         """Change the rep's preferences; a planned digest is dropped so that the next one follows them."""
         with self._session() as session:
@@ -278,6 +281,8 @@ class Repository:
                 row.working_days = working_days
             if digest_when_empty is not None:
                 row.digest_when_empty = digest_when_empty
+            if weekly_summary is not None:
+                row.weekly_summary = weekly_summary
             if timezone is not None:
                 row.timezone = timezone
             if digest_time is not None:

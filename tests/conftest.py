@@ -106,6 +106,7 @@ def settings(sqlite_url: str) -> Settings:
         bot_token=TOKEN,
         database_url=sqlite_url,
         telegram_base_url="https://bot-api.test/bot",
+        telegram_base_file_url="https://bot-api.test/file/bot",
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -117,6 +117,11 @@ class RepChat:
             }
         await self._process({"message": message})
 
+    async def send_document(self, content: bytes, filename: str, mime_type: str = "text/csv") -> None:
+        message = self._message()
+        message["document"] = self.fake.register_user_file(content, filename, mime_type)
+        await self._process({"message": message})
+
     async def send_photo(self) -> None:
         message = self._message()
         message["photo"] = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}]
@@ -188,7 +193,11 @@ class RepChat:
 
     @property
     def last_text(self) -> str:
-        return self.last.text or ""
+        """The newest text the rep can read (files and pictures skipped)."""
+        for message in reversed(self.messages):
+            if message.text:
+                return message.text
+        return ""
 
     @property
     def last_with_buttons(self) -> SentMessage:

@@ -1194,6 +1194,7 @@ class FakeBotAPI:
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "getUpdates": self._get_updates,
+                "getFile": self._get_file,
             }.items()
         }
 
@@ -1323,6 +1324,8 @@ class FakeBotAPI:
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one HTTP request as the Bot API would (the transport calls this)."""
+        if request.method == "GET" and f"/file/bot{self.token}/" in request.url.path:
+            return self._download(request.url.path)
         *prefix, method_name = request.url.path.split("/")
         canonical, handler = self._handlers.get(method_name.lower(), (method_name, None))
         try:
@@ -1475,6 +1478,40 @@ class FakeBotAPI:
         if isinstance(markup, str):
             raise bad_request("can't parse reply keyboard markup JSON object")
         return validate_reply_markup(markup, inline_only=inline_only, strict=self.strict)
+
+    def register_user_file(self, content: bytes, filename: str, mime_type: str = "text/csv") -> JsonDict:
+        """A file the user sends (a document): its Document object, to put in a message update."""
+        file_id = self._store_file(UploadedFile(filename, content, mime_type))
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id[-12:],
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+
+    async def _get_file(self, params: dict[str, Any]) -> JsonDict:
+        file_id = params.get("file_id")
+        if not isinstance(file_id, str) or file_id not in self._files:
+            raise bad_request("invalid file_id")
+        upload = self._files[file_id]
+        # Bots may download files of up to 20 MB.
+        if len(upload.content) > 20 * 1024 * 1024:
+            raise bad_request("file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id[-12:],
+            "file_size": len(upload.content),
+            "file_path": f"documents/{file_id}",
+        }
+
+    def _download(self, path: str) -> httpx.Response:
+        """GET <base_file_url><token>/<file_path>: the file's bytes, as Telegram's file server sends them."""
+        _, _, rest = path.partition(f"/file/bot{self.token}/")
+        upload = self._files.get(rest.removeprefix("documents/"))
+        if upload is None:
+            return httpx.Response(404, content=b"Not Found")
+        return httpx.Response(200, content=upload.content)
 
     def _store_file(self, upload: UploadedFile) -> str:
         file_id = f"BQACAgIAAxkD-fake-{next(self._file_counter)}"

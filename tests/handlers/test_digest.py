@@ -179,3 +179,18 @@ async def test_a_reminder_in_the_dst_gap_and_in_the_fold_is_sent_once(
             clock.advance(timedelta(minutes=15))
         after = sum("Follow up: Night Owl" in (m.text or "") for m in rep.messages)
         assert after - before == 1, typed
+
+
+async def test_the_monday_digest_sums_up_the_week_when_asked(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy", "No next step", qualified=True)
+    await capture(rep, "Pekka Salo", "No next step")
+    await rep.send("/settings")
+    await rep.press("📈 Weekly summary")
+    assert "Weekly summary on Mondays: yes" in rep.last_text
+    clock.now = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)  # Friday: nothing to say, no digest
+    await dispatch(app)
+    assert digests(rep) == []
+    clock.now = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)  # Monday
+    await dispatch(app)
+    [monday] = digests(rep)
+    assert "Last week: 1 new leads, 1 new prospects, 0 won." in monday

@@ -96,6 +96,8 @@ async def test_the_bot_talks_to_the_configured_bot_api_url_and_publishes_its_men
         "customers",
         "lost",
         "find",
+        "stats",
+        "export",
         "team",
         "settings",
         "mydata",

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.logs import JsonFormatter, quiet_libraries
-from handlers.privacy import safe_cell
+from bot.exports import safe_cell
 from tests.factories import TOKEN, FakeClock, RepChat
 from tests.fake_bot_api import FakeBotAPI
 

@@ -1,0 +1,217 @@
+"""Reading a CSV a rep sends: its encoding, its delimiter, which column is which, and which rows are good.
+
+Headers are matched by name in the bot's five languages and as popular CRMs export them. Nothing here
+touches the database: the result is a plan (new rows, duplicates, invalid rows with the reason) that the
+rep confirms before anything is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from charset_normalizer import from_bytes
+
+from bot.contact_fields import Invalid, clean_field, parse_tags
+from bot.qualification import NOTE_MAX
+from bot.text_keys import search_key
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+
+# Column -> the header names (folded) it is known by: English and the CRMs' exports, then fi, nb, hu, fr.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "name": (
+        "name", "full name", "contact name", "contact", "nimi", "koko nimi", "navn", "fullt navn", "nev",
+        "teljes nev", "nom complet",
+    ),
+    "first_name": ("first name", "firstname", "given name", "etunimi", "fornavn", "keresztnev", "utonev", "prenom"),
+    "last_name": (
+        "last name", "lastname", "surname", "family name", "sukunimi", "etternavn", "vezeteknev", "nom",
+        "nom de famille",
+    ),
+    "company": (
+        "company", "company name", "account name", "account", "organization", "organisation", "organization name",
+        "yritys", "yhtio", "firma", "bedrift", "selskap", "ceg", "cegnev", "vallalat", "entreprise", "societe",
+        "organisme",
+    ),
+    "role": (
+        "title", "job title", "position", "role", "titteli", "tehtava", "asema", "stilling", "tittel", "beosztas",
+        "pozicio", "poste", "fonction", "titre",
+    ),
+    "phone": (
+        "phone", "phone number", "mobile", "mobile phone", "telephone", "work phone", "puhelin", "puhelinnumero",
+        "matkapuhelin", "telefon", "mobil", "telefonszam", "telephone portable", "portable", "numero de telephone",
+    ),
+    "email": (
+        "email", "e-mail", "email address", "e-mail address", "work email", "sahkoposti", "epost", "e-post",
+        "e-mail cim", "email cim", "courriel", "adresse e-mail", "adresse email",
+    ),
+    "source": ("source", "lead source", "lahde", "kilde", "forras", "origine"),
+    "industry": ("industry", "toimiala", "bransje", "iparag", "secteur", "secteur d'activite"),
+    "location": (
+        "city", "location", "town", "kaupunki", "paikkakunta", "sijainti", "sted", "by", "varos", "telepules",
+        "ville", "localite",
+    ),
+    "note": (
+        "note", "notes", "description", "comment", "comments", "muistiinpanot", "huomautus", "lisatiedot", "notat",
+        "notater", "kommentar", "megjegyzes", "megjegyzesek", "remarques", "commentaire", "commentaires",
+    ),
+    "tags": ("tags", "labels", "tunnisteet", "avainsanat", "stikkord", "etiketter", "cimkek", "etiquettes"),
+}  # fmt: skip
+_LOOKUP = {alias: column for column, aliases in HEADERS.items() for alias in aliases}
+
+
+class Unreadable(ValueError):
+    """The file is not a CSV the bot can read; `reason` is a message id suffix."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    name: str
+    company: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    source: str | None = None
+    industry: str | None = None
+    location: str | None = None
+    note: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InvalidRow:
+    line: int
+    reason: str  # message id suffix: "no_name", "email", "phone", "too_long"
+
+
+@dataclass
+class ParsedFile:
+    rows: list[ImportRow] = field(default_factory=list)
+    invalid: list[InvalidRow] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # our column -> the file's header
+
+
+def decode(data: bytes) -> str:
+    """Text from UTF-8 (with or without BOM), UTF-16 (with BOM) or a legacy encoding such as Windows-1252."""
+    if not data.strip():
+        raise Unreadable("empty")
+    if len(data) > MAX_BYTES:
+        raise Unreadable("too_big")
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _legacy_decode(data)
+    if "\x00" in text or sum(not (char.isprintable() or char in "\r\n\t") for char in text[:4096]) > 40:
+        raise Unreadable("binary")
+    return text
+
+
+# The letters of the bot's five languages beyond a-z: the legacy encoding that yields most of them wins.
+_OUR_LETTERS = frozenset("äöåøæéèêëàâçîïôûùüœÿáíóőúű" + "ÄÖÅØÆÉÈÊËÀÂÇÎÏÔÛÙÜŒŸÁÍÓŐÚŰ")
+
+
+def _legacy_decode(data: bytes) -> str:
+    """Windows-1252 (Finnish, Norwegian, French spreadsheets) or Windows-1250 (Hungarian), told apart by
+    which gives the languages' own letters; anything else by charset detection."""
+    candidates = []
+    for encoding in ("cp1252", "cp1250"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        candidates.append(
+            (sum(char in _OUR_LETTERS for char in text), -sum(char > "\u00ff" for char in text), text)
+        )
+    if candidates:
+        return max(candidates, key=lambda candidate: candidate[:2])[2]
+    best = from_bytes(data).best()
+    if best is None:
+        raise Unreadable("binary")
+    return str(best)
+
+
+def _delimiter(text: str) -> str:
+    """The separator that the header row uses most: spreadsheets in Finland, Norway, Hungary and France save
+    with ";" (their decimal comma), others with "," or a tab. The header has no quoted commas in practice,
+    which makes it a better judge than a sniffer reading quoted multi-line cells."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def parse(data: bytes) -> ParsedFile:
+    """The rows of a CSV file, checked; headers that name no known column are ignored."""
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise Unreadable("empty") from None
+    positions: dict[str, int] = {}
+    parsed = ParsedFile()
+    for index, title in enumerate(header):
+        column = _LOOKUP.get(search_key(title.strip().strip('"')))
+        if column and column not in positions:
+            positions[column] = index
+            parsed.columns[column] = title.strip()
+    if "name" not in positions and "first_name" not in positions and "last_name" not in positions:
+        raise Unreadable("no_name_column")
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(parsed.rows) + len(parsed.invalid) >= MAX_ROWS:
+            raise Unreadable("too_many_rows")
+        row = _row(number, cells, positions)
+        if isinstance(row, ImportRow):
+            parsed.rows.append(row)
+        else:
+            parsed.invalid.append(row)
+    if not parsed.rows and not parsed.invalid:
+        raise Unreadable("empty")
+    return parsed
+
+
+def _row(line: int, cells: list[str], positions: dict[str, int]) -> ImportRow | InvalidRow:
+    def cell(column: str) -> str:
+        index = positions.get(column)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    # First and last name joined in the file's own order (Hungarian puts the family name first).
+    parts = sorted(("first_name", "last_name"), key=lambda column: positions.get(column, 0))
+    name = cell("name") or " ".join(cell(part) for part in parts if cell(part))
+    if not name:
+        return InvalidRow(line, "no_name")
+    values: dict[str, str | None] = {}
+    try:
+        for column in ("name", "company", "role", "phone", "email", "industry", "location"):
+            raw = name if column == "name" else cell(column)
+            values[column] = clean_field(column, raw) if raw else None
+    except Invalid as problem:
+        return InvalidRow(line, problem.problem)
+    note = cell("note")[:NOTE_MAX] or None
+    source = search_key(cell("source")) or None
+    return ImportRow(
+        line=line,
+        name=values["name"] or name,
+        company=values["company"],
+        role=values["role"],
+        phone=values["phone"],
+        email=values["email"],
+        source=source[:16] if source else None,
+        industry=values["industry"],
+        location=values["location"],
+        note=note,
+        tags=tuple(parse_tags(cell("tags"))),
+    )

@@ -1,0 +1,265 @@
+"""Data in and out: /export (CSV, vCard, calendar) and importing a CSV the rep sends, with a preview,
+progress, cancel and /undoimport."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import filters as F
+
+from bot import callbacks, imports
+from bot.context import BotContext
+from bot.exports import contacts_csv, contacts_vcard, followups_calendar
+from storage.exchange import ImportCancelled, ImportPlan
+from storage.repository import RepRead
+
+log = logging.getLogger(__name__)
+
+EXPORT = "ex"  # ex:leads|prospects|all
+IMPORT = "im"  # im:<batch>:merge|skip|cancel|stop
+_EXPORTS = {"leads": ("lead",), "prospects": ("prospect",), "all": None}
+INVALID_SHOWN = 5
+PROGRESS_EVERY = 1.5  # seconds between edits of the progress message (Telegram limits edits too)
+
+
+async def export(update: Update, ctx: BotContext) -> None:
+    """/export: which contacts?"""
+    ctx.rep_for(update)
+    assert update.effective_message is not None
+    t = ctx.t
+    buttons = [
+        InlineKeyboardButton(t.plain(f"export.{kind}"), callback_data=callbacks.pack(EXPORT, kind))
+        for kind in _EXPORTS
+    ]
+    await update.effective_message.reply_html(t("export.ask"), reply_markup=InlineKeyboardMarkup([buttons]))
+
+
+async def on_export_button(update: Update, ctx: BotContext) -> None:
+    """Send the CSV, the vCard file and the calendar of upcoming follow-ups."""
+    query = update.callback_query
+    assert query is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data, with_id=False)
+    kind = parsed.args[0] if parsed else ""
+    if kind not in _EXPORTS:
+        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+        return
+    await query.answer()
+    rows = ctx.exchange.export_rows(owner_id=rep.id, statuses=_EXPORTS[kind])
+    if not rows:
+        await query.edit_message_text(ctx.t("export.nothing"), parse_mode=ParseMode.HTML)
+        return
+    await query.edit_message_text(ctx.t("export.done", count=len(rows)), parse_mode=ParseMode.HTML)
+    followups = [
+        {
+            "id": item["id"],
+            "due_at": item["due_at"],
+            "summary": ctx.t.plain("export.event", name=item["name"]),
+        }
+        for item in ctx.exchange.upcoming_followups(owner_id=rep.id)
+    ]
+    files = [
+        (contacts_csv(rows), f"{kind}.csv"),
+        (contacts_vcard(rows), f"{kind}.vcf"),
+        (followups_calendar(followups, product="Prospect bot", now=ctx.now()), "follow-ups.ics"),
+    ]
+    for content, filename in files:
+        await ctx.bot.send_document(rep.chat_id, InputFile(content, filename=filename))
+
+
+async def on_document(update: Update, ctx: BotContext) -> None:
+    """A file: read it as a CSV of contacts and show what an import would do."""
+    rep = ctx.rep_for(update)
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document = message.document
+    if document.file_size and document.file_size > imports.MAX_BYTES:
+        await message.reply_html(ctx.t("import.unreadable.too_big"))
+        return
+    data = bytes(await (await ctx.bot.get_file(document.file_id)).download_as_bytearray())
+    try:
+        parsed = await asyncio.to_thread(imports.parse, data)
+    except imports.Unreadable as problem:
+        await message.reply_html(ctx.t(f"import.unreadable.{problem.reason}"))
+        return
+    plan = ctx.exchange.plan_import(owner_id=rep.id, parsed=parsed)
+    await message.reply_html(
+        _preview(ctx, plan, list(parsed.columns)), reply_markup=_preview_keyboard(ctx, plan)
+    )
+
+
+def _preview(ctx: BotContext, plan: ImportPlan, columns: list[str]) -> str:
+    t = ctx.t
+    lines = [t("import.preview", new=plan.new, duplicates=plan.duplicates, invalid=len(plan.invalid))]
+    lines.append(
+        t("import.columns", columns=", ".join(t.plain(f"import.column.{column}") for column in columns))
+    )
+    for line, reason in plan.invalid[:INVALID_SHOWN]:
+        lines.append(t("import.invalid_row", line=line, reason=t.plain(f"import.reason.{reason}")))
+    if len(plan.invalid) > INVALID_SHOWN:
+        lines.append(t("import.more_invalid", count=len(plan.invalid) - INVALID_SHOWN))
+    return "\n".join(lines)
+
+
+def _preview_keyboard(ctx: BotContext, plan: ImportPlan) -> InlineKeyboardMarkup | None:
+    t = ctx.t
+    if plan.new + plan.duplicates == 0:
+        return None
+    if plan.duplicates:
+        first = [
+            InlineKeyboardButton(
+                t.plain("import.merge"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "merge")
+            ),
+            InlineKeyboardButton(
+                t.plain("import.skip"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "skip")
+            ),
+        ]
+    else:
+        first = [
+            InlineKeyboardButton(
+                t.plain("import.go"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "skip")
+            )
+        ]
+    cancel = InlineKeyboardButton(
+        t.plain("common.cancel"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "cancel")
+    )
+    return InlineKeyboardMarkup([first, [cancel]])
+
+
+async def on_import_button(update: Update, ctx: BotContext) -> None:
+    """Import (merging or skipping duplicates), cancel before it starts, or stop it while it runs."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    rep = ctx.rep_for(update)
+    parsed = callbacks.parse(query.data)
+    action = parsed.args[0] if parsed and parsed.args else ""
+    if parsed is None or parsed.id is None or action not in ("merge", "skip", "cancel", "stop"):
+        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+        return
+    running = ctx.bot_data.running_imports
+    if action == "stop":
+        event = running.get(parsed.id)
+        await query.answer(ctx.t.plain("import.stopping") if event else ctx.t.plain("common.expired"))
+        if event is not None:
+            event.set()
+        return
+    await query.answer()
+    if action == "cancel":
+        ctx.exchange.cancel_import(owner_id=rep.id, batch_id=parsed.id)
+        await query.edit_message_text(ctx.t("import.cancelled"), parse_mode=ParseMode.HTML)
+        return
+    if parsed.id in running:
+        return
+    event = running[parsed.id] = threading.Event()
+    # The import runs beside update processing, so the Stop button can be pressed while it runs; the
+    # task is kept until done (asyncio holds tasks only weakly) and its failure logged, not lost.
+    task = asyncio.get_running_loop().create_task(
+        _run_import(ctx, rep, parsed.id, action == "merge", query.message.message_id, event)
+    )
+    background = ctx.bot_data.background
+    background.add(task)
+    task.add_done_callback(background.discard)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("import failed", exc_info=task.exception())
+
+
+async def _run_import(
+    ctx: BotContext, rep: RepRead, batch_id: int, merge: bool, message_id: int, event: threading.Event
+) -> None:
+    t = ctx.t
+    state = {"done": 0, "total": 0}
+    stop = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.plain("import.stop"), callback_data=callbacks.pack(IMPORT, batch_id, "stop")
+                )
+            ]
+        ]
+    )
+
+    def progress(done: int, total: int) -> None:
+        state["done"], state["total"] = done, total
+
+    work = asyncio.ensure_future(
+        asyncio.to_thread(
+            ctx.exchange.apply_import,
+            owner_id=rep.id,
+            batch_id=batch_id,
+            merge=merge,
+            progress=progress,
+            cancelled=event,
+        )
+    )
+    shown = ""
+    try:
+        while not work.done():
+            await asyncio.wait({work}, timeout=PROGRESS_EVERY)
+            text = t("import.progress", done=state["done"], total=state["total"])
+            if not work.done() and state["total"] and text != shown:
+                shown = text
+                await _edit(ctx, rep, message_id, text, stop)
+        result = work.result()
+    except ImportCancelled:
+        ctx.exchange.cancel_import(owner_id=rep.id, batch_id=batch_id)
+        await _edit(ctx, rep, message_id, t("import.stopped"), None)
+        return
+    finally:
+        ctx.bot_data.running_imports.pop(batch_id, None)
+    if result is None:
+        await _edit(ctx, rep, message_id, t("common.expired"), None)
+        return
+    log.info(
+        "import %s: %d created, %d merged, %d skipped",
+        batch_id,
+        result.created,
+        result.merged,
+        result.skipped,
+    )
+    await _edit(
+        ctx,
+        rep,
+        message_id,
+        t("import.done", created=result.created, merged=result.merged, skipped=result.skipped),
+        None,
+    )
+
+
+async def _edit(
+    ctx: BotContext, rep: RepRead, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    try:
+        await ctx.bot.edit_message_text(
+            text, rep.chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except BadRequest as error:
+        log.debug("import message not edited: %s", error)
+
+
+async def undo_import(update: Update, ctx: BotContext) -> None:
+    """/undoimport: take back the last import."""
+    rep = ctx.rep_for(update)
+    assert update.effective_message is not None
+    removed = ctx.exchange.undo_last_import(owner_id=rep.id)
+    text = ctx.t("import.nothing_to_undo") if removed is None else ctx.t("import.undone", count=removed)
+    await update.effective_message.reply_html(text)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("export", export),
+        CommandHandler("undoimport", undo_import),
+        CallbackQueryHandler(on_export_button, pattern=r"^ex:"),
+        CallbackQueryHandler(on_import_button, pattern=r"^im:"),
+        MessageHandler(F.Document.ALL & F.ChatType.PRIVATE & F.UpdateType.MESSAGE, on_document),
+    ]

@@ -1,0 +1,414 @@
+"""Data in and out: export rows, CSV imports (planned, applied in one transaction, undone), and the
+numbers behind /stats. Every query is scoped by the owner."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+
+from bot.imports import ImportRow, ParsedFile
+from bot.text_keys import phone_key, search_key
+from storage.models import Contact, ContactTag, FollowUp, ImportBatch, Interaction
+from storage.repository import Repository
+
+OPEN_FOLLOWUP = ("pending", "claimed", "sent")
+IMPORT_CHUNK = 500
+_FILLABLE = ("company", "role", "phone", "email", "industry", "location")
+
+
+class ImportCancelled(Exception):
+    """The rep pressed Cancel while the import ran; the transaction is rolled back."""
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    batch_id: int
+    new: int
+    duplicates: int
+    invalid: tuple[tuple[int, str], ...]  # (line, reason)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    merged: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class StatsData:
+    by_status: dict[str, int]
+    lost_by_reason: dict[str, int]
+    by_source: dict[str, tuple[int, int]]  # source -> (contacts, customers)
+    by_industry: dict[str, tuple[int, int]]
+    new_this_month: int
+    new_last_month: int
+    won_this_month: int
+    won_last_month: int
+
+
+class Exchange:
+    """Export, import and statistics; shares the engine and clock of the main repository."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.clock = repository.clock
+
+    def _session(self) -> Any:
+        return self.repository._session()
+
+    # Export
+
+    def export_rows(self, *, owner_id: int, statuses: tuple[str, ...] | None) -> list[dict[str, Any]]:
+        """The rep's contacts as plain rows, with their tags, latest note and next follow-up."""
+        with self._session() as session:
+            query = select(Contact).where(Contact.owner_id == owner_id).order_by(col(Contact.name_key))
+            if statuses:
+                query = query.where(col(Contact.status).in_(statuses))
+            contacts = session.exec(query).all()
+            ids = [contact.id for contact in contacts]
+            tags: dict[int, list[str]] = {}
+            for contact_id, tag in session.exec(
+                select(ContactTag.contact_id, ContactTag.tag).where(col(ContactTag.contact_id).in_(ids))
+            ).all():
+                tags.setdefault(contact_id, []).append(tag)
+            notes = dict(
+                session.exec(
+                    select(Interaction.contact_id, Interaction.note)
+                    .where(col(Interaction.contact_id).in_(ids), col(Interaction.note).is_not(None))
+                    .order_by(col(Interaction.occurred_at))
+                ).all()
+            )
+            due = dict(
+                session.exec(
+                    select(FollowUp.contact_id, func.min(FollowUp.due_at))
+                    .where(col(FollowUp.contact_id).in_(ids), col(FollowUp.state).in_(OPEN_FOLLOWUP))
+                    .group_by(col(FollowUp.contact_id))
+                ).all()
+            )
+            rows = []
+            for contact in contacts:
+                row = contact.model_dump(exclude={"search_text", "name_key", "phone_key", "score_reasons"})
+                row["tags"] = ", ".join(sorted(tags.get(contact.id or 0, [])))
+                row["note"] = notes.get(contact.id)
+                row["next_follow_up"] = due.get(contact.id)
+                rows.append(row)
+            return rows
+
+    def upcoming_followups(self, *, owner_id: int) -> list[dict[str, Any]]:
+        now = self.clock()
+        with self._session() as session:
+            rows = session.exec(
+                select(FollowUp.id, FollowUp.due_at, Contact.name, Contact.company)
+                .join(Contact, col(Contact.id) == FollowUp.contact_id)
+                .where(
+                    FollowUp.owner_id == owner_id,
+                    col(FollowUp.state).in_(OPEN_FOLLOWUP),
+                    FollowUp.due_at >= now,
+                )
+                .order_by(col(FollowUp.due_at))
+            ).all()
+            return [{"id": row[0], "due_at": row[1], "name": row[2], "company": row[3]} for row in rows]
+
+    # Import
+
+    def plan_import(self, *, owner_id: int, parsed: ParsedFile) -> ImportPlan:
+        """Sort the checked rows into new ones and duplicates (of the rep's contacts or of earlier rows),
+        and keep them in a batch until the rep confirms."""
+        with self._session() as session:
+            existing = session.exec(
+                select(Contact.id, Contact.name_key, Contact.phone_key, Contact.email).where(
+                    Contact.owner_id == owner_id
+                )
+            ).all()
+            by_key: dict[str, int] = {}
+            for contact_id, name_key, phone, email in existing:
+                for key in (
+                    f"n:{name_key}",
+                    f"p:{phone}" if phone else "",
+                    f"e:{(email or '').lower()}" if email else "",
+                ):
+                    if key:
+                        by_key.setdefault(key, contact_id or 0)
+            rows, duplicates = [], 0
+            seen: dict[str, int] = {}
+            for row in parsed.rows:
+                keys = _keys(row)
+                match = next((by_key[key] for key in keys if key in by_key), None)
+                earlier = next((seen[key] for key in keys if key in seen), None)
+                entry = asdict(row) | {"duplicate_of": match, "repeat_of_line": earlier}
+                duplicates += match is not None or earlier is not None
+                for key in keys:
+                    seen.setdefault(key, row.line)
+                rows.append(entry)
+            batch = ImportBatch(owner_id=owner_id, rows=rows, created_at=self.clock())
+            session.add(batch)
+            session.flush()
+            assert batch.id is not None
+            invalid = tuple((row.line, row.reason) for row in parsed.invalid)
+            return ImportPlan(batch.id, len(rows) - duplicates, duplicates, invalid)
+
+    def apply_import(
+        self,
+        *,
+        owner_id: int,
+        batch_id: int,
+        merge: bool,
+        progress: Callable[[int, int], None] = lambda done, total: None,
+        cancelled: threading.Event | None = None,
+    ) -> ImportResult | None:
+        """Store a planned import in ONE transaction: a cancel or a failure half-way leaves nothing.
+        Duplicates are merged (empty fields filled, the note added) or skipped. Runs in a worker thread."""
+        now = self.clock()
+        with self._session() as session:
+            batch = session.exec(
+                select(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.owner_id == owner_id)
+            ).first()
+            if batch is None or batch.state != "pending":
+                return None
+            created = merged = skipped = 0
+            merged_before: dict[str, Any] = {}
+            total = len(batch.rows)
+            pending: list[tuple[Contact, dict[str, Any]]] = []
+            for index, row in enumerate(batch.rows, start=1):
+                if row["repeat_of_line"] is not None:
+                    skipped += 1
+                elif row["duplicate_of"] is not None:
+                    if merge:
+                        merged_before[str(row["duplicate_of"])] = self._merge_row(
+                            session, owner_id, row, batch_id, now
+                        )
+                        merged += 1
+                    else:
+                        skipped += 1
+                else:
+                    pending.append((self._new_contact(owner_id, row, batch_id, now), row))
+                    created += 1
+                if index % IMPORT_CHUNK == 0 or index == total:
+                    self._store_new(session, owner_id, pending, batch_id, now)
+                    pending = []
+                    progress(index, total)
+                    if cancelled is not None and cancelled.is_set():
+                        raise ImportCancelled
+            batch.state, batch.merged = "done", merged_before
+            session.add(batch)
+            return ImportResult(created, merged, skipped)
+
+    def cancel_import(self, *, owner_id: int, batch_id: int) -> None:
+        with self._session() as session:
+            session.execute(
+                sa.update(ImportBatch)
+                .where(
+                    col(ImportBatch.id) == batch_id,
+                    col(ImportBatch.owner_id) == owner_id,
+                    col(ImportBatch.state) == "pending",
+                )
+                .values(state="cancelled", rows=[])
+            )
+
+    def undo_last_import(self, *, owner_id: int) -> int | None:
+        """Undo the newest applied import: its contacts go, merged fields get their earlier values back."""
+        with self._session() as session:
+            batch = session.exec(
+                select(ImportBatch)
+                .where(ImportBatch.owner_id == owner_id, ImportBatch.state == "done")
+                .order_by(col(ImportBatch.id).desc())
+            ).first()
+            if batch is None:
+                return None
+            removed = session.execute(
+                sa.delete(Contact).where(
+                    col(Contact.owner_id) == owner_id, col(Contact.import_batch_id) == batch.id
+                )
+            )
+            for contact_id, before in batch.merged.items():
+                contact = session.exec(
+                    select(Contact).where(Contact.id == int(contact_id), Contact.owner_id == owner_id)
+                ).first()
+                if contact is not None:
+                    for field, value in before.items():
+                        setattr(contact, field, value)
+                    session.add(contact)
+            # The import notes added to merged contacts (those of created contacts went with them).
+            session.execute(
+                sa.delete(Interaction).where(
+                    col(Interaction.owner_id) == owner_id,
+                    col(Interaction.kind) == "import",
+                    col(Interaction.answers)["import"].as_integer() == batch.id,
+                )
+            )
+            batch.state, batch.rows = "undone", []
+            session.add(batch)
+            return int(getattr(removed, "rowcount", 0) or 0)
+
+    @staticmethod
+    def _new_contact(owner_id: int, row: dict[str, Any], batch_id: int, now: datetime) -> Contact:
+        words = [row[field] or "" for field in ("name", "company", "email", "role", "industry", "location")]
+        digits = "".join(char for char in row["phone"] or "" if char.isdigit())
+        search_text = " | ".join(
+            [search_key(" ".join([*words, row["note"] or "", *(row["tags"] or ())])), digits]
+        )
+        return Contact(
+            owner_id=owner_id,
+            name=row["name"],
+            name_key=search_key(row["name"]),
+            company=row["company"],
+            role=row["role"],
+            phone=row["phone"],
+            phone_key=phone_key(row["phone"]) if row["phone"] else None,
+            email=row["email"],
+            source=row["source"] if row["source"] in _SOURCES else "other" if row["source"] else None,
+            industry=row["industry"],
+            location=row["location"],
+            status="lead",
+            status_rule="import",
+            status_reasons=["import"],
+            search_text=search_text,
+            import_batch_id=batch_id,
+            created_at=now,
+            updated_at=now,
+        )
+
+    @staticmethod
+    def _store_new(
+        session: Any,
+        owner_id: int,
+        pending: list[tuple[Contact, dict[str, Any]]],
+        batch_id: int,
+        now: datetime,
+    ) -> None:
+        """A chunk of new contacts, then their notes and tags (which need the contacts' ids)."""
+        session.add_all(contact for contact, _ in pending)
+        session.flush()
+        extras: list[Any] = []
+        for contact, row in pending:
+            if row["note"]:
+                extras.append(
+                    Interaction(
+                        owner_id=owner_id,
+                        contact_id=contact.id or 0,
+                        kind="import",
+                        note=row["note"],
+                        answers={"import": batch_id},
+                        occurred_at=now,
+                    )
+                )
+            keys = {search_key(tag): tag for tag in row["tags"] or ()}
+            extras += [
+                ContactTag(owner_id=owner_id, contact_id=contact.id or 0, tag=tag, tag_key=key)
+                for key, tag in keys.items()
+            ]
+        session.add_all(extras)
+        session.flush()
+
+    def _merge_row(
+        self, session: Any, owner_id: int, row: dict[str, Any], batch_id: int, now: datetime
+    ) -> dict[str, Any]:
+        contact = session.exec(
+            select(Contact).where(Contact.id == row["duplicate_of"], Contact.owner_id == owner_id)
+        ).one()
+        before: dict[str, Any] = {}
+        for field in _FILLABLE:
+            if getattr(contact, field) is None and row.get(field):
+                before[field] = None
+                setattr(contact, field, row[field])
+        if "phone" in before:
+            before["phone_key"] = None
+            contact.phone_key = phone_key(contact.phone or "")
+        session.add(contact)
+        self._row_extras(session, owner_id, contact, row, batch_id, now)
+        return before
+
+    def _row_extras(
+        self, session: Any, owner_id: int, contact: Contact, row: dict[str, Any], batch_id: int, now: datetime
+    ) -> None:
+        if row.get("note"):
+            session.add(
+                Interaction(
+                    owner_id=owner_id,
+                    contact_id=contact.id or 0,
+                    kind="import",
+                    note=row["note"],
+                    answers={"import": batch_id},
+                    occurred_at=now,
+                )
+            )
+        existing = set(
+            session.exec(select(ContactTag.tag_key).where(ContactTag.contact_id == contact.id)).all()
+        )
+        for tag in row.get("tags") or ():
+            if search_key(tag) not in existing:
+                existing.add(search_key(tag))
+                session.add(
+                    ContactTag(
+                        owner_id=owner_id, contact_id=contact.id or 0, tag=tag, tag_key=search_key(tag)
+                    )
+                )
+        session.flush()
+        contact.search_text = self.repository._search_text(session, contact)
+        session.add(contact)
+
+    # Statistics
+
+    def stats(self, *, owner_id: int, month_starts: tuple[datetime, datetime, datetime]) -> StatsData:
+        """The funnel, lost by reason, breakdowns, and this month against last (month starts in UTC)."""
+        last_month, this_month, next_month = month_starts
+        with self._session() as session:
+            contacts = session.execute(
+                sa.select(
+                    col(Contact.status),
+                    col(Contact.lost_reason),
+                    col(Contact.source),
+                    col(Contact.industry),
+                    col(Contact.created_at),
+                ).where(col(Contact.owner_id) == owner_id)
+            ).all()
+            won = session.exec(
+                select(Interaction.occurred_at, Interaction.changes).where(
+                    Interaction.owner_id == owner_id, Interaction.kind == "status"
+                )
+            ).all()
+        by_status = Counter(status for status, *_ in contacts)
+        lost = Counter(reason or "other" for status, reason, *_ in contacts if status == "lost")
+        by_source: dict[str, list[int]] = {}
+        by_industry: dict[str, list[int]] = {}
+        for status, _, source, industry, _ in contacts:
+            customer = status in ("customer", "repeat_buyer")
+            for table, key in (
+                (by_source, source or "unknown"),
+                (by_industry, (industry or "").strip().lower() or "unknown"),
+            ):
+                counts = table.setdefault(key, [0, 0])
+                counts[0] += 1
+                counts[1] += customer
+        created = [row[4] for row in contacts]
+        wins = [at for at, changes in won if (changes.get("status") or [None, None])[1] == "customer"]
+        return StatsData(
+            by_status=dict(by_status),
+            lost_by_reason=dict(lost),
+            by_source={key: (value[0], value[1]) for key, value in by_source.items()},
+            by_industry={key: (value[0], value[1]) for key, value in by_industry.items()},
+            new_this_month=sum(this_month <= at < next_month for at in created),
+            new_last_month=sum(last_month <= at < this_month for at in created),
+            won_this_month=sum(this_month <= at < next_month for at in wins),
+            won_last_month=sum(last_month <= at < this_month for at in wins),
+        )
+
+
+_SOURCES = frozenset({"meeting", "event", "referral", "inbound", "cold_call", "list", "other"})
+
+
+def _keys(row: ImportRow) -> list[str]:
+    keys = [f"n:{search_key(row.name)}"]
+    if row.phone and phone_key(row.phone):
+        keys.append(f"p:{phone_key(row.phone)}")
+    if row.email:
+        keys.append(f"e:{row.email.lower()}")
+    return keys

@@ -1,0 +1,204 @@
+"""Export, import and /stats as a rep uses them: files that open where they should, imports that are
+all or nothing, and the funnel as a picture with the same numbers as text."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from typing import Any
+
+import icalendar
+import pytest
+import vobject
+
+from tests.factories import RepChat
+from tests.fake_bot_api import FakeBotAPI
+
+
+async def capture(rep: RepChat, name: str, *, qualified: bool = False, next_step: str = "Tomorrow") -> None:
+    await rep.send(name)
+    if "," not in name:
+        await rep.press("Skip")
+    if qualified:
+        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
+            await rep.press(label)
+    await rep.press("⏩ Finish")
+    await rep.press(next_step)
+    await rep.press("✅ Save")
+
+
+def documents(fake: FakeBotAPI) -> dict[str, bytes]:
+    return {
+        call.params["document"].filename: call.params["document"].content
+        for call in fake.calls("sendDocument")
+    }
+
+
+async def wait_for_import(app: Any) -> None:
+    """The import runs as a task beside update processing; wait until it is done."""
+    for _ in range(3000):
+        if not app.bot_data.running_imports:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the import did not finish")
+
+
+async def test_export_csv_vcard_and_calendar(rep: RepChat, fake: FakeBotAPI) -> None:
+    await capture(rep, "Aino Hämäläinen, =Kone", qualified=True)
+    await capture(rep, "Pekka Salo, Nokia")
+    await rep.send("/export")
+    await rep.press("All")
+    assert "2 contacts" in rep.last_text
+    files = documents(fake)
+    rows = list(csv.DictReader(io.StringIO(files["all.csv"].decode("utf-8-sig"))))
+    assert {row["name"] for row in rows} == {"Aino Hämäläinen", "Pekka Salo"}
+    assert next(row for row in rows if row["name"] == "Aino Hämäläinen")["company"] == "'=Kone"
+    cards = list(vobject.readComponents(files["all.vcf"].decode()))
+    assert sorted(card.fn.value for card in cards) == ["Aino Hämäläinen", "Pekka Salo"]
+    calendar = icalendar.Calendar.from_ical(files["follow-ups.ics"])
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 2 and {str(event["SUMMARY"]) for event in events} == {
+        "Follow up: Aino Hämäläinen",
+        "Follow up: Pekka Salo",
+    }
+    await rep.send("/export")
+    await rep.press("Prospects")
+    assert "1 contacts" in rep.last_text or "1 contact" in rep.last_text
+
+
+async def test_an_import_round_trips_an_export(
+    rep: RepChat, other_rep: RepChat, app: Any, fake: FakeBotAPI
+) -> None:
+    await capture(rep, "Aino Hämäläinen, Kone")
+    await rep.send("/find aino")
+    await rep.press("1.")
+    await rep.press("✏️ Edit")
+    await rep.press("Email")
+    await rep.send("aino@kone.fi")
+    await rep.send("/export")
+    await rep.press("All")
+    exported = documents(fake)["all.csv"]
+    await other_rep.send_document(exported, "all.csv")
+    assert "new contacts: 1" in other_rep.last_text and "already in your list: 0" in other_rep.last_text
+    await other_rep.press("📥 Import")
+    await wait_for_import(app)
+    assert "Imported: 1 new" in other_rep.last_text
+    await other_rep.send("/find hamalainen")
+    await other_rep.press("1.")
+    assert "Aino Hämäläinen, Kone" in other_rep.last_text and "aino@kone.fi" in other_rep.last_text
+
+
+CRM_EXPORT = (
+    "First Name,Last Name,Company Name,Email,Phone,Notes\r\n"
+    'Jean,Dupont,Renault,jean@renault.fr,+33 6 12 34 56 78,"Wants a demo,\r\nthen a quote"\r\n'
+    "Aino,Hämäläinen,Kone,aino@kone.fi,,\r\n"
+    "Bad,Mail,X,not-an-email,,\r\n"
+    ",,Nameless Oy,,,\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ";"), ("cp1252", ";"), ("utf-16", "\t")],
+)
+async def test_imports_in_other_encodings_and_delimiters_merge_duplicates(
+    rep: RepChat, app: Any, encoding: str, delimiter: str
+) -> None:
+    await capture(rep, "Aino Hämäläinen")
+    content = CRM_EXPORT.replace(",", delimiter).replace("Wants a demo" + delimiter, "Wants a demo,")
+    await rep.send_document(content.encode(encoding), "contacts.csv")
+    preview = rep.last_text
+    assert (
+        "new contacts: 1" in preview
+        and "already in your list: 1" in preview
+        and "rows I can't use: 2" in preview
+    )
+    assert "row 4: the email is not valid" in preview and "row 5: no name" in preview
+    await rep.press("Import, merge duplicates")
+    await wait_for_import(app)
+    assert "Imported: 1 new, 1 merged, 0 skipped" in rep.last_text
+    await rep.send("/find dupont")
+    await rep.press("1.")
+    assert "Jean Dupont, Renault" in rep.last_text and "Wants a demo,\nthen a quote" in rep.last_text
+    await rep.send("/find aino")
+    await rep.press("1.")
+    assert "Aino Hämäläinen, Kone" in rep.last_text  # the merge filled the empty company
+    await rep.send("/undoimport")
+    assert "1 contacts removed" in rep.last_text
+    await rep.send("/find dupont")
+    assert "Nothing found" in rep.last_text
+    await rep.send("/find aino")
+    await rep.press("1.")
+    assert "Kone" not in rep.last_text  # the merged company was taken back
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (b"", "empty.csv", "That file is empty"),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+            "photo.csv",
+            "That is not a CSV file",
+        ),
+        (b"Colour;Size\nred;XL\n", "things.csv", "couldn't find a name column"),
+        (b"Name\n" + b"Someone\n" * 50_001, "huge.csv", "more than 50,000 rows"),
+    ],
+)
+async def test_bad_files_are_refused_with_a_reason(
+    rep: RepChat, app: Any, content: bytes, filename: str, message: str
+) -> None:
+    await rep.send_document(content or b" ", filename)
+    assert message in rep.last_text
+    with app.bot_data.repo.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 0
+
+
+async def test_a_big_import_can_be_stopped_leaving_nothing_then_done(rep: RepChat, app: Any) -> None:
+    rows = "\n".join(
+        f"Person {index},Company {index % 50},person{index}@example.com" for index in range(5_000)
+    )
+    await rep.send_document(f"Name,Company,Email\n{rows}\n".encode(), "big.csv")
+    assert "new contacts: 5000" in rep.last_text
+    preview = rep.last_with_buttons
+    import_data = rep.button_data("📥 Import")
+    batch_id = import_data.split(":")[1]
+    await rep.press("📥 Import")
+    # Stop is pressed while the import runs (the import runs beside update processing).
+    assert await rep.press_data(f"im:{batch_id}:stop", message=preview) == "Stopping…"
+    await wait_for_import(app)
+    assert "Import stopped. Nothing was imported." in rep.last_text
+    with app.bot_data.repo.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 0
+    await rep.send_document(f"Name,Company,Email\n{rows}\n".encode(), "big.csv")
+    await rep.press("📥 Import")
+    await wait_for_import(app)
+    assert "Imported: 5000 new" in rep.last_text
+    with app.bot_data.repo.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 5_000
+
+
+async def test_stats_picture_and_numbers(rep: RepChat, fake: FakeBotAPI) -> None:
+    await rep.send("/stats")
+    assert "No contacts yet" in rep.last_text
+    await capture(rep, "Anna Virtanen, Acme Oy", qualified=True)
+    await capture(rep, "Pekka Salo, Nokia")
+    await capture(rep, "Ola Nordmann, Fjord")
+    await rep.send("/find anna")
+    await rep.press("1.")
+    await rep.press("🏷 Status")
+    await rep.press("→ Customer")
+    await rep.send("/find ola")
+    await rep.press("1.")
+    await rep.press("🏷 Status")
+    await rep.press("→ Lost")
+    await rep.press("Budget")
+    await rep.send("/stats")
+    [photo] = [call.params["photo"] for call in fake.calls("sendPhoto")]
+    assert photo.content.startswith(b"\x89PNG\r\n\x1a\n") and 10_000 < len(photo.content) < 500_000
+    text = rep.last_text
+    assert "Lead 1 · Prospect 0 · Customer 1 · Repeat buyer 0 · Lost 1" in text
+    assert "Qualified: 50% · Won: 50%" in text
+    assert "This month: 3 new, 1 won" in text
+    assert "Lost: Budget 1" in text
