@@ -133,7 +133,7 @@ def contact_card_text(
     if history is not None and history.items:
         lines += ["", t("card.history", shown=len(history.items), total=history.total)]
         lines += [history_line(t, item, zone) for item in history.items]
-    lines += ["", t("card.meta", created=t.day(contact.created_at, zone), touches=contact.touches)]
+    lines += ["", t.plural("card.meta", contact.touches, created=t.day(contact.created_at, zone))]
     return "\n".join(lines)
 
 

@@ -55,7 +55,7 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
     if not rows:
         await query.edit_message_text(ctx.t("export.nothing"), parse_mode=ParseMode.HTML)
         return
-    await query.edit_message_text(ctx.t("export.done", count=len(rows)), parse_mode=ParseMode.HTML)
+    await query.edit_message_text(ctx.t.plural("export.done", len(rows)), parse_mode=ParseMode.HTML)
     followups = [
         {
             "id": item["id"],
@@ -251,7 +251,7 @@ async def undo_import(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep_for(update)
     assert update.effective_message is not None
     removed = ctx.exchange.undo_last_import(owner_id=rep.id)
-    text = ctx.t("import.nothing_to_undo") if removed is None else ctx.t("import.undone", count=removed)
+    text = ctx.t("import.nothing_to_undo") if removed is None else ctx.t.plural("import.undone", removed)
     await update.effective_message.reply_html(text)
 
 

@@ -167,7 +167,7 @@ async def on_team_button(update: Update, ctx: BotContext) -> None:
     elif action == "do" and target is not None:
         moved = ctx.teams.reassign(manager=rep, from_rep=source.rep_id, to_rep=target.rep_id)
         await query.edit_message_text(
-            t("team.reassigned", count=moved or 0, source=source.name, target=target.name),
+            t.plural("team.reassigned", moved or 0, source=source.name, target=target.name),
             parse_mode=ParseMode.HTML,
         )
 

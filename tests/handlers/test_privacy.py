@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.logs import JsonFormatter, quiet_libraries
 from bot.exports import safe_cell
+from bot.logs import JsonFormatter, quiet_libraries
 from tests.factories import TOKEN, FakeClock, RepChat
 from tests.fake_bot_api import FakeBotAPI
 
