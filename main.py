@@ -1,25 +1,21 @@
-"""The entry point: `python main.py` runs the bot; `python main.py migrate` only migrates the database."""
+"""The entry point: `python main.py` runs the bot (long polling, or webhook mode with WEBHOOK_URL);
+`python main.py migrate` only migrates the database; `python main.py healthcheck` is Docker's HEALTHCHECK."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import urllib.error
+import urllib.request
 
 from pydantic import ValidationError
 
-from bot.app import build_application
 from bot.config import Settings
-from storage.engine import create_engine_for
-from storage.migrate import upgrade_to_latest
+from bot.logs import configure_logging
 
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level.upper())
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # Alembic announces each migration at INFO: useful, harmless.
+# Served by bot/webhook.py (HEALTH_PATH); tests/test_webhook.py runs `healthcheck` against that server.
+HEALTH_PATH = "/healthz"
 
 
 def load_settings() -> Settings:
@@ -39,36 +35,78 @@ def load_settings() -> Settings:
         sys.exit(f"Configuration error: {problems}.{hint}")
 
 
+def healthcheck(settings: Settings) -> int:
+    """0 when this container's /healthz answers 200. In polling mode there is no server to ask, and a bot
+    that stopped working exits (and is restarted) instead, so there is nothing to check: 0 as well."""
+    if not settings.webhook_url:
+        print("polling mode: no health endpoint")
+        return 0
+    host = "127.0.0.1" if settings.listen in ("", "0.0.0.0", "::") else settings.listen
+    host = f"[{host}]" if ":" in host else host
+    try:
+        with urllib.request.urlopen(f"http://{host}:{settings.port}{HEALTH_PATH}", timeout=8) as answer:
+            print(answer.status, answer.read().decode("utf-8", "replace"))
+            return 0 if answer.status == 200 else 1
+    except urllib.error.HTTPError as error:  # 503: the database does not answer
+        print(error.code, error.read().decode("utf-8", "replace"))
+    except OSError as error:
+        print(f"no answer: {type(error).__name__}")
+    return 1
+
+
+def migrate(settings: Settings) -> None:
+    from storage.engine import create_engine_for
+    from storage.migrate import upgrade_to_latest
+
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine_for(settings.database_url)
+    upgrade_to_latest(engine)
+    engine.dispose()
+    logging.getLogger(__name__).info("database is at the newest schema")
+
+
+def run(settings: Settings) -> None:
+    import asyncio
+
+    from bot.app import build_application
+    from bot.webhook import WebhookConfigError, run_webhook
+
+    application = build_application(settings)
+    if settings.webhook_url:
+        # Our own small server instead of PTB's run_webhook: an update is confirmed to Telegram only after
+        # it was processed, and /healthz checks the database (bot/webhook.py says more).
+        try:
+            asyncio.run(run_webhook(application, settings))
+        except WebhookConfigError as error:
+            sys.exit(f"Configuration error: {error}.")
+    else:
+        application.run_polling()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description="Prospect bot: capture, qualify and follow up on leads in Telegram."
     )
     parser.add_argument(
-        "command", nargs="?", default="run", choices=["run", "migrate"], help="run (default) or migrate"
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "migrate", "healthcheck"],
+        help="run (default), migrate, or healthcheck (for Docker's HEALTHCHECK)",
     )
     args = parser.parse_args(argv)
     settings = load_settings()
-    configure_logging(settings.log_level)
+    if args.command == "healthcheck":
+        # Docker runs this every 30 seconds in every replica: it imports only the settings, not the bot
+        # (migrate and run import theirs when called).
+        sys.exit(healthcheck(settings))
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "migrate":
-        path = settings.sqlite_path()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine_for(settings.database_url)
-        upgrade_to_latest(engine)
-        engine.dispose()
-        logging.getLogger(__name__).info("database is at the newest schema")
-        return
-    application = build_application(settings)
-    if settings.webhook_url:
-        assert settings.webhook_secret is not None
-        application.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-        )
+        migrate(settings)
     else:
-        application.run_polling()
+        run(settings)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# The bot's image. One image for every role: `python main.py` (the bot: long polling, or webhook mode when
+# WEBHOOK_URL is set) and `python main.py migrate` (compose.yaml runs both; README.md, "Deploying with
+# Docker and webhooks").
+FROM python:3.11-slim
+
+# MPLCONFIGDIR: the charts are drawn with matplotlib, which wants a writable cache folder, and the bot's
+# home is not writable.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
+
+WORKDIR /app
+
+# The dependencies first, in a layer that only a change to pyproject.toml rebuilds. Empty package folders
+# let pip resolve the project without its code; the code then runs from /app, as in a checkout (every
+# data file it reads, catalogs and migrations included, is there, whatever package-data lists).
+COPY pyproject.toml README.md ./
+RUN mkdir bot handlers storage \
+    && pip install ".[postgres]" \
+    && pip uninstall --yes prospect-bot \
+    && rm -rf bot handlers storage build prospect_bot.egg-info
+
+COPY main.py ./
+COPY bot/ bot/
+COPY handlers/ handlers/
+COPY storage/ storage/
+RUN python -m compileall -q main.py bot handlers storage
+
+# Not root. The code stays root's and read-only; data/ is where the default SQLite database goes when the
+# image runs without PostgreSQL (mount a volume there to keep it).
+RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin bot \
+    && mkdir data \
+    && chown bot:bot data
+USER bot
+
+# Webhook mode listens on PORT (8443 by default), plain HTTP: TLS is the proxy's job (compose.yaml).
+EXPOSE 8443
+
+# Webhook mode: this container's /healthz (200 when the application runs and the database answers).
+# Long polling has no server to ask; the check then always passes, and a polling bot that fails exits
+# (and is restarted) instead. `healthcheck` imports only the settings, so it is cheap every 30 s.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "main.py", "healthcheck"]
+
+# Exec form: python is PID 1 and receives docker stop's SIGTERM, which bot/webhook.py (and PTB's polling)
+# turn into a clean shutdown.
+CMD ["python", "main.py"]
