@@ -103,16 +103,17 @@ class Dispatcher:
         async with self._lock:
             sent_before = self.sent
             while True:
-                # Planning again after each batch: a digest sent (or skipped, for a day the bot missed)
-                # makes room for the next day's, which may be due already.
-                planned = self.followups.plan_digests()
                 reminders = self.followups.claim_due_reminders(
                     claimer=self.name, lease=self.lease, limit=self.batch
                 )
                 digests = self.followups.claim_due_digests(
                     claimer=self.name, lease=self.lease, limit=self.batch
                 )
-                if not (planned or reminders or digests):
+                if not reminders and not digests:
+                    # Planning only when nothing is due keeps the database work out of a broadcast's way;
+                    # a digest planned now may itself be due already (after downtime), so look again.
+                    if self.followups.plan_digests():
+                        continue
                     break
                 for reminder in reminders:
                     await self._deliver_reminder(reminder)

@@ -288,17 +288,26 @@ class FollowUpRepository:
                 )
                 if upcoming is not None:
                     planned.append(Digest(rep_id=rep.id, local_date=upcoming[0], due_at=upcoming[1]))
-        added = 0
-        for digest in planned:
-            # One insert per transaction: a second dispatcher planning the same day hits the unique key,
-            # and only its own insert is undone.
-            try:
-                with self._session() as session:
-                    session.add(digest)
-                added += 1
-            except IntegrityError:
-                continue
-        return added
+        if not planned:
+            return 0
+        try:
+            with self._session() as session:
+                session.add_all(planned)
+            return len(planned)
+        except IntegrityError:
+            # Another dispatcher planned some of the same days meanwhile: the unique key refused the whole
+            # batch, so insert one by one and skip the days it has.
+            added = 0
+            for digest in planned:
+                try:
+                    with self._session() as session:
+                        session.add(
+                            Digest(rep_id=digest.rep_id, local_date=digest.local_date, due_at=digest.due_at)
+                        )
+                    added += 1
+                except IntegrityError:
+                    continue
+            return added
 
     def replan_digest(self, *, rep_id: int) -> None:
         """The rep changed the digest time, zone or days: drop the planned row so the next plan uses them."""
