@@ -126,12 +126,16 @@ def parse_tags(text: str) -> list[str]:
     return tags
 
 
-def parse_birthday(text: str) -> date | None:
+def parse_birthday(text: str, language: str = "en") -> date | None:
     """'12.3.', '12.3.1980', '12/03', '1980-03-12': day first, year optional (stored as year 1904, a leap
-    year, so 29 February is a valid birthday)."""
-    iso = re.match(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$", text)
-    if iso:
-        year, month, day = (int(part) for part in iso.groups())
+    year, so 29 February is a valid birthday). A year first ('1980. 03. 12.') is read year-month-day, and
+    in Hungarian, as Hungarians write dates, the month comes before the day ('03. 12.')."""
+    year_first = re.match(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$", text)
+    month_first = re.match(r"^\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*$", text) if language == "hu" else None
+    if year_first:
+        year, month, day = (int(part) for part in year_first.groups())
+    elif month_first:
+        year, (month, day) = 1904, (int(part) for part in month_first.groups())
     else:
         match = _DAY_MONTH.match(text)
         if not match:

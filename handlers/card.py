@@ -522,7 +522,7 @@ async def _typed_tags(typed: _Typed) -> None:
 
 
 async def _typed_birthday(typed: _Typed) -> None:
-    day = parse_birthday(typed.text)
+    day = parse_birthday(typed.text, typed.rep.language)
     if day is None:
         await typed.ctx.bot.send_message(
             typed.rep.chat_id,

@@ -33,18 +33,18 @@ PLURAL_FORMS = {
 # "🎂 {day}", the company sizes) have no letters once placeholders and tags are taken out: `has_words`
 # recognises them, rather than a list that every new layout id would have to join. Words are listed here.
 SAME_AS_ENGLISH = {
-    # French sales people say "lead", "prospect" and "manager"; "budget" and "note" are French words too.
+    # French sales people say "lead", "prospect" and "manager"; "budget", "note(s)" are French words too.
     "fr": frozenset(
         {
-            "team.manager",
-            "import.column.note",
             "status.lead",
             "status.prospect",
             "card.move_to.lead",
             "card.move_to.prospect",
+            "team.manager",
             "field.budget",
             "cardaction.nt",
             "history.kind.note",
+            "import.column.note",
         }
     ),
     # "Status" is the Norwegian word too.

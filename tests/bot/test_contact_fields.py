@@ -46,6 +46,14 @@ def test_birthdays(text: str, expected: date) -> None:
     assert parse_birthday(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1980. 03. 12.", date(1980, 3, 12)), ("03. 12.", date(1904, 3, 12)), ("3.12", date(1904, 3, 12))],
+)
+def test_hungarian_birthdays_put_the_month_first(text: str, expected: date) -> None:
+    assert parse_birthday(text, "hu") == expected
+
+
 @pytest.mark.parametrize("text", ["31.2.", "soon", "12", ""])
 def test_impossible_birthdays(text: str) -> None:
     assert parse_birthday(text) is None

@@ -76,4 +76,4 @@ def test_telegram_language_codes(code: str | None, language: str) -> None:
 def test_values_are_escaped_in_html_messages_but_not_in_buttons() -> None:
     t = Translator("en")
     assert t("card.who", name="<b>Zoë & Co</b>") == "👤 <b>&lt;b&gt;Zoë &amp; Co&lt;/b&gt;</b>"
-    assert t.plain("capture.log_on", name="A & B") == "📎 Log on A & B"
+    assert t.plain("capture.log_on", name="A & B") == "📎 Add to A & B"

@@ -129,7 +129,7 @@ async def test_a_manager_sees_the_team_and_reassigns_a_reps_contacts(
     assert "Nothing found" in sara.last_text
     await mikko.send("/team")
     assert "Only a team's manager" in mikko.last_text
-    await manager.press("↪ Move Mikko's contacts")
+    await manager.press("↪ Reassign Mikko")
     await manager.press("→ Sara")
     await manager.press("↪ Yes, move them")
     assert "Moved 2 contacts from Mikko to Sara" in manager.last_text

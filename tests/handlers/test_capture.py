@@ -185,7 +185,7 @@ async def test_a_matching_name_offers_to_log_the_meeting_on_the_existing_contact
     await rep.press("✅ Save")
     await rep.send("anna VIRTANEN")
     assert "You already have" in rep.last_text and "Anna Virtanen, Acme Oy" in rep.last_text
-    await rep.press("📎 Log on Anna Virtanen")
+    await rep.press("📎 Add to Anna Virtanen")
     assert "Need?" in rep.last_text  # the company is known from the contact
     await rep.press("Skip")
     await rep.press("Yes")  # budget
@@ -240,7 +240,7 @@ async def test_a_second_save_tap_stores_one_contact(rep: RepChat, app: Any) -> N
 
 async def test_a_very_long_name_is_cut_and_the_rep_is_told(rep: RepChat, app: Any) -> None:
     await rep.send("A" * 5000)
-    assert "too long: I kept the first 200 characters" in rep.last_text
+    assert "Too long (Name): I kept the first 200 characters" in rep.last_text
     await rep.press("⏩ Finish")
     await rep.press("No next step")
     await rep.press("✅ Save")

@@ -115,7 +115,7 @@ async def test_status_moves_follow_the_table_and_are_in_the_history(rep: RepChat
     # A crafted move the table does not allow is refused with the explanation.
     contact_id = stored(app, rep, "anna").id
     refusal = await rep.press_data(f"ct:{contact_id}:sm:prospect")
-    assert refusal == "A Customer can't become Prospect directly. It can become: Repeat buyer, Lost."
+    assert refusal == "Customer can't change straight to Prospect. Possible: Repeat buyer, Lost."
     await rep.press("→ Lost")
     await rep.press("Priorities")
     anna = stored(app, rep, "anna")

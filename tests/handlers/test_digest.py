@@ -181,7 +181,9 @@ async def test_a_reminder_in_the_dst_gap_and_in_the_fold_is_sent_once(
         assert after - before == 1, typed
 
 
-async def test_the_monday_digest_sums_up_the_week_when_asked(rep: RepChat, app: Any, clock: FakeClock) -> None:
+async def test_the_monday_digest_sums_up_the_week_when_asked(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy", "No next step", qualified=True)
     await capture(rep, "Pekka Salo", "No next step")
     await rep.send("/settings")
@@ -193,4 +195,4 @@ async def test_the_monday_digest_sums_up_the_week_when_asked(rep: RepChat, app: 
     clock.now = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)  # Monday
     await dispatch(app)
     [monday] = digests(rep)
-    assert "Last week: 1 new leads, 1 new prospects, 0 won." in monday
+    assert "Last week: new leads 1, new prospects 1, won 0." in monday

@@ -83,7 +83,7 @@ async def test_an_import_round_trips_an_export(
     assert "new contacts: 1" in other_rep.last_text and "already in your list: 0" in other_rep.last_text
     await other_rep.press("📥 Import")
     await wait_for_import(app)
-    assert "Imported: 1 new" in other_rep.last_text
+    assert "Imported. New: 1" in other_rep.last_text
     await other_rep.send("/find hamalainen")
     await other_rep.press("1.")
     assert "Aino Hämäläinen, Kone" in other_rep.last_text and "aino@kone.fi" in other_rep.last_text
@@ -115,9 +115,9 @@ async def test_imports_in_other_encodings_and_delimiters_merge_duplicates(
         and "rows I can't use: 2" in preview
     )
     assert "row 4: the email is not valid" in preview and "row 5: no name" in preview
-    await rep.press("Import, merge duplicates")
+    await rep.press("Merge duplicates")
     await wait_for_import(app)
-    assert "Imported: 1 new, 1 merged, 0 skipped" in rep.last_text
+    assert "Imported. New: 1 · merged: 1 · skipped: 0" in rep.last_text
     await rep.send("/find dupont")
     await rep.press("1.")
     assert "Jean Dupont, Renault" in rep.last_text and "Wants a demo,\nthen a quote" in rep.last_text
@@ -174,7 +174,7 @@ async def test_a_big_import_can_be_stopped_leaving_nothing_then_done(rep: RepCha
     await rep.send_document(f"Name,Company,Email\n{rows}\n".encode(), "big.csv")
     await rep.press("📥 Import")
     await wait_for_import(app)
-    assert "Imported: 5000 new" in rep.last_text
+    assert "Imported. New: 5000" in rep.last_text
     with app.bot_data.repo.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 5_000
 
@@ -200,5 +200,5 @@ async def test_stats_picture_and_numbers(rep: RepChat, fake: FakeBotAPI) -> None
     text = rep.last_text
     assert "Lead 1 · Prospect 0 · Customer 1 · Repeat buyer 0 · Lost 1" in text
     assert "Qualified: 50% · Won: 50%" in text
-    assert "This month: 3 new, 1 won" in text
+    assert "This month: new 3, won 1" in text
     assert "Lost: Budget 1" in text

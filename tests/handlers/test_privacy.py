@@ -60,7 +60,7 @@ async def test_deleteme_erases_every_row_of_the_rep(rep: RepChat, other_rep: Rep
     await rep.press("✖ Cancel")
     assert "Nothing was erased" in rep.last_text
     await rep.send("/deleteme")
-    await rep.press("🗑 Yes, erase everything")
+    await rep.press("🗑 Yes, erase all")
     assert "Everything about you is erased" in rep.last_text
     engine = app.bot_data.repo.engine
     with engine.connect() as connection:
