@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from typing import NamedTuple
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -434,12 +436,19 @@ class _Stale(StrEnum):
     MOVED_ON = "capture.moved_on"
 
 
-async def _draft_for(
-    update: Update, ctx: BotContext, rep: RepRead
-) -> tuple[callbacks.Callback, DraftRead] | None:
+class _Press(NamedTuple):
+    query: CallbackQuery
+    rep: RepRead
+    parsed: callbacks.Callback
+    draft: DraftRead
+    message_id: int  # the message the button is on
+
+
+async def _pressed(update: Update, ctx: BotContext) -> _Press | None:
     """The pressed button's draft, checked against the rep's own records; refused (and answered) if not."""
     query = update.callback_query
-    assert query is not None
+    assert query is not None and query.message is not None
+    rep = ctx.rep_for(update)
     parsed = callbacks.parse(query.data)
     draft = (
         ctx.repo.get_draft(owner_id=rep.id, draft_id=parsed.id) if parsed and parsed.id is not None else None
@@ -448,18 +457,15 @@ async def _draft_for(
         # A finished, cancelled, unknown or someone else's draft all read the same: nothing leaks.
         await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
         return None
-    return parsed, draft
+    return _Press(query, rep, parsed, draft, query.message.message_id)
 
 
 async def on_question_button(update: Update, ctx: BotContext) -> None:
     """An answer, Skip, Back or Finish on a question."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    rep = ctx.rep_for(update)
-    found = await _draft_for(update, ctx, rep)
-    if found is None:
+    press = await _pressed(update, ctx)
+    if press is None:
         return
-    parsed, draft = found
+    query, rep, parsed, draft, message_id = press
     state = _state(draft)
     step_value, option = (*parsed.args, "")[:2]
     if draft.step is None or step_value != draft.step.value or state.mode is CaptureMode.DUPLICATE:
@@ -483,18 +489,15 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
         return
     saved = _save(ctx, draft, new_state)
     if saved is not None:
-        await _show(ctx, rep, saved, edit_message_id=query.message.message_id)
+        await _show(ctx, rep, saved, edit_message_id=message_id)
 
 
 async def on_summary_button(update: Update, ctx: BotContext) -> None:
     """Save, Edit, Cancel on the summary card (and Back from the field menu)."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    rep = ctx.rep_for(update)
-    found = await _draft_for(update, ctx, rep)
-    if found is None:
+    press = await _pressed(update, ctx)
+    if press is None:
         return
-    parsed, draft = found
+    query, rep, parsed, draft, message_id = press
     action = parsed.args[0]
     at_summary = draft.step is None and draft.mode != CaptureMode.DUPLICATE
     if action == "cancel":
@@ -508,7 +511,7 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
         await query.edit_message_reply_markup(_edit_menu(ctx.t, draft))
     elif action == "show" and at_summary:
         await query.answer()
-        await _show(ctx, rep, draft, edit_message_id=query.message.message_id)
+        await _show(ctx, rep, draft, edit_message_id=message_id)
     else:
         await query.answer(ctx.t.plain(_Stale.MOVED_ON))
 
@@ -551,13 +554,10 @@ async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: Dr
 
 async def on_edit_field(update: Update, ctx: BotContext) -> None:
     """A field chosen from the Edit menu: ask that one question, then come back to the summary."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    rep = ctx.rep_for(update)
-    found = await _draft_for(update, ctx, rep)
-    if found is None:
+    press = await _pressed(update, ctx)
+    if press is None:
         return
-    parsed, draft = found
+    query, rep, parsed, draft, message_id = press
     step = next((step for step in Step if step.value == parsed.args[0]), None)
     if step is None or draft.step is not None or draft.mode == CaptureMode.DUPLICATE:
         await query.answer(ctx.t.plain(_Stale.MOVED_ON))
@@ -565,18 +565,15 @@ async def on_edit_field(update: Update, ctx: BotContext) -> None:
     await query.answer()
     saved = _save(ctx, draft, flow.edit(_state(draft), step))
     if saved is not None:
-        await _show(ctx, rep, saved, edit_message_id=query.message.message_id)
+        await _show(ctx, rep, saved, edit_message_id=message_id)
 
 
 async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     """Log this meeting on the matching contact, or create a new one."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    rep = ctx.rep_for(update)
-    found = await _draft_for(update, ctx, rep)
-    if found is None:
+    press = await _pressed(update, ctx)
+    if press is None:
         return
-    parsed, draft = found
+    query, rep, parsed, draft, message_id = press
     if draft.mode != CaptureMode.DUPLICATE:
         await query.answer(ctx.t.plain(_Stale.MOVED_ON))
         return
@@ -596,20 +593,17 @@ async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     await query.answer()
     saved = _save(ctx, draft, flow.after_duplicate_choice(_state(draft), answers), contact_id=contact_id)
     if saved is not None:
-        await _show(ctx, rep, saved, edit_message_id=query.message.message_id)
+        await _show(ctx, rep, saved, edit_message_id=message_id)
 
 
 async def on_resume_button(update: Update, ctx: BotContext) -> None:
     """Continue the open capture, or start the one the rep asked for meanwhile."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    rep = ctx.rep_for(update)
-    found = await _draft_for(update, ctx, rep)
-    if found is None:
+    press = await _pressed(update, ctx)
+    if press is None:
         return
-    parsed, draft = found
+    query, rep, parsed, draft, message_id = press
     await query.answer()
-    here = query.message.message_id
+    here = message_id
     if parsed.args[0] == "restart":
         queued = draft.queued or QualificationAnswers()
         if not ctx.repo.cancel_draft(draft=draft):
