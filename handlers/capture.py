@@ -227,6 +227,14 @@ async def _show(
     return draft
 
 
+async def _redraw(ctx: BotContext, rep: RepRead, draft: DraftRead, message_id: int) -> None:
+    try:
+        await _show(ctx, rep, draft, edit_message_id=message_id)
+    except BadRequest as error:
+        # "Message is not modified": the edit had arrived before the restart after all.
+        log.debug("capture message %s already current: %s", message_id, error)
+
+
 async def _retire(ctx: BotContext, chat_id: int, message_id: int) -> None:
     """Take the buttons off a question that a newer message replaced, so only one set of buttons is live."""
     try:
@@ -469,6 +477,10 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
     state = _state(draft)
     step_value, option = (*parsed.args, "")[:2]
     if draft.step is None or step_value != draft.step.value or state.mode is CaptureMode.DUPLICATE:
+        if message_id == draft.message_id:
+            # The capture's own message shows an older question: an update Telegram sent again after a
+            # restart, whose edit may never have arrived. Show where the capture really is.
+            await _redraw(ctx, rep, draft, message_id)
         await query.answer(ctx.t.plain(_Stale.MOVED_ON))
         return
     step = draft.step
@@ -484,12 +496,13 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
             await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
             return
         new_state = flow.answer(state, step, value, now=ctx.now(), zone=rep.zone)
+    if new_state != state:
+        saved = _save(ctx, draft, new_state)
+        if saved is not None:
+            await _show(ctx, rep, saved, edit_message_id=message_id)
+    # Answered last: if the process dies before this, Telegram sends the update again and this is still
+    # the query's first answer (a second answer would be refused).
     await query.answer()
-    if new_state == state:
-        return
-    saved = _save(ctx, draft, new_state)
-    if saved is not None:
-        await _show(ctx, rep, saved, edit_message_id=message_id)
 
 
 async def on_summary_button(update: Update, ctx: BotContext) -> None:

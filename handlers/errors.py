@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
@@ -38,6 +39,11 @@ def fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
 async def on_error(update: object, ctx: BotContext) -> None:
     """Log the failure with a reference (never the update's personal data) and tell the rep what was kept."""
     reference = uuid.uuid4().hex[:8]
+    if isinstance(ctx.error, BadRequest) and "query is too old" in str(ctx.error).lower():
+        # A button press answered before a restart and sent again by Telegram: nothing is wrong and
+        # nothing more can be answered.
+        log.info("a button press was answered already (ref %s)", reference)
+        return
     log.error("update failed (ref %s)", reference, exc_info=ctx.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

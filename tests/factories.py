@@ -2,18 +2,40 @@
 
 End-to-end tests read like a conversation: `await rep.send("/new")`, `await rep.press("Yes")`, then
 assertions on `rep.last_text` and on what the repository stored.
+
+For real processes (tests/test_replicas.py, tests/test_kill.py, benchmarks/process.py): the fake Bot API
+served over HTTP (`fake_bot_api_over_http`), `python main.py` in webhook mode as a process of its own
+(`BotProcess`, `bot_environment`), `RepOverWebhook`, a rep whose updates are posted to those processes as
+Telegram posts them, and `seed_due_reminders`, reps with reminders already due.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
 
+import aiohttp
+import httpx
+from aiohttp import web
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application
 
+from bot.config import Settings
+from bot.webhook import HEALTH_PATH, SECRET_HEADER
+from storage.models import Contact, Digest, FollowUp, Rep
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 TOKEN = "123456:TEST-token"
@@ -241,3 +263,285 @@ class RepChat:
 
 
 _update_ids = itertools.count(1)
+
+
+# Real processes: `python main.py` in webhook mode against the fake Bot API served over HTTP
+
+MAIN = Path(__file__).resolve().parent.parent / "main.py"
+WEBHOOK_URL = "https://bot.test/telegram/hook"
+WEBHOOK_PATH = "/telegram/hook"
+WEBHOOK_SECRET = "replica-Secret_token-42"
+# From spawning `python main.py` until its /healthz answers 200 (imports, migrations, setWebhook).
+START_TIMEOUT = 40.0
+
+# Awaited with the Bot API method's name ("sendMessage") around the fake's handling of a request.
+ApiHook = Callable[[str], Awaitable[None]]
+
+
+@asynccontextmanager
+async def fake_bot_api_over_http(
+    fake: FakeBotAPI, *, before: ApiHook | None = None, after: ApiHook | None = None
+) -> AsyncIterator[str]:
+    """The fake Bot API on 127.0.0.1 for processes of their own; yields its base URL (TELEGRAM_BASE_URL is
+    that plus "/bot"). `before` runs before the fake sees a request: a process killed there never reached
+    Telegram. `after` runs once the fake carried the request out, before the answer goes back: a delay
+    there is a slow Bot API, and a process killed there had its message sent without learning it."""
+
+    async def relay(request: web.Request) -> web.Response:
+        method = request.path.rsplit("/", 1)[-1]
+        if before is not None:
+            await before(method)
+        forwarded = httpx.Request(
+            request.method, str(request.url), headers=dict(request.headers), content=await request.read()
+        )
+        answer = await fake.handle(forwarded)
+        if after is not None:
+            await after(method)
+        content_type = answer.headers.get("content-type", "application/json")
+        return web.Response(
+            status=answer.status_code, body=answer.content, headers={"Content-Type": content_type}
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", relay)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bot_environment(database_url: str, bot_api: str, **settings: object) -> dict[str, str]:
+    """The environment of `python main.py` in webhook mode on 127.0.0.1 against the fake at `bot_api`;
+    `settings` add or override variables (DISPATCH_INTERVAL_SECONDS=0.5). PORT is chosen per process."""
+    # Settings this machine may have in its environment must not leak into the processes.
+    inherited = {
+        name: value for name, value in os.environ.items() if name.lower() not in Settings.model_fields
+    }
+    return {
+        **inherited,
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BASE_URL": f"{bot_api}/bot",
+        "WEBHOOK_URL": WEBHOOK_URL,
+        "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "LISTEN": "127.0.0.1",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+        **{name.upper(): str(value) for name, value in settings.items()},
+    }
+
+
+class BotProcess:
+    """One `python main.py` (webhook mode, 127.0.0.1, a free port), its output in `<folder>/<name>.log`.
+
+    Started in `folder`, which should hold no `.env`: a developer's settings must not be read."""
+
+    def __init__(
+        self, process: asyncio.subprocess.Process, url: str, log_path: Path, log_file: IO[bytes]
+    ) -> None:
+        self.process, self.url, self.log_path, self._log_file = process, url, log_path, log_file
+
+    @classmethod
+    async def spawn(cls, env: Mapping[str, str], folder: Path, name: str, *args: str) -> BotProcess:
+        """Start the process and return at once (see `wait_until_healthy`)."""
+        port = free_port()
+        log_path = folder / f"{name}.log"
+        log_file = log_path.open("wb")
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(MAIN),
+                *args,
+                cwd=folder,
+                env={**env, "PORT": str(port)},
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        except BaseException:
+            log_file.close()
+            raise
+        return cls(process, f"http://127.0.0.1:{port}", log_path, log_file)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    async def wait_until_healthy(
+        self, http: aiohttp.ClientSession, within: float = START_TIMEOUT, *, every: float = 0.05
+    ) -> None:
+        """Until /healthz answers 200 {"status": "ok"} (asked `every` seconds); fails if the process exits
+        or takes longer than `within`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            assert self.returncode is None, f"the bot at {self.url} exited with {self.returncode}"
+            try:
+                async with http.get(self.url + HEALTH_PATH) as response:
+                    if response.status == 200 and await response.json() == {"status": "ok"}:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass  # not listening yet
+            await asyncio.sleep(every)
+        raise AssertionError(f"the bot at {self.url} did not become healthy in {within:.0f} s")
+
+    def kill(self) -> None:
+        """SIGKILL: no handler, no clean-up, as when the machine or the OOM killer ends the process.
+        Synchronous, so it can be called from an ApiHook at an exact point of a Bot API call."""
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+    async def wait(self, within: float = 30.0) -> int:
+        """The exit code, once the process has ended (at most `within` seconds from now)."""
+        return await asyncio.wait_for(self.process.wait(), within)
+
+    async def terminate(self, within: float = 30.0) -> int:
+        """SIGTERM, as `docker stop` sends; returns the exit code (0 when it shut down cleanly)."""
+        if self.returncode is None:
+            self.process.terminate()
+        return await self.wait(within)
+
+    async def close(self) -> None:
+        """Kill the process if it still runs and close its log; safe to call more than once."""
+        if self.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self._log_file.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@asynccontextmanager
+async def bot_process(env: Mapping[str, str], folder: Path, name: str) -> AsyncIterator[BotProcess]:
+    """A healthy `python main.py`, always ended (SIGKILL if still running) when the block is left; its
+    output's end is printed, which pytest shows when the test failed."""
+    process = await BotProcess.spawn(env, folder, name)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await process.wait_until_healthy(http)
+        yield process
+    finally:
+        await process.close()
+        print(f"----- {process.log_path.name}\n{process.output()[-4000:]}")
+
+
+class RepOverWebhook(RepChat):
+    """A rep whose updates reach bot processes over HTTP, as Telegram delivers them: to each of
+    `replicas` in turn (the list may be changed, e.g. after a restart). An update not answered 200 stays
+    in `unconfirmed`, and `redeliver()` posts it again with the same update_id, as Telegram does."""
+
+    def __init__(
+        self,
+        fake: FakeBotAPI,
+        http: aiohttp.ClientSession,
+        replicas: list[str],
+        user_id: int,
+        *,
+        first_name: str = "Maija",
+    ) -> None:
+        # No in-process Application: RepChat only uses one in _process, which goes over HTTP here.
+        super().__init__(
+            None,  # type: ignore[arg-type]
+            fake,
+            user_id=user_id,
+            first_name=first_name,
+            clock=FakeClock(datetime.now(UTC)),
+        )
+        self.http, self.replicas = http, replicas
+        self.delivered_to: list[str] = []
+        self.unconfirmed: list[dict[str, Any]] = []
+        self._turn = 0
+
+    async def _process(self, payload: dict[str, Any]) -> None:
+        payload["update_id"] = next(_update_ids)
+        self.unconfirmed.append(payload)
+        await self._deliver(payload)
+
+    async def redeliver(self) -> None:
+        """Post every unconfirmed update again, oldest first."""
+        for payload in list(self.unconfirmed):
+            await self._deliver(payload)
+
+    async def _deliver(self, payload: dict[str, Any]) -> None:
+        replica = self.replicas[self._turn % len(self.replicas)]
+        self._turn += 1
+        async with self.http.post(
+            replica + WEBHOOK_PATH, json=payload, headers={SECRET_HEADER: WEBHOOK_SECRET}
+        ) as response:
+            # 200 comes after the update was processed: what the bot said is in the fake already.
+            assert response.status == 200, f"{replica} answered {response.status}"
+        self.unconfirmed.remove(payload)
+        self.delivered_to.append(replica)
+
+
+def seed_due_reminders(
+    engine: Engine,
+    *,
+    reps: int,
+    reminders: int,
+    first_chat: int,
+    due: datetime,
+    zone: str = "UTC",
+    digests: bool = False,
+) -> list[int]:
+    """`reps` onboarded reps (telegram and chat ids from `first_chat`) and `reminders` follow-ups due at
+    `due`, on contacts "Contact 0", "Contact 1" ... owned in turn; with `digests`, one digest per rep due
+    then too (sent even if empty). Returns the reps' ids. The reps have no working days, so the
+    dispatcher plans no digests of its own for them."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        # In one transaction: dispatchers that are already running plan digests for any rep they see.
+        rep_rows = [
+            Rep(
+                telegram_id=first_chat + number,
+                chat_id=first_chat + number,
+                language="en",
+                timezone=zone,
+                digest_time="09:00",
+                onboarded=True,
+                working_days="",
+                digest_when_empty=True,
+                created_at=now,
+                updated_at=now,
+            )
+            for number in range(reps)
+        ]
+        session.add_all(rep_rows)
+        session.flush()
+        rep_ids = [rep.id or 0 for rep in rep_rows]
+        contacts = [
+            Contact(
+                owner_id=rep_ids[index % reps],
+                name=f"Contact {index}",
+                name_key=f"contact {index}",
+                status="lead",
+                status_rule="bant-v1",
+                created_at=now,
+                updated_at=now,
+            )
+            for index in range(reminders)
+        ]
+        session.add_all(contacts)
+        session.flush()
+        session.add_all(
+            FollowUp(owner_id=contact.owner_id, contact_id=contact.id or 0, due_at=due, created_at=now)
+            for contact in contacts
+        )
+        if digests:
+            local_date = now.astimezone(ZoneInfo(zone)).date()
+            session.add_all(Digest(rep_id=rep_id, local_date=local_date, due_at=due) for rep_id in rep_ids)
+        session.commit()
+    return rep_ids
