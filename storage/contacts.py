@@ -51,6 +51,9 @@ class ContactBook:
     def _session(self) -> Any:
         return self.repository._session()
 
+    def _reading(self) -> Any:
+        return self.repository._reading()
+
     @staticmethod
     def _own(session: Session, owner_id: int, contact_id: int) -> Contact | None:
         return session.exec(
@@ -87,7 +90,7 @@ class ContactBook:
 
     def history(self, *, owner_id: int, contact_id: int, offset: int, limit: int) -> HistoryPage | None:
         """The contact's interactions and changes, newest first."""
-        with self._session() as session:
+        with self._reading() as session:
             if self._own(session, owner_id, contact_id) is None:
                 return None
             condition = sa.and_(
@@ -259,7 +262,7 @@ class ContactBook:
 
     def tag_choices(self, *, owner_id: int, limit: int) -> list[str]:
         """The rep's most used tags (folded), for the list filter."""
-        with self._session() as session:
+        with self._reading() as session:
             rows = session.exec(
                 select(ContactTag.tag_key, func.count())
                 .where(ContactTag.owner_id == owner_id)
@@ -271,7 +274,7 @@ class ContactBook:
 
     def industry_choices(self, *, owner_id: int, limit: int) -> list[str]:
         """The rep's most common industries (lower-cased), for the list filter."""
-        with self._session() as session:
+        with self._reading() as session:
             rows = session.exec(
                 select(func.lower(Contact.industry), func.count())
                 .where(Contact.owner_id == owner_id, col(Contact.industry).is_not(None))

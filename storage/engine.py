@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Under many concurrent writers SQLite's busy handler polls, and an unlucky writer can wait several
+# seconds: a rep waiting is better than a rep told "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 15000
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -26,11 +28,17 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: sa.Connection) -> None:
+READ_ONLY = "prospect_read_only"
+
+
+def _begin(connection: sa.Connection) -> None:
     # A deferred transaction that reads and then writes asks for the write lock mid-way, and SQLite answers
     # "database is locked" at once, ignoring busy_timeout, when another writer got there first. Taking the
-    # write lock at BEGIN makes every transaction wait its turn under busy_timeout instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # write lock at BEGIN makes every writing transaction wait its turn under busy_timeout instead. Reads
+    # (marked with the READ_ONLY execution option) begin deferred: in WAL mode they need no lock at all, so
+    # a list or a card is answered even while an import or another process writes.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_engine_for(url: str, **kwargs: Any) -> Engine:
@@ -38,7 +46,7 @@ def create_engine_for(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 

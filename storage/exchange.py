@@ -64,11 +64,14 @@ class Exchange:
     def _session(self) -> Any:
         return self.repository._session()
 
+    def _reading(self) -> Any:
+        return self.repository._reading()
+
     # Export
 
     def export_rows(self, *, owner_id: int, statuses: tuple[str, ...] | None) -> list[dict[str, Any]]:
         """The rep's contacts as plain rows, with their tags, latest note and next follow-up."""
-        with self._session() as session:
+        with self._reading() as session:
             query = select(Contact).where(Contact.owner_id == owner_id).order_by(col(Contact.name_key))
             if statuses:
                 query = query.where(col(Contact.status).in_(statuses))
@@ -104,7 +107,7 @@ class Exchange:
 
     def upcoming_followups(self, *, owner_id: int) -> list[dict[str, Any]]:
         now = self.clock()
-        with self._session() as session:
+        with self._reading() as session:
             rows = session.exec(
                 select(FollowUp.id, FollowUp.due_at, Contact.name, Contact.company)
                 .join(Contact, col(Contact.id) == FollowUp.contact_id)
@@ -360,7 +363,7 @@ class Exchange:
     def stats(self, *, owner_id: int, month_starts: tuple[datetime, datetime, datetime]) -> StatsData:
         """The funnel, lost by reason, breakdowns, and this month against last (month starts in UTC)."""
         last_month, this_month, next_month = month_starts
-        with self._session() as session:
+        with self._reading() as session:
             contacts = session.execute(
                 sa.select(
                     col(Contact.status),

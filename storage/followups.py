@@ -134,6 +134,9 @@ class FollowUpRepository:
     def _session(self) -> Any:
         return self.repository._session()
 
+    def _reading(self) -> Any:
+        return self.repository._reading()
+
     # Claims (the dispatcher's side)
 
     def claim_due_reminders(self, *, claimer: str, lease: timedelta, limit: int) -> list[DueReminder]:
@@ -322,7 +325,7 @@ class FollowUpRepository:
         now = self.clock()
         week = self._week(rep_id, now) if weekly and now.astimezone(zone).isoweekday() == 1 else None
         window = schedule.local_day(now, zone)
-        with self._session() as session:
+        with self._reading() as session:
             open_followups = session.exec(
                 select(FollowUp, Contact)
                 .join(Contact, col(Contact.id) == FollowUp.contact_id)
@@ -371,7 +374,7 @@ class FollowUpRepository:
 
     def _week(self, rep_id: int, now: datetime) -> WeekSummary:
         since = now - timedelta(days=7)
-        with self._session() as session:
+        with self._reading() as session:
             created = session.exec(
                 select(Contact.status).where(Contact.owner_id == rep_id, col(Contact.created_at) >= since)
             ).all()
@@ -392,7 +395,7 @@ class FollowUpRepository:
     # The rep's side
 
     def get_followup(self, *, owner_id: int, followup_id: int) -> FollowUpRead | None:
-        with self._session() as session:
+        with self._reading() as session:
             row = session.exec(
                 select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
             ).first()

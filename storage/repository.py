@@ -18,6 +18,7 @@ from bot.qualification import QualificationAnswers, Step
 from bot.scoring import Classification, Score
 from bot.status import SET_BY_REP
 from bot.text_keys import phone_key, search_key
+from storage.engine import READ_ONLY
 from storage.models import CaptureDraft, Contact, ContactTag, Digest, FollowUp, Interaction, Rep, UTCDateTime
 
 Clock = Callable[[], datetime]
@@ -216,16 +217,24 @@ class Repository:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self._read_engine = engine.execution_options(**{READ_ONLY: True})
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        """A transaction that writes."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A transaction that only reads (on SQLite it takes no lock; see storage.engine)."""
+        with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     # Reps
 
     def get_rep(self, *, telegram_id: int) -> RepRead | None:
-        with self._session() as session:
+        with self._reading() as session:
             row = session.exec(select(Rep).where(Rep.telegram_id == telegram_id)).first()
             return _rep_read(row) if row else None
 
@@ -300,7 +309,7 @@ class Repository:
 
     def is_invited(self, *, telegram_id: int) -> bool:
         """Whether this user got in with an invite (and so may stay when the bot is not open to all)."""
-        with self._session() as session:
+        with self._reading() as session:
             access = session.exec(select(Rep.access).where(Rep.telegram_id == telegram_id)).first()
             return access == "invite"
 
@@ -349,7 +358,7 @@ class Repository:
             return _draft_read(row)
 
     def get_open_draft(self, *, owner_id: int) -> DraftRead | None:
-        with self._session() as session:
+        with self._reading() as session:
             row = session.exec(
                 select(CaptureDraft)
                 .where(CaptureDraft.owner_id == owner_id, CaptureDraft.state == "open")
@@ -359,7 +368,7 @@ class Repository:
 
     def get_draft(self, *, owner_id: int, draft_id: int) -> DraftRead | None:
         """A draft of this rep's, in any state; None when it does not exist or is someone else's."""
-        with self._session() as session:
+        with self._reading() as session:
             row = session.exec(
                 select(CaptureDraft).where(CaptureDraft.id == draft_id, CaptureDraft.owner_id == owner_id)
             ).first()
@@ -568,7 +577,7 @@ class Repository:
 
     def get_contact(self, *, owner_id: int, contact_id: int) -> ContactRead | None:
         """One of the rep's contacts; None for an id that does not exist or belongs to someone else."""
-        with self._session() as session:
+        with self._reading() as session:
             row = session.exec(
                 select(Contact).where(Contact.id == contact_id, Contact.owner_id == owner_id)
             ).first()
@@ -684,7 +693,7 @@ class Repository:
             .offset(offset)
             .limit(limit)
         )
-        with self._session() as session:
+        with self._reading() as session:
             total = session.exec(select(func.count()).select_from(Contact).where(condition)).one()
             rows = session.execute(statement).all()
         items = [

@@ -74,6 +74,9 @@ class TeamBook:
     def _session(self) -> Any:
         return self.repository._session()
 
+    def _reading(self) -> Any:
+        return self.repository._reading()
+
     # Teams
 
     def create_team(self, *, name: str, manager_id: int) -> int:
@@ -89,7 +92,7 @@ class TeamBook:
             return team.id
 
     def team_name(self, *, team_id: int) -> str | None:
-        with self._session() as session:
+        with self._reading() as session:
             name: str | None = session.exec(select(Team.name).where(Team.id == team_id)).first()
             return name
 
@@ -98,7 +101,7 @@ class TeamBook:
         if manager.team_id is None or manager.role != "manager":
             return None
         window = schedule.local_day(self.clock(), zone)
-        with self._session() as session:
+        with self._reading() as session:
             team = session.get(Team, manager.team_id)
             members = session.exec(
                 select(Rep).where(Rep.team_id == manager.team_id).order_by(col(Rep.role).desc(), col(Rep.id))
@@ -227,7 +230,7 @@ class TeamBook:
 
     def export(self, *, rep_id: int) -> dict[str, Any]:
         """Everything stored about the rep and their contacts, as plain data (for /mydata)."""
-        with self._session() as session:
+        with self._reading() as session:
             rep = session.get_one(Rep, rep_id)
             data: dict[str, Any] = {"rep": _plain(rep)}
             for table, column in REP_TABLES:
