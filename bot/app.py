@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.error import TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.access import AccessGate
@@ -44,6 +46,36 @@ MENU_COMMANDS = (
 )
 
 
+class ProspectBot(ExtBot[Any]):
+    """The Bot API client, remembering which button presses it answered: Telegram refuses a second answer,
+    so the error handler must know whether the press still needs one."""
+
+    ANSWERED_REMEMBERED = 10_000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answered: OrderedDict[str, None] = OrderedDict()
+
+    async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any) -> bool:
+        try:
+            answered = await super().answer_callback_query(callback_query_id, *args, **kwargs)
+        except TimedOut:
+            # It may well have reached Telegram, and a second answer would be refused; at worst the
+            # rep's spinner stops by itself a few seconds later. (A 5xx never reached it: not remembered.)
+            self._remember(callback_query_id)
+            raise
+        self._remember(callback_query_id)
+        return answered
+
+    def _remember(self, callback_query_id: str) -> None:
+        self._answered[callback_query_id] = None
+        while len(self._answered) > self.ANSWERED_REMEMBERED:
+            self._answered.popitem(last=False)
+
+    def has_answered(self, callback_query_id: str) -> bool:
+        return callback_query_id in self._answered
+
+
 def build_application(
     settings: Settings,
     *,
@@ -53,21 +85,22 @@ def build_application(
     """The application for these settings; `request` replaces the HTTP client (tests use a fake Bot API)."""
     from handlers import register_handlers  # handlers import bot/, so they are wired in here, not at import
 
+    bot = ProspectBot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        request=request or HTTPXRequest(connection_pool_size=16),
+        get_updates_request=request or HTTPXRequest(),
+        # Replies to a rep are few and interactive; a 429 is waited out and retried rather than lost.
+        rate_limiter=AIORateLimiter(max_retries=2),
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_file_url)
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        # Replies to a rep are few and interactive; a 429 is waited out and retried rather than lost.
-        .rate_limiter(AIORateLimiter(max_retries=2))
         .post_init(start_services)
         .post_shutdown(stop_services)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        builder = builder.request(HTTPXRequest(connection_pool_size=16))
     application: BotApplication = builder.build()
     application.bot_data.settings = settings
     application.bot_data.clock = clock

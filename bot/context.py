@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,8 @@ class BotData:
         # Imports running in this process: batch id -> the event their Cancel button sets.
         self.running_imports: dict[int, threading.Event] = {}
         self.background: set[asyncio.Task[None]] = set()
+        # Updates whose failure the rep was told about (the error handler runs once per failing group).
+        self.reported_updates: OrderedDict[int, None] = OrderedDict()
         self.gate: AccessGate | None = None
         self.dispatcher: Dispatcher | None = None
 

@@ -37,7 +37,8 @@ def fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
 
 
 async def on_error(update: object, ctx: BotContext) -> None:
-    """Log the failure with a reference (never the update's personal data) and tell the rep what was kept."""
+    """Log the failure with a reference (never the update's personal data) and tell the rep, once per update,
+    that something went wrong and what was kept."""
     reference = uuid.uuid4().hex[:8]
     if isinstance(ctx.error, BadRequest) and "query is too old" in str(ctx.error).lower():
         # A button press answered before a restart and sent again by Telegram: nothing is wrong and
@@ -47,14 +48,27 @@ async def on_error(update: object, ctx: BotContext) -> None:
     log.error("update failed (ref %s)", reference, exc_info=ctx.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    # Each handler group that fails on one update (a database outage fails them all) calls this handler;
+    # the rep hears about it once.
+    reported = ctx.bot_data.reported_updates
+    if update.update_id in reported:
+        return
+    reported[update.update_id] = None
+    while len(reported) > 1000:
+        reported.popitem(last=False)
     if update.effective_user is not None and ctx.bot_data.repo is not None:
         try:
             ctx.rep_for(update)
         except Exception:  # the database itself may be what failed; the default language will do
             log.debug("no rep for the error message (ref %s)", reference)
+    query = update.callback_query
+    has_answered = getattr(ctx.bot, "has_answered", None)
+    if query is not None and not (callable(has_answered) and has_answered(query.id)):
+        try:
+            await query.answer()
+        except Exception:
+            log.warning("could not answer the button press of error ref %s", reference)
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
         await ctx.bot.send_message(update.effective_chat.id, ctx.t("errors.internal", reference=reference))
     except Exception:
         log.warning("could not tell the rep about error ref %s", reference)
