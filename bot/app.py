@@ -6,7 +6,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from telegram import BotCommand
+from telegram import BotCommand, InlineKeyboardMarkup, Message
 from telegram.error import TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
@@ -47,14 +47,68 @@ MENU_COMMANDS = (
 
 
 class ProspectBot(ExtBot[Any]):
-    """The Bot API client, remembering which button presses it answered: Telegram refuses a second answer,
-    so the error handler must know whether the press still needs one."""
+    """The Bot API client, remembering two things Telegram would otherwise refuse: which button presses it
+    answered (a second answer is a 400), and what each recent message it sent or edited shows (an edit to
+    the same text and buttons is a 400 "message is not modified", which a double tap on any menu button
+    would cause). Both are kept per process and bounded; after a restart a call may still be made, and
+    its refusal is handled where it can happen."""
 
-    ANSWERED_REMEMBERED = 10_000
+    REMEMBERED = 10_000
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._answered: OrderedDict[str, None] = OrderedDict()
+        self._shown: OrderedDict[tuple[int, int], tuple[str | None, str | None]] = OrderedDict()
+
+    @staticmethod
+    def _markup_key(markup: object) -> str | None:
+        return (
+            markup.to_json() if isinstance(markup, InlineKeyboardMarkup) and markup.inline_keyboard else None
+        )
+
+    def _show(self, chat_id: object, message_id: object, text: str | None, markup: str | None) -> None:
+        if isinstance(chat_id, int) and isinstance(message_id, int):
+            self._shown[(chat_id, message_id)] = (text, markup)
+            self._shown.move_to_end((chat_id, message_id))
+            while len(self._shown) > self.REMEMBERED:
+                self._shown.popitem(last=False)
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Message:
+        message = await super().send_message(*args, **kwargs)
+        text = kwargs.get("text", args[1] if len(args) > 1 else None)
+        self._show(message.chat_id, message.message_id, text, self._markup_key(kwargs.get("reply_markup")))
+        return message
+
+    async def edit_message_text(self, *args: Any, **kwargs: Any) -> Any:
+        text = kwargs.get("text", args[0] if args else None)
+        chat_id = kwargs.get("chat_id", args[1] if len(args) > 1 else None)
+        message_id = kwargs.get("message_id", args[2] if len(args) > 2 else None)
+        wanted = (text, self._markup_key(kwargs.get("reply_markup")))
+        if (
+            isinstance(chat_id, int)
+            and isinstance(message_id, int)
+            and self._shown.get((chat_id, message_id)) == wanted
+        ):
+            return True
+        edited = await super().edit_message_text(*args, **kwargs)
+        self._show(chat_id, message_id, *wanted)
+        return edited
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Any:
+        chat_id = kwargs.get("chat_id", args[0] if args else None)
+        message_id = kwargs.get("message_id", args[1] if len(args) > 1 else None)
+        markup = self._markup_key(kwargs.get("reply_markup", args[3] if len(args) > 3 else None))
+        shown = (
+            self._shown.get((chat_id, message_id))
+            if isinstance(chat_id, int) and isinstance(message_id, int)
+            else None
+        )
+        if shown is not None and shown[1] == markup:
+            return True
+        edited = await super().edit_message_reply_markup(*args, **kwargs)
+        if shown is not None:
+            self._show(chat_id, message_id, shown[0], markup)
+        return edited
 
     async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any) -> bool:
         try:
@@ -69,7 +123,7 @@ class ProspectBot(ExtBot[Any]):
 
     def _remember(self, callback_query_id: str) -> None:
         self._answered[callback_query_id] = None
-        while len(self._answered) > self.ANSWERED_REMEMBERED:
+        while len(self._answered) > self.REMEMBERED:
             self._answered.popitem(last=False)
 
     def has_answered(self, callback_query_id: str) -> bool:
