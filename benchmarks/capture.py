@@ -3,8 +3,9 @@
 Each simulated rep does the README's quick capture several times: send "Anna Virtanen 17, Acme Oy", tap
 Yes, Yes, Decision-maker, "< 1 month", "⏩ Finish", "Tomorrow", "✅ Save" (eight updates). The reps run
 as asyncio tasks, so their updates interleave as they would from a hundred phones; one rep's updates stay
-in order. The same update stream goes to three applications over the same in-process fake Bot API
-(tests/fake_bot_api.py):
+in order. The same update stream goes to three applications, each over its own in-process fake Bot API
+(tests/fake_bot_api.py), started side by side and measured in turns (one capture round each), so that
+other load on a shared machine falls on all three alike:
 
 - the bot, as `bot.app.build_application` wires it, on SQLite (a temporary file, migrated on start);
 - the bot on PostgreSQL (a schema of its own, created and dropped here);
@@ -13,12 +14,15 @@ in order. The same update stream goes to three applications over the same in-pro
   no logic: the floor the framework and the fake Bot API set.
 
 What is timed is the wall time of each `Application.process_update` call, i.e. the server-side cost of an
-update, including PTB's request encoding and the fake Bot API answering in process (no network).
+update, including PTB's request encoding and the fake Bot API answering in process (no network unless
+`--api-latency-ms` adds a round trip to every request).
 
 How updates reach the application: the bot is built with the default `concurrent_updates=False`, so in
 production (polling or PTB's webhook server) the update fetcher hands updates over one at a time through
 `Application.update_processor`. This benchmark does the same, so the numbers are what the deployment
-does; `--bypass-update-processor` awaits `process_update` from every rep task at once instead.
+does; `--bypass-update-processor` awaits `process_update` from every rep task at once instead. With no
+network and a synchronous database driver nothing inside `process_update` yields to the event loop, so
+both ways still run one update at a time; they differ once `--api-latency-ms` makes handlers wait.
 
 Telegram's quota: the bot's AIORateLimiter allows 30 chat-bound requests a second across all chats (every
 sendMessage and editMessageText here counts), so a closed loop of reps would mostly measure that limiter
@@ -41,20 +45,19 @@ os.environ["PTB_TIMEDELTA"] = "true"
 import argparse
 import asyncio
 import cProfile
+import dataclasses
 import functools
 import itertools
 import platform
 import pstats
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -85,6 +88,7 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BASE_URL = "https://bot-api.test/bot"
 FIRST_REP_ID = 100_001
 WARM_UP_REP_ID = 99_999
+BARE = "bare PTB"
 
 # The taps of a quick capture after the name (README: "that is eight interactions").
 QUICK_CAPTURE_TAPS = ("Yes", "Yes", "Decision-maker", "< 1 month", "⏩ Finish", "Tomorrow", "✅ Save")
@@ -111,15 +115,19 @@ def contact_text(rep_index: int, capture_index: int) -> str:
 
 class TimedFakeBotAPI(FakeBotAPI):
     """The fake Bot API, adding up the time it spends answering: in production that time is a network
-    round trip instead, so it is worth knowing how much of an update it is."""
+    round trip instead, so it is worth knowing how much of an update it is. With `latency` it sleeps
+    that long before answering, like a round trip to Telegram."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
         super().__init__(token=TOKEN)
+        self.latency = latency
         self.busy_seconds = 0.0
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         start = time.perf_counter()
         try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
             return await super().handle(request)
         finally:
             self.busy_seconds += time.perf_counter() - start
@@ -163,24 +171,22 @@ class TimedRepChat(RepChat):
         await self.feeder.feed(Update.de_json(payload, self.app.bot))
 
 
-async def quick_captures(rep: TimedRepChat, rep_index: int, captures: int) -> None:
-    """One rep's session: the quick capture, `captures` times in a row."""
-    for capture_index in range(captures):
-        await rep.send(contact_text(rep_index, capture_index))
-        for label in QUICK_CAPTURE_TAPS:
-            await rep.press(label)  # fails loudly if the button is not there: the flow went elsewhere
-        if "Saved" not in rep.last_text:
-            raise AssertionError(
-                f"capture {capture_index} of rep {rep_index} was not saved: {rep.last_text!r}"
-            )
+async def quick_capture(rep: TimedRepChat, rep_index: int, capture_index: int) -> None:
+    """One quick capture: the name, then the seven taps, each update after the previous one's reply."""
+    await rep.send(contact_text(rep_index, capture_index))
+    for label in QUICK_CAPTURE_TAPS:
+        await rep.press(label)  # fails loudly if the button is not there: the flow went elsewhere
+    if "Saved" not in rep.last_text:
+        raise AssertionError(f"capture {capture_index} of rep {rep_index} was not saved: {rep.last_text!r}")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Result:
     variant: str
     seconds: list[float]
     wall_seconds: float
     fake_api_seconds: float
+    database: str = ""  # the server the bot ran on, with its version
 
     @property
     def p50_ms(self) -> float:
@@ -199,7 +205,7 @@ class Result:
         return len(self.seconds) / self.wall_seconds
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Options:
     reps: int
     captures: int
@@ -207,40 +213,75 @@ class Options:
     skip_postgres: bool
     telegram_quota: bool
     bypass_update_processor: bool
+    api_latency_ms: float
     profile: str | None
 
 
-async def drive(
-    variant: str,
-    app: AnyApplication,
-    fake: TimedFakeBotAPI,
-    options: Options,
-    profiler: cProfile.Profile | None,
-) -> Result:
-    """Run every rep's session concurrently against a started application; time what it does."""
-    clock = FakeClock()
-    feeder = UpdateFeeder(app, through_update_processor=not options.bypass_update_processor)
+class Target:
+    """One started application under test: its fake Bot API, its reps, and what was measured on it."""
 
-    # One capture first, untimed: imports, catalogs and connection pools warm up outside the numbers.
-    await quick_captures(TimedRepChat(app, fake, feeder, user_id=WARM_UP_REP_ID, clock=clock), 0, 1)
-    feeder.seconds.clear()
-    fake.busy_seconds = 0.0
+    def __init__(
+        self,
+        variant: str,
+        app: AnyApplication,
+        fake: TimedFakeBotAPI,
+        options: Options,
+        *,
+        database: str = "",
+    ) -> None:
+        self.variant, self.app, self.fake, self.database = variant, app, fake, database
+        self.errors = record_errors(app)
+        self.feeder = UpdateFeeder(app, through_update_processor=not options.bypass_update_processor)
+        clock = FakeClock()
+        self.warm_up_rep = TimedRepChat(app, fake, self.feeder, user_id=WARM_UP_REP_ID, clock=clock)
+        self.reps = [
+            TimedRepChat(app, fake, self.feeder, user_id=FIRST_REP_ID + index, clock=clock)
+            for index in range(options.reps)
+        ]
+        self.wall_seconds = 0.0
 
-    reps = [
-        TimedRepChat(app, fake, feeder, user_id=FIRST_REP_ID + index, clock=clock)
-        for index in range(options.reps)
-    ]
-    if profiler is not None:
-        profiler.enable()
-    start = time.perf_counter()
-    await asyncio.gather(*(quick_captures(rep, index, options.captures) for index, rep in enumerate(reps)))
-    wall = time.perf_counter() - start
-    if profiler is not None:
-        profiler.disable()
+    async def warm_up(self) -> None:
+        """One capture, untimed: imports, catalogs and connection pools warm up outside the numbers."""
+        await quick_capture(self.warm_up_rep, 0, 0)
+        self.feeder.seconds.clear()
+        self.fake.busy_seconds = 0.0
 
-    # A benchmark of a bot that failed, or that made calls Telegram would refuse, measures nothing.
-    fake.assert_no_rejections()
-    return Result(variant, feeder.seconds, wall, fake.busy_seconds)
+    async def capture_round(self, capture_index: int, profiler: cProfile.Profile | None) -> None:
+        """Every rep does one quick capture, all at once: one task per rep, their updates interleaving."""
+        if profiler is not None:
+            profiler.enable()
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(quick_capture(rep, rep_index, capture_index) for rep_index, rep in enumerate(self.reps))
+        )
+        self.wall_seconds += time.perf_counter() - start
+        if profiler is not None:
+            profiler.disable()
+
+    def result(self) -> Result:
+        # A benchmark of a bot that failed, or that made calls Telegram would refuse, measures nothing.
+        if self.errors:
+            raise RuntimeError(f"{self.variant}: handlers raised {self.errors[:3]!r}")
+        self.fake.assert_no_rejections()
+        return Result(
+            self.variant, self.feeder.seconds, self.wall_seconds, self.fake.busy_seconds, self.database
+        )
+
+
+async def measure(targets: list[Target], options: Options, profiler: cProfile.Profile | None) -> list[Result]:
+    """Run the captures round by round, taking the variants in turn within each round.
+
+    Interleaving is for fairness on a shared machine: whatever else runs meanwhile slows every variant
+    alike, instead of whichever happened to run during that minute. The order rotates each round, so no
+    variant always follows the same one.
+    """
+    for target in targets:
+        await target.warm_up()
+    for capture_index in range(options.captures):
+        shift = capture_index % len(targets)
+        for target in targets[shift:] + targets[:shift]:
+            await target.capture_round(capture_index, profiler)
+    return [target.result() for target in targets]
 
 
 def record_errors(app: AnyApplication) -> list[BaseException]:
@@ -274,33 +315,34 @@ def bot_settings(database_url: str) -> Settings:
     )
 
 
-async def run_bot(
-    variant: str, settings: Settings, options: Options, profiler: cProfile.Profile | None
-) -> Result:
+@asynccontextmanager
+async def started_bot(variant: str, settings: Settings, options: Options) -> AsyncIterator[Target]:
     """The real Application, built and started as the tests do (and as run_polling would start it)."""
-    fake = TimedFakeBotAPI()
+    fake = TimedFakeBotAPI(options.api_latency_ms / 1000)
     limiter = functools.partial(AIORateLimiter, **rate_limiter_kwargs(options))
     # build_application creates its own AIORateLimiter(max_retries=2); only the overall limit is changed.
     with mock.patch.object(bot.app, "AIORateLimiter", limiter):
         app = bot.app.build_application(settings, request=fake.request(), clock=FakeClock())
-    errors = record_errors(app)
+    # The JobQueue is not started (no app.start()): the reminder dispatcher does not run, as nothing
+    # falls due at the fixed clock anyway.
     await app.initialize()
     await bot.app.start_services(app)  # migrates the database, as `python main.py` does on start
+    engine = app.bot_data.engine
+    version = ".".join(str(part) for part in engine.dialect.server_version_info or ())
     try:
-        result = await drive(variant, app, fake, options, profiler)
+        yield Target(variant, app, fake, options, database=f"{engine.dialect.name} {version}")
     finally:
         await bot.app.stop_services(app)
         await app.shutdown()
-    if errors:
-        raise RuntimeError(f"{variant}: handlers raised {errors[:3]!r}")
-    return result
 
 
-async def run_bot_on_sqlite(options: Options, profiler: cProfile.Profile | None = None) -> Result:
+@asynccontextmanager
+async def bot_on_sqlite(options: Options) -> AsyncIterator[Target | None]:
     """(a) The bot on a fresh SQLite file."""
     with tempfile.TemporaryDirectory(prefix="capture-bench-") as folder:
         settings = bot_settings(f"sqlite:///{Path(folder) / 'prospect.db'}")
-        return await run_bot("bot, SQLite", settings, options, profiler)
+        async with started_bot("bot, SQLite", settings, options) as target:
+            yield target
 
 
 @contextmanager
@@ -328,14 +370,17 @@ def postgres_schema(url: str) -> Iterator[str | None]:
         admin.dispose()
 
 
-async def run_bot_on_postgres(options: Options, profiler: cProfile.Profile | None = None) -> Result | None:
+@asynccontextmanager
+async def bot_on_postgres(options: Options) -> AsyncIterator[Target | None]:
     """(b) The bot on PostgreSQL, in a schema of its own; None when the server is not reachable."""
     # Settings turns a deployer's postgresql:// into SQLAlchemy's postgresql+psycopg://.
     url = bot_settings(options.postgres_url).database_url
     with postgres_schema(url) as schema_url:
         if schema_url is None:
-            return None
-        return await run_bot("bot, PostgreSQL", bot_settings(schema_url), options, profiler)
+            yield None
+            return
+        async with started_bot("bot, PostgreSQL", bot_settings(schema_url), options) as target:
+            yield target
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,9 +454,10 @@ async def bare_on_tap(update: Update, context: CallbackContext[Any, Any, Any, An
     )
 
 
-async def run_bare_bot(options: Options, profiler: cProfile.Profile | None = None) -> Result:
+@asynccontextmanager
+async def bare_bot(options: Options) -> AsyncIterator[Target | None]:
     """(c) A bare Application with the bot's framework configuration (request, rate limiter), nothing else."""
-    fake = TimedFakeBotAPI()
+    fake = TimedFakeBotAPI(options.api_latency_ms / 1000)
     app = (
         ApplicationBuilder()
         .token(TOKEN)
@@ -423,15 +469,11 @@ async def run_bare_bot(options: Options, profiler: cProfile.Profile | None = Non
     )
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, bare_on_text))
     app.add_handler(CallbackQueryHandler(bare_on_tap, pattern=r"^b:"))
-    errors = record_errors(app)
     await app.initialize()
     try:
-        result = await drive("bare PTB", app, fake, options, profiler)
+        yield Target(BARE, app, fake, options)
     finally:
         await app.shutdown()
-    if errors:
-        raise RuntimeError(f"bare PTB: handlers raised {errors[:3]!r}")
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,7 +482,7 @@ async def run_bare_bot(options: Options, profiler: cProfile.Profile | None = Non
 
 
 def markdown_table(results: list[Result]) -> str:
-    bare = next((result for result in results if result.variant == "bare PTB"), None)
+    bare = next((result for result in results if result.variant == BARE), None)
     lines = [
         "| variant | updates | p50 ms | p99 ms | mean ms | updates/s | p50 / bare p50 "
         "| fake Bot API ms/update |",
@@ -456,10 +498,27 @@ def markdown_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def machine_line() -> str:
+def setup_lines(options: Options, results: list[Result]) -> str:
+    """What was run and on what, for the README next to the table."""
+    feeding = (
+        "process_update awaited from every rep task at once"
+        if options.bypass_update_processor
+        else "updates fed one at a time through Application.update_processor, as deployed"
+    )
+    quota = (
+        "Telegram's 30/s overall quota as the bot configures it"
+        if options.telegram_quota
+        else "AIORateLimiter's overall 30/s quota lifted for every variant"
+    )
+    network = f"{options.api_latency_ms:g} ms per Bot API request" if options.api_latency_ms else "no network"
+    databases = ", ".join(result.database for result in results if result.database)
     return (
+        f"{options.reps} reps x {options.captures} quick captures (+1 warm-up capture); {feeding};\n"
+        f"{quota}; {network}.\n"
         f"{os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, python-telegram-bot "
-        f"{telegram.__version__}, SQLAlchemy {sa.__version__}, SQLite {sqlite3.sqlite_version}"
+        f"{telegram.__version__}, SQLAlchemy {sa.__version__}; databases: {databases or 'none'}.\n"
+        # On a shared machine other work skews wall times; the load average says whether it did.
+        f"Load average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())} (1, 5, 15 min)."
     )
 
 
@@ -500,12 +559,8 @@ def print_profile(profiler: cProfile.Profile, updates: int) -> None:
 # Command line
 # ---------------------------------------------------------------------------------------------
 
-Variant = Callable[[Options, cProfile.Profile | None], Awaitable[Result | None]]
-VARIANTS: dict[str, Variant] = {
-    "sqlite": run_bot_on_sqlite,
-    "postgres": run_bot_on_postgres,
-    "bare": run_bare_bot,
-}
+Variant = Callable[[Options], AbstractAsyncContextManager[Target | None]]
+VARIANTS: dict[str, Variant] = {"sqlite": bot_on_sqlite, "postgres": bot_on_postgres, "bare": bare_bot}
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -524,6 +579,12 @@ def parse_options(argv: list[str] | None = None) -> Options:
         action="store_true",
         help="await process_update from every rep at once, not one at a time as the update fetcher does",
     )
+    parser.add_argument(
+        "--api-latency-ms",
+        type=float,
+        default=0.0,
+        help="a round trip to Telegram, slept by the fake Bot API before each answer (0)",
+    )
     parser.add_argument("--profile", choices=sorted(VARIANTS), help="run only this variant, under cProfile")
     args = parser.parse_args(argv)
     return Options(
@@ -533,29 +594,27 @@ def parse_options(argv: list[str] | None = None) -> Options:
         skip_postgres=args.skip_postgres,
         telegram_quota=args.telegram_quota,
         bypass_update_processor=args.bypass_update_processor,
+        api_latency_ms=args.api_latency_ms,
         profile=args.profile,
     )
 
 
 async def run(options: Options) -> None:
     if options.profile is not None:
-        profiler = cProfile.Profile()
-        result = await VARIANTS[options.profile](options, profiler)
-        if result is None:
+        names, profiler = [options.profile], cProfile.Profile()
+    else:
+        names = ["sqlite", "bare"] if options.skip_postgres else ["sqlite", "postgres", "bare"]
+        profiler = None
+    async with AsyncExitStack() as stack:
+        started = [await stack.enter_async_context(VARIANTS[name](options)) for name in names]
+        targets = [target for target in started if target is not None]
+        if not targets:
             return
-        print(markdown_table([result]))
-        print_profile(profiler, len(result.seconds))
-        return
-    # The bare bot first: it is the yardstick the other rows are divided by.
-    names = ["bare", "sqlite"] if options.skip_postgres else ["bare", "sqlite", "postgres"]
-    results = []
-    for name in names:
-        result = await VARIANTS[name](options, None)
-        if result is not None:
-            results.append(result)
-    results.sort(key=lambda result: result.variant == "bare PTB")  # the bot's rows first, the floor last
+        results = await measure(targets, options, profiler)
     print(markdown_table(results))
-    print(f"\n{machine_line()}")
+    print(f"\n{setup_lines(options, results)}")
+    if profiler is not None:
+        print_profile(profiler, len(results[0].seconds))
 
 
 def main(argv: list[str] | None = None) -> None:

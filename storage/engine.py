@@ -48,7 +48,9 @@ def create_engine_for(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it costs a round trip on every checkout, several per update. Connections are recycled
+    # before a server or a proxy would drop them idle instead, and a dropped one fails one update.
+    return sa.create_engine(url, pool_recycle=1800, **kwargs)
 
 
 def is_sqlite(engine: Engine) -> bool:

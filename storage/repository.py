@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -421,7 +421,18 @@ class Repository:
             )
             if not _changed_one(result):
                 return None
-            return _draft_read(session.get_one(CaptureDraft, draft.id))
+        # The version guard proves what the row now holds: no need to read it back.
+        return replace(
+            draft,
+            answers=answers if answers is not None else draft.answers,
+            step=step if (step is not None or clear_step) else draft.step,
+            mode=mode if mode is not None else draft.mode,
+            message_id=message_id if message_id is not None else draft.message_id,
+            duplicate_of=(duplicate_of or None) if duplicate_of is not None else draft.duplicate_of,
+            contact_id=contact_id if contact_id is not None else draft.contact_id,
+            queued=None if clear_queued else queued if queued is not None else draft.queued,
+            version=draft.version + 1,
+        )
 
     def cancel_draft(self, *, draft: DraftRead) -> bool:
         """Close an open draft without saving; False when it was no longer open at that version."""
