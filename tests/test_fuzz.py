@@ -639,7 +639,7 @@ async def run_session(
 
 
 @hypothesis_settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     database=None,
     derandomize=bool(os.environ.get("CI")),
