@@ -44,7 +44,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -60,6 +59,7 @@ from sqlmodel import Session, col, func, select
 from telegram.ext import AIORateLimiter
 
 import bot.app
+from benchmarks.databases import postgres_schema
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.dispatcher import Delivery, Dispatcher, Result
 from bot.i18n import Translator
@@ -120,31 +120,6 @@ def bot_settings(database_url: str, rate: float | None) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         **extra,
     )
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str | None]:
-    """A fresh schema in the benchmark database, dropped afterwards; the URL that uses it, or None with a
-    message when no server answers."""
-    admin = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect():
-            pass
-    except Exception as error:  # any failure to connect means the same here: nothing to measure against
-        print(f"PostgreSQL skipped: not reachable at {url} ({type(error).__name__})", file=sys.stderr)
-        admin.dispose()
-        yield None
-        return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @contextmanager

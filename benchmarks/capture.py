@@ -51,13 +51,11 @@ import itertools
 import platform
 import pstats
 import statistics
-import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -78,6 +76,7 @@ from telegram.ext import (
 )
 
 import bot.app
+from benchmarks.databases import postgres_schema
 from bot.config import Settings
 from tests.factories import TOKEN, FakeClock, RepChat
 from tests.fake_bot_api import FakeBotAPI
@@ -343,31 +342,6 @@ async def bot_on_sqlite(options: Options) -> AsyncIterator[Target | None]:
         settings = bot_settings(f"sqlite:///{Path(folder) / 'prospect.db'}")
         async with started_bot("bot, SQLite", settings, options) as target:
             yield target
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str | None]:
-    """A fresh schema in the benchmark database, dropped afterwards; the URL that uses it, or None with a
-    message when no server answers."""
-    admin = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect():
-            pass
-    except Exception as error:  # any failure to connect means the same here: nothing to measure against
-        print(f"PostgreSQL skipped: not reachable at {url} ({type(error).__name__})", file=sys.stderr)
-        admin.dispose()
-        yield None
-        return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @asynccontextmanager
