@@ -142,15 +142,7 @@ class FollowUpRepository:
     def claim_due_reminders(self, *, claimer: str, lease: timedelta, limit: int) -> list[DueReminder]:
         now = self.clock()
         with self._session() as session:
-            candidates = session.exec(
-                select(FollowUp.id)
-                .join(Rep, col(Rep.id) == FollowUp.owner_id)
-                .where(_claimable(FollowUp, now), col(Rep.active).is_(True))
-                .order_by(col(FollowUp.due_at))
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=FollowUp)
-            ).all()
-            ids = self._claim(session, FollowUp, list(candidates), claimer, now, lease)
+            ids = self._claim(session, FollowUp, FollowUp.owner_id, claimer, now, lease, limit)
             if not ids:
                 return []
             rows = session.exec(
@@ -180,15 +172,7 @@ class FollowUpRepository:
     def claim_due_digests(self, *, claimer: str, lease: timedelta, limit: int) -> list[DueDigest]:
         now = self.clock()
         with self._session() as session:
-            candidates = session.exec(
-                select(Digest.id)
-                .join(Rep, col(Rep.id) == Digest.rep_id)
-                .where(_claimable(Digest, now), col(Rep.active).is_(True))
-                .order_by(col(Digest.due_at))
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=Digest)
-            ).all()
-            ids = self._claim(session, Digest, list(candidates), claimer, now, lease)
+            ids = self._claim(session, Digest, Digest.rep_id, claimer, now, lease, limit)
             if not ids:
                 return []
             rows = session.exec(
@@ -209,18 +193,35 @@ class FollowUpRepository:
 
     @staticmethod
     def _claim(
-        session: Session, table: Any, ids: list[int | None], claimer: str, now: datetime, lease: timedelta
+        session: Session,
+        table: Any,
+        rep_column: Any,
+        claimer: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
     ) -> list[int]:
-        if not ids:
+        """Claim up to `limit` due rows of active reps, oldest first; the ids this claimer got."""
+        candidates = session.exec(
+            select(table.id)
+            .join(Rep, col(Rep.id) == rep_column)
+            .where(_claimable(table, now), col(Rep.active).is_(True))
+            .order_by(col(table.due_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=table)
+        ).all()
+        if not candidates:
             return []
         session.execute(
             sa.update(table)
-            .where(col(table.id).in_(ids), _claimable(table, now))
+            .where(col(table.id).in_(list(candidates)), _claimable(table, now))
             .values(state="claimed", claimed_by=claimer, lease_until=now + lease)
         )
         claimed = session.exec(
             select(table.id).where(
-                col(table.id).in_(ids), col(table.claimed_by) == claimer, col(table.state) == "claimed"
+                col(table.id).in_(list(candidates)),
+                col(table.claimed_by) == claimer,
+                col(table.state) == "claimed",
             )
         ).all()
         return [int(row) for row in claimed]
