@@ -37,8 +37,9 @@ def render_digest(
     for title, items, line_id in sections:
         if not items:
             continue
-        total += len(items)
-        section: list[str] = [t(title, count=len(items))]
+        count = max(len(items), data.quiet_total) if line_id == "digest.line_quiet" else len(items)
+        total += count
+        section: list[str] = [t(title, count=count)]
         for item in items:
             who = (
                 t("list.who_company", name=item.name, company=item.company)

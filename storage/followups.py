@@ -24,6 +24,7 @@ from storage.models import Contact, Digest, FollowUp, Interaction, Rep
 from storage.repository import Clock, Repository
 
 OPEN_STATES = ("pending", "claimed", "sent")
+QUIET_LOADED = 50
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class DigestData:
     quiet: tuple[DigestLine, ...]
     birthdays: tuple[DigestLine, ...]
     week: WeekSummary | None = None
+    # How many prospects are going quiet in all (only the first QUIET_LOADED are in `quiet`).
+    quiet_total: int = 0
 
     @property
     def empty(self) -> bool:
@@ -340,16 +343,21 @@ class FollowUpRepository:
             with_open_followup = select(FollowUp.id).where(
                 FollowUp.contact_id == Contact.id, col(FollowUp.state).in_(OPEN_STATES)
             )
+            quiet_condition = sa.and_(
+                col(Contact.owner_id) == rep_id,
+                col(Contact.status) == "prospect",
+                col(Contact.last_touch_at) < now - schedule.QUIET_AFTER,
+                ~with_open_followup.exists(),
+            )
+            # A digest shows a couple of dozen lines: the quiet prospects beyond those are only counted,
+            # not loaded (a rep with a big book may have tens of thousands).
             quiet = session.exec(
                 select(Contact)
-                .where(
-                    Contact.owner_id == rep_id,
-                    Contact.status == "prospect",
-                    col(Contact.last_touch_at) < now - schedule.QUIET_AFTER,
-                    ~with_open_followup.exists(),
-                )
+                .where(quiet_condition)
                 .order_by(col(Contact.last_touch_at))
+                .limit(QUIET_LOADED)
             ).all()
+            quiet_total = session.exec(select(func.count()).select_from(Contact).where(quiet_condition)).one()
             today = now.astimezone(zone).date()
             birthdays = session.exec(
                 select(Contact).where(Contact.owner_id == rep_id, col(Contact.birthday).is_not(None))
@@ -364,6 +372,7 @@ class FollowUpRepository:
                 line(contact, f.due_at) for f, contact in open_followups if f.due_at < window.start
             ),
             quiet=tuple(line(contact, contact.last_touch_at) for contact in quiet),
+            quiet_total=int(quiet_total),
             birthdays=tuple(
                 line(contact, None)
                 for contact in birthdays

@@ -196,3 +196,33 @@ async def test_the_monday_digest_sums_up_the_week_when_asked(
     await dispatch(app)
     [monday] = digests(rep)
     assert "Last week: new leads 1, new prospects 1, won 0." in monday
+
+
+async def test_a_big_book_of_quiet_prospects_is_counted_not_listed(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    from sqlmodel import Session
+
+    from storage.models import Contact
+
+    await rep.send("/help")
+    owner = rep_row(app, rep).id
+    old = clock.now - timedelta(days=30)
+    with Session(app.bot_data.repo.engine) as session:
+        session.add_all(
+            Contact(
+                owner_id=owner,
+                name=f"Quiet {index:03d}",
+                name_key=f"quiet {index:03d}",
+                status="prospect",
+                status_rule="bant-v1",
+                last_touch_at=old,
+                created_at=old,
+                updated_at=old,
+            )
+            for index in range(120)
+        )
+        session.commit()
+    await rep.send("/today")
+    assert "Going quiet (120)" in rep.last_text
+    assert "more" in rep.last_text and len(rep.last_text) <= 4096
