@@ -1260,6 +1260,8 @@ def run_scenario(scenario: Scenario, options: Options) -> list[Run]:
             url = stack.enter_context(postgres_schema(options.postgres_url))
             if url is not None:
                 engines["postgres"] = create_engine_for(url)
+        if not engines:
+            return []
         for engine in engines.values():
             stack.callback(engine.dispose)
             upgrade_to_latest(engine)
