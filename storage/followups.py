@@ -433,6 +433,16 @@ class FollowUpRepository:
         )
         return getattr(result, "rowcount", 0) == 1
 
+    def _move(
+        self, session: Session, owner_id: int, followup_id: int, from_states: tuple[str, ...], state: str
+    ) -> FollowUp | None:
+        """The rep's follow-up moved from one of `from_states` to `state`, or None (not theirs, or moved
+        already: a second tap changes nothing)."""
+        moved = self._transition(
+            session, owner_id=owner_id, followup_id=followup_id, from_states=from_states, state=state
+        )
+        return session.get(FollowUp, followup_id) if moved else None
+
     def reschedule(self, *, owner_id: int, followup_id: int, due: datetime) -> bool:
         """Snooze or reschedule: the same follow-up, pending again at a new time."""
         with self._session() as session:
@@ -454,12 +464,8 @@ class FollowUpRepository:
         """Done: the follow-up is closed for the outcome, logged as an interaction; returns its id."""
         now = self.clock()
         with self._session() as session:
-            followup = session.exec(
-                select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
-            ).first()
-            if followup is None or not self._transition(
-                session, owner_id=owner_id, followup_id=followup_id, from_states=OPEN_STATES, state="done"
-            ):
+            followup = self._move(session, owner_id, followup_id, OPEN_STATES, "done")
+            if followup is None:
                 return None
             interaction = Interaction(
                 owner_id=owner_id, contact_id=followup.contact_id, kind=outcome, answers={}, occurred_at=now
@@ -496,16 +502,8 @@ class FollowUpRepository:
         """After Done or Lost: close the follow-up and, with a date, add the next one (exactly once)."""
         now = self.clock()
         with self._session() as session:
-            followup = session.exec(
-                select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
-            ).first()
-            if followup is None or not self._transition(
-                session,
-                owner_id=owner_id,
-                followup_id=followup_id,
-                from_states=("done", "lost"),
-                state="closed",
-            ):
+            followup = self._move(session, owner_id, followup_id, ("done", "lost"), "closed")
+            if followup is None:
                 return False
             if due is not None:
                 session.add(
@@ -523,12 +521,8 @@ class FollowUpRepository:
         """Lost, with the reason: on the contact (which keeps its history) and as an interaction."""
         now = self.clock()
         with self._session() as session:
-            followup = session.exec(
-                select(FollowUp).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
-            ).first()
-            if followup is None or not self._transition(
-                session, owner_id=owner_id, followup_id=followup_id, from_states=OPEN_STATES, state="lost"
-            ):
+            followup = self._move(session, owner_id, followup_id, OPEN_STATES, "lost")
+            if followup is None:
                 return False
             contact = session.get_one(Contact, followup.contact_id)
             contact.status, contact.lost_reason = "lost", reason

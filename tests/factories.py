@@ -496,12 +496,13 @@ def seed_due_reminders(
     due: datetime,
     zone: str = "UTC",
     digests: bool = False,
+    now: datetime | None = None,
 ) -> list[int]:
     """`reps` onboarded reps (telegram and chat ids from `first_chat`) and `reminders` follow-ups due at
     `due`, on contacts "Contact 0", "Contact 1" ... owned in turn; with `digests`, one digest per rep due
     then too (sent even if empty). Returns the reps' ids. The reps have no working days, so the
-    dispatcher plans no digests of its own for them."""
-    now = datetime.now(UTC)
+    dispatcher plans no digests of its own for them. `now` stamps the rows (the real clock by default)."""
+    now = now or datetime.now(UTC)
     with Session(engine) as session:
         # In one transaction: dispatchers that are already running plan digests for any rep they see.
         rep_rows = [

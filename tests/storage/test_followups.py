@@ -4,54 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import UTC, datetime, time, timedelta
-
-from sqlmodel import Session
+from datetime import UTC, datetime, timedelta
 
 from bot.dispatcher import Delivery, Dispatcher, Result
 from storage.engine import create_engine_for
 from storage.followups import DueDigest, DueReminder, FollowUpRepository
-from storage.models import Contact, FollowUp
 from storage.repository import Repository
-from tests.factories import FakeClock
+from tests.factories import FakeClock, seed_due_reminders
 
 DUE = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def seed(repo: Repository, reminders: int, *, reps: int = 10) -> None:
     """Reps with contacts and reminders all due at DUE (digests off, so only reminders are due)."""
-    rows = []
-    for number in range(reps):
-        rep = repo.register_rep(
-            telegram_id=10_000 + number,
-            chat_id=10_000 + number,
-            language="en",
-            timezone="UTC",
-            digest_time=time(9),
-        )
-        repo.update_rep(rep_id=rep.id, working_days="")
-        rows.append(rep.id)
-    now = repo.clock()
-    with Session(repo.engine) as session:
-        contacts = [
-            Contact(
-                owner_id=rows[index % reps],
-                name=f"Contact {index}",
-                name_key=f"contact {index}",
-                status="lead",
-                status_rule="bant-v1",
-                created_at=now,
-                updated_at=now,
-            )
-            for index in range(reminders)
-        ]
-        session.add_all(contacts)
-        session.flush()
-        session.add_all(
-            FollowUp(owner_id=contact.owner_id, contact_id=contact.id or 0, due_at=DUE, created_at=now)
-            for contact in contacts
-        )
-        session.commit()
+    seed_due_reminders(
+        repo.engine, reps=reps, reminders=reminders, first_chat=10_000, due=DUE, now=repo.clock()
+    )
 
 
 def test_a_claimed_reminder_is_not_claimed_again_until_its_lease_lapses(
