@@ -98,6 +98,10 @@ class Translator:
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
 
+    def count(self, value: int, *, more: bool = False) -> str:
+        """A count for the reader, "1,000+" (in the locale's digits) where counting stopped at a cap."""
+        return self.number(value) + ("+" if more else "")
+
     def percent(self, value: float) -> str:
         """0.25 -> "25 %" in Finnish, "25%" in English."""
         return format_percent(value, locale=self.locale)

@@ -38,7 +38,7 @@ def _page_view(
     nav: list[InlineKeyboardButton],
     extra: list[InlineKeyboardButton],
 ) -> tuple[str, InlineKeyboardMarkup]:
-    pages = max(1, -(-page.total // PAGE_SIZE))
+    pages = t.count(max(1, -(-page.total // PAGE_SIZE)), more=page.capped)
     lines = [title, t("list.page", page=page.offset // PAGE_SIZE + 1, pages=pages), ""]
     buttons = []
     for index, item in enumerate(page.items, start=page.offset + 1):
@@ -75,7 +75,7 @@ def _status_list(
     t = ctx.t
     if page.total == 0 and wanted is None:
         return None
-    title = t(f"list.title_{status}", count=page.total) + " · " + t(f"list.order_{order.value}")
+    title = t(f"list.title_{status}", count=t.count(page.total)) + " · " + t(f"list.order_{order.value}")
     if wanted is not None:
         title += "\n" + t("list.filtered", value=_filter_label(t, wanted))
     nav = _nav_row(
@@ -212,7 +212,7 @@ def _find_view(
     # a hint to narrow the search are shown instead of a silently different search).
     previous = callbacks.fit_text(f"{callbacks.FIND}:{max(0, offset - PAGE_SIZE)}:", text)
     following = callbacks.fit_text(f"{callbacks.FIND}:{offset + PAGE_SIZE}:", text)
-    title = t("find.title", text=text, count=page.total)
+    title = t("find.title", text=text, count=t.count(page.total, more=page.capped))
     return _page_view(t, rep, page, title, _nav_row(t, page, [previous, following]), [])
 
 

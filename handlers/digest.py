@@ -13,11 +13,11 @@ from bot.context import BotContext
 from bot.dispatcher import Delivery, Result
 from bot.i18n import Translator
 from handlers.reminders import deliver
-from storage.followups import DigestData, DigestLine, DueDigest
+from storage.followups import DIGEST_LINES, DigestData, DigestSection, DueDigest
 
 # Telegram refuses text over 4096 characters; the digest stops well before and says how many are left.
 TEXT_BUDGET = 3500
-MAX_LINES = 24
+MAX_LINES = DIGEST_LINES
 BUTTON_NAME_MAX = 28
 
 
@@ -28,19 +28,20 @@ def render_digest(
     lines: list[str] = [t("digest.title", day=t.day(now, zone))]
     buttons: list[InlineKeyboardButton] = []
     shown = total = 0
-    sections: list[tuple[str, tuple[DigestLine, ...], str]] = [
+    capped = False
+    sections: list[tuple[str, DigestSection, str]] = [
         ("digest.today", data.today, "digest.line_today"),
         ("digest.overdue", data.overdue, "digest.line_overdue"),
         ("digest.quiet", data.quiet, "digest.line_quiet"),
         ("digest.birthdays", data.birthdays, "digest.line_birthday"),
     ]
     for title, items, line_id in sections:
-        if not items:
+        if not items.total:
             continue
-        count = max(len(items), data.quiet_total) if line_id == "digest.line_quiet" else len(items)
-        total += count
-        section: list[str] = [t(title, count=count)]
-        for item in items:
+        total += items.total
+        capped = capped or items.capped
+        section: list[str] = [t(title, count=t.count(items.total, more=items.capped))]
+        for item in items.lines:
             who = (
                 t("list.who_company", name=item.name, company=item.company)
                 if item.company
@@ -74,7 +75,7 @@ def render_digest(
         if len(section) > 1:
             lines.extend(["", *section])
     if total > shown:
-        lines.extend(["", t("digest.more", count=total - shown)])
+        lines.extend(["", t("digest.more", count=t.count(total - shown, more=capped))])
     if data.week is not None:
         lines += [
             "",

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from bot.contact_fields import TAGS_MAX
 from bot.text_keys import phone_key, search_key
 from storage.models import Contact, ContactTag, FollowUp, Interaction
-from storage.repository import ContactRead, Repository
+from storage.repository import ContactRead, Repository, refresh_next_due
 
 # The fields a merge fills in on the kept contact when it has none and the other record has one.
 _MERGED_FIELDS = (
@@ -216,6 +216,7 @@ class ContactBook:
                 session.add(first)
             else:
                 session.add(FollowUp(owner_id=owner_id, contact_id=contact_id, due_at=due, created_at=now))
+            refresh_next_due(session, [contact_id])
             return True
 
     def delete(self, *, owner_id: int, contact_id: int) -> bool:
@@ -257,6 +258,7 @@ class ContactBook:
             self._record(session, keep, "merge", changes={"merged": [other.name, keep.name]})
             session.flush()
             session.execute(sa.delete(Contact).where(col(Contact.id) == other_id))
+            refresh_next_due(session, [keep_id])
             self._refresh_search(session, keep)
             return True
 

@@ -11,14 +11,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from bot.imports import ImportRow, ParsedFile
 from bot.text_keys import phone_key, search_key
-from storage.models import Contact, ContactTag, FollowUp, ImportBatch, Interaction
+from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
 from storage.repository import Repository
 
-OPEN_FOLLOWUP = ("pending", "claimed", "sent")
 IMPORT_CHUNK = 500
 _FILLABLE = ("company", "role", "phone", "email", "industry", "location")
 
@@ -89,19 +88,14 @@ class Exchange:
                     .order_by(col(Interaction.occurred_at))
                 ).all()
             )
-            due = dict(
-                session.exec(
-                    select(FollowUp.contact_id, func.min(FollowUp.due_at))
-                    .where(col(FollowUp.contact_id).in_(ids), col(FollowUp.state).in_(OPEN_FOLLOWUP))
-                    .group_by(col(FollowUp.contact_id))
-                ).all()
-            )
             rows = []
             for contact in contacts:
-                row = contact.model_dump(exclude={"search_text", "name_key", "phone_key", "score_reasons"})
+                row = contact.model_dump(
+                    exclude={"search_text", "name_key", "phone_key", "score_reasons", "next_due_at"}
+                )
                 row["tags"] = ", ".join(sorted(tags.get(contact.id or 0, [])))
                 row["note"] = notes.get(contact.id)
-                row["next_follow_up"] = due.get(contact.id)
+                row["next_follow_up"] = due_or_none(contact.next_due_at)
                 rows.append(row)
             return rows
 
@@ -113,7 +107,7 @@ class Exchange:
                 .join(Contact, col(Contact.id) == FollowUp.contact_id)
                 .where(
                     FollowUp.owner_id == owner_id,
-                    col(FollowUp.state).in_(OPEN_FOLLOWUP),
+                    col(FollowUp.state).in_(OPEN_STATES),
                     FollowUp.due_at >= now,
                 )
                 .order_by(col(FollowUp.due_at))

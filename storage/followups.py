@@ -8,6 +8,7 @@ clause, and its BEGIN IMMEDIATE (storage.engine) serialises the claims instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,11 +21,13 @@ from sqlmodel import Session, col, func, select
 from bot import schedule
 from bot.scoring import Score
 from bot.text_keys import search_key
-from storage.models import Contact, Digest, FollowUp, Interaction, Rep
-from storage.repository import Clock, Repository
+from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
+from storage.repository import Clock, Repository, refresh_next_due
 
-OPEN_STATES = ("pending", "claimed", "sent")
-QUIET_LOADED = 50
+# A digest shows a couple of dozen lines: each section reads at most this many, and counts the rest up to
+# DIGEST_COUNT_CAP (a rep with a big book may have tens of thousands of prospects going quiet).
+DIGEST_LINES = 24
+DIGEST_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -95,18 +98,35 @@ class WeekSummary:
 
 
 @dataclass(frozen=True)
+class DigestSection:
+    """One section of the digest: its first DIGEST_LINES lines, and how many it has in all (counted up to
+    DIGEST_COUNT_CAP; `capped` says there are more)."""
+
+    lines: tuple[DigestLine, ...] = ()
+    total: int = 0
+    capped: bool = False
+
+
+@dataclass(frozen=True)
 class DigestData:
-    today: tuple[DigestLine, ...]
-    overdue: tuple[DigestLine, ...]
-    quiet: tuple[DigestLine, ...]
-    birthdays: tuple[DigestLine, ...]
+    today: DigestSection
+    overdue: DigestSection
+    quiet: DigestSection
+    birthdays: DigestSection
     week: WeekSummary | None = None
-    # How many prospects are going quiet in all (only the first QUIET_LOADED are in `quiet`).
-    quiet_total: int = 0
 
     @property
     def empty(self) -> bool:
-        return not (self.today or self.overdue or self.quiet or self.birthdays or self.week)
+        sections = (self.today, self.overdue, self.quiet, self.birthdays)
+        return not (any(section.total for section in sections) or self.week)
+
+
+def _section(rows: Sequence[Any], total: int) -> DigestSection:
+    return DigestSection(
+        lines=tuple(DigestLine(row[0], row[1], row[2], row[3]) for row in rows),
+        total=min(total, DIGEST_COUNT_CAP),
+        capped=total > DIGEST_COUNT_CAP,
+    )
 
 
 def _claimable(table: Any, now: datetime) -> Any:
@@ -251,6 +271,8 @@ class FollowUpRepository:
             row.state = "failed" if row.attempts >= schedule.MAX_ATTEMPTS else "pending"
             row.not_before, row.claimed_by, row.lease_until = retry_after, None, None
             session.add(row)
+            if row.state == "failed" and table == "reminder":
+                refresh_next_due(session, [row.contact_id])
 
     def _finish_claim(self, table: Any, row_id: int, claimer: str, **values: Any) -> bool:
         now = self.clock()
@@ -329,58 +351,90 @@ class FollowUpRepository:
         now = self.clock()
         week = self._week(rep_id, now) if weekly and now.astimezone(zone).isoweekday() == 1 else None
         window = schedule.local_day(now, zone)
-        with self._reading() as session:
-            open_followups = session.exec(
-                select(FollowUp, Contact)
-                .join(Contact, col(Contact.id) == FollowUp.contact_id)
-                .where(
-                    FollowUp.owner_id == rep_id,
-                    col(FollowUp.state).in_(OPEN_STATES),
-                    col(FollowUp.due_at) < window.end,
-                )
-                .order_by(col(FollowUp.due_at))
-            ).all()
-            with_open_followup = select(FollowUp.id).where(
-                FollowUp.contact_id == Contact.id, col(FollowUp.state).in_(OPEN_STATES)
-            )
-            quiet_condition = sa.and_(
-                col(Contact.owner_id) == rep_id,
-                col(Contact.status) == "prospect",
-                col(Contact.last_touch_at) < now - schedule.QUIET_AFTER,
-                ~with_open_followup.exists(),
-            )
-            # A digest shows a couple of dozen lines: the quiet prospects beyond those are only counted,
-            # not loaded (a rep with a big book may have tens of thousands).
-            quiet = session.exec(
-                select(Contact)
-                .where(quiet_condition)
-                .order_by(col(Contact.last_touch_at))
-                .limit(QUIET_LOADED)
-            ).all()
-            quiet_total = session.exec(select(func.count()).select_from(Contact).where(quiet_condition)).one()
-            today = now.astimezone(zone).date()
-            birthdays = session.exec(
-                select(Contact).where(Contact.owner_id == rep_id, col(Contact.birthday).is_not(None))
-            ).all()
-
-        def line(contact: Contact, when: datetime | None) -> DigestLine:
-            return DigestLine(contact.id or 0, contact.name, contact.company, when)
-
-        return DigestData(
-            today=tuple(line(contact, f.due_at) for f, contact in open_followups if f.due_at >= window.start),
-            overdue=tuple(
-                line(contact, f.due_at) for f, contact in open_followups if f.due_at < window.start
-            ),
-            quiet=tuple(line(contact, contact.last_touch_at) for contact in quiet),
-            quiet_total=int(quiet_total),
-            birthdays=tuple(
-                line(contact, None)
-                for contact in birthdays
-                if contact.birthday
-                and (contact.birthday.month, contact.birthday.day) == (today.month, today.day)
-            ),
-            week=week,
+        today = now.astimezone(zone).date()
+        with_open_followup = select(FollowUp.id).where(
+            FollowUp.contact_id == Contact.id, col(FollowUp.state).in_(OPEN_STATES)
         )
+        mine = col(Contact.owner_id) == rep_id
+        quiet = sa.and_(
+            mine,
+            col(Contact.status) == "prospect",
+            col(Contact.last_touch_at) < now - schedule.QUIET_AFTER,
+            ~with_open_followup.exists(),
+        )
+        birthday = col(Contact.birthday)
+        birthdays = sa.and_(
+            mine, sa.extract("month", birthday) == today.month, sa.extract("day", birthday) == today.day
+        )
+        with self._reading() as session:
+            return DigestData(
+                today=self._followup_section(session, rep_id, window.start, window.end),
+                overdue=self._followup_section(session, rep_id, None, window.start),
+                quiet=self._contact_section(session, quiet, col(Contact.last_touch_at)),
+                birthdays=self._contact_section(session, birthdays, None),
+                week=week,
+            )
+
+    @staticmethod
+    def _followup_section(
+        session: Session, rep_id: int, start: datetime | None, end: datetime
+    ) -> DigestSection:
+        """The rep's open follow-ups due in [start, end), soonest first.
+
+        One query per open state, each walking (owner_id, state, due_at) for its first lines, merged:
+        a single `state IN (...) ORDER BY due_at` cannot come out of the index in order and had PostgreSQL
+        scan every contact.
+        """
+        due = col(FollowUp.due_at)
+
+        def of_state(state: str) -> Any:
+            condition = sa.and_(col(FollowUp.owner_id) == rep_id, col(FollowUp.state) == state, due < end)
+            if start is not None:
+                condition = sa.and_(condition, due >= start)
+            return condition
+
+        firsts = [
+            sa.select(col(FollowUp.contact_id), due).where(of_state(state)).order_by(due).limit(DIGEST_LINES)
+            for state in OPEN_STATES
+        ]
+        merged = sa.union_all(*(sa.select(first.subquery()) for first in firsts)).subquery()
+        rows = session.execute(
+            sa.select(col(Contact.id), col(Contact.name), col(Contact.company), merged.c.due_at)
+            .join(merged, merged.c.contact_id == Contact.id)
+            .order_by(merged.c.due_at, col(Contact.id))
+            .limit(DIGEST_LINES)
+        ).all()
+        matching = sa.union_all(
+            *(
+                sa.select(col(FollowUp.id))
+                .where(of_state(state))
+                .limit(DIGEST_COUNT_CAP + 1)
+                .subquery()
+                .select()
+                for state in OPEN_STATES
+            )
+        )
+        total = session.execute(sa.select(func.count()).select_from(matching.subquery())).scalar_one()
+        return _section(rows, total)
+
+    @staticmethod
+    def _contact_section(session: Session, condition: Any, when: Any) -> DigestSection:
+        """The rep's contacts that match, by `when` (or by id), with only what a line shows."""
+        ordering = when if when is not None else col(Contact.id)
+        rows = session.execute(
+            sa.select(
+                col(Contact.id),
+                col(Contact.name),
+                col(Contact.company),
+                when if when is not None else sa.null(),
+            )
+            .where(condition)
+            .order_by(ordering)
+            .limit(DIGEST_LINES)
+        ).all()
+        matching = sa.select(col(Contact.id)).where(condition).limit(DIGEST_COUNT_CAP + 1).subquery()
+        total = session.execute(sa.select(func.count()).select_from(matching)).scalar_one()
+        return _section(rows, total)
 
     def _week(self, rep_id: int, now: datetime) -> WeekSummary:
         since = now - timedelta(days=7)
@@ -431,7 +485,11 @@ class FollowUpRepository:
             )
             .values(**values)
         )
-        return getattr(result, "rowcount", 0) == 1
+        if getattr(result, "rowcount", 0) != 1:
+            return False
+        contact_id = session.exec(select(FollowUp.contact_id).where(FollowUp.id == followup_id)).one()
+        refresh_next_due(session, [contact_id])
+        return True
 
     def _move(
         self, session: Session, owner_id: int, followup_id: int, from_states: tuple[str, ...], state: str
@@ -515,6 +573,7 @@ class FollowUpRepository:
                         created_at=now,
                     )
                 )
+                refresh_next_due(session, [followup.contact_id])
             return True
 
     def mark_lost(self, *, owner_id: int, followup_id: int, reason: str) -> bool:

@@ -31,6 +31,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+# contact.next_due_at of a contact with no open follow-up (see Contact.next_due_at).
+NO_FOLLOW_UP = datetime(9999, 12, 31, tzinfo=UTC)
+NO_FOLLOW_UP_SQL = "9999-12-31 00:00:00"
+
+
+def due_or_none(next_due_at: datetime) -> datetime | None:
+    """A contact's next_due_at as the rest of the code sees it: None when there is no open follow-up."""
+    return None if next_due_at >= NO_FOLLOW_UP else next_due_at
+
+
+# A follow-up still to be acted on: due, being sent, or sent and waiting for the rep's outcome.
+OPEN_STATES = ("pending", "claimed", "sent")
+
+
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
@@ -106,7 +120,14 @@ class Contact(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_contact_owner_name_key", "owner_id", "name_key"),
         sa.Index("ix_contact_owner_phone_key", "owner_id", "phone_key"),
-        sa.Index("ix_contact_owner_status_created", "owner_id", "status", "created_at"),
+        # One index per list order (the id is in each, so a deep page is walked in the index alone).
+        sa.Index("ix_contact_owner_status_created", "owner_id", "status", "created_at", "id"),
+        sa.Index("ix_contact_owner_status_score", "owner_id", "status", "score", "id"),
+        sa.Index("ix_contact_owner_status_next", "owner_id", "status", "next_due_at", sa.text("id DESC")),
+        # /find's order (best score first) over all of a rep's contacts.
+        sa.Index("ix_contact_owner_score", "owner_id", "score", "id"),
+        # The digest's prospects going quiet.
+        sa.Index("ix_contact_owner_status_touch", "owner_id", "status", "last_touch_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -149,18 +170,37 @@ class Contact(SQLModel, table=True):
     )
     # Folded text of name, company, phone, email and notes: what /find looks in.
     search_text: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
+    # The soonest open follow-up's due time, NO_FOLLOW_UP for none: kept by every write that adds, moves,
+    # closes or re-points a follow-up (storage.repository.refresh_next_due), so that a list sorted by
+    # next follow-up is one index walk. A far-future instant rather than NULL sorts last on both databases.
+    next_due_at: datetime = Field(
+        default=NO_FOLLOW_UP,
+        sa_column=Column(UTCDateTime(), nullable=False, server_default=NO_FOLLOW_UP_SQL),
+    )
     last_touch_at: datetime | None = _utc_column(nullable=True)
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
+
+
+# Today's birthdays in the digest: the month and day, looked up per owner (the year is whatever was typed).
+sa.Index(
+    "ix_contact_owner_birthday",
+    Contact.__table__.c.owner_id,  # type: ignore[attr-defined]
+    sa.extract("month", Contact.__table__.c.birthday),  # type: ignore[attr-defined]
+    sa.extract("day", Contact.__table__.c.birthday),  # type: ignore[attr-defined]
+)
 
 
 class Interaction(SQLModel, table=True):
     """One event in a contact's history: a meeting, call or note with the answers given then, or a
     change the rep made (status, a field), with what changed and who changed it."""
 
+    # A contact's history, newest first.
+    __table_args__ = (sa.Index("ix_interaction_contact_occurred", "contact_id", "occurred_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
-    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
     # meeting, call, note, status, edit, lost, or a follow-up outcome (met, called, noanswer, other)
     kind: str = Field(max_length=16)
     note: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
@@ -193,11 +233,17 @@ class FollowUp(SQLModel, table=True):
     closed; snoozing or rescheduling puts it back to pending with a new due_at.
     """
 
-    __table_args__ = (sa.Index("ix_followup_state_due", "state", "due_at"),)
+    __table_args__ = (
+        # The dispatcher's due rows.
+        sa.Index("ix_followup_state_due", "state", "due_at"),
+        # One contact's open follow-ups, soonest first; one rep's, for the digest.
+        sa.Index("ix_followup_contact_state_due", "contact_id", "state", "due_at"),
+        sa.Index("ix_followup_owner_state_due", "owner_id", "state", "due_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
-    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
     due_at: datetime = _utc_column()
     # Why it exists: "next" (a next step), "winback" (a lost contact to try again).
     kind: str = Field(default="next", max_length=16)

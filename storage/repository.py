@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -19,13 +19,27 @@ from bot.scoring import Classification, Score
 from bot.status import SET_BY_REP
 from bot.text_keys import phone_key, search_key
 from storage.engine import READ_ONLY
-from storage.models import CaptureDraft, Contact, ContactTag, Digest, FollowUp, Interaction, Rep, UTCDateTime
+from storage.models import (
+    NO_FOLLOW_UP,
+    OPEN_STATES,
+    CaptureDraft,
+    Contact,
+    ContactTag,
+    Digest,
+    FollowUp,
+    Interaction,
+    Rep,
+    UTCDateTime,
+    due_or_none,
+)
 
 Clock = Callable[[], datetime]
 
 # A question asked outside a capture (a typed time zone, a note, a date) waits this long for its answer;
 # after that, typed text is a new contact's name again.
 AWAITING_FOR = timedelta(minutes=15)
+# /find counts matches up to this many; a search that finds more says so and asks for another word.
+FIND_COUNT_CAP = 1000
 _ANSWER_COLUMNS = ("need", "budget", "authority", "timeline", "fit", "source")
 
 
@@ -148,6 +162,8 @@ class Page:
     items: tuple[ContactListItem, ...]
     total: int
     offset: int
+    # The total stopped counting at FIND_COUNT_CAP: there are more.
+    capped: bool = False
 
 
 def _rep_read(row: Rep) -> RepRead:
@@ -202,12 +218,27 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _next_due_subquery() -> Any:
-    return (
-        select(FollowUp.contact_id, func.min(FollowUp.due_at, type_=UTCDateTime()).label("next_due"))
-        .where(FollowUp.state == "pending")
-        .group_by(col(FollowUp.contact_id))
-        .subquery()
+def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:
+    """Set contact.next_due_at to the soonest open follow-up of each contact (NO_FOLLOW_UP for none).
+
+    Every write that adds a follow-up, moves its due time, closes it or moves it to another contact calls
+    this in the same transaction, so the lists' order by next follow-up never needs the follow-ups.
+    """
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return
+    session.flush()
+    soonest = (
+        select(func.min(FollowUp.due_at))
+        .where(col(FollowUp.contact_id) == col(Contact.id), col(FollowUp.state).in_(OPEN_STATES))
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(Contact)
+        .where(col(Contact.id).in_(ids))
+        .values(next_due_at=func.coalesce(soonest, sa.literal(NO_FOLLOW_UP, UTCDateTime())))
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -526,6 +557,8 @@ class Repository:
                 session.add(
                     FollowUp(owner_id=draft.owner_id, contact_id=contact.id, due_at=due, created_at=now)
                 )
+                # A new open follow-up: the soonest is this one or the one it already had.
+                contact.next_due_at = min(contact.next_due_at, due)
             session.flush()
             contact.search_text = self._search_text(session, contact)
             session.add(contact)
@@ -601,11 +634,6 @@ class Repository:
             .where(Interaction.contact_id == row.id, col(Interaction.note).is_not(None))
             .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
         ).first()
-        next_due = session.exec(
-            select(func.min(FollowUp.due_at, type_=UTCDateTime())).where(
-                FollowUp.contact_id == row.id, FollowUp.state == "pending"
-            )
-        ).first()
         answers = QualificationAnswers.model_validate(
             {field: getattr(row, field) for field in _ANSWER_COLUMNS}
             | {"name": row.name, "company": row.company, "phone": row.phone}
@@ -624,7 +652,7 @@ class Repository:
             touches=row.touches,
             answers=answers,
             latest_note=latest_note,
-            next_due=next_due,
+            next_due=due_or_none(row.next_due_at),
             created_at=row.created_at,
             last_touch_at=row.last_touch_at,
             role=row.role,
@@ -666,7 +694,8 @@ class Repository:
 
     def find_contacts(self, *, owner_id: int, text: str, offset: int, limit: int) -> Page:
         """A page of the rep's contacts whose name, company, phone, email or notes contain the text,
-        ignoring case and accents; best score first."""
+        ignoring case and accents; best score first. The total is counted up to FIND_COUNT_CAP only
+        (`Page.capped` says it stopped there): past that, the rep narrows the search instead of paging."""
         words = search_key(text).split()
         digits = "".join(char for char in text if char.isdigit())
         if not words:
@@ -675,20 +704,33 @@ class Repository:
         if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").lstrip("+")):
             conditions = [col(Contact.search_text).like(f"%{digits}%")]
         condition = sa.and_(col(Contact.owner_id) == owner_id, *conditions)
-        items, total = self._list_items(condition, ContactOrder.SCORE, offset, limit)
-        return Page(tuple(items), total, offset)
+        items, total = self._list_items(
+            condition, ContactOrder.SCORE, offset, limit, count_up_to=FIND_COUNT_CAP
+        )
+        return Page(tuple(items), min(total, FIND_COUNT_CAP), offset, capped=total > FIND_COUNT_CAP)
 
     def _list_items(
-        self, condition: Any, order: ContactOrder, offset: int, limit: int
+        self, condition: Any, order: ContactOrder, offset: int, limit: int, *, count_up_to: int | None = None
     ) -> tuple[list[ContactListItem], int]:
-        next_due = _next_due_subquery()
+        """A page of contacts and how many match in all (with `count_up_to`, at most one more than it).
+
+        The page's ids are taken first, from the index that has the order (each list order has one:
+        see the Contact model), and only those rows are read.
+        """
         orderings: dict[ContactOrder, list[Any]] = {
             ContactOrder.SCORE: [col(Contact.score).desc(), col(Contact.id).desc()],
             ContactOrder.NEWEST: [col(Contact.created_at).desc(), col(Contact.id).desc()],
-            # NULLs last on both backends without dialect-specific NULLS LAST.
-            ContactOrder.NEXT: [next_due.c.next_due.is_(None), next_due.c.next_due, col(Contact.id).desc()],
+            ContactOrder.NEXT: [col(Contact.next_due_at), col(Contact.id).desc()],
         }
         ordering = orderings[order]
+        page_ids = (
+            sa.select(col(Contact.id).label("page_id"))
+            .where(condition)
+            .order_by(*ordering)
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
         statement = (
             sa.select(
                 col(Contact.id),
@@ -696,16 +738,17 @@ class Repository:
                 col(Contact.company),
                 col(Contact.status),
                 col(Contact.score),
-                next_due.c.next_due,
+                col(Contact.next_due_at),
             )
-            .outerjoin(next_due, next_due.c.contact_id == Contact.id)
-            .where(condition)
+            .join(page_ids, page_ids.c.page_id == Contact.id)
             .order_by(*ordering)
-            .offset(offset)
-            .limit(limit)
         )
+        matching = sa.select(col(Contact.id)).where(condition)
+        if count_up_to is not None:
+            matching = matching.limit(count_up_to + 1)
+        counting = sa.select(func.count()).select_from(matching.subquery())
         with self._reading() as session:
-            total = session.exec(select(func.count()).select_from(Contact).where(condition)).one()
+            total = int(session.execute(counting).scalar_one())
             rows = session.execute(statement).all()
         items = [
             ContactListItem(
@@ -714,7 +757,7 @@ class Repository:
                 company=row[2],
                 status=row[3],
                 score=row[4],
-                next_due=row[5],
+                next_due=due_or_none(row[5]),
             )
             for row in rows
         ]

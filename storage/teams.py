@@ -263,7 +263,8 @@ def _erase(session: Session, rep_id: int) -> None:
 
 
 def _plain(row: SQLModel) -> dict[str, Any]:
-    values = row.model_dump()
+    # A contact's next_due_at only repeats its follow-ups, which are exported in their own list.
+    values = row.model_dump(exclude={"next_due_at"})
     return {
         key: value.isoformat() if isinstance(value, date | datetime) else value
         for key, value in values.items()

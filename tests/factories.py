@@ -27,15 +27,16 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import httpx
+import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
 from bot.webhook import HEALTH_PATH, SECRET_HEADER
-from storage.models import Contact, Digest, FollowUp, Rep
+from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, Digest, FollowUp, Rep, UTCDateTime
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 TOKEN = "123456:TEST-token"
@@ -530,6 +531,7 @@ def seed_due_reminders(
                 name_key=f"contact {index}",
                 status="lead",
                 status_rule="bant-v1",
+                next_due_at=due,
                 created_at=now,
                 updated_at=now,
             )
@@ -546,3 +548,45 @@ def seed_due_reminders(
             session.add_all(Digest(rep_id=rep_id, local_date=local_date, due_at=due) for rep_id in rep_ids)
         session.commit()
     return rep_ids
+
+
+def next_due_mismatches(engine: Engine) -> list[tuple[int, datetime, datetime]]:
+    """Contacts whose next_due_at is not their soonest open follow-up's due time (NO_FOLLOW_UP for none):
+    (id, stored, expected). Empty when the repository kept the column in step."""
+    with Session(engine) as session:
+        stored = dict(session.exec(select(Contact.id, Contact.next_due_at)).all())
+        soonest = dict(
+            session.exec(
+                select(FollowUp.contact_id, func.min(FollowUp.due_at, type_=UTCDateTime()))
+                .where(col(FollowUp.state).in_(OPEN_STATES))
+                .group_by(col(FollowUp.contact_id))
+            ).all()
+        )
+    return [
+        (contact_id, value, soonest.get(contact_id, NO_FOLLOW_UP))
+        for contact_id, value in stored.items()
+        if value != soonest.get(contact_id, NO_FOLLOW_UP)
+    ]
+
+
+def add_contacts(engine: Engine, owner_id: int, now: datetime, count: int, **values: object) -> None:
+    """`count` prospects "Virtanen 0000", "Virtanen 0001" ... of one rep in one bulk insert (a big book
+    without capturing each), with `values` overriding any column."""
+    rows = [
+        {
+            "owner_id": owner_id,
+            "name": f"Virtanen {index:04d}",
+            "name_key": f"virtanen {index:04d}",
+            "search_text": f"virtanen {index:04d}",
+            "status": "prospect",
+            "status_rule": "bant-v1",
+            "status_reasons": [],
+            "score_reasons": [],
+            "created_at": now,
+            "updated_at": now,
+            **values,
+        }
+        for index in range(count)
+    ]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Contact), rows)

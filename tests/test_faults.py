@@ -79,6 +79,7 @@ def seed_reminders(app: Any, fake: FakeBotAPI, clock: FakeClock) -> list[RepChat
                 name_key=f"kontakti {index:02d}",
                 status="lead",
                 status_rule="bant-v1",
+                next_due_at=THURSDAY_9,
                 created_at=now,
                 updated_at=now,
             )

@@ -13,7 +13,8 @@ the dispatcher), played against a fresh application on a fresh SQLite file. Afte
 - at most one open capture per rep;
 - after a dispatcher run, every follow-up and digest that is due has been dealt with: a follow-up is sent,
   done, lost or closed (storage/followups.py; with no faults injected, nothing is pending with backoff,
-  claimed or failed), a digest is sent or skipped.
+  claimed or failed), a digest is sent or skipped;
+- every contact's next_due_at is its soonest open follow-up (the lists' order by next follow-up).
 
 Hypothesis drives a synchronous test that runs each example in its own event loop: function-scoped async
 fixtures and hypothesis do not mix, so the application is built per example as tests/conftest.py's
@@ -45,7 +46,7 @@ from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
 from bot.i18n import language_for
 from bot.qualification import CHOICES, QualificationAnswers, Step
-from tests.factories import FakeClock, FakeMonotonic, RepChat
+from tests.factories import FakeClock, FakeMonotonic, RepChat, next_due_mismatches
 from tests.fake_bot_api import FakeBotAPI
 
 MARK = "§"  # appears only in the markers: the random text never contains it
@@ -636,6 +637,7 @@ async def run_session(
             check_ownership(play.engine)
             check_isolation(play)
             check_due_rows(play)
+            assert next_due_mismatches(play.engine) == [], "a contact's next follow-up was not kept in step"
 
 
 @hypothesis_settings(

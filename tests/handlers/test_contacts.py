@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.factories import RepChat
+from storage.repository import FIND_COUNT_CAP
+from tests.factories import RepChat, add_contacts
 
 
 async def capture(rep: RepChat, name: str, *, qualified: bool = False) -> None:
@@ -67,6 +68,18 @@ async def test_find_ignores_case_and_accents(rep: RepChat) -> None:
     assert "Nothing found for “nobody”" in rep.last_text
     await rep.send("/find")
     assert "/find virtanen" in rep.last_text
+
+
+async def test_find_in_a_big_book_counts_to_a_thousand_and_pages_on(rep: RepChat, app: Any) -> None:
+    await rep.send("/help")
+    owner = app.bot_data.repo.get_rep(telegram_id=rep.user_id)
+    add_contacts(app.bot_data.repo.engine, owner.id, app.bot_data.repo.clock(), FIND_COUNT_CAP + 200)
+    await rep.send("/find virtanen")
+    assert "Found 1,000+ for “virtanen”" in rep.last_text and "Page 1 of 125+" in rep.last_text
+    await rep.press("▶")
+    assert "Page 2 of 125+" in rep.last_text and "9. Virtanen" in rep.last_text
+    await rep.send("/find virtanen 000")  # 0000 to 0009 and 1000
+    assert "Found 11 for “virtanen 000”" in rep.last_text and "Page 1 of 2" in rep.last_text
 
 
 async def test_find_with_html_characters_is_shown_safely(rep: RepChat) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import FakeClock, RepChat
+from tests.factories import FakeClock, RepChat, add_contacts
 
 
 async def capture(rep: RepChat, name: str, step: str = "Tomorrow", *, qualified: bool = False) -> None:
@@ -201,28 +201,12 @@ async def test_the_monday_digest_sums_up_the_week_when_asked(
 async def test_a_big_book_of_quiet_prospects_is_counted_not_listed(
     rep: RepChat, app: Any, clock: FakeClock
 ) -> None:
-    from sqlmodel import Session
-
-    from storage.models import Contact
-
     await rep.send("/help")
-    owner = rep_row(app, rep).id
-    old = clock.now - timedelta(days=30)
-    with Session(app.bot_data.repo.engine) as session:
-        session.add_all(
-            Contact(
-                owner_id=owner,
-                name=f"Quiet {index:03d}",
-                name_key=f"quiet {index:03d}",
-                status="prospect",
-                status_rule="bant-v1",
-                last_touch_at=old,
-                created_at=old,
-                updated_at=old,
-            )
-            for index in range(120)
-        )
-        session.commit()
+    repo = app.bot_data.repo
+    add_contacts(repo.engine, rep_row(app, rep).id, clock(), 120, last_touch_at=clock() - timedelta(days=30))
     await rep.send("/today")
     assert "Going quiet (120)" in rep.last_text
-    assert "more" in rep.last_text and len(rep.last_text) <= 4096
+    assert "…and 96 more." in rep.last_text and len(rep.last_text) <= 4096
+    add_contacts(repo.engine, rep_row(app, rep).id, clock(), 1000, last_touch_at=clock() - timedelta(days=30))
+    await rep.send("/today")
+    assert "Going quiet (1,000+)" in rep.last_text and "…and 976+ more." in rep.last_text
