@@ -39,7 +39,7 @@ def _page_view(
     extra: list[InlineKeyboardButton],
 ) -> tuple[str, InlineKeyboardMarkup]:
     pages = t.count(max(1, -(-page.total // PAGE_SIZE)), more=page.capped)
-    lines = [title, t("list.page", page=page.offset // PAGE_SIZE + 1, pages=pages), ""]
+    lines = [title, t("list.page", page=t.count(page.offset // PAGE_SIZE + 1), pages=pages), ""]
     buttons = []
     for index, item in enumerate(page.items, start=page.offset + 1):
         lines.append(list_line(t, index, item, rep.zone))
@@ -212,7 +212,9 @@ def _find_view(
     # a hint to narrow the search are shown instead of a silently different search).
     previous = callbacks.fit_text(f"{callbacks.FIND}:{max(0, offset - PAGE_SIZE)}:", text)
     following = callbacks.fit_text(f"{callbacks.FIND}:{offset + PAGE_SIZE}:", text)
-    title = t("find.title", text=text, count=t.count(page.total, more=page.capped))
+    title: str = t("find.title", text=text, count=t.count(page.total, more=page.capped))
+    if page.capped:
+        title += "\n" + t("find.capped", count=t.count(page.total))
     return _page_view(t, rep, page, title, _nav_row(t, page, [previous, following]), [])
 
 

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.contact_fields import TAGS_MAX
 from bot.text_keys import phone_key, search_key
-from storage.models import Contact, ContactTag, FollowUp, Interaction
-from storage.repository import ContactRead, Repository, refresh_next_due
+from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, Interaction
+from storage.repository import ContactRead, Repository, lock_contacts, refresh_next_due
 
 # The fields a merge fills in on the kept contact when it has none and the other record has one.
 _MERGED_FIELDS = (
@@ -201,18 +201,20 @@ class ContactBook:
             contact = self._own(session, owner_id, contact_id)
             if contact is None:
                 return False
+            lock_contacts(session, [contact_id])
             open_followups = session.exec(
                 select(FollowUp)
-                .where(FollowUp.contact_id == contact_id, col(FollowUp.state).in_(("pending", "sent")))
+                .where(FollowUp.contact_id == contact_id, col(FollowUp.state).in_(OPEN_STATES))
                 .order_by(col(FollowUp.due_at))
             ).all()
             if due is None:
                 for followup in open_followups:
-                    followup.state = "closed"
+                    followup.state, followup.claimed_by, followup.lease_until = "closed", None, None
                     session.add(followup)
             elif open_followups:
                 first = open_followups[0]
                 first.due_at, first.state, first.not_before, first.attempts = due, "pending", None, 0
+                first.claimed_by, first.lease_until, first.sent_at = None, None, None
                 session.add(first)
             else:
                 session.add(FollowUp(owner_id=owner_id, contact_id=contact_id, due_at=due, created_at=now))
@@ -236,6 +238,7 @@ class ContactBook:
             keep, other = self._own(session, owner_id, keep_id), self._own(session, owner_id, other_id)
             if keep is None or other is None:
                 return False
+            lock_contacts(session, [keep_id, other_id])
             for table in (Interaction, FollowUp):
                 session.execute(
                     sa.update(table).where(col(table.contact_id) == other_id).values(contact_id=keep_id)

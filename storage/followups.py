@@ -22,7 +22,7 @@ from bot import schedule
 from bot.scoring import Score
 from bot.text_keys import search_key
 from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
-from storage.repository import Clock, Repository, refresh_next_due
+from storage.repository import Clock, Repository, lock_contacts, refresh_next_due
 
 # A digest shows a couple of dozen lines: each section reads at most this many, and counts the rest up to
 # DIGEST_COUNT_CAP (a rep with a big book may have tens of thousands of prospects going quiet).
@@ -267,6 +267,8 @@ class FollowUpRepository:
             row = session.exec(select(model).where(model.id == row_id, model.claimed_by == claimer)).first()
             if row is None or row.state != "claimed":
                 return
+            if table == "reminder":
+                lock_contacts(session, [row.contact_id])
             row.attempts += 1 if count_attempt else 0
             row.state = "failed" if row.attempts >= schedule.MAX_ATTEMPTS else "pending"
             row.not_before, row.claimed_by, row.lease_until = retry_after, None, None
@@ -476,6 +478,12 @@ class FollowUpRepository:
         from_states: tuple[str, ...],
         **values: Any,
     ) -> bool:
+        contact_id = session.exec(
+            select(FollowUp.contact_id).where(FollowUp.id == followup_id, FollowUp.owner_id == owner_id)
+        ).first()
+        if contact_id is None:
+            return False
+        lock_contacts(session, [contact_id])
         result = session.execute(
             sa.update(FollowUp)
             .where(
@@ -487,7 +495,6 @@ class FollowUpRepository:
         )
         if getattr(result, "rowcount", 0) != 1:
             return False
-        contact_id = session.exec(select(FollowUp.contact_id).where(FollowUp.id == followup_id)).one()
         refresh_next_due(session, [contact_id])
         return True
 

@@ -33,7 +33,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # contact.next_due_at of a contact with no open follow-up (see Contact.next_due_at).
 NO_FOLLOW_UP = datetime(9999, 12, 31, tzinfo=UTC)
-NO_FOLLOW_UP_SQL = "9999-12-31 00:00:00"
+# As SQLite stores a DateTime (text, with microseconds), so that the default and written values sort alike.
+NO_FOLLOW_UP_SQL = "9999-12-31 00:00:00.000000"
 
 
 def due_or_none(next_due_at: datetime) -> datetime | None:

@@ -218,6 +218,21 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def lock_contacts(session: Session, contact_ids: Iterable[int]) -> None:
+    """Take the contacts' row locks, in id order, before changing their follow-ups.
+
+    On PostgreSQL this puts concurrent writers of one contact in a queue in the same order as deleting a
+    contact does (contact, then its follow-ups), and it makes refresh_next_due read the follow-ups that the
+    writer before it committed. SQLite needs none of it (BEGIN IMMEDIATE runs one writer at a time), and
+    SQLAlchemy leaves FOR UPDATE out there.
+    """
+    ids = sorted(set(contact_ids))
+    if ids:
+        session.execute(
+            select(Contact.id).where(col(Contact.id).in_(ids)).order_by(col(Contact.id)).with_for_update()
+        )
+
+
 def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:
     """Set contact.next_due_at to the soonest open follow-up of each contact (NO_FOLLOW_UP for none).
 
@@ -228,6 +243,7 @@ def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:
     if not ids:
         return
     session.flush()
+    lock_contacts(session, ids)
     soonest = (
         select(func.min(FollowUp.due_at))
         .where(col(FollowUp.contact_id) == col(Contact.id), col(FollowUp.state).in_(OPEN_STATES))
@@ -519,7 +535,9 @@ class Repository:
             contact = None
             if draft.contact_id is not None:
                 contact = session.exec(
-                    select(Contact).where(Contact.id == draft.contact_id, Contact.owner_id == draft.owner_id)
+                    select(Contact)
+                    .where(Contact.id == draft.contact_id, Contact.owner_id == draft.owner_id)
+                    .with_for_update()
                 ).first()
             if contact is None:
                 contact = Contact(
@@ -554,11 +572,16 @@ class Repository:
             )
             due = answers.next_due
             if due is not None:
+                # The next step chosen in this meeting replaces any the contact still had open.
+                session.execute(
+                    sa.update(FollowUp)
+                    .where(col(FollowUp.contact_id) == contact.id, col(FollowUp.state).in_(OPEN_STATES))
+                    .values(state="closed", claimed_by=None, lease_until=None)
+                )
                 session.add(
                     FollowUp(owner_id=draft.owner_id, contact_id=contact.id, due_at=due, created_at=now)
                 )
-                # A new open follow-up: the soonest is this one or the one it already had.
-                contact.next_due_at = min(contact.next_due_at, due)
+                contact.next_due_at = due
             session.flush()
             contact.search_text = self._search_text(session, contact)
             session.add(contact)

@@ -3,16 +3,19 @@ on SQLite and PostgreSQL; /find's capped count; the digest's bounded sections.""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot import capture as flow
 from bot import schedule
 from bot.scoring import Score
 from storage.contacts import ContactBook
 from storage.followups import DIGEST_COUNT_CAP, DIGEST_LINES, FollowUpRepository
-from storage.models import Contact, FollowUp
+from storage.models import OPEN_STATES, Contact, FollowUp
 from storage.repository import FIND_COUNT_CAP, ContactOrder, Repository, RepRead
 from tests.factories import FakeClock, add_contacts, next_due_mismatches
 from tests.storage.test_repository import QUALIFIED, make_rep, save
@@ -126,11 +129,16 @@ def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
         leads = session.exec(
             select(Contact.id).where(Contact.owner_id == rep.id, Contact.status == "lead")
         ).all()
-    overdue = [now - timedelta(days=index + 1) for index in range(3)]
-    for contact_id, due in zip(leads, overdue, strict=False):
+    overdue = [now - timedelta(hours=7 * index + 30) for index in range(30)]
+    for contact_id, due in zip(leads, overdue, strict=True):
         assert book.set_followup(owner_id=rep.id, contact_id=contact_id, due=due)
+    # Some of them are being sent, some were sent and wait for the rep: all are overdue all the same.
+    followups = FollowUpRepository(repo)
+    claimed = followups.claim_due_reminders(claimer="a", lease=timedelta(minutes=2), limit=10)
+    for reminder in claimed[::2]:
+        assert followups.mark_reminder_sent(reminder_id=reminder.id, claimer="a", message_id=1)
 
-    data = FollowUpRepository(repo).digest_data(rep_id=rep.id, zone=zone)
+    data = followups.digest_data(rep_id=rep.id, zone=zone)
     assert (data.quiet.total, data.quiet.capped, len(data.quiet.lines)) == (
         DIGEST_COUNT_CAP,
         True,
@@ -142,9 +150,9 @@ def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
         False,
         DIGEST_LINES,
     )
-    # Overdue, oldest first, each with its due time.
-    assert [line.when for line in data.overdue.lines] == sorted(overdue)
-    assert data.overdue.total == 3 and data.today.total == 0
+    # Overdue, oldest first whatever their state, each with its due time.
+    assert [line.when for line in data.overdue.lines] == sorted(overdue)[:DIGEST_LINES]
+    assert (data.overdue.total, data.overdue.capped, data.today.total) == (30, False, 0)
     assert FollowUpRepository(repo).digest_data(rep_id=other.id, zone=zone).quiet.total == 5
 
 
@@ -168,3 +176,61 @@ def test_a_digest_line_per_open_follow_up_of_each_state_soonest_first(
     data = followups.digest_data(rep_id=rep.id, zone=ZoneInfo(rep.timezone))
     assert [line.name for line in data.today.lines] == ["Anna Virtanen", "B", "C"]
     assert data.today.total == 3
+
+
+def test_two_writers_of_one_contact_leave_its_next_follow_up_right(
+    repo: Repository, clock: FakeClock
+) -> None:
+    """One writer closes a follow-up and has not committed yet while another moves the contact's other one:
+    the second waits for the first and then sees what it did (on PostgreSQL by the contact's row lock)."""
+    rep = make_rep(repo)
+    followups, book = FollowUpRepository(repo), ContactBook(repo)
+    now = clock()
+    day = timedelta(days=1)
+    anna = save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + day}), now)
+    bela = save(repo, rep, QUALIFIED.model_copy(update={"name": "Béla", "next_due": now + 2 * day}), now)
+    first, second = open_followup(repo, anna), open_followup(repo, bela)
+    assert book.merge(owner_id=rep.id, keep_id=anna, other_id=bela)
+
+    moved = threading.Event()
+    with followups._session() as session:
+        assert followups._transition(
+            session, owner_id=rep.id, followup_id=first, from_states=OPEN_STATES, state="done"
+        )
+        writer = threading.Thread(
+            target=lambda: (
+                moved.set()
+                if followups.reschedule(owner_id=rep.id, followup_id=second, due=now + 5 * day)
+                else None
+            )
+        )
+        writer.start()
+        time.sleep(0.5)
+        assert not moved.is_set(), "the second writer did not wait for the first"
+    writer.join(timeout=30)
+    assert moved.is_set()
+    assert next_due_mismatches(repo.engine) == []
+    assert in_next_order(repo, rep) == [("Anna Virtanen", now + 5 * day)]
+
+
+def test_a_meeting_logged_with_a_next_step_replaces_the_open_one(repo: Repository, clock: FakeClock) -> None:
+    rep = make_rep(repo)
+    followups = FollowUpRepository(repo)
+    now = clock()
+    anna = save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + timedelta(hours=1)}), now)
+    clock.now = now + timedelta(hours=2)
+    [sent] = followups.claim_due_reminders(claimer="a", lease=timedelta(minutes=2), limit=10)
+    assert followups.mark_reminder_sent(reminder_id=sent.id, claimer="a", message_id=1)
+
+    # The rep met Anna before acting on the reminder, and logs the meeting with a new next step.
+    draft = repo.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=QUALIFIED, step=None)
+    draft = repo.update_draft(draft=draft, contact_id=anna)
+    assert draft is not None
+    result = flow.evaluate(QUALIFIED.model_copy(update={"next_due": now + timedelta(days=7)}), now=clock())
+    saved = repo.save_capture(
+        draft=draft, answers=result.answers, classification=result.classification, score=result.score
+    )
+    assert saved is not None and saved.id == anna and saved.next_due == now + timedelta(days=7)
+    assert followups.get_followup(owner_id=rep.id, followup_id=sent.id).state == "closed"  # type: ignore[union-attr]
+    assert in_next_order(repo, rep) == [("Anna Virtanen", now + timedelta(days=7))]
+    assert next_due_mismatches(repo.engine) == []

@@ -32,7 +32,8 @@ depends_on: str | Sequence[str] | None = None
 log = logging.getLogger(__name__)
 
 OPEN_STATES = ("pending", "claimed", "sent")
-NO_FOLLOW_UP_SQL = "9999-12-31 00:00:00"
+# As SQLite stores a DateTime (text with microseconds), so that it sorts alike with values written later.
+NO_FOLLOW_UP_SQL = "9999-12-31 00:00:00.000000"
 
 
 def upgrade() -> None:
@@ -47,12 +48,14 @@ def upgrade() -> None:
         )
     contact = sa.table("contact", sa.column("id"), sa.column("next_due_at"))
     followup = sa.table("followup", sa.column("contact_id"), sa.column("state"), sa.column("due_at"))
-    soonest = (
-        sa.select(sa.func.min(followup.c.due_at))
-        .where(followup.c.contact_id == contact.c.id, followup.c.state.in_(OPEN_STATES))
-        .scalar_subquery()
+    is_open = sa.and_(followup.c.contact_id == contact.c.id, followup.c.state.in_(OPEN_STATES))
+    soonest = sa.select(sa.func.min(followup.c.due_at)).where(is_open).scalar_subquery()
+    # Only the contacts with an open follow-up: the others keep the default (no row rewritten for nothing).
+    op.execute(
+        sa.update(contact)
+        .where(sa.select(followup.c.contact_id).where(is_open).exists())
+        .values(next_due_at=soonest)
     )
-    op.execute(sa.update(contact).values(next_due_at=sa.func.coalesce(soonest, contact.c.next_due_at)))
 
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_index("ix_contact_owner_status_created")
@@ -102,7 +105,9 @@ def _create_trigram_index() -> None:
         return
     try:
         with bind.begin_nested():
-            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            # In public rather than the first schema on the search path: an extension goes with its schema,
+            # and every index using its operators with it.
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
     except sa.exc.DBAPIError:
         log.warning(
             "pg_trgm could not be created: /find will scan a rep's contacts instead of using an index"

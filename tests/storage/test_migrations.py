@@ -1,0 +1,123 @@
+"""Migrating a database that already holds contacts, on SQLite and PostgreSQL, and back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlmodel import Session
+
+from storage.engine import create_engine_for
+from storage.migrate import alembic_config
+from storage.models import Contact, FollowUp
+from storage.repository import ContactOrder, Repository
+from tests.factories import FakeClock, next_due_mismatches
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A database with no tables yet."""
+    url = (
+        f"sqlite:///{tmp_path / 'old.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    engine = create_engine_for(url)
+    yield engine
+    engine.dispose()
+
+
+def migrate(engine: sa.Engine, revision: str, *, down: bool = False) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_the_next_follow_up_is_filled_in_for_contacts_made_before_it_existed(empty_engine: sa.Engine) -> None:
+    migrate(empty_engine, "0005")
+    repo = Repository(empty_engine, FakeClock(NOW))
+    rep = repo.register_rep(
+        telegram_id=1, chat_id=1, language="fi", timezone="Europe/Helsinki", digest_time=time(8)
+    )
+    naive = NOW.replace(tzinfo=None)
+    with empty_engine.begin() as connection:
+        contact = sa.Table("contact", sa.MetaData(), autoload_with=connection)
+        ids = []
+        for name in ("Aino", "Bertil", "Csilla"):
+            ids.append(
+                connection.execute(
+                    sa.insert(contact).values(
+                        owner_id=rep.id,
+                        name=name,
+                        name_key=name.lower(),
+                        status="lead",
+                        status_rule="bant-v1",
+                        status_reasons=[],
+                        score=0,
+                        score_reasons=[],
+                        touches=0,
+                        search_text=name.lower(),
+                        created_at=naive,
+                        updated_at=naive,
+                    )
+                ).inserted_primary_key[0]
+            )
+    aino, bertil, csilla = ids
+    with Session(empty_engine) as session:
+        session.add_all(
+            [
+                FollowUp(owner_id=rep.id, contact_id=aino, due_at=NOW + timedelta(days=3), created_at=NOW),
+                FollowUp(
+                    owner_id=rep.id,
+                    contact_id=aino,
+                    due_at=NOW - timedelta(days=1),
+                    state="sent",
+                    created_at=NOW,
+                ),
+                FollowUp(
+                    owner_id=rep.id,
+                    contact_id=bertil,
+                    due_at=NOW - timedelta(days=9),
+                    state="done",
+                    created_at=NOW,
+                ),
+                FollowUp(owner_id=rep.id, contact_id=csilla, due_at=NOW + timedelta(days=1), created_at=NOW),
+            ]
+        )
+        session.commit()
+
+    migrate(empty_engine, "head")
+    assert next_due_mismatches(empty_engine) == []
+    page = repo.list_contacts(owner_id=rep.id, status="lead", order=ContactOrder.NEXT, offset=0, limit=8)
+    assert [(item.name, item.next_due) for item in page.items] == [
+        ("Aino", NOW - timedelta(days=1)),
+        ("Csilla", NOW + timedelta(days=1)),
+        ("Bertil", None),
+    ]
+    # A contact made after the migration sorts with those without a follow-up, newest first.
+    with Session(empty_engine) as session:
+        session.add(
+            Contact(
+                owner_id=rep.id,
+                name="Dóra",
+                name_key="dora",
+                status="lead",
+                status_rule="bant-v1",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        session.commit()
+    page = repo.list_contacts(owner_id=rep.id, status="lead", order=ContactOrder.NEXT, offset=0, limit=8)
+    assert [item.name for item in page.items] == ["Aino", "Csilla", "Dóra", "Bertil"]
+
+    migrate(empty_engine, "0005", down=True)
+    migrate(empty_engine, "head")
+    assert next_due_mismatches(empty_engine) == []
