@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from bot.qualification import QualificationAnswers, Step
 from bot.scoring import Classification, Score
@@ -166,7 +166,7 @@ class Page:
     capped: bool = False
 
 
-def _rep_read(row: Rep) -> RepRead:
+def _rep_read(row: Rep | sa.Row[Any]) -> RepRead:
     assert row.id is not None
     hours, minutes = (int(part) for part in row.digest_time.split(":"))
     return RepRead(
@@ -190,7 +190,7 @@ def _rep_read(row: Rep) -> RepRead:
     )
 
 
-def _draft_read(row: CaptureDraft) -> DraftRead:
+def _draft_read(row: CaptureDraft | sa.Row[Any]) -> DraftRead:
     assert row.id is not None
     return DraftRead(
         id=row.id,
@@ -206,6 +206,26 @@ def _draft_read(row: CaptureDraft) -> DraftRead:
         queued=QualificationAnswers.model_validate(row.queued) if row.queued is not None else None,
         version=row.version,
         kind=row.kind,
+    )
+
+
+# The statements every update runs (the rep, the capture draft), built once, on the tables rather than
+# through the ORM: a button press costs a few tenths of a millisecond less per statement.
+_REPS = SQLModel.metadata.tables["rep"]
+_DRAFTS = SQLModel.metadata.tables["capturedraft"]
+_REP_BY_TELEGRAM_ID = sa.select(_REPS).where(_REPS.c.telegram_id == sa.bindparam("telegram_id"))
+_DRAFT_BY_ID = sa.select(_DRAFTS).where(
+    _DRAFTS.c.id == sa.bindparam("draft_id"), _DRAFTS.c.owner_id == sa.bindparam("owner_id")
+)
+
+
+def _draft_at_version(draft: DraftRead) -> sa.Update:
+    """An UPDATE of the draft that applies only while it is open at the version it was read at."""
+    return sa.update(_DRAFTS).where(
+        _DRAFTS.c.id == draft.id,
+        _DRAFTS.c.owner_id == draft.owner_id,
+        _DRAFTS.c.state == "open",
+        _DRAFTS.c.version == draft.version,
     )
 
 
@@ -281,9 +301,9 @@ class Repository:
     # Reps
 
     def get_rep(self, *, telegram_id: int) -> RepRead | None:
-        with self._reading() as session:
-            row = session.exec(select(Rep).where(Rep.telegram_id == telegram_id)).first()
-            return _rep_read(row) if row else None
+        with self._read_engine.connect() as connection:
+            row = connection.execute(_REP_BY_TELEGRAM_ID, {"telegram_id": telegram_id}).first()
+        return _rep_read(row) if row else None
 
     def register_rep(
         self,
@@ -415,11 +435,9 @@ class Repository:
 
     def get_draft(self, *, owner_id: int, draft_id: int) -> DraftRead | None:
         """A draft of this rep's, in any state; None when it does not exist or is someone else's."""
-        with self._reading() as session:
-            row = session.exec(
-                select(CaptureDraft).where(CaptureDraft.id == draft_id, CaptureDraft.owner_id == owner_id)
-            ).first()
-            return _draft_read(row) if row else None
+        with self._read_engine.connect() as connection:
+            row = connection.execute(_DRAFT_BY_ID, {"draft_id": draft_id, "owner_id": owner_id}).first()
+        return _draft_read(row) if row else None
 
     def update_draft(
         self,
@@ -455,18 +473,8 @@ class Repository:
             values["contact_id"] = contact_id
         if queued is not None or clear_queued:
             values["queued"] = queued.model_dump(mode="json") if queued is not None else None
-        with self._session() as session:
-            result = session.execute(
-                sa.update(CaptureDraft)
-                .where(
-                    col(CaptureDraft.id) == draft.id,
-                    col(CaptureDraft.owner_id) == draft.owner_id,
-                    col(CaptureDraft.state) == "open",
-                    col(CaptureDraft.version) == draft.version,
-                )
-                .values(**values)
-            )
-            if not _changed_one(result):
+        with self.engine.begin() as connection:
+            if not _changed_one(connection.execute(_draft_at_version(draft).values(**values))):
                 return None
         # The version guard proves what the row now holds: no need to read it back.
         return replace(
@@ -486,20 +494,13 @@ class Repository:
         return self._close_draft(draft=draft, state="cancelled")
 
     def _close_draft(self, *, draft: DraftRead, state: str, session: Session | None = None) -> bool:
-        statement = (
-            sa.update(CaptureDraft)
-            .where(
-                col(CaptureDraft.id) == draft.id,
-                col(CaptureDraft.owner_id) == draft.owner_id,
-                col(CaptureDraft.state) == "open",
-                col(CaptureDraft.version) == draft.version,
-            )
-            .values(state=state, updated_at=self.clock(), version=draft.version + 1)
+        statement = _draft_at_version(draft).values(
+            state=state, updated_at=self.clock(), version=draft.version + 1
         )
         if session is not None:
             return _changed_one(session.execute(statement))
-        with self._session() as new_session:
-            return _changed_one(new_session.execute(statement))
+        with self.engine.begin() as connection:
+            return _changed_one(connection.execute(statement))
 
     # Contacts
 
