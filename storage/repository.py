@@ -18,7 +18,7 @@ from bot.qualification import QualificationAnswers, Step
 from bot.scoring import Classification, Score
 from bot.status import SET_BY_REP
 from bot.text_keys import phone_key, search_key
-from storage.engine import READ_ONLY
+from storage.engine import READ_ONLY, is_sqlite
 from storage.models import (
     NO_FOLLOW_UP,
     OPEN_STATES,
@@ -219,14 +219,18 @@ _DRAFT_BY_ID = sa.select(_DRAFTS).where(
 )
 
 
-def _draft_at_version(draft: DraftRead) -> sa.Update:
-    """An UPDATE of the draft that applies only while it is open at the version it was read at."""
-    return sa.update(_DRAFTS).where(
-        _DRAFTS.c.id == draft.id,
-        _DRAFTS.c.owner_id == draft.owner_id,
-        _DRAFTS.c.state == "open",
-        _DRAFTS.c.version == draft.version,
-    )
+# An UPDATE of a draft that applies only while it is open at the version it was read at; the values to set
+# come with the parameters (_at_version gives the guard's).
+_DRAFT_AT_VERSION = sa.update(_DRAFTS).where(
+    _DRAFTS.c.id == sa.bindparam("draft_id"),
+    _DRAFTS.c.owner_id == sa.bindparam("draft_owner_id"),
+    _DRAFTS.c.state == "open",
+    _DRAFTS.c.version == sa.bindparam("draft_version"),
+)
+
+
+def _at_version(draft: DraftRead) -> dict[str, Any]:
+    return {"draft_id": draft.id, "draft_owner_id": draft.owner_id, "draft_version": draft.version}
 
 
 def _changed_one(result: object) -> bool:
@@ -285,6 +289,15 @@ class Repository:
         self.engine = engine
         self.clock = clock
         self._read_engine = engine.execution_options(**{READ_ONLY: True})
+        # A statement that stands alone (one read, or one conditional write) needs no transaction around it:
+        # on PostgreSQL autocommit saves the round trips of BEGIN and COMMIT. SQLite begins as
+        # storage.engine decides (its round trips cost nothing).
+        if is_sqlite(engine):
+            self._statement_engine, self._statement_read_engine = engine, self._read_engine
+        else:
+            self._statement_engine = self._statement_read_engine = engine.execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -301,7 +314,7 @@ class Repository:
     # Reps
 
     def get_rep(self, *, telegram_id: int) -> RepRead | None:
-        with self._read_engine.connect() as connection:
+        with self._statement_read_engine.connect() as connection:
             row = connection.execute(_REP_BY_TELEGRAM_ID, {"telegram_id": telegram_id}).first()
         return _rep_read(row) if row else None
 
@@ -435,7 +448,7 @@ class Repository:
 
     def get_draft(self, *, owner_id: int, draft_id: int) -> DraftRead | None:
         """A draft of this rep's, in any state; None when it does not exist or is someone else's."""
-        with self._read_engine.connect() as connection:
+        with self._statement_read_engine.connect() as connection:
             row = connection.execute(_DRAFT_BY_ID, {"draft_id": draft_id, "owner_id": owner_id}).first()
         return _draft_read(row) if row else None
 
@@ -473,8 +486,8 @@ class Repository:
             values["contact_id"] = contact_id
         if queued is not None or clear_queued:
             values["queued"] = queued.model_dump(mode="json") if queued is not None else None
-        with self.engine.begin() as connection:
-            if not _changed_one(connection.execute(_draft_at_version(draft).values(**values))):
+        with self._statement_engine.begin() as connection:
+            if not _changed_one(connection.execute(_DRAFT_AT_VERSION, _at_version(draft) | values)):
                 return None
         # The version guard proves what the row now holds: no need to read it back.
         return replace(
@@ -494,13 +507,15 @@ class Repository:
         return self._close_draft(draft=draft, state="cancelled")
 
     def _close_draft(self, *, draft: DraftRead, state: str, session: Session | None = None) -> bool:
-        statement = _draft_at_version(draft).values(
-            state=state, updated_at=self.clock(), version=draft.version + 1
-        )
+        values = _at_version(draft) | {
+            "state": state,
+            "updated_at": self.clock(),
+            "version": draft.version + 1,
+        }
         if session is not None:
-            return _changed_one(session.execute(statement))
-        with self.engine.begin() as connection:
-            return _changed_one(connection.execute(statement))
+            return _changed_one(session.execute(_DRAFT_AT_VERSION, values))
+        with self._statement_engine.begin() as connection:
+            return _changed_one(connection.execute(_DRAFT_AT_VERSION, values))
 
     # Contacts
 
