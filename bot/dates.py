@@ -52,8 +52,11 @@ class ParsedDate:
 # Ways of writing "at ten o'clock" that dateparser misreads, rewritten to "10:00" before parsing.
 _HOUR_MARKERS = (
     re.compile(
-        r"\b(?:klo|kl\.?|at|à)\s*(\d{1,2})(?:[.:](\d{2}))?\b"
-    ),  # fi klo 10, nb kl. 10, en at 10, fr à 10
+        r"\b(?:klo|kello|kl\.?|at|à)\s*(\d{1,2})(?:[.:](\d{2}))?\b"
+    ),  # fi klo 10, kello 10, nb kl. 10, en at 10, fr à 10
+    # A clock time written with a dot after a word or a date ("huomenna 14.30", "25.12. 9.30"), as Finnish
+    # and Norwegian write it; alone, "12.11" stays a date.
+    re.compile(r"(?<=\s)(\d{1,2})\.([0-5]\d)(?![\d.])"),
     re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b"),  # fr 10h, 10h30
     re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s*-?\s*(?:kor|órakor)\b"),  # hu 10-kor, 10 órakor
 )
@@ -88,6 +91,11 @@ _PHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
 }
 
 
+# A day and month with the closing dot ("12.12.", "25.12. 9:30") is a date; dateparser reads "12.12." as
+# 12:12 today, so it gets a slash ("12/12"), which it reads as day and month (DATE_ORDER DMY).
+_DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(?![\d.])")
+
+
 def _hour(match: re.Match[str]) -> str:
     hour, minute = int(match.group(1)), match.group(2) or "00"
     return f" {hour}:{minute}" if hour < 24 else match.group(0)
@@ -99,6 +107,7 @@ def normalise_typed_date(text: str, language: str = "en") -> str:
     cleaned = " ".join(text.lower().split())
     for pattern, replacement in _PHRASES.get(language, ()):
         cleaned = pattern.sub(replacement, cleaned)
+    cleaned = _DAY_MONTH.sub(r"\1/\2", cleaned)
     for pattern in _HOUR_MARKERS:
         cleaned = pattern.sub(_hour, cleaned)
     cleaned = _TRAILING_HOUR.sub(
