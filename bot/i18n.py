@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -85,11 +85,12 @@ class Translator:
         text = _translations(self.language).gettext(message_id)
         return text.format(**values) if values else text
 
-    def plural(self, message_id: str, count: int, /, **values: object) -> Html:
-        """A message whose words depend on a number: the catalog entry has msgid_plural `<id>.plural`."""
+    def plural(self, message_id: str, count: int, /, *, more: bool = False, **values: object) -> Html:
+        """A message whose words depend on a number: the catalog entry has msgid_plural `<id>.plural`.
+        With `more`, the number is a cap that counting stopped at ("1,000+")."""
         text = _translations(self.language).ngettext(message_id, f"{message_id}.plural", count)
         escaped = {key: _escape(value) for key, value in values.items()}
-        return Html(text.format(count=self.number(count), **escaped))
+        return Html(text.format(count=self.count(count, more=more), **escaped))
 
     @property
     def locale(self) -> Locale:
@@ -122,6 +123,10 @@ class Translator:
     def clock_time(self, instant: datetime, zone: ZoneInfo) -> str:
         """A time of day in the rep's zone and locale: "14:00", "14.00"."""
         return format_skeleton("Hm", instant.astimezone(zone), locale=self.locale)
+
+    def wall_time(self, at: time) -> str:
+        """A wall-clock time with no day (the digest's time) in the locale: "08:30", "8.30"."""
+        return format_skeleton("Hm", datetime.combine(date(2000, 1, 1), at), locale=self.locale)
 
 
 def _escape(value: object) -> str:

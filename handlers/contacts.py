@@ -51,7 +51,8 @@ def _page_view(
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-_ORDERS = (ContactOrder.NEWEST, ContactOrder.SCORE, ContactOrder.NEXT)
+# A list opens by next follow-up (who to call next); the button cycles to best score, then newest.
+_ORDERS = (ContactOrder.NEXT, ContactOrder.SCORE, ContactOrder.NEWEST)
 _FILTER_KINDS = ("s", "t", "i")
 
 
@@ -119,7 +120,7 @@ async def list_command(update: Update, ctx: BotContext) -> None:
     assert message is not None and message.text is not None
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
     status = _LIST_STATUSES.get(command, "lead")
-    view = _status_list(ctx, rep, status, ContactOrder.NEWEST, 0)
+    view = _status_list(ctx, rep, status, _ORDERS[0], 0)
     if view is None:
         await message.reply_html(ctx.t(f"list.empty_{status}"))
         return
@@ -168,7 +169,7 @@ async def on_filter_button(update: Update, ctx: BotContext) -> None:
         return
     status, order = (
         parsed.args[0],
-        next((o for o in ContactOrder if o.value == parsed.args[1]), ContactOrder.NEWEST),
+        next((o for o in ContactOrder if o.value == parsed.args[1]), _ORDERS[0]),
     )
     t = ctx.t
     options: list[tuple[str, ContactFilter]] = [

@@ -17,18 +17,20 @@ from storage.followups import DIGEST_LINES, DigestData, DigestSection, DueDigest
 
 # Telegram refuses text over 4096 characters; the digest stops well before and says how many are left.
 TEXT_BUDGET = 3500
-MAX_LINES = DIGEST_LINES
+# Lines per section: enough to act on this morning, few enough that every section fits on a phone screen.
+SECTION_LINES = DIGEST_LINES
 BUTTON_NAME_MAX = 28
 
 
 def render_digest(
     t: Translator, data: DigestData, zone: ZoneInfo, now: Any
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The digest message: sections with numbered lines, a button per line, "and N more" past the limit."""
+    """The digest message: each section with its count and its first few lines, a button per line, and
+    "…and N more" under a section with more; every section shows, however long the one before it."""
     lines: list[str] = [t("digest.title", day=t.day(now, zone))]
     buttons: list[InlineKeyboardButton] = []
-    shown = total = 0
-    capped = False
+    shown = 0
+    hidden_any = False
     sections: list[tuple[str, DigestSection, str]] = [
         ("digest.today", data.today, "digest.line_today"),
         ("digest.overdue", data.overdue, "digest.line_overdue"),
@@ -38,10 +40,8 @@ def render_digest(
     for title, items, line_id in sections:
         if not items.total:
             continue
-        total += items.total
-        capped = capped or items.capped
-        section: list[str] = [t(title, count=t.count(items.total, more=items.capped))]
-        for item in items.lines:
+        block: list[str] = [t(title, count=t.count(items.total, more=items.capped))]
+        for item in items.lines[:SECTION_LINES]:
             who = (
                 t("list.who_company", name=item.name, company=item.company)
                 if item.company
@@ -53,9 +53,9 @@ def render_digest(
                 else ""
             )
             line = t(line_id, index=shown + 1, who=who, when=when)
-            if shown >= MAX_LINES or sum(len(text) for text in [*lines, *section, line]) > TEXT_BUDGET:
+            if sum(len(text) for text in [*lines, *block, line]) > TEXT_BUDGET:
                 break
-            section.append(line)
+            block.append(line)
             shown += 1
             name = item.name if len(item.name) <= BUTTON_NAME_MAX else item.name[: BUTTON_NAME_MAX - 1] + "…"
             buttons.append(
@@ -72,16 +72,19 @@ def render_digest(
                         callback_data=callbacks.pack(callbacks.CARD, item.contact_id, "bc"),
                     )
                 )
-        if len(section) > 1:
-            lines.extend(["", *section])
-    if total > shown:
-        lines.extend(["", t("digest.more", count=t.count(total - shown, more=capped))])
+        hidden = items.total - (len(block) - 1)
+        if hidden > 0:
+            block.append(t.plural("digest.section_more", hidden, more=items.capped))
+            hidden_any = True
+        lines.extend(["", *block])
+    if hidden_any:
+        lines.extend(["", t("digest.lists")])
     if data.week is not None:
         lines += [
             "",
             t("digest.week", leads=data.week.new_leads, prospects=data.week.new_prospects, won=data.week.won),
         ]
-    if total == 0 and data.week is None:
+    if shown == 0 and not hidden_any and data.week is None:
         lines.extend(["", t("digest.nothing")])
     rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None

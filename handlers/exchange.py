@@ -103,7 +103,7 @@ def _preview(ctx: BotContext, plan: ImportPlan, columns: list[str]) -> str:
     for line, reason in plan.invalid[:INVALID_SHOWN]:
         lines.append(t("import.invalid_row", line=line, reason=t.plain(f"import.reason.{reason}")))
     if len(plan.invalid) > INVALID_SHOWN:
-        lines.append(t("import.more_invalid", count=len(plan.invalid) - INVALID_SHOWN))
+        lines.append(t.plural("import.more_invalid", len(plan.invalid) - INVALID_SHOWN))
     return "\n".join(lines)
 
 

@@ -57,7 +57,7 @@ def _zone_keyboard(
 
 def _digest_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
     def label(at: time) -> str:
-        text = at.strftime("%H:%M")
+        text = t.wall_time(at)
         return t.plain("common.chosen", label=text) if at == rep.digest_time else text
 
     times = [
@@ -84,7 +84,7 @@ def _settings_text(t: Translator, rep: RepRead) -> str:
         "settings.summary",
         language=LANGUAGE_NAMES.get(rep.language, rep.language),
         zone=rep.timezone,
-        digest=rep.digest_time.strftime("%H:%M"),
+        digest=t.wall_time(rep.digest_time),
         days=days or t.plain("settings.no_days"),
         empty=empty,
         weekly=weekly,
@@ -341,7 +341,7 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
         )
     else:
         await query.edit_message_text(
-            ctx.t("onboarding.done", zone=rep.timezone, digest=rep.digest_time.strftime("%H:%M")),
+            ctx.t("onboarding.done", zone=rep.timezone, digest=ctx.t.wall_time(rep.digest_time)),
             parse_mode="HTML",
         )
 

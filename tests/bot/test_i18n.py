@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,6 +46,22 @@ def test_french_zero_is_singular_and_english_zero_plural() -> None:
 )
 def test_dates_and_times_in_each_locale(language: str, expected: str) -> None:
     assert Translator(language).when(WHEN, HELSINKI) == expected
+
+
+def test_the_digest_time_is_written_as_each_locale_writes_times() -> None:
+    assert [Translator(language).wall_time(time(8, 30)) for language in ("en", "fi", "nb", "hu", "fr")] == [
+        "08:30",
+        "8.30",
+        "08:30",
+        "8:30",
+        "08:30",
+    ]
+
+
+def test_a_count_that_stopped_at_a_cap_says_so() -> None:
+    assert Translator("en").count(1000, more=True) == "1,000+"
+    assert Translator("fi").plural("digest.section_more", 994, more=True) == "…ja 994+ muuta"
+    assert Translator("fi").plural("digest.section_more", 1) == "…ja 1 muu"
 
 
 def test_numbers_and_percentages_in_each_locale() -> None:

@@ -24,7 +24,7 @@ async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy", qualified=True)
     await capture(rep, "Pekka Salo")
     await rep.send("/prospects")
-    assert "Prospects (1) · newest first" in rep.last_text
+    assert "Prospects (1) · next follow-up first" in rep.last_text
     assert "1. Anna Virtanen, Acme Oy · 87 · ⏰ Thu 26 Nov, 09:00" in rep.last_text
     await rep.send("/leads")
     assert "Leads (1)" in rep.last_text and "Pekka Salo" in rep.last_text

@@ -120,10 +120,15 @@ async def test_working_days_and_empty_digest_are_set_in_settings(rep: RepChat, a
 async def test_a_long_digest_stays_within_telegrams_limit(rep: RepChat, app: Any, clock: FakeClock) -> None:
     for index in range(30):
         await capture(rep, f"{'Contact with a really long name ' * 5}{index}, Company {index}")
+    old = clock.now - timedelta(days=30)
+    add_contacts(app.bot_data.repo.engine, rep_row(app, rep).id, old, 10, last_touch_at=old)
     clock.now = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
     await rep.send("/today")
-    assert "Today (30)" in rep.last_text and "more." in rep.last_text
-    assert len(rep.last_text) <= 4096
+    # A long section shows its first lines and how many more; the sections after it still show.
+    assert "Today (30)" in rep.last_text and "…and 24 more" in rep.last_text
+    assert "Going quiet (10)" in rep.last_text and "…and 4 more" in rep.last_text
+    assert "/leads and /prospects list everyone, the next follow-up first." in rep.last_text
+    assert len(rep.last_text) <= 4096 and len(rep.button_labels) == 12
 
 
 async def test_today_with_nothing_due(rep: RepChat) -> None:
@@ -206,7 +211,7 @@ async def test_a_big_book_of_quiet_prospects_is_counted_not_listed(
     add_contacts(repo.engine, rep_row(app, rep).id, clock(), 120, last_touch_at=clock() - timedelta(days=30))
     await rep.send("/today")
     assert "Going quiet (120)" in rep.last_text
-    assert "…and 96 more." in rep.last_text and len(rep.last_text) <= 4096
+    assert "…and 114 more" in rep.last_text and len(rep.last_text) <= 4096
     add_contacts(repo.engine, rep_row(app, rep).id, clock(), 1000, last_touch_at=clock() - timedelta(days=30))
     await rep.send("/today")
-    assert "Going quiet (1,000+)" in rep.last_text and "…and 976+ more." in rep.last_text
+    assert "Going quiet (1,000+)" in rep.last_text and "…and 994+ more" in rep.last_text

@@ -3,7 +3,7 @@ reads comes from their language's catalog, and dates are formatted for their loc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -40,7 +40,7 @@ async def test_capture_reminder_and_digest_in_the_reps_language(
     assert rep.last_text.startswith(visible(t("onboarding.greeting", name="Kim")))
     await rep.press(t.plain("common.skip"))
     await rep.press(t.plain("common.skip"))
-    assert rep.last_text == visible(t("onboarding.done", zone="UTC", digest="08:30"))
+    assert rep.last_text == visible(t("onboarding.done", zone="UTC", digest=t.wall_time(time(8, 30))))
 
     await rep.send("Anna Virtanen, Acme Oy")
     assert rep.last_text == visible(
@@ -109,7 +109,7 @@ async def test_settings_switch_the_language_at_once(
                 "settings.summary",
                 language=names[target],
                 zone="UTC",
-                digest="08:30",
+                digest=Translator(target).wall_time(time(8, 30)),
                 days="",
                 empty="",
                 weekly="",
