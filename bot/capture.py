@@ -6,6 +6,7 @@ these functions only compute the next state, so they know nothing of Telegram or
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -41,13 +42,22 @@ def start(answers: QualificationAnswers) -> CaptureState:
     return CaptureState(next_question(answers, after=None), CaptureMode.ASK, answers)
 
 
-def answer(state: CaptureState, step: Step, value: object, *, now: datetime, zone: ZoneInfo) -> CaptureState:
-    """The state after the rep answered (or, with None, skipped) `step`; a one-tap next step gets its date."""
+def answer(
+    state: CaptureState,
+    step: Step,
+    value: object,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    working_days: Collection[int] = (),
+) -> CaptureState:
+    """The state after the rep answered (or, with None, skipped) `step`; a one-tap next step gets its date
+    (on one of the rep's working days)."""
     if step is Step.NEXT_STEP and value is NextStepChoice.DATE:
         return replace(state, step=Step.NEXT_STEP, mode=CaptureMode.DATE)
     answers = state.answers.with_answer(step, value)
     if step is Step.NEXT_STEP and isinstance(value, NextStepChoice):
-        answers = answers.model_copy(update={"next_due": due_for_choice(value, now, zone)})
+        answers = answers.model_copy(update={"next_due": due_for_choice(value, now, zone, working_days)})
     if state.mode is CaptureMode.EDIT:
         return CaptureState(None, CaptureMode.ASK, answers)
     return CaptureState(next_question(answers, after=step), CaptureMode.ASK, answers)

@@ -7,6 +7,7 @@ sleeping. Instants are returned in UTC; local times are computed from the rep's 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -34,13 +35,19 @@ def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
-def due_for_choice(choice: NextStepChoice, now: datetime, zone: ZoneInfo) -> datetime | None:
-    """The instant for a one-tap next step: N days ahead at 09:00 local; None for a step that has no date."""
+def due_for_choice(
+    choice: NextStepChoice, now: datetime, zone: ZoneInfo, working_days: Collection[int] = ()
+) -> datetime | None:
+    """The instant for a one-tap next step: N days ahead at 09:00 local, moved on to the rep's next working
+    day (ISO weekdays; none given, none skipped); None for a step that has no date."""
     days = _DAYS_FOR_CHOICE.get(choice)
     if days is None:
         return None
-    local_today = now.astimezone(zone).date()
-    return local_to_utc(local_today + timedelta(days=days), DEFAULT_DUE_TIME, zone)
+    day = now.astimezone(zone).date() + timedelta(days=days)
+    if working_days:
+        while day.isoweekday() not in working_days:
+            day += timedelta(days=1)
+    return local_to_utc(day, DEFAULT_DUE_TIME, zone)
 
 
 @dataclass(frozen=True)

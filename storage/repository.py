@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, func, select
 
 from bot.qualification import QualificationAnswers, Step
+from bot.schedule import parse_working_days
 from bot.scoring import Classification, Score
 from bot.status import SET_BY_REP
 from bot.text_keys import phone_key, search_key
@@ -91,6 +92,11 @@ class RepRead:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The rep's working days as ISO weekdays."""
+        return parse_working_days(self.working_days)
 
     def awaits(self, now: datetime) -> str | None:
         """What typed text answers now, if the question has not lapsed."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -106,6 +106,23 @@ def test_phrases_in_the_reps_language(language: str, text: str, expected: str) -
 @pytest.mark.parametrize("text", ["banana", "", "   ", "x" * 500])
 def test_text_that_is_no_date_is_not_understood(text: str) -> None:
     assert local(text) is None
+
+
+def test_one_tap_steps_land_on_a_working_day() -> None:
+    weekdays = frozenset({1, 2, 3, 4, 5})
+    # NOW is a Wednesday: in three days is a Saturday, so the next working day, Monday.
+    assert due_for_choice(NextStepChoice.IN_3_DAYS, NOW, HELSINKI, weekdays) == datetime(
+        2026, 11, 30, 7, tzinfo=UTC
+    )
+    assert due_for_choice(NextStepChoice.TOMORROW, NOW, HELSINKI, weekdays) == datetime(
+        2026, 11, 26, 7, tzinfo=UTC
+    )
+    friday = NOW + timedelta(days=2)
+    assert due_for_choice(NextStepChoice.TOMORROW, friday, HELSINKI, weekdays) == datetime(
+        2026, 11, 30, 7, tzinfo=UTC
+    )
+    # A rep with no working days set gets the day as it falls.
+    assert due_for_choice(NextStepChoice.IN_3_DAYS, NOW, HELSINKI) == datetime(2026, 11, 28, 7, tzinfo=UTC)
 
 
 def test_one_tap_steps_are_nine_oclock_local() -> None:

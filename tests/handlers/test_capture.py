@@ -94,6 +94,14 @@ async def test_full_questionnaire_with_typed_answers_takes_at_most_twelve(rep: R
     assert sum(1 for m in rep.messages if m.reply_markup and m.reply_markup.get("inline_keyboard")) == 1
 
 
+async def test_a_one_tap_next_step_lands_on_a_working_day(rep: RepChat) -> None:
+    # Wednesday: in three days is a Saturday, outside the default Monday to Friday.
+    await rep.send("Pekka Salo, Nokia")
+    await rep.press("⏩ Finish")
+    await rep.press("In 3 days")
+    assert "Next step: Mon 30 Nov, 09:00" in rep.last_text
+
+
 async def test_a_lead_card_says_what_is_missing(rep: RepChat) -> None:
     await rep.send("Pekka Salo")
     await rep.press("Skip")  # company
