@@ -27,6 +27,11 @@ DIGEST_TIMES = (time(7, 30), time(8, 0), time(8, 30), time(9, 0))
 AWAITING_TIMEZONE = "timezone"
 
 
+def _zone_name(t: Translator, zone: str) -> str:
+    """The zone as the rep knows it: its city in their language ("Helsinki", "Wien")."""
+    return city_name(zone, str(t.locale))
+
+
 def _zone_keyboard(
     t: Translator, zones: list[str] | tuple[str, ...], ctx: BotContext
 ) -> InlineKeyboardMarkup:
@@ -83,7 +88,7 @@ def _settings_text(t: Translator, rep: RepRead) -> str:
     return t(
         "settings.summary",
         language=LANGUAGE_NAMES.get(rep.language, rep.language),
-        zone=rep.timezone,
+        zone=_zone_name(t, rep.timezone),
         digest=t.wall_time(rep.digest_time),
         days=days or t.plain("settings.no_days"),
         empty=empty,
@@ -175,7 +180,9 @@ async def start(update: Update, ctx: BotContext) -> None:
         return
     zones = likely_zones(rep.language, ctx.settings.default_timezone)
     await message.reply_html(
-        ctx.t("onboarding.greeting", name=name) + "\n\n" + ctx.t("onboarding.ask_zone", zone=rep.timezone),
+        ctx.t("onboarding.greeting", name=name)
+        + "\n\n"
+        + ctx.t("onboarding.ask_zone", zone=_zone_name(ctx.t, rep.timezone)),
         reply_markup=_zone_keyboard(ctx.t, zones, ctx),
     )
 
@@ -241,7 +248,10 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
     text: str
     if action == "timezone":
         zones = likely_zones(rep.language, ctx.settings.default_timezone)
-        text, markup = t("onboarding.ask_zone", zone=rep.timezone), _zone_keyboard(t, zones, ctx)
+        text, markup = (
+            t("onboarding.ask_zone", zone=_zone_name(t, rep.timezone)),
+            _zone_keyboard(t, zones, ctx),
+        )
     elif action == "digest":
         text, markup = t("onboarding.ask_digest"), _digest_keyboard(t, rep)
     elif action == "days":
@@ -312,7 +322,11 @@ async def _after_zone(update: Update, ctx: BotContext, rep: RepRead, *, edit: bo
     if rep.onboarded:
         text, markup = _settings_text(ctx.t, rep), _settings_keyboard(ctx.t)
     else:
-        text = ctx.t("onboarding.zone_set", zone=rep.timezone) + "\n\n" + ctx.t("onboarding.ask_digest")
+        text = (
+            ctx.t("onboarding.zone_set", zone=_zone_name(ctx.t, rep.timezone))
+            + "\n\n"
+            + ctx.t("onboarding.ask_digest")
+        )
         markup = _digest_keyboard(ctx.t, rep)
     query = update.callback_query
     if edit and query is not None:
@@ -341,7 +355,11 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
         )
     else:
         await query.edit_message_text(
-            ctx.t("onboarding.done", zone=rep.timezone, digest=ctx.t.wall_time(rep.digest_time)),
+            ctx.t(
+                "onboarding.done",
+                zone=_zone_name(ctx.t, rep.timezone),
+                digest=ctx.t.wall_time(rep.digest_time),
+            ),
             parse_mode="HTML",
         )
 
