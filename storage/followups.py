@@ -264,11 +264,13 @@ class FollowUpRepository:
         """Give a claimed row back: to be tried again after `retry_after`, or for good after MAX_ATTEMPTS."""
         model: Any = FollowUp if table == "reminder" else Digest
         with self._session() as session:
+            if table == "reminder":
+                # The contact's lock before the row is read: a rep may be closing or moving it right now.
+                contact_id = session.exec(select(FollowUp.contact_id).where(FollowUp.id == row_id)).first()
+                lock_contacts(session, [contact_id] if contact_id is not None else [])
             row = session.exec(select(model).where(model.id == row_id, model.claimed_by == claimer)).first()
             if row is None or row.state != "claimed":
                 return
-            if table == "reminder":
-                lock_contacts(session, [row.contact_id])
             row.attempts += 1 if count_attempt else 0
             row.state = "failed" if row.attempts >= schedule.MAX_ATTEMPTS else "pending"
             row.not_before, row.claimed_by, row.lease_until = retry_after, None, None
@@ -495,7 +497,9 @@ class FollowUpRepository:
         )
         if getattr(result, "rowcount", 0) != 1:
             return False
-        refresh_next_due(session, [contact_id])
+        # Read again now that the row is ours: a merge may have moved it to another contact meanwhile.
+        moved_to = session.exec(select(FollowUp.contact_id).where(FollowUp.id == followup_id)).one()
+        refresh_next_due(session, {contact_id, moved_to})
         return True
 
     def _move(

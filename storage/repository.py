@@ -267,7 +267,9 @@ def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:
     """Set contact.next_due_at to the soonest open follow-up of each contact (NO_FOLLOW_UP for none).
 
     Every write that adds a follow-up, moves its due time, closes it or moves it to another contact calls
-    this in the same transaction, so the lists' order by next follow-up never needs the follow-ups.
+    this in the same transaction, so the lists' order by next follow-up never needs the follow-ups. The
+    caller took the contacts' locks (lock_contacts) before it changed their follow-ups; taking them here again
+    costs a statement and, on PostgreSQL, makes sure the follow-ups are read as committed.
     """
     ids = sorted(set(contact_ids))
     if not ids:

@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from bot import schedule
 from storage.models import (
+    OPEN_STATES,
     CaptureDraft,
     Contact,
     ContactTag,
@@ -26,7 +27,7 @@ from storage.models import (
     Rep,
     Team,
 )
-from storage.repository import Repository, RepRead, _rep_read
+from storage.repository import Repository, RepRead, _rep_read, lock_contacts
 
 # The tables that hold rows of one rep, by the column that names the rep.
 REP_TABLES: tuple[tuple[type[SQLModel], str], ...] = (
@@ -115,7 +116,7 @@ class TeamBook:
             due = session.exec(
                 select(FollowUp.owner_id, FollowUp.due_at).where(
                     col(FollowUp.owner_id).in_(ids),
-                    col(FollowUp.state).in_(("pending", "claimed", "sent")),
+                    col(FollowUp.state).in_(OPEN_STATES),
                     col(FollowUp.due_at) < window.end,
                 )
             ).all()
@@ -152,6 +153,8 @@ class TeamBook:
                 select(func.count()).select_from(Contact).where(Contact.owner_id == from_rep)
             ).one()
             contact_ids = select(Contact.id).where(Contact.owner_id == from_rep)
+            # The contacts first, as every follow-up write takes them (storage.repository.lock_contacts).
+            lock_contacts(session, session.exec(contact_ids).all())
             for table in (Interaction, FollowUp, ContactTag):
                 session.execute(
                     sa.update(table).where(col(table.contact_id).in_(contact_ids)).values(owner_id=to_rep)

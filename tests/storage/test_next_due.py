@@ -234,3 +234,36 @@ def test_a_meeting_logged_with_a_next_step_replaces_the_open_one(repo: Repositor
     assert followups.get_followup(owner_id=rep.id, followup_id=sent.id).state == "closed"  # type: ignore[union-attr]
     assert in_next_order(repo, rep) == [("Anna Virtanen", now + timedelta(days=7))]
     assert next_due_mismatches(repo.engine) == []
+
+
+def test_a_failed_send_does_not_undo_what_the_rep_just_did(repo: Repository, clock: FakeClock) -> None:
+    """The dispatcher gives back a reminder whose send failed while the rep is marking it done: the rep's
+    change stands (the give-back waits for the contact's lock, then finds the reminder no longer claimed)."""
+    rep = make_rep(repo)
+    followups = FollowUpRepository(repo)
+    now = clock()
+    save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + timedelta(hours=1)}), now)
+    clock.now = now + timedelta(hours=2)
+    [reminder] = followups.claim_due_reminders(claimer="a", lease=timedelta(minutes=2), limit=10)
+
+    released = threading.Event()
+
+    def give_back() -> None:
+        followups.release(
+            table="reminder", row_id=reminder.id, claimer="a", retry_after=None, count_attempt=True
+        )
+        released.set()
+
+    with followups._session() as session:
+        assert followups._transition(
+            session, owner_id=rep.id, followup_id=reminder.id, from_states=OPEN_STATES, state="done"
+        )
+        dispatcher = threading.Thread(target=give_back)
+        dispatcher.start()
+        time.sleep(0.5)
+        assert not released.is_set(), "the give-back did not wait for the rep's change"
+    dispatcher.join(timeout=30)
+    assert released.is_set()
+    assert followups.get_followup(owner_id=rep.id, followup_id=reminder.id).state == "done"  # type: ignore[union-attr]
+    assert in_next_order(repo, rep) == [("Anna Virtanen", None)]
+    assert next_due_mismatches(repo.engine) == []
