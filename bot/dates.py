@@ -56,19 +56,27 @@ class ParsedDate:
     has_time: bool
 
 
+# A day of the month and a month, as written in a date ("25.12.", "12. 25.").
+_DAY = r"(?:3[01]|[12]\d|0?[1-9])"
+_MONTH = r"(?:1[0-2]|0?[1-9])"
+
 # Ways of writing "at ten o'clock" that dateparser misreads, rewritten to "10:00" before parsing.
 _HOUR_MARKERS = (
     re.compile(
         r"\b(?:klo|kello|kl\.?|at|à)\s*(\d{1,2})(?:[.:](\d{2}))?\b"
     ),  # fi klo 10, kello 10, nb kl. 10, en at 10, fr à 10
-    # A clock time written with a dot after a word or a date ("huomenna 14.30", "25.12. 9.30"), as Finnish
-    # and Norwegian write it; alone, "12.11" stays a date.
-    re.compile(r"(?<=\s)(\d{1,2})\.([0-5]\d)(?![\d.])"),
     re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b"),  # fr 10h, 10h30
     re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s*-?\s*(?:kor|órakor)\b"),  # hu 10-kor, 10 órakor
 )
-# A bare hour at the end, after a word: "tomorrow 10", "huomenna 10".
-_TRAILING_HOUR = re.compile(r"(?<=[^\W\d])\s+(\d{1,2})$")
+# A day and month with the closing dot ("12.12.", "25.12. 9:30") is a date; dateparser reads "12.12." as
+# 12:12 today, so it gets a slash ("12/12"), which it reads as day and month (DATE_ORDER DMY). Only a real
+# day and month: "14.30." is a time.
+_DAY_MONTH = re.compile(rf"(?<![\d.])({_DAY})\.({_MONTH})\.(?![\d.])")
+# A clock time written with a dot after a word or a date ("huomenna 14.30", "25.12. 9.30", "holnap 14.30."),
+# as Finnish and Norwegian write it; alone, "12.11" is left to dateparser.
+_DOTTED_TIME = re.compile(r"(?<=\s)(\d{1,2})\.([0-5]\d)\.?(?![\d.])")
+# A bare hour at the end, after a word ("tomorrow 10", "huomenna 10") or after a date ("25.12. 10").
+_TRAILING_HOUR = re.compile(r"(?:(?<=[^\W\d])|(?<=/\d)|(?<=/\d\d))\s+(\d{1,2})$")
 _EXPLICIT_TIME = re.compile(r"\d{1,2}:\d{2}|\d\s*(?:am|pm)\b")
 # Words for "next" that dateparser does not know before a weekday; dropping them keeps the meaning,
 # since future dates are preferred anyway.
@@ -85,7 +93,7 @@ _PHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     "hu": (
         # Hungarian puts the year and the month first ("2026. 12. 25.", "12. 25."): turned day-first.
         (re.compile(r"\b(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?"), r"\3.\2.\1"),
-        (re.compile(r"(?<![\d.])(\d{1,2})\.\s*(\d{1,2})\.(?!\d)"), r"\2.\1."),
+        (re.compile(rf"(?<![\d.])({_MONTH})\.\s*({_DAY})\.(?!\d)"), r"\2.\1."),
         (re.compile(r"\bholnapután\b"), "2 nap múlva"),
         (re.compile(r"\bjövő héten\b"), "7 nap múlva"),
         (re.compile(r"\bhétfőn\b"), "hétfő"),
@@ -98,14 +106,14 @@ _PHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
 }
 
 
-# A day and month with the closing dot ("12.12.", "25.12. 9:30") is a date; dateparser reads "12.12." as
-# 12:12 today, so it gets a slash ("12/12"), which it reads as day and month (DATE_ORDER DMY).
-_DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(?![\d.])")
-
-
 def _hour(match: re.Match[str]) -> str:
     hour, minute = int(match.group(1)), match.group(2) or "00"
     return f" {hour}:{minute}" if hour < 24 else match.group(0)
+
+
+def _bare_hour(match: re.Match[str]) -> str:
+    hour = int(match.group(1))
+    return f" {hour}:00" if hour < 24 else match.group(0)
 
 
 def normalise_typed_date(text: str, language: str = "en") -> str:
@@ -114,12 +122,13 @@ def normalise_typed_date(text: str, language: str = "en") -> str:
     cleaned = " ".join(text.lower().split())
     for pattern, replacement in _PHRASES.get(language, ()):
         cleaned = pattern.sub(replacement, cleaned)
-    cleaned = _DAY_MONTH.sub(r"\1/\2", cleaned)
     for pattern in _HOUR_MARKERS:
         cleaned = pattern.sub(_hour, cleaned)
-    cleaned = _TRAILING_HOUR.sub(
-        lambda match: f" {int(match.group(1))}:00" if int(match.group(1)) < 24 else match.group(0), cleaned
-    )
+    cleaned = _DAY_MONTH.sub(r"\1/\2", cleaned)
+    cleaned = _DOTTED_TIME.sub(_hour, cleaned)
+    cleaned = _TRAILING_HOUR.sub(_bare_hour, cleaned)
+    # A sentence's full stop after a time ("klo 9.30."): the dates that need their dot are slashed by now.
+    cleaned = re.sub(r"(?<=\d)\.$", "", cleaned)
     return " ".join(cleaned.split())
 
 
