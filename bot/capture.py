@@ -49,7 +49,7 @@ def answer(
     *,
     now: datetime,
     zone: ZoneInfo,
-    working_days: Collection[int] = (),
+    working_days: Collection[int],
 ) -> CaptureState:
     """The state after the rep answered (or, with None, skipped) `step`; a one-tap next step gets its date
     (on one of the rep's working days)."""

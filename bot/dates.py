@@ -35,18 +35,24 @@ def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
-def due_for_choice(
-    choice: NextStepChoice, now: datetime, zone: ZoneInfo, working_days: Collection[int] = ()
-) -> datetime | None:
-    """The instant for a one-tap next step: N days ahead at 09:00 local, moved on to the rep's next working
-    day (ISO weekdays; none given, none skipped); None for a step that has no date."""
-    days = _DAYS_FOR_CHOICE.get(choice)
-    if days is None:
-        return None
-    day = now.astimezone(zone).date() + timedelta(days=days)
+def on_working_day(day: date, working_days: Collection[int]) -> date:
+    """The day itself, or the next of the rep's working days (ISO weekdays) after it; with no working days
+    set, the day as it falls."""
     if working_days:
         while day.isoweekday() not in working_days:
             day += timedelta(days=1)
+    return day
+
+
+def due_for_choice(
+    choice: NextStepChoice, now: datetime, zone: ZoneInfo, working_days: Collection[int]
+) -> datetime | None:
+    """The instant for a one-tap next step: N days ahead at 09:00 local, on one of the rep's working days;
+    None for a step that has no date."""
+    days = _DAYS_FOR_CHOICE.get(choice)
+    if days is None:
+        return None
+    day = on_working_day(now.astimezone(zone).date() + timedelta(days=days), working_days)
     return local_to_utc(day, DEFAULT_DUE_TIME, zone)
 
 

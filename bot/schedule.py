@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dates import DEFAULT_DUE_TIME, local_to_utc
+from bot.dates import DEFAULT_DUE_TIME, local_to_utc, on_working_day
 
 # A reminder sent later than this after its due time says it is late, and when it was due.
 LATE_AFTER = timedelta(minutes=10)
@@ -53,12 +54,14 @@ class Outcome(StrEnum):
 WIN_BACK_MONTHS = (3, 6, 12)
 
 
-def snooze_until(choice: Snooze, now: datetime, zone: ZoneInfo) -> datetime:
-    """1 hour from now, tomorrow 09:00 local, or a week from today at 09:00 local."""
+def snooze_until(choice: Snooze, now: datetime, zone: ZoneInfo, working_days: Collection[int]) -> datetime:
+    """1 hour from now, or tomorrow or a week from today at 09:00 local, on one of the rep's working days
+    (as the one-tap next steps)."""
     if choice is Snooze.HOUR:
         return now + timedelta(hours=1)
     days = 1 if choice is Snooze.TOMORROW else 7
-    return local_to_utc(now.astimezone(zone).date() + timedelta(days=days), DEFAULT_DUE_TIME, zone)
+    day = on_working_day(now.astimezone(zone).date() + timedelta(days=days), working_days)
+    return local_to_utc(day, DEFAULT_DUE_TIME, zone)
 
 
 def add_months(day: date, months: int) -> date:

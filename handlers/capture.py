@@ -389,7 +389,7 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
     else:
         value, notice = _clean(text, _LIMITS[step], ctx.t, step)
     new_state = flow.answer(
-        state, step, value or None, now=ctx.now(), zone=rep.zone, working_days=rep.weekdays
+        state, step, value or None, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
     )
     saved = _save(ctx, draft, new_state)
     if saved is None:
@@ -489,7 +489,9 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
     if option == "_back":
         new_state = flow.back(state)
     elif option == "_skip" and step is not Step.NAME:
-        new_state = flow.answer(state, step, None, now=ctx.now(), zone=rep.zone, working_days=rep.weekdays)
+        new_state = flow.answer(
+            state, step, None, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
+        )
     elif option == "_fin":
         new_state = flow.finish(state)
     else:
@@ -497,7 +499,9 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
         if value is None:
             await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
             return
-        new_state = flow.answer(state, step, value, now=ctx.now(), zone=rep.zone, working_days=rep.weekdays)
+        new_state = flow.answer(
+            state, step, value, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
+        )
     if new_state != state:
         saved = _save(ctx, draft, new_state)
         if saved is not None:

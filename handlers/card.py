@@ -172,7 +172,7 @@ async def _followup_choice(press: _Press) -> None:
         press.awaiting("date")
         await press.show(press.t("reminder.ask_date"), InlineKeyboardMarkup([press.back()]))
         return
-    due = due_for_choice(choice, press.ctx.now(), press.rep.zone, press.rep.weekdays)
+    due = due_for_choice(choice, press.ctx.now(), press.rep.zone, press.rep.working_weekdays)
     press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
     t = press.t
     await press.card(

@@ -270,7 +270,7 @@ async def _snooze(press: _Press) -> None:
     choice = press.arg({c.value for c in Snooze})
     if choice is None:
         return
-    due = schedule.snooze_until(Snooze(choice), press.now, press.zone)
+    due = schedule.snooze_until(Snooze(choice), press.now, press.zone, press.rep.working_weekdays)
     if press.ctx.followups.reschedule(owner_id=press.rep.id, followup_id=press.followup.id, due=due):
         await press.show(press.t("reminder.snoozed", when=press.t.when(due, press.zone)), None)
 
@@ -374,7 +374,7 @@ async def _next_step(
         ctx.repo.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_DATE}:{followup.id}:n")
         await _edit(update, ctx, rep, followup, t("reminder.ask_date"), _next_step_keyboard(t, followup.id))
         return
-    due = due_for_choice(choice, ctx.now(), rep.zone, rep.weekdays)
+    due = due_for_choice(choice, ctx.now(), rep.zone, rep.working_weekdays)
     if ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due):
         ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
         line = t("reminder.next_set", when=t.when(due, rep.zone)) if due else t("reminder.no_next_set")

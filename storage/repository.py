@@ -94,7 +94,7 @@ class RepRead:
         return ZoneInfo(self.timezone)
 
     @property
-    def weekdays(self) -> frozenset[int]:
+    def working_weekdays(self) -> frozenset[int]:
         """The rep's working days as ISO weekdays."""
         return parse_working_days(self.working_days)
 

@@ -15,7 +15,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 def answered(state: flow.CaptureState, value: object) -> flow.CaptureState:
     assert state.step is not None
-    return flow.answer(state, state.step, value, now=NOW, zone=HELSINKI)
+    return flow.answer(state, state.step, value, now=NOW, zone=HELSINKI, working_days=())
 
 
 def test_answers_move_forward_and_skip_leaves_the_answer_open() -> None:

@@ -129,13 +129,15 @@ def test_one_tap_steps_land_on_a_working_day() -> None:
         2026, 11, 30, 7, tzinfo=UTC
     )
     # A rep with no working days set gets the day as it falls.
-    assert due_for_choice(NextStepChoice.IN_3_DAYS, NOW, HELSINKI) == datetime(2026, 11, 28, 7, tzinfo=UTC)
+    assert due_for_choice(NextStepChoice.IN_3_DAYS, NOW, HELSINKI, ()) == datetime(
+        2026, 11, 28, 7, tzinfo=UTC
+    )
 
 
 def test_one_tap_steps_are_nine_oclock_local() -> None:
-    assert due_for_choice(NextStepChoice.TOMORROW, NOW, HELSINKI) == datetime(2026, 11, 26, 7, tzinfo=UTC)
-    assert due_for_choice(NextStepChoice.NEXT_WEEK, NOW, HELSINKI) == datetime(2026, 12, 2, 7, tzinfo=UTC)
-    assert due_for_choice(NextStepChoice.NONE, NOW, HELSINKI) is None
+    assert due_for_choice(NextStepChoice.TOMORROW, NOW, HELSINKI, ()) == datetime(2026, 11, 26, 7, tzinfo=UTC)
+    assert due_for_choice(NextStepChoice.NEXT_WEEK, NOW, HELSINKI, ()) == datetime(2026, 12, 2, 7, tzinfo=UTC)
+    assert due_for_choice(NextStepChoice.NONE, NOW, HELSINKI, ()) is None
 
 
 def test_a_time_in_the_spring_gap_and_the_autumn_fold_is_one_instant() -> None:

@@ -14,9 +14,22 @@ WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 
 
 def test_snoozes() -> None:
-    assert schedule.snooze_until(Snooze.HOUR, NOW, HELSINKI) == NOW + timedelta(hours=1)
-    assert schedule.snooze_until(Snooze.TOMORROW, NOW, HELSINKI) == datetime(2026, 11, 26, 7, tzinfo=UTC)
-    assert schedule.snooze_until(Snooze.NEXT_WEEK, NOW, HELSINKI) == datetime(2026, 12, 2, 7, tzinfo=UTC)
+    weekdays = frozenset({1, 2, 3, 4, 5})
+    assert schedule.snooze_until(Snooze.HOUR, NOW, HELSINKI, weekdays) == NOW + timedelta(hours=1)
+    assert schedule.snooze_until(Snooze.TOMORROW, NOW, HELSINKI, weekdays) == datetime(
+        2026, 11, 26, 7, tzinfo=UTC
+    )
+    assert schedule.snooze_until(Snooze.NEXT_WEEK, NOW, HELSINKI, weekdays) == datetime(
+        2026, 12, 2, 7, tzinfo=UTC
+    )
+    # From a Friday, "tomorrow" is Monday for a rep who works Monday to Friday, Saturday for one with no days.
+    friday = NOW + timedelta(days=2)
+    assert schedule.snooze_until(Snooze.TOMORROW, friday, HELSINKI, weekdays) == datetime(
+        2026, 11, 30, 7, tzinfo=UTC
+    )
+    assert schedule.snooze_until(Snooze.TOMORROW, friday, HELSINKI, ()) == datetime(
+        2026, 11, 28, 7, tzinfo=UTC
+    )
 
 
 def test_win_back_months_end_on_the_last_day_of_a_short_month() -> None:
