@@ -38,7 +38,8 @@ def _page_view(
     nav: list[InlineKeyboardButton],
     extra: list[InlineKeyboardButton],
 ) -> tuple[str, InlineKeyboardMarkup]:
-    pages = t.count(max(1, -(-page.total // PAGE_SIZE)), more=page.capped)
+    # A capped /find lists its first 1,000: that many pages, and the title says there are more matches.
+    pages = t.count(max(1, -(-page.total // PAGE_SIZE)))
     lines = [title, t("list.page", page=t.count(page.offset // PAGE_SIZE + 1), pages=pages), ""]
     buttons = []
     for index, item in enumerate(page.items, start=page.offset + 1):
@@ -114,7 +115,7 @@ def _parse_filter(text: str) -> ContactFilter | None:
 
 
 async def list_command(update: Update, ctx: BotContext) -> None:
-    """/leads, /prospects, /customers, /lost: newest first, with sort and filter buttons."""
+    """/leads, /prospects, /customers, /lost: the next follow-up first, with sort and filter buttons."""
     rep = ctx.rep_for(update)
     message = update.effective_message
     assert message is not None and message.text is not None

@@ -13,12 +13,10 @@ from bot.context import BotContext
 from bot.dispatcher import Delivery, Result
 from bot.i18n import Translator
 from handlers.reminders import deliver
-from storage.followups import DIGEST_LINES, DigestData, DigestSection, DueDigest
+from storage.followups import DigestData, DigestSection, DueDigest
 
 # Telegram refuses text over 4096 characters; the digest stops well before and says how many are left.
 TEXT_BUDGET = 3500
-# Lines per section: enough to act on this morning, few enough that every section fits on a phone screen.
-SECTION_LINES = DIGEST_LINES
 BUTTON_NAME_MAX = 28
 
 
@@ -41,7 +39,7 @@ def render_digest(
         if not items.total:
             continue
         block: list[str] = [t(title, count=t.count(items.total, more=items.capped))]
-        for item in items.lines[:SECTION_LINES]:
+        for item in items.lines:
             who = (
                 t("list.who_company", name=item.name, company=item.company)
                 if item.company

@@ -24,8 +24,9 @@ from bot.text_keys import search_key
 from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
 from storage.repository import Clock, Repository, lock_contacts, refresh_next_due
 
-# A digest shows a few lines of each section: each reads at most this many, and counts the rest up to
-# DIGEST_COUNT_CAP (a rep with a big book may have tens of thousands of prospects going quiet).
+# A digest shows a few lines of each section, enough to act on this morning and few enough that every
+# section fits on a phone screen: each reads at most this many, and counts the rest up to DIGEST_COUNT_CAP
+# (a rep with a big book may have tens of thousands of prospects going quiet).
 DIGEST_LINES = 6
 DIGEST_COUNT_CAP = 1000
 

@@ -127,7 +127,9 @@ async def test_a_long_digest_stays_within_telegrams_limit(rep: RepChat, app: Any
     # A long section shows its first lines and how many more; the sections after it still show.
     assert "Today (30)" in rep.last_text and "…and 24 more" in rep.last_text
     assert "Going quiet (10)" in rep.last_text and "…and 4 more" in rep.last_text
-    assert "/leads and /prospects list everyone, the next follow-up first." in rep.last_text
+    assert (
+        "Everyone is in /leads, /prospects, /customers and /lost, the next follow-up first." in rep.last_text
+    )
     assert len(rep.last_text) <= 4096 and len(rep.button_labels) == 12
 
 

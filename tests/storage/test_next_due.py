@@ -33,7 +33,7 @@ def open_followup(repo: Repository, contact_id: int) -> int:
         return (
             session.exec(
                 select(FollowUp.id).where(
-                    FollowUp.contact_id == contact_id, col(FollowUp.state).in_(("pending", "claimed", "sent"))
+                    FollowUp.contact_id == contact_id, col(FollowUp.state).in_(OPEN_STATES)
                 )
             ).one()
             or 0

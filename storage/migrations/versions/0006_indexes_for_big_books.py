@@ -14,6 +14,10 @@ and the digest to read only what they show (benchmarks/README.md has the plans b
   read (without statistics SQLite picked a single-column index and walked every pending follow-up);
 - on PostgreSQL, a pg_trgm index answers /find's LIKE '%fragment%' (where the extension can be created;
   without it /find still works, by a scan).
+
+On SQLite, Alembic's batch mode rebuilds a table from what it can reflect, and it reflects neither the
+birthday expression index nor the DESC of ix_contact_owner_status_next: a later migration that rebuilds the
+contact table must create those two again.
 """
 
 import logging
