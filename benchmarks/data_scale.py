@@ -62,6 +62,7 @@ import statistics
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -442,7 +443,7 @@ def quoted(names: Sequence[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-class Loader:
+class Loader(ABC):
     """Fills one database in one transaction: the secondary indexes of BIG_TABLES are dropped first and
     created again at the end from the definitions the database gave before, in the same order (SQLite
     without statistics picks among equal indexes by their order), then compared with those definitions.
@@ -490,19 +491,22 @@ class Loader:
             self._raw.close()
             self._raw = None
 
+    @abstractmethod
     def secondary_indexes(self, connection: sa.Connection) -> list[tuple[str, str, str]]:
-        raise NotImplementedError
+        """(table, index, definition) of every secondary index of BIG_TABLES, in creation order."""
 
+    @abstractmethod
     def begin_load(self) -> None:
-        raise NotImplementedError
+        """Session settings for the load, and its transaction."""
 
     def execute(self, sql: str) -> None:
         self._raw.driver_connection.execute(sql)
 
+    @abstractmethod
     def write(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
-        raise NotImplementedError
+        """Append the rows to the table."""
 
-    def before_indexes(self) -> None:
+    def before_indexes(self) -> None:  # noqa: B027 (a hook: only PostgreSQL has settings for it)
         """Session settings for building the indexes (speed only)."""
 
 
