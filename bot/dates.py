@@ -69,8 +69,8 @@ _MONTH = r"(?:1[0-2]|0?[1-9])"
 # Ways of writing "at ten o'clock" that dateparser misreads, rewritten to "10:00" before parsing.
 _HOUR_MARKERS = (
     re.compile(
-        r"\b(?:klo|kello|kl\.?|at|à)\s*(\d{1,2})(?:[.:](\d{2}))?\b"
-    ),  # fi klo 10, kello 10, nb kl. 10, en at 10, fr à 10
+        r"\b(?:klo|kello|kl\.?|at|à|vers)\s*(\d{1,2})(?:[.:h](\d{2})|h)?\b"
+    ),  # fi klo 10, kello 10, nb kl. 10, en at 10, fr à 10, à 15h, à 15h30, vers 9h
     re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b"),  # fr 10h, 10h30
     re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s*-?\s*(?:kor|órakor)\b"),  # hu 10-kor, 10 órakor
 )

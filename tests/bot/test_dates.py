@@ -98,6 +98,10 @@ PHRASES = {
         ("25.12. 9:30", "Fri 25.12. 09:30"),
         ("dans 3 jours", "Sat 28.11. 09:00"),
         ("aujourd'hui 16h", "Wed 25.11. 16:00"),
+        ("demain à 15h", "Thu 26.11. 15:00"),
+        ("vendredi à 9h", "Fri 27.11. 09:00"),
+        ("aujourd'hui à 17h30", "Wed 25.11. 17:30"),
+        ("demain vers 11h", "Thu 26.11. 11:00"),
     ],
 }
 
