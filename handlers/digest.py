@@ -72,7 +72,10 @@ def render_digest(
                 )
         hidden = items.total - (len(block) - 1)
         if hidden > 0:
-            block.append(t.plural("digest.section_more", hidden, more=items.capped))
+            # Past the count's cap, "…and 994+ more" would be arithmetic on a guess: the title says 1,000+.
+            block.append(
+                t("digest.section_many") if items.capped else t.plural("digest.section_more", hidden)
+            )
             hidden_any = True
         lines.extend(["", *block])
     if hidden_any:

@@ -20,7 +20,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
         ("fi", "📤 1 kontakti.", "📤 3 kontaktia."),
         ("nb", "📤 1 kontakt.", "📤 3 kontakter."),
         ("hu", "📤 1 kapcsolat:", "📤 3 kapcsolat:"),
-        ("fr", "📤 1 contact :", "📤 3 contacts :"),
+        ("fr", "📤 1 contact\u00a0:", "📤 3 contacts\u00a0:"),
     ],
 )
 def test_plural_forms_follow_each_languages_rule(language: str, one: str, three: str) -> None:
@@ -30,7 +30,7 @@ def test_plural_forms_follow_each_languages_rule(language: str, one: str, three:
 
 
 def test_french_zero_is_singular_and_english_zero_plural() -> None:
-    assert Translator("fr").plural("export.done", 0).startswith("📤 0 contact :")
+    assert Translator("fr").plural("export.done", 0).startswith("📤 0 contact\u00a0:")
     assert Translator("en").plural("export.done", 0).startswith("📤 0 contacts:")
 
 
