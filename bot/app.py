@@ -31,6 +31,7 @@ BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], Bo
 # The commands in the menu, in the order Telegram shows them; descriptions come from the catalogs.
 MENU_COMMANDS = (
     "new",
+    "cancel",
     "today",
     "leads",
     "prospects",

@@ -323,6 +323,25 @@ async def new_command(update: Update, ctx: BotContext) -> None:
     await _start(update, ctx, QualificationAnswers())
 
 
+async def cancel_command(update: Update, ctx: BotContext) -> None:
+    """/cancel: stop the open capture (nothing is saved) and any question waiting for typed text."""
+    rep = ctx.rep_for(update)
+    message = update.effective_message
+    assert message is not None
+    waiting = rep.awaits(ctx.now()) is not None
+    if waiting:
+        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    if draft is not None and ctx.repo.cancel_draft(draft=draft):
+        if draft.message_id is not None:
+            await _retire(ctx, draft.chat_id, draft.message_id)
+        await message.reply_html(ctx.t("capture.cancelled"))
+    elif waiting:
+        await message.reply_html(ctx.t("cancel.question"))
+    else:
+        await message.reply_html(ctx.t("cancel.nothing"))
+
+
 async def on_shared_contact(update: Update, ctx: BotContext) -> None:
     """A shared phone contact: start a capture with its name and phone (typed input: nothing is verified)."""
     message = update.effective_message
@@ -643,6 +662,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     private = F.ChatType.PRIVATE & F.UpdateType.MESSAGE
     return [
         CommandHandler("new", new_command),
+        CommandHandler("cancel", cancel_command),
         CallbackQueryHandler(on_question_button, pattern=r"^q:"),
         CallbackQueryHandler(on_summary_button, pattern=r"^s:"),
         CallbackQueryHandler(on_edit_field, pattern=r"^e:"),

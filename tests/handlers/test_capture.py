@@ -102,6 +102,21 @@ async def test_a_one_tap_next_step_lands_on_a_working_day(rep: RepChat) -> None:
     assert "Next step: Mon 30 Nov, 09:00" in rep.last_text
 
 
+async def test_cancel_stops_a_capture_halfway_and_saves_nothing(rep: RepChat, app: Any) -> None:
+    await rep.send("Pekka Salo, Nokia")
+    await rep.press("Yes")
+    question = rep.last
+    await rep.send("/cancel")
+    assert rep.last_text == "Capture cancelled. Nothing was saved."
+    assert contacts(app, rep) == []
+    # The question's buttons are gone, and pressing one from before says it expired.
+    assert not rep.fake.buttons(question)
+    await rep.send("/cancel")
+    assert rep.last_text == "Nothing to cancel."
+    await rep.send("Liisa Koski")
+    assert "Company?" in rep.last_text
+
+
 async def test_a_lead_card_says_what_is_missing(rep: RepChat) -> None:
     await rep.send("Pekka Salo")
     await rep.press("Skip")  # company

@@ -87,6 +87,16 @@ async def test_add_a_note_and_find_it(rep: RepChat) -> None:
     assert "Aino Hämäläinen" in rep.last_text
 
 
+async def test_cancel_drops_a_question_the_card_asked(rep: RepChat) -> None:
+    await capture(rep, "Aino Hämäläinen, Kone")
+    await open_card(rep, "aino")
+    await rep.press("📝 Note")
+    await rep.send("/cancel")
+    assert rep.last_text == "Cancelled. A name you type now starts a new contact."
+    await rep.send("Pekka Salo")
+    assert "Company?" in rep.last_text
+
+
 async def test_schedule_and_move_the_follow_up_from_the_card(rep: RepChat, app: Any) -> None:
     await capture(rep, "Aino Hämäläinen, Kone")
     await open_card(rep, "aino")

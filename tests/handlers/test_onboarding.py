@@ -90,6 +90,7 @@ async def test_the_bot_talks_to_the_configured_bot_api_url_and_publishes_its_men
     commands = fake.calls("setMyCommands")[0].params["commands"]
     assert [command["command"] for command in commands] == [
         "new",
+        "cancel",
         "today",
         "leads",
         "prospects",
