@@ -66,18 +66,23 @@ def summary_text(
     )
     lines.append(score_line(t, score.value, tuple((r.code, r.points) for r in score.main_reasons())))
     lines.append("")
-    for step in SUMMARY_FIELDS:
-        lines.append(
-            t(
-                "card.field",
-                field=t.plain(f"field.{step.value}"),
-                value=answer_label(t, step, answers.answer_for(step)),
-            )
-        )
+    lines.append(t("card.answers", answers=answers_line(t, answers, SUMMARY_FIELDS)))
     if answers.note:
         lines.append(t("card.note", note=answers.note))
     lines.append(t("card.next_step", when=next_step_text(t, answers, zone)))
     return "\n".join(lines)
+
+
+def answers_line(t: Translator, answers: QualificationAnswers, steps: tuple[Step, ...]) -> str:
+    """The qualification answers on one line ("Need: Yes · Budget: Yes · ..."), short enough for a phone."""
+    return " · ".join(
+        t.plain(
+            "card.answer",
+            field=t.plain(f"field.{step.value}"),
+            value=answer_label(t, step, answers.answer_for(step)),
+        )
+        for step in steps
+    )
 
 
 def _who(t: Translator, name: str, company: str | None) -> str:
@@ -98,15 +103,7 @@ def contact_card_text(
         lines.append(t("card.email", email=contact.email))
     lines += ["", status_line(t, contact.status, contact.status_reasons)]
     lines.append(score_line(t, contact.score, contact.score_reasons))
-    answers = " · ".join(
-        t.plain(
-            "card.answer",
-            field=t.plain(f"field.{step.value}"),
-            value=answer_label(t, step, contact.answers.answer_for(step)),
-        )
-        for step in SUMMARY_FIELDS[:5]
-    )
-    lines += ["", t("card.answers", answers=answers)]
+    lines += ["", t("card.answers", answers=answers_line(t, contact.answers, SUMMARY_FIELDS[:5]))]
     stage = choice_label(t, "stage", contact.stage)
     source = answer_label(t, Step.SOURCE, contact.answers.source)
     lines.append(t("card.stage_source", stage=stage, source=source))
