@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
@@ -180,11 +180,15 @@ def history_line(t: Translator, item: HistoryItem, zone: ZoneInfo) -> str:
     return t("history.line", day=t.day(item.occurred_at, zone), text=" · ".join(parts))
 
 
-def list_line(t: Translator, index: int, item: ContactListItem, zone: ZoneInfo) -> str:
+def list_line(t: Translator, index: int, item: ContactListItem, zone: ZoneInfo, now: datetime) -> str:
+    """A contact in a list: who, score, and the next follow-up (marked when it is overdue)."""
     when = t.when(item.next_due, zone) if item.next_due else t.plain("list.no_next_step")
     who = (
         t("list.who_company", name=item.name, company=item.company)
         if item.company
         else t("list.who", name=item.name)
     )
-    return t("list.line", index=index, who=who, score=item.score, when=when)
+    overdue = item.next_due is not None and item.next_due < now
+    return t(
+        "list.line_overdue" if overdue else "list.line", index=index, who=who, score=item.score, when=when
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -32,6 +34,7 @@ def _nav_row(t: Translator, page: Page, data_for: list[str | None]) -> list[Inli
 
 def _page_view(
     t: Translator,
+    now: datetime,
     rep: RepRead,
     page: Page,
     title: str,
@@ -43,7 +46,7 @@ def _page_view(
     lines = [title, t("list.page", page=t.count(page.offset // PAGE_SIZE + 1), pages=pages), ""]
     buttons = []
     for index, item in enumerate(page.items, start=page.offset + 1):
-        lines.append(list_line(t, index, item, rep.zone))
+        lines.append(list_line(t, index, item, rep.zone, now))
         label = t.plain("list.button", index=index, name=item.name)
         buttons.append(
             [InlineKeyboardButton(label[:40], callback_data=callbacks.pack(callbacks.CONTACT, item.id))]
@@ -98,7 +101,7 @@ def _status_list(
             t.plain("list.filter"), callback_data=callbacks.pack(callbacks.LIST_FILTER, status, order.value)
         )
     )
-    return _page_view(t, rep, page, title, nav, extra)
+    return _page_view(t, ctx.now(), rep, page, title, nav, extra)
 
 
 def _filter_label(t: Translator, wanted: ContactFilter) -> str:
@@ -217,7 +220,7 @@ def _find_view(
     title: str = t("find.title", text=text, count=t.count(page.total, more=page.capped))
     if page.capped:
         title += "\n" + t("find.capped", count=t.count(page.total))
-    return _page_view(t, rep, page, title, _nav_row(t, page, [previous, following]), [])
+    return _page_view(t, ctx.now(), rep, page, title, _nav_row(t, page, [previous, following]), [])
 
 
 async def find_command(update: Update, ctx: BotContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from storage.repository import FIND_COUNT_CAP
@@ -34,6 +35,14 @@ async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:
         and "Lead:" in rep.last_text
         and "Next step: Thu 26 Nov, 09:00" in rep.last_text
     )
+
+
+async def test_a_follow_up_past_its_time_is_marked_overdue_in_the_list(rep: RepChat, app: Any) -> None:
+    await capture(rep, "Pekka Salo")
+    await capture(rep, "Liisa Koski")
+    app.bot_data.repo.clock.now = datetime(2026, 11, 26, 10, tzinfo=UTC)  # the next steps were 09:00
+    await rep.send("/leads")
+    assert "1. Liisa Koski · 2 · ⚠️ Thu 26 Nov, 09:00, overdue" in rep.last_text
 
 
 async def test_lists_page_with_arrows_and_sort_by_score(rep: RepChat) -> None:
