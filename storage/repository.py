@@ -290,6 +290,30 @@ def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:
     )
 
 
+_ORDERINGS: dict[ContactOrder, Callable[[], list[Any]]] = {
+    ContactOrder.SCORE: lambda: [col(Contact.score).desc(), col(Contact.id).desc()],
+    ContactOrder.NEWEST: lambda: [col(Contact.created_at).desc(), col(Contact.id).desc()],
+    ContactOrder.NEXT: lambda: [col(Contact.next_due_at), col(Contact.id).desc()],
+}
+
+
+def _list_columns() -> list[Any]:
+    return [
+        col(Contact.id),
+        col(Contact.name),
+        col(Contact.company),
+        col(Contact.status),
+        col(Contact.score),
+        col(Contact.next_due_at),
+    ]
+
+
+def _list_item(row: Any) -> ContactListItem:
+    return ContactListItem(
+        id=row[0], name=row[1], company=row[2], status=row[3], score=row[4], next_due=due_or_none(row[5])
+    )
+
+
 class Repository:
     """All reads and writes of the bot's records. One instance per process, shared by the handlers."""
 
@@ -751,25 +775,41 @@ class Repository:
         if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").lstrip("+")):
             conditions = [col(Contact.search_text).like(f"%{digits}%")]
         condition = sa.and_(col(Contact.owner_id) == owner_id, *conditions)
-        items, total = self._list_items(
-            condition, ContactOrder.SCORE, offset, limit, count_up_to=FIND_COUNT_CAP
-        )
-        return Page(tuple(items), min(total, FIND_COUNT_CAP), offset, capped=total > FIND_COUNT_CAP)
+        with self._reading() as session:
+            # The matches up to the cap, id and score only: on SQLite the (owner_id, search_text, score) index
+            # answers this without reading a row, on PostgreSQL the trigram index. A rare word is then one
+            # pass; a common one stops at the cap, and its page walks the score index instead.
+            matches = session.execute(
+                sa.select(col(Contact.id), col(Contact.score)).where(condition).limit(FIND_COUNT_CAP + 1)
+            ).all()
+            if len(matches) > FIND_COUNT_CAP:
+                rows = self._page_rows(session, condition, ContactOrder.SCORE, offset, limit)
+                return Page(tuple(_list_item(row) for row in rows), FIND_COUNT_CAP, offset, capped=True)
+            ranked = sorted(matches, key=lambda match: (match[1], match[0]), reverse=True)
+            best = ranked[offset : offset + limit]
+            found = {
+                row[0]: row
+                for row in session.execute(
+                    sa.select(*_list_columns()).where(col(Contact.id).in_([match[0] for match in best]))
+                ).all()
+            }
+        return Page(tuple(_list_item(found[match[0]]) for match in best), len(matches), offset)
 
     def _list_items(
-        self, condition: Any, order: ContactOrder, offset: int, limit: int, *, count_up_to: int | None = None
+        self, condition: Any, order: ContactOrder, offset: int, limit: int
     ) -> tuple[list[ContactListItem], int]:
-        """A page of contacts and how many match in all (with `count_up_to`, at most one more than it).
+        """A page of the contacts that match, in the order, and how many match in all."""
+        counting = sa.select(func.count()).select_from(sa.select(col(Contact.id)).where(condition).subquery())
+        with self._reading() as session:
+            total = int(session.execute(counting).scalar_one())
+            rows = self._page_rows(session, condition, order, offset, limit)
+        return [_list_item(row) for row in rows], total
 
-        The page's ids are taken first, from the index that has the order (each list order has one:
-        see the Contact model), and only those rows are read.
-        """
-        orderings: dict[ContactOrder, list[Any]] = {
-            ContactOrder.SCORE: [col(Contact.score).desc(), col(Contact.id).desc()],
-            ContactOrder.NEWEST: [col(Contact.created_at).desc(), col(Contact.id).desc()],
-            ContactOrder.NEXT: [col(Contact.next_due_at), col(Contact.id).desc()],
-        }
-        ordering = orderings[order]
+    @staticmethod
+    def _page_rows(session: Session, condition: Any, order: ContactOrder, offset: int, limit: int) -> Any:
+        """The page's rows: its ids first, from the index that has the order (each list order has one: see
+        the Contact model), then only those rows."""
+        ordering = _ORDERINGS[order]()
         page_ids = (
             sa.select(col(Contact.id).label("page_id"))
             .where(condition)
@@ -778,34 +818,6 @@ class Repository:
             .limit(limit)
             .subquery()
         )
-        statement = (
-            sa.select(
-                col(Contact.id),
-                col(Contact.name),
-                col(Contact.company),
-                col(Contact.status),
-                col(Contact.score),
-                col(Contact.next_due_at),
-            )
-            .join(page_ids, page_ids.c.page_id == Contact.id)
-            .order_by(*ordering)
-        )
-        matching = sa.select(col(Contact.id)).where(condition)
-        if count_up_to is not None:
-            matching = matching.limit(count_up_to + 1)
-        counting = sa.select(func.count()).select_from(matching.subquery())
-        with self._reading() as session:
-            total = int(session.execute(counting).scalar_one())
-            rows = session.execute(statement).all()
-        items = [
-            ContactListItem(
-                id=row[0],
-                name=row[1],
-                company=row[2],
-                status=row[3],
-                score=row[4],
-                next_due=due_or_none(row[5]),
-            )
-            for row in rows
-        ]
-        return items, total
+        return session.execute(
+            sa.select(*_list_columns()).join(page_ids, page_ids.c.page_id == Contact.id).order_by(*ordering)
+        ).all()
