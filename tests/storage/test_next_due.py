@@ -267,3 +267,16 @@ def test_a_failed_send_does_not_undo_what_the_rep_just_did(repo: Repository, clo
     assert followups.get_followup(owner_id=rep.id, followup_id=reminder.id).state == "done"  # type: ignore[union-attr]
     assert in_next_order(repo, rep) == [("Anna Virtanen", None)]
     assert next_due_mismatches(repo.engine) == []
+
+
+def test_find_ranks_its_matches_by_score_and_pages_them(repo: Repository) -> None:
+    rep = make_rep(repo)
+    for score in (40, 90, 40, 70):
+        add_contacts(repo.engine, rep.id, repo.clock(), 1, score=score, name=f"Nagy {score}")
+    first = repo.find_contacts(owner_id=rep.id, text="virtanen", offset=0, limit=3)
+    second = repo.find_contacts(owner_id=rep.id, text="virtanen", offset=3, limit=3)
+    assert (first.total, first.capped) == (4, False)
+    # Best score first; of equal scores, the newer contact (the higher id) first.
+    ids = [item.id for item in (*first.items, *second.items)]
+    assert [item.score for item in (*first.items, *second.items)] == [90, 70, 40, 40]
+    assert ids[2] > ids[3]
