@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from bot.contact_fields import TAGS_MAX
 from bot.text_keys import phone_key, search_key
 from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, Interaction
-from storage.repository import ContactRead, Repository, lock_contacts, refresh_next_due
+from storage.repository import ContactRead, RepositoryPart, lock_contacts, refresh_next_due
 
 # The fields a merge fills in on the kept contact when it has none and the other record has one.
 _MERGED_FIELDS = (
@@ -41,18 +41,8 @@ class HistoryPage:
     offset: int
 
 
-class ContactBook:
-    """Card reads and edits; shares the engine and clock of the main repository."""
-
-    def __init__(self, repository: Repository) -> None:
-        self.repository = repository
-        self.clock = repository.clock
-
-    def _session(self) -> Any:
-        return self.repository._session()
-
-    def _reading(self) -> Any:
-        return self.repository._reading()
+class ContactBook(RepositoryPart):
+    """Card reads and edits."""
 
     @staticmethod
     def _own(session: Session, owner_id: int, contact_id: int) -> Contact | None:

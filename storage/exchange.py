@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.imports import ImportRow, ParsedFile
 from bot.text_keys import phone_key, search_key
 from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
-from storage.repository import Repository
+from storage.repository import RepositoryPart
 
 IMPORT_CHUNK = 500
 _FILLABLE = ("company", "role", "phone", "email", "industry", "location")
@@ -53,18 +53,8 @@ class StatsData:
     won_last_month: int
 
 
-class Exchange:
-    """Export, import and statistics; shares the engine and clock of the main repository."""
-
-    def __init__(self, repository: Repository) -> None:
-        self.repository = repository
-        self.clock = repository.clock
-
-    def _session(self) -> Any:
-        return self.repository._session()
-
-    def _reading(self) -> Any:
-        return self.repository._reading()
+class Exchange(RepositoryPart):
+    """Export, import and statistics."""
 
     # Export
 
@@ -94,7 +84,7 @@ class Exchange:
                     exclude={"search_text", "name_key", "phone_key", "score_reasons", "next_due_at"}
                 )
                 row["tags"] = ", ".join(sorted(tags.get(contact.id or 0, [])))
-                row["note"] = notes.get(contact.id)
+                row["note"] = notes.get(contact.id or 0)
                 row["next_follow_up"] = due_or_none(contact.next_due_at)
                 rows.append(row)
             return rows

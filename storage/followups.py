@@ -22,7 +22,7 @@ from bot import schedule
 from bot.scoring import Score
 from bot.text_keys import search_key
 from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
-from storage.repository import Clock, Repository, lock_contacts, refresh_next_due
+from storage.repository import RepositoryPart, lock_contacts, refresh_next_due
 
 # A digest shows a few lines of each section, enough to act on this morning and few enough that every
 # section fits on a phone screen: each reads at most this many, and counts the rest up to DIGEST_COUNT_CAP
@@ -147,19 +147,8 @@ def _recipient(rep: Rep) -> Recipient:
     return Recipient(rep.id, rep.chat_id, rep.language, rep.timezone)
 
 
-class FollowUpRepository:
-    """Reads and writes of follow-ups and digests; shares the engine and clock of the main repository."""
-
-    def __init__(self, repository: Repository) -> None:
-        self.repository = repository
-        self.engine = repository.engine
-        self.clock: Clock = repository.clock
-
-    def _session(self) -> Any:
-        return self.repository._session()
-
-    def _reading(self) -> Any:
-        return self.repository._reading()
+class FollowUpRepository(RepositoryPart):
+    """Reads and writes of follow-ups and digests."""
 
     # Claims (the dispatcher's side)
 

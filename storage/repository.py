@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -821,3 +821,19 @@ class Repository:
         return session.execute(
             sa.select(*_list_columns()).join(page_ids, page_ids.c.page_id == Contact.id).order_by(*ordering)
         ).all()
+
+
+class RepositoryPart:
+    """Reads and writes kept in a module of their own (contacts, follow-ups, teams, exchange), sharing the
+    repository's engine, clock and transactions."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.engine = repository.engine
+        self.clock: Clock = repository.clock
+
+    def _session(self) -> AbstractContextManager[Session]:
+        return self.repository._session()
+
+    def _reading(self) -> AbstractContextManager[Session]:
+        return self.repository._reading()

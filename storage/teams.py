@@ -27,7 +27,7 @@ from storage.models import (
     Rep,
     Team,
 )
-from storage.repository import Repository, RepRead, _rep_read, lock_contacts
+from storage.repository import RepositoryPart, RepRead, _rep_read, lock_contacts
 
 # The tables that hold rows of one rep, by the column that names the rep.
 REP_TABLES: tuple[tuple[type[SQLModel], str], ...] = (
@@ -65,18 +65,8 @@ class TeamOverview:
     members: tuple[MemberSummary, ...]
 
 
-class TeamBook:
-    """Team and privacy operations; shares the engine and clock of the main repository."""
-
-    def __init__(self, repository: Repository) -> None:
-        self.repository = repository
-        self.clock = repository.clock
-
-    def _session(self) -> Any:
-        return self.repository._session()
-
-    def _reading(self) -> Any:
-        return self.repository._reading()
+class TeamBook(RepositoryPart):
+    """Team and privacy operations."""
 
     # Teams
 
@@ -133,8 +123,8 @@ class TeamBook:
                 member.display_name,
                 member.role,
                 dict(by_rep.get(member.id or 0, Counter())),
-                today[member.id],
-                overdue[member.id],
+                today[member.id or 0],
+                overdue[member.id or 0],
             )
             for member in members
         )
@@ -154,7 +144,7 @@ class TeamBook:
             ).one()
             contact_ids = select(Contact.id).where(Contact.owner_id == from_rep)
             # The contacts first, as every follow-up write takes them (storage.repository.lock_contacts).
-            lock_contacts(session, session.exec(contact_ids).all())
+            lock_contacts(session, (contact_id or 0 for contact_id in session.exec(contact_ids).all()))
             for table in (Interaction, FollowUp, ContactTag):
                 session.execute(
                     sa.update(table).where(col(table.contact_id).in_(contact_ids)).values(owner_id=to_rep)
