@@ -6,18 +6,18 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
 from storage.engine import create_engine_for
 from storage.migrate import upgrade_to_latest
 from storage.repository import Repository
-from tests.factories import TOKEN, FakeClock, FakeMonotonic, RepChat
+from tests.factories import TOKEN, FakeClock, FakeMonotonic, RepChat, running_app
 from tests.fake_bot_api import FakeBotAPI
 
 # PTB 22 warns that RetryAfter.retry_after becomes a timedelta; with warnings as errors the warning would
@@ -130,30 +130,18 @@ async def start_app(
 ) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
     """Start the real Application, as run_polling would, over the fake Bot API; setting overrides may be
     given (e.g. allowed_users). Handler errors fail the test."""
-    started: list[tuple[Any, list[BaseException]]] = []
+    async with AsyncExitStack() as stack:
+        started: list[list[BaseException]] = []
 
-    async def start(**overrides: Any) -> Any:
-        application = build_application(
-            settings.model_copy(update=overrides), request=fake.request(), clock=clock
-        )
-        errors: list[BaseException] = []
+        async def start(**overrides: Any) -> Any:
+            application, errors = await stack.enter_async_context(
+                running_app(settings.model_copy(update=overrides), fake, clock, pacing)
+            )
+            started.append(errors)
+            return application
 
-        async def record(update: object, context: Any) -> None:
-            errors.append(context.error)
-
-        application.add_error_handler(record)
-        await application.initialize()
-        await start_services(application)
-        pacer = application.bot_data.dispatcher.pacer
-        pacer.monotonic = pacing
-        pacer.sleep = pacing.sleep
-        started.append((application, errors))
-        return application
-
-    yield start
-    for application, errors in started:
-        await stop_services(application)
-        await application.shutdown()
+        yield start
+    for errors in started:
         assert not errors, f"handlers raised: {errors!r}"
 
 

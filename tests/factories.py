@@ -34,6 +34,7 @@ from sqlmodel import Session, col, func, select
 from telegram import Update
 from telegram.ext import Application
 
+from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
 from bot.webhook import HEALTH_PATH, SECRET_HEADER
 from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, Digest, FollowUp, Rep, UTCDateTime
@@ -590,3 +591,28 @@ def add_contacts(engine: Engine, owner_id: int, now: datetime, count: int, **val
     ]
     with engine.begin() as connection:
         connection.execute(sa.insert(Contact), rows)
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, fake: FakeBotAPI, clock: FakeClock, pacing: FakeMonotonic | None = None
+) -> AsyncIterator[tuple[Any, list[BaseException]]]:
+    """The real Application, started as run_polling would start it, over the fake Bot API, with the
+    dispatcher's pacer on a fake monotonic clock; the handlers' errors are collected for the caller."""
+    application = build_application(settings, request=fake.request(), clock=clock)
+    errors: list[BaseException] = []
+
+    async def record(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    application.add_error_handler(record)
+    await application.initialize()
+    await start_services(application)
+    pacing = pacing or FakeMonotonic()
+    pacer = application.bot_data.dispatcher.pacer
+    pacer.monotonic, pacer.sleep = pacing, pacing.sleep
+    try:
+        yield application, errors
+    finally:
+        await stop_services(application)
+        await application.shutdown()

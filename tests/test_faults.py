@@ -10,8 +10,6 @@ such a network error and nothing else.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -20,41 +18,16 @@ import sqlalchemy.exc as sa_exc
 from sqlmodel import Session, select
 from telegram.error import NetworkError
 
-from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
 from storage.models import Contact, Digest, FollowUp
 from storage.repository import Repository
-from tests.factories import FakeClock, FakeMonotonic, RepChat
+from tests.factories import FakeClock, FakeMonotonic, RepChat, running_app
 from tests.fake_bot_api import FakeBotAPI, FaultKind
 
 THURSDAY_9 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 REPS = 4
 REMINDERS = 30
 ERROR_NOTICE = "Sorry, something went wrong on my side"
-
-
-@asynccontextmanager
-async def running_app(
-    settings: Settings, fake: FakeBotAPI, clock: FakeClock, pacing: FakeMonotonic
-) -> AsyncIterator[tuple[Any, list[BaseException]]]:
-    """The real Application over the fake Bot API, as tests/conftest.py's start_app builds it, but handing
-    the handler errors to the test instead of failing on them."""
-    application = build_application(settings, request=fake.request(), clock=clock)
-    errors: list[BaseException] = []
-
-    async def record(update: object, context: Any) -> None:
-        errors.append(context.error)
-
-    application.add_error_handler(record)
-    await application.initialize()
-    await start_services(application)
-    pacer = application.bot_data.dispatcher.pacer
-    pacer.monotonic, pacer.sleep = pacing, pacing.sleep
-    try:
-        yield application, errors
-    finally:
-        await stop_services(application)
-        await application.shutdown()
 
 
 def seed_reminders(app: Any, fake: FakeBotAPI, clock: FakeClock) -> list[RepChat]:

@@ -28,8 +28,6 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -42,11 +40,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from bot import capture as flow
-from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
 from bot.i18n import language_for
 from bot.qualification import CHOICES, QualificationAnswers, Step
-from tests.factories import FakeClock, FakeMonotonic, RepChat, next_due_mismatches
+from tests.factories import FakeClock, RepChat, next_due_mismatches, running_app
 from tests.fake_bot_api import FakeBotAPI
 
 MARK = "§"  # appears only in the markers: the random text never contains it
@@ -577,31 +574,6 @@ async def seed_world(play: Play) -> None:
     await dispatcher.run_once()
     for index in range(len(play.chats)):
         _remember_buttons(play, index)
-
-
-@asynccontextmanager
-async def running_app(
-    settings: Settings, fake: FakeBotAPI, clock: FakeClock
-) -> AsyncIterator[tuple[Any, list[BaseException]]]:
-    """The real Application over the fake Bot API, as tests/conftest.py's start_app builds it, handing the
-    handler errors to the caller."""
-    application = build_application(settings, request=fake.request(), clock=clock)
-    errors: list[BaseException] = []
-
-    async def record(update: object, context: Any) -> None:
-        errors.append(context.error)
-
-    application.add_error_handler(record)
-    await application.initialize()
-    await start_services(application)
-    pacing = FakeMonotonic()
-    pacer = application.bot_data.dispatcher.pacer
-    pacer.monotonic, pacer.sleep = pacing, pacing.sleep
-    try:
-        yield application, errors
-    finally:
-        await stop_services(application)
-        await application.shutdown()
 
 
 async def run_session(

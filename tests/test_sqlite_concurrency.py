@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from typing import Any
@@ -24,12 +22,11 @@ import sqlalchemy as sa
 
 import storage.engine as engine_module
 from bot import capture as flow
-from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
 from bot.qualification import Authority, Budget, Need, QualificationAnswers, Step
 from storage.engine import create_engine_for
 from storage.repository import Repository
-from tests.factories import FakeClock, FakeMonotonic, RepChat
+from tests.factories import FakeClock, RepChat, running_app
 from tests.fake_bot_api import FakeBotAPI
 
 WRITERS = 20
@@ -212,37 +209,13 @@ def replica_user(replica_number: int, n: int) -> int:
     return 40_000 + replica_number * 100 + n
 
 
-@asynccontextmanager
-async def running_app(
-    settings: Settings, clock: FakeClock
-) -> AsyncIterator[tuple[Any, FakeBotAPI, list[BaseException]]]:
-    """The real Application over a fake Bot API of its own, as tests/conftest.py's start_app builds it,
-    handing the handler errors to the test."""
-    fake, pacing = FakeBotAPI(token=settings.bot_token.get_secret_value()), FakeMonotonic()
-    application = build_application(settings, request=fake.request(), clock=clock)
-    errors: list[BaseException] = []
-
-    async def record(update: object, context: Any) -> None:
-        errors.append(context.error)
-
-    application.add_error_handler(record)
-    await application.initialize()
-    await start_services(application)
-    pacer = application.bot_data.dispatcher.pacer
-    pacer.monotonic, pacer.sleep = pacing, pacing.sleep
-    try:
-        yield application, fake, errors
-    finally:
-        await stop_services(application)
-        await application.shutdown()
-
-
 async def replica(
     number: int, settings: Settings, clock: FakeClock, phase: threading.Barrier
 ) -> tuple[list[BaseException], FakeBotAPI, list[RepChat]]:
     """One application: its reps all capture a contact at once; then, once both replicas are there and a
     night has passed, its dispatcher runs at the same time as the other's."""
-    async with running_app(settings, clock) as (application, fake, errors):
+    fake = FakeBotAPI(token=settings.bot_token.get_secret_value())
+    async with running_app(settings, fake, clock) as (application, errors):
         chats = [
             RepChat(application, fake, user_id=replica_user(number, n), clock=clock)
             for n in range(REPLICA_REPS)
@@ -301,7 +274,8 @@ async def test_a_read_only_command_is_answered_while_another_process_writes(
     # A short busy timeout keeps the test fast; the other writer holds the lock for longer than it.
     monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 300)
     clock = FakeClock()
-    async with running_app(settings, clock) as (application, fake, errors):
+    fake = FakeBotAPI(token=settings.bot_token.get_secret_value())
+    async with running_app(settings, fake, clock) as (application, errors):
         rep = RepChat(application, fake, user_id=5301, clock=clock)
         capture_one(application.bot_data.repo, clock, rep.user_id, "Anna Virtanen")
         holding, release = threading.Event(), threading.Event()
