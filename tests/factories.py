@@ -616,3 +616,23 @@ async def running_app(
     finally:
         await stop_services(application)
         await application.shutdown()
+
+
+async def capture(
+    rep: RepChat, name: str, next_step: str = "Tomorrow", *, qualified: bool = False, note: str | None = None
+) -> None:
+    """The quick capture a rep does after a meeting: the name ("name, company" skips the company question),
+    with `qualified` the four answers that make a prospect, with `note` a typed note, then ⏩ Finish, the
+    next step and Save."""
+    await rep.send(name)
+    if "," not in name:
+        await rep.press("Skip")
+    if qualified:
+        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
+            await rep.press(label)
+    await rep.press("⏩ Finish")
+    if note:
+        await rep.press("◀ Back")  # from the next step back to the note
+        await rep.send(note)
+    await rep.press(next_step)
+    await rep.press("✅ Save")

@@ -7,24 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import FakeClock, RepChat
-
-
-async def capture(rep: RepChat, name: str, *, qualified: bool = False, note: str | None = None) -> None:
-    await rep.send(name)
-    if "," not in name:
-        await rep.press("Skip")
-    if qualified:
-        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
-            await rep.press(label)
-    if note:
-        await rep.press("⏩ Finish")
-        await rep.press("◀ Back")  # from the next step back to the note
-        await rep.send(note)
-    else:
-        await rep.press("⏩ Finish")
-    await rep.press("Tomorrow")
-    await rep.press("✅ Save")
+from tests.factories import FakeClock, RepChat, capture
 
 
 async def open_card(rep: RepChat, text: str) -> None:

@@ -6,19 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storage.repository import FIND_COUNT_CAP
-from tests.factories import RepChat, add_contacts
-
-
-async def capture(rep: RepChat, name: str, *, qualified: bool = False) -> None:
-    await rep.send(name)
-    if "," not in name:
-        await rep.press("Skip")
-    if qualified:
-        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
-            await rep.press(label)
-    await rep.press("⏩ Finish")
-    await rep.press("Tomorrow")
-    await rep.press("✅ Save")
+from tests.factories import RepChat, add_contacts, capture
 
 
 async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:

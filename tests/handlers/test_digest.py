@@ -8,19 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import FakeClock, RepChat, add_contacts
-
-
-async def capture(rep: RepChat, name: str, step: str = "Tomorrow", *, qualified: bool = False) -> None:
-    await rep.send(name)
-    if "," not in name:
-        await rep.press("Skip")
-    if qualified:
-        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
-            await rep.press(label)
-    await rep.press("⏩ Finish")
-    await rep.press(step)
-    await rep.press("✅ Save")
+from tests.factories import FakeClock, RepChat, add_contacts, capture
 
 
 def rep_row(app: Any, rep: RepChat) -> Any:

@@ -12,20 +12,8 @@ import icalendar
 import pytest
 import vobject
 
-from tests.factories import RepChat
+from tests.factories import RepChat, capture
 from tests.fake_bot_api import FakeBotAPI
-
-
-async def capture(rep: RepChat, name: str, *, qualified: bool = False, next_step: str = "Tomorrow") -> None:
-    await rep.send(name)
-    if "," not in name:
-        await rep.press("Skip")
-    if qualified:
-        for label in ("Yes", "Yes", "Decision-maker", "< 1 month"):
-            await rep.press(label)
-    await rep.press("⏩ Finish")
-    await rep.press(next_step)
-    await rep.press("✅ Save")
 
 
 def documents(fake: FakeBotAPI) -> dict[str, bytes]:
