@@ -27,6 +27,7 @@ COPY main.py ./
 COPY bot/ bot/
 COPY handlers/ handlers/
 COPY storage/ storage/
+COPY runtime/ runtime/
 RUN python -m compileall -q main.py bot handlers storage
 
 # Not root. The code stays root's and read-only; data/ is where the default SQLite database goes when the
@@ -45,6 +46,6 @@ EXPOSE 8443
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "main.py", "healthcheck"]
 
-# Exec form: python is PID 1 and receives docker stop's SIGTERM, which bot/webhook.py (and PTB's polling)
+# Exec form: python is PID 1 and receives docker stop's SIGTERM, which runtime/webhook.py (and PTB's polling)
 # turn into a clean shutdown.
 CMD ["python", "main.py"]

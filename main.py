@@ -12,9 +12,9 @@ import urllib.request
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.logs import configure_logging
+from runtime.logs import configure_logging
 
-# Served by bot/webhook.py (HEALTH_PATH); tests/test_webhook.py runs `healthcheck` against that server.
+# Served by runtime/webhook.py (HEALTH_PATH); tests/test_webhook.py runs `healthcheck` against that server.
 HEALTH_PATH = "/healthz"
 
 
@@ -70,13 +70,13 @@ def migrate(settings: Settings) -> None:
 def run(settings: Settings) -> None:
     import asyncio
 
-    from bot.app import build_application
-    from bot.webhook import WebhookConfigError, run_webhook
+    from runtime.application import build_application
+    from runtime.webhook import WebhookConfigError, run_webhook
 
     application = build_application(settings)
     if settings.webhook_url:
         # Our own small server instead of PTB's run_webhook: an update is confirmed to Telegram only after
-        # it was processed, and /healthz checks the database (bot/webhook.py says more).
+        # it was processed, and /healthz checks the database (runtime/webhook.py says more).
         try:
             asyncio.run(run_webhook(application, settings))
         except WebhookConfigError as error:

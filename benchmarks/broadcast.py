@@ -4,13 +4,13 @@ Two measurements, each on SQLite (a fresh temporary file) and on PostgreSQL (a s
 dropped here):
 
 1. Broadcast. N reps whose 09:00 UTC digests fall due in the same minute, each with one follow-up due later
-   today so that every digest has content (a line and a button). The real application is built as
-   `python main.py` builds it (`bot.app.build_application`, AIORateLimiter included) over the in-process
+   today so that every digest has content (a line and a button). The real application is built as `python
+   main.py` builds it (`runtime.application.build_application`, AIORateLimiter included) over the in-process
    fake Bot API with Telegram-like flood control switched on: at most 30 sendMessage a second overall and
    one a second per chat, on a sliding one-second window of real `time.monotonic`, answering 429 beyond
-   that. The dispatcher's pacer uses the real `asyncio.sleep` and `time.monotonic`, so what is timed is
-   what production does: `Dispatcher.run_once()` from its start to the last digest the fake accepted.
-   The lower bound is N/30 seconds; the goal is within 1.1x of it with no 429 at all.
+   that. The dispatcher's pacer uses the real `asyncio.sleep` and `time.monotonic`, so what is timed is what
+   production does: `Dispatcher.run_once()` from its start to the last digest the fake accepted. The lower
+   bound is N/30 seconds; the goal is within 1.1x of it with no 429 at all.
 
 2. Dispatcher cost per reminder. 500 due reminders over 50 reps (ten each; `--cost-reminders`,
    `--cost-reps`), with the pacer's waits set to zero, AIORateLimiter's overall limit lifted and the
@@ -58,12 +58,13 @@ import telegram
 from sqlmodel import Session, col, func, select
 from telegram.ext import AIORateLimiter
 
-import bot.app
+import runtime.application
 from benchmarks.databases import postgres_schema
 from bot.config import SUPPORTED_LANGUAGES, Settings
-from bot.dispatcher import Delivery, Dispatcher, Result
+from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from bot.text_keys import search_key
+from runtime.dispatcher import Dispatcher
 from storage.followups import DueDigest, DueReminder
 from storage.models import Contact, Digest, FollowUp, Interaction, Rep
 from tests.factories import TOKEN, FakeClock
@@ -143,14 +144,14 @@ async def running_app(
     limiter = functools.partial(AIORateLimiter, overall_max_rate=0) if lift_overall_limit else AIORateLimiter
     # build_application makes its own AIORateLimiter(max_retries=2); for the cost measurement only its
     # overall 30/s is lifted, otherwise it, not our code, would set the pace.
-    with mock.patch.object(bot.app, "AIORateLimiter", limiter):
-        app = bot.app.build_application(settings, request=fake.request(), clock=clock)
+    with mock.patch.object(runtime.application, "AIORateLimiter", limiter):
+        app = runtime.application.build_application(settings, request=fake.request(), clock=clock)
     await app.initialize()
-    await bot.app.start_services(app)  # migrates the database, as `python main.py` does on start
+    await runtime.application.start_services(app)  # migrates the database, as `python main.py` does on start
     try:
         yield app
     finally:
-        await bot.app.stop_services(app)
+        await runtime.application.stop_services(app)
         await app.shutdown()
 
 

@@ -7,7 +7,8 @@ in order. The same update stream goes to three applications, each over its own i
 (tests/fake_bot_api.py), started side by side and measured in turns (one capture round each), so that
 other load on a shared machine falls on all three alike:
 
-- the bot, as `bot.app.build_application` wires it, on SQLite (a temporary file, migrated on start);
+- the bot, as `runtime.application.build_application` wires it, on SQLite (a temporary file, migrated on
+  start);
 - the bot on PostgreSQL (a schema of its own, created and dropped here);
 - a bare python-telegram-bot Application whose handlers make the same Bot API calls (sendMessage with an
   inline keyboard for the name; answerCallbackQuery and editMessageText for each tap) with no storage and
@@ -75,7 +76,7 @@ from telegram.ext import (
     filters,
 )
 
-import bot.app
+import runtime.application
 from benchmarks.databases import postgres_schema
 from bot.config import Settings
 from tests.factories import TOKEN, FakeClock, RepChat
@@ -320,18 +321,18 @@ async def started_bot(variant: str, settings: Settings, options: Options) -> Asy
     fake = TimedFakeBotAPI(options.api_latency_ms / 1000)
     limiter = functools.partial(AIORateLimiter, **rate_limiter_kwargs(options))
     # build_application creates its own AIORateLimiter(max_retries=2); only the overall limit is changed.
-    with mock.patch.object(bot.app, "AIORateLimiter", limiter):
-        app = bot.app.build_application(settings, request=fake.request(), clock=FakeClock())
+    with mock.patch.object(runtime.application, "AIORateLimiter", limiter):
+        app = runtime.application.build_application(settings, request=fake.request(), clock=FakeClock())
     # The JobQueue is not started (no app.start()): the reminder dispatcher does not run, as nothing
     # falls due at the fixed clock anyway.
     await app.initialize()
-    await bot.app.start_services(app)  # migrates the database, as `python main.py` does on start
+    await runtime.application.start_services(app)  # migrates the database, as `python main.py` does on start
     engine = app.bot_data.engine
     version = ".".join(str(part) for part in engine.dialect.server_version_info or ())
     try:
         yield Target(variant, app, fake, options, database=f"{engine.dialect.name} {version}")
     finally:
-        await bot.app.stop_services(app)
+        await runtime.application.stop_services(app)
         await app.shutdown()
 
 

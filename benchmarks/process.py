@@ -1,14 +1,14 @@
 """The process benchmark: start-up time, and resident memory idle and with 1,000 active reps.
 
-`python main.py` runs as a process of its own, as in production's webhook mode (bot/webhook.py), against
+`python main.py` runs as a process of its own, as in production's webhook mode (runtime/webhook.py), against
 the fake Bot API served over HTTP on 127.0.0.1 by this process (tests/factories.py), on a SQLite file in a
 temporary folder. Nothing in the bot is replaced or patched.
 
 1. Start-up. The time from spawning `python main.py` until GET /healthz answers 200 (application started,
    database answering, setWebhook done), asked every 10 ms: the median of `--starts` starts on an already
    migrated database. The first start on an empty file, which also creates the schema, is shown apart,
-   and so are two floors: a bare `python -c pass`, and importing the bot's modules (`bot.app`,
-   `bot.webhook`, `handlers`) without starting anything. Each start is stopped with SIGTERM, as `docker
+   and so are two floors: a bare `python -c pass`, and importing the bot's modules (`runtime.application`,
+   `runtime.webhook`, `handlers`) without starting anything. Each start is stopped with SIGTERM, as `docker
    stop` does, and the time until it exited (cleanly) is shown too.
 2. Memory. Resident set size (psutil when installed, else VmRSS in /proc/<pid>/status) of a started
    process after `--idle` seconds with nothing to do; then `--reps` reps each send a name and tap
@@ -21,7 +21,7 @@ temporary folder. Nothing in the bot is replaced or patched.
 Telegram's quota is kept: the bot's AIORateLimiter lets at most 30 chat-bound requests a second out
 (sendMessage, editMessageText; answerCallbackQuery is not counted), so 1,000 reps with a name and three
 taps (4,000 such requests) take at least 133 s. And the bot takes one update at a time (PTB's default
-concurrent_updates=False, through `update_processor` as bot/webhook.py does), so with 50 reps sending at
+concurrent_updates=False, through `update_processor` as runtime/webhook.py does), so with 50 reps sending at
 once each update waits for the ones before it. The load phase measures memory; the update latency it
 shows is that queue, not the bot's work (benchmarks/capture.py measures that; the bot process's CPU time
 per update is shown).
@@ -314,7 +314,10 @@ def report(
     print("| start-up | time |")
     print("|---|---|")
     print(f"| `python -c pass` (interpreter floor), median of {len(starts)} | {floors[0]:.2f} s |")
-    print(f"| importing bot.app, bot.webhook, handlers, median of {len(starts)} | {floors[1]:.2f} s |")
+    print(
+        f"| importing runtime.application, runtime.webhook, handlers, median of {len(starts)} "
+        f"| {floors[1]:.2f} s |"
+    )
     print(
         f"| first start, empty SQLite file (schema created): spawn to /healthz 200 | {first.seconds:.2f} s |"
     )
@@ -365,7 +368,7 @@ async def run(options: argparse.Namespace) -> None:
     print("floors ...", file=sys.stderr, flush=True)
     floors = (
         python_floor("pass", options.starts),
-        python_floor("import bot.app, bot.webhook, handlers", options.starts),
+        python_floor("import runtime.application, runtime.webhook, handlers", options.starts),
     )
     with tempfile.TemporaryDirectory(prefix="process-bench-") as directory:
         folder = Path(directory)

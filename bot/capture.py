@@ -1,6 +1,6 @@
 """The capture flow as a state machine: given the answers so far and what the rep did, what comes next.
 
-The state (current question, mode, answers) is saved as a draft row after every step (DESIGN.md, decision 1);
+The state (current question, mode, answers) is saved as a draft row after every step (docs/architecture.md);
 these functions only compute the next state, so they know nothing of Telegram or the database.
 """
 

@@ -20,7 +20,7 @@ _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
 class Settings(BaseSettings):
-    """Everything the deployer can set, with the defaults from DESIGN.md."""
+    """Everything the deployer can set, with the defaults the README documents."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 

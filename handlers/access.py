@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.access import Verdict
-from bot.context import BotContext
+from handlers.kit.context import BotContext
 
 INVITE_START = re.compile(r"^/start(?:@\w+)?\s+([A-Za-z0-9_-]{8,64})$")
 

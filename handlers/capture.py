@@ -25,7 +25,6 @@ from telegram.ext import filters as F
 from bot import callbacks
 from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
-from bot.context import BotContext
 from bot.dates import parse_typed_date
 from bot.i18n import Translator
 from bot.qualification import (
@@ -39,6 +38,7 @@ from bot.qualification import (
     split_name_and_company,
 )
 from handlers.cards import answer_label, summary_text
+from handlers.kit.context import BotContext
 from storage.repository import ContactRead, DraftRead, RepRead
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from telegram.ext import filters as F
 
 from bot import callbacks
 from bot.contact_fields import FIELDS, Invalid, clean_field, parse_birthday, parse_tags
-from bot.context import BotContext
 from bot.dates import due_for_choice, parse_typed_date
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
@@ -26,6 +25,7 @@ from bot.status import ALLOWED_MOVES, check_move
 from bot.text_keys import search_key
 from handlers.capture import start_on_contact
 from handlers.cards import choice_label, contact_card_text, history_line
+from handlers.kit.context import BotContext
 from storage.repository import ContactRead, RepRead
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.context import BotContext
 from bot.i18n import Translator
 from bot.qualification import Source
 from handlers.card import send_card
 from handlers.cards import list_line
+from handlers.kit.context import BotContext
 from storage.repository import ContactFilter, ContactOrder, Page, RepRead
 
 PAGE_SIZE = 8

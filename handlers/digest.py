@@ -9,9 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import callbacks
-from bot.context import BotContext
-from bot.dispatcher import Delivery, Result
+from bot.delivery import Delivery, Result
 from bot.i18n import Translator
+from handlers.kit.context import BotContext
 from handlers.reminders import deliver
 from storage.followups import DigestData, DigestSection, DueDigest
 

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
-from bot.context import BotContext
+from handlers.kit.context import BotContext
 
 log = logging.getLogger(__name__)
 

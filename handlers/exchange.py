@@ -14,8 +14,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from telegram.ext import filters as F
 
 from bot import callbacks, imports
-from bot.context import BotContext
 from bot.exports import contacts_csv, contacts_vcard, followups_calendar
+from handlers.kit.context import BotContext
 from storage.exchange import ImportCancelled, ImportPlan
 from storage.repository import RepRead
 

@@ -17,10 +17,10 @@ from telegram.ext import filters as F
 
 from bot import callbacks
 from bot.config import SUPPORTED_LANGUAGES
-from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days
 from bot.timezones import city_name, find_zones, likely_zones
+from handlers.kit.context import BotContext
 from storage.repository import RepRead
 
 DIGEST_TIMES = (time(7, 30), time(8, 0), time(8, 30), time(9, 0))

@@ -9,8 +9,8 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.context import BotContext
 from bot.exports import contacts_csv
+from handlers.kit.context import BotContext
 
 ERASE = "er"  # er:yes|no
 

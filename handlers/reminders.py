@@ -20,12 +20,12 @@ from telegram.ext import filters as F
 
 from bot import callbacks, schedule
 from bot import capture as flow
-from bot.context import BotContext
 from bot.dates import due_for_choice, parse_typed_date
-from bot.dispatcher import Delivery, Result
+from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
 from bot.schedule import WIN_BACK_MONTHS, LostReason, Outcome, Snooze
+from handlers.kit.context import BotContext
 from storage.followups import DueReminder, FollowUpRead
 from storage.repository import RepRead
 

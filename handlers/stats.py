@@ -7,10 +7,10 @@ import io
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.i18n import Translator
 from bot.schedule import month_starts
 from bot.stats import FUNNEL, qualified_rate, win_rate
+from handlers.kit.context import BotContext
 from storage.exchange import StatsData
 
 TOP_BREAKDOWN = 5

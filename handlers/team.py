@@ -7,8 +7,8 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.context import BotContext
 from bot.i18n import Translator
+from handlers.kit.context import BotContext
 from storage.repository import RepRead
 from storage.teams import TeamOverview
 

@@ -34,9 +34,9 @@ from sqlmodel import Session, col, func, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
-from bot.webhook import HEALTH_PATH, SECRET_HEADER
+from runtime.application import build_application, start_services, stop_services
+from runtime.webhook import HEALTH_PATH, SECRET_HEADER
 from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, Digest, FollowUp, Rep, UTCDateTime
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 

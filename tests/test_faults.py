@@ -127,7 +127,7 @@ async def test_every_reminder_and_digest_arrives_when_a_fifth_of_the_sends_fail(
             assert len(digests) == 1, f"the digest of {chat.user_id} arrived {len(digests)} times"
     # A failed send is a warning at most; an ERROR from the dispatcher means a row was dropped or it crashed.
     dispatcher_errors = [
-        r for r in caplog.records if r.name == "bot.dispatcher" and r.levelno >= logging.ERROR
+        r for r in caplog.records if r.name == "runtime.dispatcher" and r.levelno >= logging.ERROR
     ]
     assert not dispatcher_errors, [r.getMessage() for r in dispatcher_errors]
 

@@ -21,8 +21,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.context import utc_now
 from bot.i18n import Translator
+from handlers.kit.context import utc_now
 from storage.engine import create_engine_for
 from storage.migrate import upgrade_to_latest
 from tests.factories import (

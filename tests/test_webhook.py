@@ -17,11 +17,11 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_application
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.webhook import SECRET_HEADER, WebhookConfigError, WebhookServer, start_webhook
 from main import healthcheck
+from runtime.application import build_application
+from runtime.webhook import SECRET_HEADER, WebhookConfigError, WebhookServer, start_webhook
 from storage.engine import create_engine_for
 from tests.factories import FakeClock, user_json
 from tests.fake_bot_api import FakeBotAPI, parse_html

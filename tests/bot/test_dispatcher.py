@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from bot.dispatcher import Pacer
+from runtime.dispatcher import Pacer
 from tests.factories import FakeMonotonic
 
 

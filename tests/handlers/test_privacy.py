@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.exports import safe_cell
-from bot.logs import JsonFormatter, quiet_libraries
+from runtime.logs import JsonFormatter, quiet_libraries
 from tests.factories import TOKEN, FakeClock, RepChat
 from tests.fake_bot_api import FakeBotAPI
 
@@ -117,6 +117,6 @@ async def test_logs_carry_no_names_phones_notes_or_token(
 
 
 def test_json_log_lines() -> None:
-    record = logging.LogRecord("bot.dispatcher", logging.WARNING, __file__, 1, "waited %d s", (3,), None)
+    record = logging.LogRecord("runtime.dispatcher", logging.WARNING, __file__, 1, "waited %d s", (3,), None)
     line = json.loads(JsonFormatter().format(record))
-    assert (line["level"], line["logger"], line["message"]) == ("WARNING", "bot.dispatcher", "waited 3 s")
+    assert (line["level"], line["logger"], line["message"]) == ("WARNING", "runtime.dispatcher", "waited 3 s")

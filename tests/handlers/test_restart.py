@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.app import build_application, start_services, stop_services
 from bot.config import Settings
+from runtime.application import build_application, start_services, stop_services
 from tests.factories import FakeClock, RepChat
 from tests.fake_bot_api import FakeBotAPI
 

@@ -6,7 +6,8 @@ import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.dispatcher import Delivery, Dispatcher, Result
+from bot.delivery import Delivery, Result
+from runtime.dispatcher import Dispatcher
 from storage.engine import create_engine_for
 from storage.followups import DueDigest, DueReminder, FollowUpRepository
 from storage.repository import Repository

@@ -1,6 +1,6 @@
 """The dispatcher: a repeating job that claims due reminders and digests, sends them, then marks them sent.
 
-The database rows are the truth (DESIGN.md, decision 3). Claiming before sending and marking after means
+The database rows are the truth (docs/architecture.md). Claiming before sending and marking after means
 a crash can at worst send one message twice (sent, then killed before the mark; the claim's lease runs out
 and another run sends it again) and never lose one. Sending is paced under Telegram's limits, about
 30 messages a second overall and one a second in one chat; the senders are given to it (they render and
@@ -14,31 +14,15 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
 from typing import Any
 
 from bot import schedule
+from bot.delivery import Delivery, Result
 from storage.followups import DueDigest, DueReminder, FollowUpRepository
 from storage.repository import Clock
 
 log = logging.getLogger(__name__)
-
-
-class Result(Enum):
-    SENT = "sent"
-    NOTHING_TO_SAY = "nothing"  # an empty digest the rep did not ask for
-    BLOCKED = "blocked"  # the rep blocked the bot
-    RETRY_AFTER = "retry_after"  # Telegram's flood control: wait, then send again
-    TRANSIENT = "transient"  # 5xx or a timeout: try again later with backoff
-
-
-@dataclass(frozen=True)
-class Delivery:
-    result: Result
-    message_id: int | None = None
-    retry_after: float = 0.0
 
 
 ReminderSender = Callable[[DueReminder], Awaitable[Delivery]]

@@ -14,7 +14,6 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.access import AccessGate
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, language_for
 from storage.contacts import ContactBook
 from storage.exchange import Exchange
@@ -29,7 +28,7 @@ def utc_now() -> datetime:
 
 class BotData:
     """The application-wide services: settings and clock from build_application, the repository from
-    post_init (bot.app.start_services)."""
+    post_init (runtime.application.start_services)."""
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
@@ -46,7 +45,6 @@ class BotData:
         # Updates whose failure the rep was told about (the error handler runs once per failing group).
         self.reported_updates: OrderedDict[int, None] = OrderedDict()
         self.gate: AccessGate | None = None
-        self.dispatcher: Dispatcher | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -24,8 +24,8 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 from telegram import Update
 
-from bot.app import BotApplication
 from bot.config import Settings
+from runtime.application import BotApplication
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,12 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.access import AccessGate
 from bot.config import SUPPORTED_LANGUAGES, Settings
-from bot.context import BotContext, BotData, utc_now
-from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGE_ALIASES, Translator, catalog_path
+from handlers import register_handlers
+from handlers.digest import make_digest_sender
+from handlers.kit.context import BotContext, BotData, utc_now
+from handlers.reminders import make_reminder_sender
+from runtime.dispatcher import Dispatcher
 from storage.contacts import ContactBook
 from storage.engine import create_engine_for
 from storage.exchange import Exchange
@@ -26,7 +29,16 @@ from storage.teams import TeamBook
 
 log = logging.getLogger(__name__)
 
-BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+class RuntimeData(BotData):
+    """The services handlers see, plus what only the composition root runs: the dispatcher loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dispatcher: Dispatcher | None = None
+
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], RuntimeData, Any]
 
 # The commands in the menu, in the order Telegram shows them; descriptions come from the catalogs.
 MENU_COMMANDS = (
@@ -138,8 +150,6 @@ def build_application(
     clock: Clock = utc_now,
 ) -> BotApplication:
     """The application for these settings; `request` replaces the HTTP client (tests use a fake Bot API)."""
-    from handlers import register_handlers  # handlers import bot/, so they are wired in here, not at import
-
     bot = ProspectBot(
         settings.bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
@@ -152,7 +162,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .bot(bot)
-        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .context_types(ContextTypes(context=BotContext, bot_data=RuntimeData))
         .post_init(start_services)
         .post_shutdown(stop_services)
     )
@@ -165,9 +175,6 @@ def build_application(
 
 
 async def start_services(application: BotApplication) -> None:
-    from handlers.digest import make_digest_sender
-    from handlers.reminders import make_reminder_sender
-
     """post_init: open the database (migrating it to the newest schema) and publish the command menu."""
     data = application.bot_data
     assert data.settings is not None
