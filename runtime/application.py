@@ -6,6 +6,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from telegram import BotCommand, InlineKeyboardMarkup, Message
 from telegram.error import TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
@@ -31,10 +32,11 @@ log = logging.getLogger(__name__)
 
 
 class RuntimeData(BotData):
-    """The services handlers see, plus what only the composition root runs: the dispatcher loop."""
+    """The services handlers see, plus what only the composition root holds: the engine and the dispatcher."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.engine: Engine | None = None
         self.dispatcher: Dispatcher | None = None
 
 

@@ -8,7 +8,6 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -33,7 +32,6 @@ class BotData:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.clock: Clock = utc_now
-        self.engine: Engine | None = None
         self.repo: Repository | None = None
         self.followups: FollowUpRepository | None = None
         self.contacts: ContactBook | None = None
