@@ -20,6 +20,7 @@ from handlers import (
     stats,
     team,
 )
+from handlers.kit.preamble import preamble
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -27,6 +28,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     first handler that matches; a handler may end the update early with ApplicationHandlerStop."""
     # -10: the allow-list runs before anything else, so a stranger's update reaches no flow.
     application.add_handler(access.gate(), group=-10)
+    # -9: the preamble loads (or registers) the rep once; every flow reads it as ctx.rep.
+    application.add_handler(preamble(), group=-9)
     # -3 to -1: text that answers a question asked outside a capture (a card's note or field, a typed time
     # zone, a reminder's note or date) is taken before it could start a capture. Each checks
     # rep.awaiting and lets other text by.

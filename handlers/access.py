@@ -38,7 +38,7 @@ async def refuse_strangers(update: Update, ctx: BotContext) -> None:
             and update.effective_chat is not None
             and update.effective_chat.type == "private"
         ):
-            await message.reply_html(ctx.t("access.refused"))
+            await message.reply_text(ctx.t("access.refused"))
     elif update.callback_query is not None:
         # Telegram shows a spinner until a button press is answered, even a refused one.
         await update.callback_query.answer()

@@ -17,7 +17,6 @@ from telegram import (
     MessageOriginUser,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
 from telegram.ext import filters as F
@@ -213,12 +212,10 @@ async def _show(
     if notice:
         text = f"{notice}\n\n{text}"
     if edit_message_id is not None:
-        await ctx.bot.edit_message_text(
-            text, draft.chat_id, edit_message_id, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        await ctx.bot.edit_message_text(text, draft.chat_id, edit_message_id, reply_markup=markup)
         shown = edit_message_id
     else:
-        sent = await ctx.bot.send_message(draft.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        sent = await ctx.bot.send_message(draft.chat_id, text, reply_markup=markup)
         shown = sent.message_id
     if draft.message_id is not None and draft.message_id != shown:
         await _retire(ctx, draft.chat_id, draft.message_id)
@@ -251,14 +248,14 @@ async def _start(
     update: Update, ctx: BotContext, answers: QualificationAnswers, *, notice: str | None = None
 ) -> None:
     """Start a capture, or, when one is open, keep this one queued and ask which to go on with."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     chat = update.effective_chat
     assert chat is not None
     open_draft = ctx.repo.get_open_draft(owner_id=rep.id)
     if open_draft is not None:
         queued = ctx.repo.update_draft(draft=open_draft, queued=answers) or open_draft
         text, markup = _resume_offer(ctx, queued)
-        await ctx.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await ctx.bot.send_message(chat.id, text, reply_markup=markup)
         return
     state = flow.start(answers)
     draft = ctx.repo.open_draft(owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step)
@@ -301,7 +298,7 @@ def _answers_from_name(t: Translator, text: str) -> tuple[QualificationAnswers, 
 async def start_on_contact(update: Update, ctx: BotContext, contact: ContactRead, kind: str) -> bool:
     """Log a meeting or call on a contact: the questions again with the earlier answers preselected (one tap
     keeps each). False when another capture is open: the rep finishes or cancels it first."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     if ctx.repo.get_open_draft(owner_id=rep.id) is not None:
         return False
     answers = contact.answers.model_copy(update={"name": contact.name, "company": contact.company})
@@ -325,7 +322,7 @@ async def new_command(update: Update, ctx: BotContext) -> None:
 
 async def cancel_command(update: Update, ctx: BotContext) -> None:
     """/cancel: stop the open capture (nothing is saved) and any question waiting for typed text."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     message = update.effective_message
     assert message is not None
     waiting = rep.awaits(ctx.now()) is not None
@@ -335,11 +332,11 @@ async def cancel_command(update: Update, ctx: BotContext) -> None:
     if draft is not None and ctx.repo.cancel_draft(draft=draft):
         if draft.message_id is not None:
             await _retire(ctx, draft.chat_id, draft.message_id)
-        await message.reply_html(ctx.t("capture.cancelled"))
+        await message.reply_text(ctx.t("capture.cancelled"))
     elif waiting:
-        await message.reply_html(ctx.t("cancel.question"))
+        await message.reply_text(ctx.t("cancel.question"))
     else:
-        await message.reply_html(ctx.t("cancel.nothing"))
+        await message.reply_text(ctx.t("cancel.nothing"))
 
 
 async def on_shared_contact(update: Update, ctx: BotContext) -> None:
@@ -376,7 +373,7 @@ async def on_forwarded(update: Update, ctx: BotContext) -> None:
 
 async def on_text(update: Update, ctx: BotContext) -> None:
     """Text: the answer to a typed question, a typed date, or (with no capture open) a new contact's name."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.text is not None
     draft = ctx.repo.get_open_draft(owner_id=rep.id)
@@ -448,11 +445,11 @@ def _save(
 
 async def on_other_message(update: Update, ctx: BotContext) -> None:
     """A photo, sticker, voice message or file: say what the bot is waiting for, and lose nothing."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     draft = ctx.repo.get_open_draft(owner_id=rep.id)
     if draft is None:
         assert update.effective_message is not None
-        await update.effective_message.reply_html(ctx.t("capture.idle_hint"))
+        await update.effective_message.reply_text(ctx.t("capture.idle_hint"))
         return
     await _show(ctx, rep, draft, notice=ctx.t("capture.not_text"))
 
@@ -477,7 +474,7 @@ async def _pressed(update: Update, ctx: BotContext) -> _Press | None:
     """The pressed button's draft, checked against the rep's own records; refused (and answered) if not."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data)
     draft = (
         ctx.repo.get_draft(owner_id=rep.id, draft_id=parsed.id) if parsed and parsed.id is not None else None
@@ -541,7 +538,7 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
     if action == "cancel":
         await query.answer()
         if ctx.repo.cancel_draft(draft=draft):
-            await query.edit_message_text(ctx.t("capture.cancelled"), parse_mode=ParseMode.HTML)
+            await query.edit_message_text(ctx.t("capture.cancelled"))
     elif action == "save" and at_summary:
         await _save_capture(update, ctx, rep, draft)
     elif action == "edit" and at_summary:
@@ -586,7 +583,7 @@ async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: Dr
         when=when,
     )
     markup = InlineKeyboardMarkup([[_button(t.plain("capture.open_card"), callbacks.CONTACT, contact.id)]])
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)
     log.info("capture saved: contact %s, status %s", contact.id, contact.status)
 
 

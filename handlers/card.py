@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
@@ -58,9 +57,7 @@ def render_card(ctx: BotContext, rep: RepRead, contact: ContactRead) -> tuple[st
 
 async def send_card(ctx: BotContext, rep: RepRead, contact: ContactRead, notice: str | None = None) -> None:
     text, markup = render_card(ctx, rep, contact)
-    await ctx.bot.send_message(
-        rep.chat_id, f"{notice}\n\n{text}" if notice else text, parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    await ctx.bot.send_message(rep.chat_id, f"{notice}\n\n{text}" if notice else text, reply_markup=markup)
 
 
 class _Press:
@@ -79,7 +76,7 @@ class _Press:
     async def show(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
         query = self.update.callback_query
         assert query is not None
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await query.edit_message_text(text, reply_markup=markup)
 
     async def card(self, notice: str | None = None) -> None:
         """The card again, fresh from the database, with an optional line about what just happened."""
@@ -97,7 +94,7 @@ async def on_card_button(update: Update, ctx: BotContext) -> None:
     """Every card button; the contact id is looked up among the rep's own contacts first."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data)
     contact = (
         ctx.repo.get_contact(owner_id=rep.id, contact_id=parsed.id)
@@ -459,7 +456,7 @@ class _Typed:
 
 async def on_typed_answer(update: Update, ctx: BotContext) -> None:
     """Text while the card waits for a note, a field value, tags, a birthday, a date or a merge search."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     awaiting = rep.awaits(ctx.now())
     message = update.effective_message
     if not awaiting or not awaiting.startswith(AWAIT) or message is None or not message.text:
@@ -502,7 +499,6 @@ async def _typed_field(typed: _Typed) -> None:
         await typed.ctx.bot.send_message(
             typed.rep.chat_id,
             t(f"card.invalid.{problem.problem}", limit=FIELDS[typed.argument].max_length),
-            parse_mode=ParseMode.HTML,
         )
         return
     typed.ctx.contacts.update_field(
@@ -527,7 +523,6 @@ async def _typed_birthday(typed: _Typed) -> None:
         await typed.ctx.bot.send_message(
             typed.rep.chat_id,
             typed.ctx.t("card.invalid.birthday", text=typed.text[:50]),
-            parse_mode=ParseMode.HTML,
         )
         return
     typed.ctx.contacts.set_birthday(owner_id=typed.rep.id, contact_id=typed.contact.id, birthday=day)
@@ -544,14 +539,12 @@ async def _typed_date(typed: _Typed) -> None:
             if parsed is None
             else t("dates.in_past", when=t.when(parsed.due, typed.rep.zone))
         )
-        await typed.ctx.bot.send_message(
-            typed.rep.chat_id, problem + "\n" + t("reminder.ask_date"), parse_mode=ParseMode.HTML
-        )
+        await typed.ctx.bot.send_message(typed.rep.chat_id, problem + "\n" + t("reminder.ask_date"))
         return
     minutes = int(parsed.due.timestamp()) // 60
     markup = InlineKeyboardMarkup([[_button(t.plain("reminder.confirm"), typed.contact.id, "fd", minutes)]])
     text = t("dates.understood", when=t.when(parsed.due, typed.rep.zone)) + "\n" + t("reminder.type_again")
-    await typed.ctx.bot.send_message(typed.rep.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await typed.ctx.bot.send_message(typed.rep.chat_id, text, reply_markup=markup)
 
 
 async def _typed_merge(typed: _Typed) -> None:
@@ -559,9 +552,7 @@ async def _typed_merge(typed: _Typed) -> None:
     page = typed.ctx.repo.find_contacts(owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6)
     others = [item for item in page.items if item.id != typed.contact.id]
     if not others:
-        await typed.ctx.bot.send_message(
-            typed.rep.chat_id, t("find.none", text=typed.text[:100]), parse_mode=ParseMode.HTML
-        )
+        await typed.ctx.bot.send_message(typed.rep.chat_id, t("find.none", text=typed.text[:100]))
         return
     buttons = [
         [_button(t.plain("card.merge_with", name=item.name[:28]), typed.contact.id, "mw", item.id)]
@@ -571,7 +562,6 @@ async def _typed_merge(typed: _Typed) -> None:
     await typed.ctx.bot.send_message(
         typed.rep.chat_id,
         t("card.merge_pick", name=typed.contact.name),
-        parse_mode=ParseMode.HTML,
         reply_markup=InlineKeyboardMarkup(buttons),
     )
 

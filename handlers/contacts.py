@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
@@ -119,24 +118,24 @@ def _parse_filter(text: str) -> ContactFilter | None:
 
 async def list_command(update: Update, ctx: BotContext) -> None:
     """/leads, /prospects, /customers, /lost: the next follow-up first, with sort and filter buttons."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.text is not None
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
     status = _LIST_STATUSES.get(command, "lead")
     view = _status_list(ctx, rep, status, _ORDERS[0], 0)
     if view is None:
-        await message.reply_html(ctx.t(f"list.empty_{status}"))
+        await message.reply_text(ctx.t(f"list.empty_{status}"))
         return
     text, markup = view
-    await message.reply_html(text, reply_markup=markup)
+    await message.reply_text(text, reply_markup=markup)
 
 
 async def on_list_button(update: Update, ctx: BotContext) -> None:
     """◀ ▶, the sort toggle and a chosen filter of a status list."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     # l:<status>:<order>:<offset>[:<filter>]; the filter's value may itself hold ":".
     args = (
         (query.data or "").split(":", 4)[1:]
@@ -156,17 +155,17 @@ async def on_list_button(update: Update, ctx: BotContext) -> None:
     view = _status_list(ctx, rep, args[0], ContactOrder(args[1]), int(args[2]), wanted)
     await query.answer()
     if view is None:
-        await query.edit_message_text(ctx.t(f"list.empty_{args[0]}"), parse_mode=ParseMode.HTML)
+        await query.edit_message_text(ctx.t(f"list.empty_{args[0]}"))
         return
     text, markup = view
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def on_filter_button(update: Update, ctx: BotContext) -> None:
     """🔎 Filter: the sources, the rep's most used tags and industries, as buttons."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False)
     if parsed is None or len(parsed.args) != 2 or parsed.args[0] not in _LIST_STATUSES.values():
         await query.answer(ctx.t.plain("common.expired"), show_alert=True)
@@ -201,9 +200,7 @@ async def on_filter_button(update: Update, ctx: BotContext) -> None:
         ]
     )
     await query.answer()
-    await query.edit_message_text(
-        t("list.ask_filter"), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
-    )
+    await query.edit_message_text(t("list.ask_filter"), reply_markup=InlineKeyboardMarkup(rows))
 
 
 def _find_view(
@@ -225,26 +222,26 @@ def _find_view(
 
 async def find_command(update: Update, ctx: BotContext) -> None:
     """/find text: contacts whose name, company, phone, email or notes contain it."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     message = update.effective_message
     assert message is not None
     text = " ".join(ctx.args or [])[:FIND_MAX]
     if not text.strip():
-        await message.reply_html(ctx.t("find.usage"))
+        await message.reply_text(ctx.t("find.usage"))
         return
     view = _find_view(ctx, rep, text, 0)
     if view is None:
-        await message.reply_html(ctx.t("find.none", text=text))
+        await message.reply_text(ctx.t("find.none", text=text))
         return
     body, markup = view
-    await message.reply_html(body, reply_markup=markup)
+    await message.reply_text(body, reply_markup=markup)
 
 
 async def on_find_button(update: Update, ctx: BotContext) -> None:
     """◀ ▶ of a search."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False, text_tail=True)
     if parsed is None or len(parsed.args) != 2 or not parsed.args[0].isdigit():
         await query.answer(ctx.t.plain("common.expired"), show_alert=True)
@@ -252,19 +249,17 @@ async def on_find_button(update: Update, ctx: BotContext) -> None:
     view = _find_view(ctx, rep, parsed.args[1][:FIND_MAX], int(parsed.args[0]))
     await query.answer()
     if view is None:
-        await query.edit_message_text(
-            ctx.t("find.none", text=parsed.args[1][:FIND_MAX]), parse_mode=ParseMode.HTML
-        )
+        await query.edit_message_text(ctx.t("find.none", text=parsed.args[1][:FIND_MAX]))
         return
     body, markup = view
-    await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await query.edit_message_text(body, reply_markup=markup)
 
 
 async def on_contact_button(update: Update, ctx: BotContext) -> None:
     """Open a contact card; an id that is not one of the rep's own contacts is refused."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data)
     contact = (
         ctx.repo.get_contact(owner_id=rep.id, contact_id=parsed.id)

@@ -110,11 +110,11 @@ def make_digest_sender(application: Any) -> Any:
 
 async def today(update: Update, ctx: BotContext) -> None:
     """/today: the digest on demand."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     assert update.effective_message is not None
     data = ctx.followups.digest_data(rep_id=rep.id, zone=rep.zone)
     text, markup = render_digest(ctx.t, data, rep.zone, ctx.now())
-    await update.effective_message.reply_html(text, reply_markup=markup)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -17,15 +17,13 @@ log = logging.getLogger(__name__)
 
 async def unknown_command(update: Update, ctx: BotContext) -> None:
     """A command the bot does not have: say so and point to /help."""
-    ctx.rep_for(update)
     assert update.effective_message is not None
-    await update.effective_message.reply_html(ctx.t("errors.unknown_command"))
+    await update.effective_message.reply_text(ctx.t("errors.unknown_command"))
 
 
 async def unknown_button(update: Update, ctx: BotContext) -> None:
     """A button whose data no flow recognises (tampered, or from an older version): refuse, change nothing."""
     assert update.callback_query is not None
-    ctx.rep_for(update)
     await update.callback_query.answer(ctx.t.plain("common.expired"), show_alert=True)
 
 
@@ -57,8 +55,9 @@ async def on_error(update: object, ctx: BotContext) -> None:
     while len(reported) > 1000:
         reported.popitem(last=False)
     if update.effective_user is not None and ctx.bot_data.repo is not None:
+        # The error handler gets a context of its own: the rep's language is looked up again.
         try:
-            ctx.rep_for(update)
+            ctx.load_rep(update)
         except Exception:  # the database itself may be what failed; the default language will do
             log.debug("no rep for the error message (ref %s)", reference)
     query = update.callback_query

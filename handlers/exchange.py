@@ -8,7 +8,6 @@ import logging
 import threading
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
 from telegram.ext import filters as F
@@ -30,21 +29,20 @@ PROGRESS_EVERY = 1.5  # seconds between edits of the progress message (Telegram 
 
 async def export(update: Update, ctx: BotContext) -> None:
     """/export: which contacts?"""
-    ctx.rep_for(update)
     assert update.effective_message is not None
     t = ctx.t
     buttons = [
         InlineKeyboardButton(t.plain(f"export.{kind}"), callback_data=callbacks.pack(EXPORT, kind))
         for kind in _EXPORTS
     ]
-    await update.effective_message.reply_html(t("export.ask"), reply_markup=InlineKeyboardMarkup([buttons]))
+    await update.effective_message.reply_text(t("export.ask"), reply_markup=InlineKeyboardMarkup([buttons]))
 
 
 async def on_export_button(update: Update, ctx: BotContext) -> None:
     """Send the CSV, the vCard file and the calendar of upcoming follow-ups."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False)
     kind = parsed.args[0] if parsed else ""
     if kind not in _EXPORTS:
@@ -53,9 +51,9 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
     await query.answer()
     rows = ctx.exchange.export_rows(owner_id=rep.id, statuses=_EXPORTS[kind])
     if not rows:
-        await query.edit_message_text(ctx.t("export.nothing"), parse_mode=ParseMode.HTML)
+        await query.edit_message_text(ctx.t("export.nothing"))
         return
-    await query.edit_message_text(ctx.t.plural("export.done", len(rows)), parse_mode=ParseMode.HTML)
+    await query.edit_message_text(ctx.t.plural("export.done", len(rows)))
     followups = [
         {
             "id": item["id"],
@@ -75,21 +73,21 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
 
 async def on_document(update: Update, ctx: BotContext) -> None:
     """A file: read it as a CSV of contacts and show what an import would do."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.document is not None
     document = message.document
     if document.file_size and document.file_size > imports.MAX_BYTES:
-        await message.reply_html(ctx.t("import.unreadable.too_big"))
+        await message.reply_text(ctx.t("import.unreadable.too_big"))
         return
     data = bytes(await (await ctx.bot.get_file(document.file_id)).download_as_bytearray())
     try:
         parsed = await asyncio.to_thread(imports.parse, data)
     except imports.Unreadable as problem:
-        await message.reply_html(ctx.t(f"import.unreadable.{problem.reason}"))
+        await message.reply_text(ctx.t(f"import.unreadable.{problem.reason}"))
         return
     plan = ctx.exchange.plan_import(owner_id=rep.id, parsed=parsed)
-    await message.reply_html(
+    await message.reply_text(
         _preview(ctx, plan, list(parsed.columns)), reply_markup=_preview_keyboard(ctx, plan)
     )
 
@@ -136,7 +134,7 @@ async def on_import_button(update: Update, ctx: BotContext) -> None:
     """Import (merging or skipping duplicates), cancel before it starts, or stop it while it runs."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data)
     action = parsed.args[0] if parsed and parsed.args else ""
     if parsed is None or parsed.id is None or action not in ("merge", "skip", "cancel", "stop"):
@@ -152,7 +150,7 @@ async def on_import_button(update: Update, ctx: BotContext) -> None:
     await query.answer()
     if action == "cancel":
         ctx.exchange.cancel_import(owner_id=rep.id, batch_id=parsed.id)
-        await query.edit_message_text(ctx.t("import.cancelled"), parse_mode=ParseMode.HTML)
+        await query.edit_message_text(ctx.t("import.cancelled"))
         return
     if parsed.id in running:
         return
@@ -239,20 +237,18 @@ async def _edit(
     ctx: BotContext, rep: RepRead, message_id: int, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
     try:
-        await ctx.bot.edit_message_text(
-            text, rep.chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        await ctx.bot.edit_message_text(text, rep.chat_id, message_id, reply_markup=markup)
     except BadRequest as error:
         log.debug("import message not edited: %s", error)
 
 
 async def undo_import(update: Update, ctx: BotContext) -> None:
     """/undoimport: take back the last import."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     assert update.effective_message is not None
     removed = ctx.exchange.undo_last_import(owner_id=rep.id)
     text = ctx.t("import.nothing_to_undo") if removed is None else ctx.t.plural("import.undone", removed)
-    await update.effective_message.reply_html(text)
+    await update.effective_message.reply_text(text)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -173,13 +173,13 @@ async def start(update: Update, ctx: BotContext) -> None:
     assert message is not None and user is not None
     if ctx.args and not await _redeem_invite(update, ctx, ctx.args[0]):
         return
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     name = user.first_name
     if rep.onboarded:
-        await message.reply_html(ctx.t("onboarding.welcome_back", name=name) + "\n\n" + ctx.t("help.text"))
+        await message.reply_text(ctx.t("onboarding.welcome_back", name=name) + "\n\n" + ctx.t("help.text"))
         return
     zones = likely_zones(rep.language, ctx.settings.default_timezone)
-    await message.reply_html(
+    await message.reply_text(
         ctx.t("onboarding.greeting", name=name)
         + "\n\n"
         + ctx.t("onboarding.ask_zone", zone=_zone_name(ctx.t, rep.timezone)),
@@ -207,7 +207,7 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
         ctx.remember_rep(rep)
         team = ctx.teams.team_name(team_id=rep.team_id) if rep.team_id else None
         if team:
-            await message.reply_html(ctx.t("invite.joined_team", team=team))
+            await message.reply_text(ctx.t("invite.joined_team", team=team))
         return True
     if ctx.repo.get_rep(telegram_id=user.id) is not None and (
         ctx.settings.open_to_all
@@ -215,7 +215,7 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
         or ctx.settings.is_listed(user.id, user.username)
     ):
         return True  # an old link tapped again by someone who is in already
-    await message.reply_html(ctx.t(f"invite.{outcome.value}"))
+    await message.reply_text(ctx.t(f"invite.{outcome.value}"))
     if ctx.bot_data.gate is not None:
         ctx.bot_data.gate.note_refusal(user.id)
     return False
@@ -223,25 +223,24 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
 
 async def show_settings(update: Update, ctx: BotContext) -> None:
     """/settings: the current time zone and digest time, with buttons to change them."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     assert update.effective_message is not None
-    await update.effective_message.reply_html(
+    await update.effective_message.reply_text(
         _settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t)
     )
 
 
 async def show_help(update: Update, ctx: BotContext) -> None:
     """/help: the commands in a few lines."""
-    ctx.rep_for(update)
     assert update.effective_message is not None
-    await update.effective_message.reply_html(ctx.t("help.text"))
+    await update.effective_message.reply_text(ctx.t("help.text"))
 
 
 async def on_settings_button(update: Update, ctx: BotContext) -> None:
     """A settings button: open a picker, toggle a working day or the empty digest, or show the settings."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False)
     action = parsed.args[0] if parsed else ""
     t = ctx.t
@@ -285,20 +284,20 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
         await query.answer(t.plain("common.expired"), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def on_zone_button(update: Update, ctx: BotContext) -> None:
     """A time zone button: set it, or ask for a typed city, or skip; then the digest time."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False)
     choice = parsed.args[0] if parsed else ""
     if choice == "_type":
         ctx.repo.set_awaiting(rep_id=rep.id, awaiting=AWAITING_TIMEZONE)
         await query.answer()
-        await query.edit_message_text(ctx.t("onboarding.type_zone_prompt"), parse_mode="HTML")
+        await query.edit_message_text(ctx.t("onboarding.type_zone_prompt"))
         return
     if choice != "_skip":
         if choice not in _valid_zones(choice):
@@ -330,16 +329,16 @@ async def _after_zone(update: Update, ctx: BotContext, rep: RepRead, *, edit: bo
         markup = _digest_keyboard(ctx.t, rep)
     query = update.callback_query
     if edit and query is not None:
-        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        await query.edit_message_text(text, reply_markup=markup)
     elif update.effective_message is not None:
-        await update.effective_message.reply_html(text, reply_markup=markup)
+        await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def on_digest_button(update: Update, ctx: BotContext) -> None:
     """A digest time button: set it (or skip) and finish onboarding."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False)
     choice = parsed.args[0] if parsed else ""
     chosen = next((at for at in DIGEST_TIMES if at.strftime("%H%M") == choice), None)
@@ -350,9 +349,7 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
     rep = ctx.repo.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
     await query.answer()
     if was_onboarded:
-        await query.edit_message_text(
-            _settings_text(ctx.t, rep), parse_mode="HTML", reply_markup=_settings_keyboard(ctx.t)
-        )
+        await query.edit_message_text(_settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t))
     else:
         await query.edit_message_text(
             ctx.t(
@@ -360,13 +357,12 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
                 zone=_zone_name(ctx.t, rep.timezone),
                 digest=ctx.t.wall_time(rep.digest_time),
             ),
-            parse_mode="HTML",
         )
 
 
 async def on_typed_zone(update: Update, ctx: BotContext) -> None:
     """Text while a typed time zone is awaited: one match sets it, several are offered, none asks again."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     message = update.effective_message
     if rep.awaits(ctx.now()) != AWAITING_TIMEZONE or message is None or message.text is None:
         return
@@ -381,11 +377,11 @@ async def on_typed_zone(update: Update, ctx: BotContext) -> None:
         await _after_zone(update, ctx, rep, edit=False)
     elif matches:
         ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        await message.reply_html(
+        await message.reply_text(
             ctx.t("onboarding.zone_choices"), reply_markup=_zone_keyboard(ctx.t, matches, ctx)
         )
     else:
-        await message.reply_html(ctx.t("onboarding.zone_not_found", text=message.text[:100]))
+        await message.reply_text(ctx.t("onboarding.zone_not_found", text=message.text[:100]))
     raise ApplicationHandlerStop
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
@@ -17,7 +16,7 @@ ERASE = "er"  # er:yes|no
 
 async def my_data(update: Update, ctx: BotContext) -> None:
     """/mydata: a JSON file of everything stored about the rep and a CSV of their contacts."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     data = ctx.teams.export(rep_id=rep.id)
     document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
     await ctx.bot.send_document(
@@ -32,7 +31,6 @@ async def my_data(update: Update, ctx: BotContext) -> None:
 
 async def delete_me(update: Update, ctx: BotContext) -> None:
     """/deleteme: ask before erasing everything."""
-    ctx.rep_for(update)
     assert update.effective_message is not None
     t = ctx.t
     markup = InlineKeyboardMarkup(
@@ -41,22 +39,22 @@ async def delete_me(update: Update, ctx: BotContext) -> None:
             [InlineKeyboardButton(t.plain("common.cancel"), callback_data=callbacks.pack(ERASE, "no"))],
         ]
     )
-    await update.effective_message.reply_html(t("privacy.erase_question"), reply_markup=markup)
+    await update.effective_message.reply_text(t("privacy.erase_question"), reply_markup=markup)
 
 
 async def on_erase_button(update: Update, ctx: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False)
     await query.answer()
     if parsed is None or parsed.args[0] != "yes":
-        await query.edit_message_text(ctx.t("privacy.erase_cancelled"), parse_mode=ParseMode.HTML)
+        await query.edit_message_text(ctx.t("privacy.erase_cancelled"))
         return
     ctx.teams.erase(rep_id=rep.id)
     if ctx.bot_data.gate is not None:
         ctx.bot_data.gate.forget(update.effective_user.id)
-    await query.edit_message_text(ctx.t("privacy.erased"), parse_mode=ParseMode.HTML)
+    await query.edit_message_text(ctx.t("privacy.erased"))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
@@ -138,7 +137,7 @@ def make_reminder_sender(application: Any) -> Any:
 async def deliver(send: Any, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Delivery:
     """One Bot API send, its failure turned into what the dispatcher should do about it."""
     try:
-        message = await send(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        message = await send(chat_id, text, reply_markup=markup)
     except Forbidden:
         return Delivery(Result.BLOCKED)
     except RetryAfter as error:
@@ -159,7 +158,7 @@ async def deliver(send: Any, chat_id: int, text: str, markup: InlineKeyboardMark
 async def _followup_for(update: Update, ctx: BotContext) -> tuple[RepRead, FollowUpRead, list[str]] | None:
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data)
     followup = (
         ctx.followups.get_followup(owner_id=rep.id, followup_id=parsed.id)
@@ -198,7 +197,7 @@ async def _edit(
         zone=rep.zone,
         now=followup.due_at,  # the late notice belongs to the first sending only
     )
-    await query.edit_message_text(f"{base}\n\n{extra}", parse_mode=ParseMode.HTML, reply_markup=markup)
+    await query.edit_message_text(f"{base}\n\n{extra}", reply_markup=markup)
 
 
 async def on_reminder_button(update: Update, ctx: BotContext) -> None:
@@ -389,9 +388,7 @@ async def _confirm_date(
     assert query is not None
     t = ctx.t
     if due <= ctx.now():
-        await query.edit_message_text(
-            t("dates.in_past", when=t.when(due, rep.zone)), parse_mode=ParseMode.HTML
-        )
+        await query.edit_message_text(t("dates.in_past", when=t.when(due, rep.zone)))
         return
     if purpose == "r":
         applied = ctx.followups.reschedule(owner_id=rep.id, followup_id=followup.id, due=due)
@@ -400,10 +397,10 @@ async def _confirm_date(
         applied = ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due)
         line = t("reminder.next_set", when=t.when(due, rep.zone))
     if not applied:
-        await query.edit_message_text(t("reminder.already_handled"), parse_mode=ParseMode.HTML)
+        await query.edit_message_text(t("reminder.already_handled"))
         return
     ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-    await query.edit_message_text(line, parse_mode=ParseMode.HTML)
+    await query.edit_message_text(line)
     if followup.message_id is not None:
         try:
             await ctx.bot.edit_message_reply_markup(rep.chat_id, followup.message_id, reply_markup=None)
@@ -416,7 +413,7 @@ async def _confirm_date(
 
 async def on_typed_answer(update: Update, ctx: BotContext) -> None:
     """Text while a note or a date for a reminder is awaited."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     awaiting = rep.awaits(ctx.now())
     message = update.effective_message
     if (
@@ -452,9 +449,7 @@ async def _typed_note(
     )
     followup = ctx.followups.get_followup(owner_id=rep.id, followup_id=followup_id)
     markup = _next_step_keyboard(ctx.t, followup_id) if followup and followup.state == "done" else None
-    await ctx.bot.send_message(
-        rep.chat_id, notice + ctx.t("reminder.note_saved"), parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    await ctx.bot.send_message(rep.chat_id, notice + ctx.t("reminder.note_saved"), reply_markup=markup)
     if markup is not None and followup is not None and followup.message_id is not None:
         # The next-step buttons moved down to this message.
         try:
@@ -470,14 +465,12 @@ async def _typed_date(ctx: BotContext, rep: RepRead, followup_id: int, purpose: 
         await ctx.bot.send_message(
             rep.chat_id,
             t("dates.not_understood", text=text[:100]) + "\n" + t("reminder.ask_date"),
-            parse_mode=ParseMode.HTML,
         )
         return
     if parsed.due <= now:
         await ctx.bot.send_message(
             rep.chat_id,
             t("dates.in_past", when=t.when(parsed.due, rep.zone)) + "\n" + t("reminder.ask_date"),
-            parse_mode=ParseMode.HTML,
         )
         return
     minutes = int(parsed.due.timestamp()) // 60
@@ -487,7 +480,6 @@ async def _typed_date(ctx: BotContext, rep: RepRead, followup_id: int, purpose: 
     await ctx.bot.send_message(
         rep.chat_id,
         t("dates.understood", when=t.when(parsed.due, rep.zone)) + "\n" + t("reminder.type_again"),
-        parse_mode=ParseMode.HTML,
         reply_markup=markup,
     )
 

@@ -104,14 +104,14 @@ def _name(t: Translator, title: str, key: str) -> str:
 
 async def stats(update: Update, ctx: BotContext) -> None:
     """/stats: the chart and the numbers."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     assert update.effective_message is not None
     data = ctx.exchange.stats(owner_id=rep.id, month_starts=month_starts(ctx.now(), rep.zone))
     if not data.by_status:
-        await update.effective_message.reply_html(ctx.t("stats.empty"))
+        await update.effective_message.reply_text(ctx.t("stats.empty"))
         return
     await ctx.bot.send_photo(rep.chat_id, InputFile(funnel_png(ctx.t, data), filename="funnel.png"))
-    await update.effective_message.reply_html(stats_text(ctx.t, data))
+    await update.effective_message.reply_text(stats_text(ctx.t, data))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
@@ -25,26 +24,26 @@ def _may_invite(ctx: BotContext, update: Update, rep: RepRead) -> bool:
 
 async def new_team(update: Update, ctx: BotContext) -> None:
     """/newteam Name: an admin creates a team and becomes its manager."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     if not ctx.settings.is_admin(user.id, user.username):
-        await message.reply_html(ctx.t("team.admins_only"))
+        await message.reply_text(ctx.t("team.admins_only"))
         return
     name = " ".join(ctx.args or []).strip()
     if not name:
-        await message.reply_html(ctx.t("team.usage"))
+        await message.reply_text(ctx.t("team.usage"))
         return
     ctx.teams.create_team(name=name, manager_id=rep.id)
-    await message.reply_html(ctx.t("team.created", team=name[:80]))
+    await message.reply_text(ctx.t("team.created", team=name[:80]))
 
 
 async def invite(update: Update, ctx: BotContext) -> None:
     """/invite: a one-time link for a rep (or, for admins, a manager) to join."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     assert update.effective_message is not None
     if not _may_invite(ctx, update, rep):
-        await update.effective_message.reply_html(ctx.t("team.admins_only"))
+        await update.effective_message.reply_text(ctx.t("team.admins_only"))
         return
     t = ctx.t
     markup = InlineKeyboardMarkup(
@@ -57,14 +56,14 @@ async def invite(update: Update, ctx: BotContext) -> None:
             ]
         ]
     )
-    await update.effective_message.reply_html(t("invite.ask_role"), reply_markup=markup)
+    await update.effective_message.reply_text(t("invite.ask_role"), reply_markup=markup)
 
 
 async def on_invite_button(update: Update, ctx: BotContext) -> None:
     """Create the link; a manager invites into their own team."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data, with_id=False)
     role = parsed.args[0] if parsed else ""
     user = update.effective_user
@@ -85,7 +84,7 @@ async def on_invite_button(update: Update, ctx: BotContext) -> None:
     text: str = ctx.t("invite.link", link=link, days=ctx.settings.invite_days)
     if team:
         text = ctx.t("invite.into_team", team=team) + "\n" + text
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    await query.edit_message_text(text)
 
 
 def _overview_text(t: Translator, overview: TeamOverview) -> str:
@@ -103,11 +102,11 @@ def _overview_text(t: Translator, overview: TeamOverview) -> str:
 
 async def team(update: Update, ctx: BotContext) -> None:
     """/team: the manager's view of the team's pipeline, with reassignment per rep."""
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     assert update.effective_message is not None
     overview = ctx.teams.overview(manager=rep, zone=rep.zone)
     if overview is None:
-        await update.effective_message.reply_html(ctx.t("team.managers_only"))
+        await update.effective_message.reply_text(ctx.t("team.managers_only"))
         return
     buttons = [
         [
@@ -119,7 +118,7 @@ async def team(update: Update, ctx: BotContext) -> None:
         for m in overview.members
         if m.rep_id != rep.id and any(m.by_status.values())
     ]
-    await update.effective_message.reply_html(
+    await update.effective_message.reply_text(
         _overview_text(ctx.t, overview), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
     )
 
@@ -128,7 +127,7 @@ async def on_team_button(update: Update, ctx: BotContext) -> None:
     """Reassign: pick the rep whose contacts go, then the rep who takes them, then confirm."""
     query = update.callback_query
     assert query is not None
-    rep = ctx.rep_for(update)
+    rep = ctx.rep
     parsed = callbacks.parse(query.data)
     overview = ctx.teams.overview(manager=rep, zone=rep.zone)
     members = {m.rep_id: m for m in overview.members} if overview else {}
@@ -152,7 +151,6 @@ async def on_team_button(update: Update, ctx: BotContext) -> None:
         ]
         await query.edit_message_text(
             t("team.ask_target", name=source.name),
-            parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup(buttons),
         )
     elif action == "to" and target is not None:
@@ -161,14 +159,12 @@ async def on_team_button(update: Update, ctx: BotContext) -> None:
         )
         await query.edit_message_text(
             t("team.confirm_question", source=source.name, target=target.name),
-            parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup([[yes]]),
         )
     elif action == "do" and target is not None:
         moved = ctx.teams.reassign(manager=rep, from_rep=source.rep_id, to_rep=target.rep_id)
         await query.edit_message_text(
             t.plural("team.reassigned", moved or 0, source=source.name, target=target.name),
-            parse_mode=ParseMode.HTML,
         )
 
 

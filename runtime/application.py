@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from telegram import BotCommand, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
 from telegram.error import TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.access import AccessGate
@@ -157,6 +158,8 @@ def build_application(
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url,
         request=request or HTTPXRequest(connection_pool_size=16),
+        # Every message is HTML: the catalogs' markup, and names escaped where they are filled in.
+        defaults=Defaults(parse_mode=ParseMode.HTML),
         get_updates_request=request or HTTPXRequest(),
         # Replies to a rep are few and interactive; a 429 is waited out and retried rather than lost.
         rate_limiter=AIORateLimiter(max_retries=2),

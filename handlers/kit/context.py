@@ -103,7 +103,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     def now(self) -> datetime:
         return self.bot_data.clock()
 
-    def rep_for(self, update: Update) -> RepRead:
+    @property
+    def rep(self) -> RepRead:
+        """The rep sending this update, loaded once by the preamble (handlers/kit/preamble.py)."""
+        if self._rep is None:
+            raise RuntimeError("no rep was loaded for this update: it did not come from a private chat")
+        return self._rep
+
+    def load_rep(self, update: Update) -> RepRead:
         """The rep sending this update, registered on first contact with defaults from the settings."""
         if self._rep is not None:
             return self._rep
@@ -135,7 +142,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     @property
     def t(self) -> Translator:
-        """The translator in the rep's language: from their row once `rep_for` ran, else the default."""
+        """The translator in the rep's language: from their row once the rep is loaded, else the default."""
         return Translator(self._language or self.settings.default_language)
 
     def speak_to(self, user: User | None) -> None:

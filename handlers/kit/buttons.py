@@ -1,0 +1,282 @@
+"""Button data: every kind of callback_data in one registry, each a typed value with pack and parse.
+
+Telegram hands callback_data back as the client sent it, so it is untrusted input: at most 64 bytes, a
+registered prefix, the right number of fields, each of its declared type. An id parsed here is only a
+claim; the preamble (handlers/kit/press.py) looks it up among the pressing rep's own records.
+
+A kind is declared once, as a frozen dataclass with a `prefix`; its handler's pattern comes from it:
+`CallbackQueryHandler(on_question, pattern=QuestionButton.pattern())`.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import MISSING, dataclass, fields
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+MAX_BYTES = 64
+_WORD = re.compile(r"^[A-Za-z0-9_/+\-.=]{1,40}$")
+_NUMBER = re.compile(r"^\d{1,12}$")
+
+_REGISTRY: dict[str, type[ButtonData]] = {}
+
+
+class Text(str):
+    """A free-text field (a search, a tag): only as the last field, and it may hold ':'."""
+
+
+class ButtonData:
+    """The base of every kind; subclasses are frozen dataclasses that name their `prefix`."""
+
+    prefix: ClassVar[str]
+
+    def __init_subclass__(cls, *, prefix: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not prefix:
+            return
+        if prefix in _REGISTRY:
+            raise ValueError(f"two button kinds use the prefix {prefix!r}")
+        cls.prefix = prefix
+        _REGISTRY[prefix] = cls
+
+    @classmethod
+    def pattern(cls) -> str:
+        """The CallbackQueryHandler pattern of this kind."""
+        return rf"^{re.escape(cls.prefix)}:"
+
+    def pack(self) -> str:
+        """The callback_data; ValueError if it would be over Telegram's 64 bytes (see `fits`)."""
+        data = self._packed()
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback_data over {MAX_BYTES} bytes for kind {self.prefix!r}")
+        return data
+
+    def fits(self) -> bool:
+        """Whether this value packs into 64 bytes (free text may not)."""
+        return len(self._packed().encode()) <= MAX_BYTES
+
+    def _packed(self) -> str:
+        parts: list[str] = [self.prefix]
+        for field in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, field.name)
+            if isinstance(value, tuple):
+                parts.extend(str(item) for item in value)
+            elif isinstance(value, StrEnum):
+                parts.append(value.value)
+            else:
+                parts.append(str(value))
+        while parts and parts[-1] == "":
+            parts.pop()  # optional trailing fields left empty
+        return ":".join(parts)
+
+    @classmethod
+    def parse(cls, data: str | None) -> Self | None:
+        """This kind's value, or None for data of another kind or of the wrong shape."""
+        if not data or len(data.encode()) > MAX_BYTES:
+            return None
+        prefix, _, rest = data.partition(":")
+        if prefix != cls.prefix or not rest:
+            return None
+        hints = typing.get_type_hints(cls)
+        declared = fields(cls)  # type: ignore[arg-type]
+        last = declared[-1]
+        variadic = hints[last.name] == tuple[str, ...]
+        fixed = declared[:-1] if variadic else declared
+        parts = rest.split(":", len(declared) - 1) if hints[last.name] is Text else rest.split(":")
+        extra, parts = parts[len(fixed) :], parts[: len(fixed)]
+        if extra and not variadic:
+            return None
+        values: dict[str, object] = {}
+        for field, part in zip(fixed, parts, strict=False):
+            value = _convert(hints[field.name], part)
+            if value is None:
+                return None
+            values[field.name] = value
+        if any(field.default is MISSING for field in fixed[len(parts) :]):
+            return None
+        if variadic:
+            if any(not _WORD.match(part) for part in extra):
+                return None
+            values[last.name] = tuple(extra)
+        return cls(**values)
+
+
+def _convert(kind: object, part: str) -> object | None:
+    if kind is int:
+        return int(part) if _NUMBER.match(part) else None
+    if kind is Text:
+        return Text(part) if part else None
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return next((member for member in kind if member.value == part), None)
+    return part if _WORD.match(part) else None
+
+
+def parse_any(data: str | None) -> ButtonData | None:
+    """Whichever registered kind this data is, parsed; None for unknown or malformed data."""
+    if not data:
+        return None
+    kind = _REGISTRY.get(data.partition(":")[0])
+    return kind.parse(data) if kind is not None else None
+
+
+# Capture
+
+
+@dataclass(frozen=True)
+class QuestionButton(ButtonData, prefix="q"):
+    """An option, Back, Skip or Finish on a capture question."""
+
+    draft: int
+    step: str
+    option: str
+
+
+class SummaryAction(StrEnum):
+    SAVE = "save"
+    EDIT = "edit"
+    CANCEL = "cancel"
+    SHOW = "show"
+
+
+@dataclass(frozen=True)
+class SummaryButton(ButtonData, prefix="s"):
+    draft: int
+    action: SummaryAction
+
+
+@dataclass(frozen=True)
+class EditFieldButton(ButtonData, prefix="e"):
+    draft: int
+    step: str
+
+
+@dataclass(frozen=True)
+class DuplicateButton(ButtonData, prefix="d"):
+    """Log the meeting on an existing contact (its id), or `new`."""
+
+    draft: int
+    choice: str
+
+
+class ResumeAction(StrEnum):
+    RESUME = "resume"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True)
+class ResumeButton(ButtonData, prefix="n"):
+    """Continue the open capture, or start the queued one; `version` is the draft's when offered."""
+
+    draft: int
+    action: ResumeAction
+    version: int
+
+
+class TypedChoice(StrEnum):
+    ANSWER = "answer"
+    NEW = "new"
+
+
+@dataclass(frozen=True)
+class TypedTextButton(ButtonData, prefix="w"):
+    """Text typed long after a question: it answers the question, or starts a new contact."""
+
+    asked: int  # the question's time, so an older offer cannot act on a newer question
+    choice: TypedChoice
+
+
+# Contacts, lists and the card
+
+
+@dataclass(frozen=True)
+class ContactButton(ButtonData, prefix="c"):
+    contact: int
+
+
+@dataclass(frozen=True)
+class CardButton(ButtonData, prefix="ct"):
+    contact: int
+    action: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListButton(ButtonData, prefix="l"):
+    status: str
+    order: str
+    offset: int
+    filter: str = ""  # <kind>=<value>
+
+
+@dataclass(frozen=True)
+class ListFilterButton(ButtonData, prefix="lf"):
+    status: str
+    order: str
+
+
+@dataclass(frozen=True)
+class FindButton(ButtonData, prefix="f"):
+    offset: int
+    text: Text
+
+
+# Follow-ups
+
+
+@dataclass(frozen=True)
+class FollowUpButton(ButtonData, prefix="fu"):
+    followup: int
+    action: str
+    args: tuple[str, ...] = ()
+
+
+# Settings and onboarding
+
+
+@dataclass(frozen=True)
+class TimezoneButton(ButtonData, prefix="tz"):
+    zone: str  # an IANA name, _type or _skip
+
+
+@dataclass(frozen=True)
+class DigestTimeButton(ButtonData, prefix="dt"):
+    at: str  # HHMM or _skip
+
+
+@dataclass(frozen=True)
+class SettingsButton(ButtonData, prefix="st"):
+    action: str
+    args: tuple[str, ...] = ()
+
+
+# Teams, privacy, export and import
+
+
+@dataclass(frozen=True)
+class TeamButton(ButtonData, prefix="tm"):
+    rep: int
+    action: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InviteButton(ButtonData, prefix="iv"):
+    role: str
+
+
+@dataclass(frozen=True)
+class EraseButton(ButtonData, prefix="er"):
+    answer: str
+
+
+@dataclass(frozen=True)
+class ExportButton(ButtonData, prefix="ex"):
+    kind: str
+
+
+@dataclass(frozen=True)
+class ImportButton(ButtonData, prefix="im"):
+    batch: int
+    action: str
