@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.logs import configure_logging
 
-# Served by bot/webhook.py (HEALTH_PATH); tests/test_webhook.py runs `healthcheck` against that server.
+# Served by bot/webhook.py (HEALTH_PATH); tests/e2e/test_webhook.py runs `healthcheck` against that server.
 HEALTH_PATH = "/healthz"
 
 
