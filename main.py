@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bot.config import Settings
 from runtime.logs import configure_logging
 
-# Served by runtime/webhook.py (HEALTH_PATH); tests/test_webhook.py runs `healthcheck` against that server.
+# Served by runtime/webhook.py; tests/e2e/test_webhook.py runs `healthcheck` against that server.
 HEALTH_PATH = "/healthz"
 
 

@@ -3,10 +3,10 @@
 End-to-end tests read like a conversation: `await rep.send("/new")`, `await rep.press("Yes")`, then
 assertions on `rep.last_text` and on what the repository stored.
 
-For real processes (tests/test_replicas.py, tests/test_kill.py, benchmarks/process.py): the fake Bot API
-served over HTTP (`fake_bot_api_over_http`), `python main.py` in webhook mode as a process of its own
-(`BotProcess`, `bot_environment`), `RepOverWebhook`, a rep whose updates are posted to those processes as
-Telegram posts them, and `seed_due_reminders`, reps with reminders already due.
+For real processes (tests/system/test_replicas.py, tests/system/test_kill.py, benchmarks/process.py): the
+fake Bot API served over HTTP (`fake_bot_api_over_http`), `python main.py` in webhook mode as a process of
+its own (`BotProcess`, `bot_environment`), `RepOverWebhook`, a rep whose updates are posted to those
+processes as Telegram posts them, and `seed_due_reminders`, reps with reminders already due.
 """
 
 from __future__ import annotations

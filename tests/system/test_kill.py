@@ -13,7 +13,7 @@ what was in flight is known rather than guessed:
 - an update in flight at the kill is sent again by Telegram (it was never confirmed): the rep ends up
   looking at the question the capture is at, and the button press is answered once.
 
-No PostgreSQL is needed: tests/test_replicas.py covers several processes on PostgreSQL.
+No PostgreSQL is needed: tests/system/test_replicas.py covers several processes on PostgreSQL.
 """
 
 from __future__ import annotations
