@@ -4,11 +4,11 @@ the summary card and Save. The questions are one message edited in place; the dr
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TypeVar
 
 from telegram import (
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -21,7 +21,6 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
 from telegram.ext import filters as F
 
-from bot import callbacks
 from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
 from bot.dates import parse_typed_date
@@ -37,7 +36,19 @@ from bot.qualification import (
     split_name_and_company,
 )
 from handlers.cards import answer_label, summary_text
+from handlers.kit.buttons import (
+    ContactButton,
+    DuplicateButton,
+    EditFieldButton,
+    QuestionButton,
+    ResumeAction,
+    ResumeButton,
+    SummaryAction,
+    SummaryButton,
+)
 from handlers.kit.context import BotContext
+from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.preamble import OwnedPress, pressed_on
 from storage.repository import ContactRead, DraftRead, RepRead
 
 log = logging.getLogger(__name__)
@@ -45,6 +56,8 @@ log = logging.getLogger(__name__)
 _LIMITS = {Step.NAME: NAME_MAX, Step.COMPANY: COMPANY_MAX, Step.NOTE: NOTE_MAX}
 _EDITABLE = (Step.NAME, Step.COMPANY, *CHOICES.keys(), Step.NOTE)
 _DUPLICATES_SHOWN = 3
+# A draft changed more recently than this is being redrawn by whoever changed it.
+REDRAW_AFTER = timedelta(seconds=30)
 
 
 def _state(draft: DraftRead) -> CaptureState:
@@ -52,10 +65,6 @@ def _state(draft: DraftRead) -> CaptureState:
 
 
 # Rendering
-
-
-def _button(label: str, kind: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.pack(kind, *parts))
 
 
 def _header(t: Translator, answers: QualificationAnswers) -> str:
@@ -76,32 +85,28 @@ def _question(
         lines = [_header(t, answers), "", t("capture.ask_date")]
     elif step in TEXT_STEPS and current:
         lines.append(t("capture.current", value=str(current)))
-    rows: list[list[InlineKeyboardButton]] = []
+    lines_of_buttons: list[list[InlineKeyboardButton]] = []
     if mode is not CaptureMode.DATE:
         options = [
-            _button(
+            button(
                 t.plain("common.chosen", label=answer_label(t, step, option))
                 if option == current
                 else answer_label(t, step, option),
-                callbacks.QUESTION,
-                draft.id,
-                step.value,
-                option.value,
+                QuestionButton(draft.id, step.value, option.value),
             )
             for option in CHOICES.get(step, ())
         ]
-        rows.extend(options[index : index + 2] for index in range(0, len(options), 2))
+        lines_of_buttons.extend(rows(options))
     controls = []
     if step is not Step.NAME or mode is not CaptureMode.ASK:
-        controls.append(_button(t.plain("common.back"), callbacks.QUESTION, draft.id, step.value, "_back"))
+        controls.append(button(t.plain("common.back"), QuestionButton(draft.id, step.value, "_back")))
     if step is not Step.NAME and step is not Step.NEXT_STEP:
-        controls.append(_button(t.plain("common.skip"), callbacks.QUESTION, draft.id, step.value, "_skip"))
+        controls.append(button(t.plain("common.skip"), QuestionButton(draft.id, step.value, "_skip")))
     if mode is CaptureMode.ASK and step not in (Step.NAME, Step.NEXT_STEP):
-        controls.append(_button(t.plain("capture.finish"), callbacks.QUESTION, draft.id, step.value, "_fin"))
+        controls.append(button(t.plain("capture.finish"), QuestionButton(draft.id, step.value, "_fin")))
     if step is Step.NAME and mode is CaptureMode.ASK:
-        controls.append(_button(t.plain("common.cancel"), callbacks.SUMMARY, draft.id, "cancel"))
-    rows.append(controls)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+        controls.append(button(t.plain("common.cancel"), SummaryButton(draft.id, SummaryAction.CANCEL)))
+    return "\n".join(lines), keyboard(*lines_of_buttons, controls)
 
 
 def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
@@ -115,34 +120,30 @@ def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, Inli
         touches_before=existing.touches if existing else 0,
     )
     t = ctx.t
-    markup = InlineKeyboardMarkup(
+    markup = keyboard(
         [
-            [
-                _button(t.plain("capture.save"), callbacks.SUMMARY, draft.id, "save"),
-                _button(t.plain("capture.edit"), callbacks.SUMMARY, draft.id, "edit"),
-                _button(t.plain("common.cancel"), callbacks.SUMMARY, draft.id, "cancel"),
-            ]
+            button(t.plain("capture.save"), SummaryButton(draft.id, SummaryAction.SAVE)),
+            button(t.plain("capture.edit"), SummaryButton(draft.id, SummaryAction.EDIT)),
+            button(t.plain("common.cancel"), SummaryButton(draft.id, SummaryAction.CANCEL)),
         ]
     )
     return summary_text(t, evaluation, rep.zone, existing=existing), markup
 
 
 def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
-    buttons = [
-        _button(t.plain(f"field.{step.value}"), callbacks.EDIT_FIELD, draft.id, step.value)
-        for step in _EDITABLE
+    fields = [
+        button(t.plain(f"field.{step.value}"), EditFieldButton(draft.id, step.value)) for step in _EDITABLE
     ]
-    buttons.append(_button(t.plain("field.next"), callbacks.EDIT_FIELD, draft.id, Step.NEXT_STEP.value))
-    rows = [buttons[index : index + 3] for index in range(0, len(buttons), 3)]
-    rows.append([_button(t.plain("common.back"), callbacks.SUMMARY, draft.id, "show")])
-    return InlineKeyboardMarkup(rows)
+    fields.append(button(t.plain("field.next"), EditFieldButton(draft.id, Step.NEXT_STEP.value)))
+    back = button(t.plain("common.back"), SummaryButton(draft.id, SummaryAction.SHOW))
+    return keyboard(*rows(fields, 3), [back])
 
 
 def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
     matches = ctx.repo.find_duplicates(owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone)
     lines: list[str] = [t("capture.duplicate_intro")]
-    rows = []
+    choices = []
     for match in matches[:_DUPLICATES_SHOWN]:
         who = (
             t.plain("capture.duplicate_who", name=match.name, company=match.company)
@@ -152,20 +153,18 @@ def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, I
         lines.append(
             t("capture.duplicate_line", who=who, status=t.plain(f"status.{match.status}"), score=match.score)
         )
-        rows.append(
+        choices.append(
             [
-                _button(
-                    t.plain("capture.log_on", name=_short(match.name)),
-                    callbacks.DUPLICATE,
-                    draft.id,
-                    match.id,
+                button(
+                    t.plain("capture.log_on", name=short(match.name)),
+                    DuplicateButton(draft.id, str(match.id)),
                 )
             ]
         )
     lines.append("")
     lines.append(t("capture.duplicate_question"))
-    rows.append([_button(t.plain("capture.create_new"), callbacks.DUPLICATE, draft.id, "new")])
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    choices.append([button(t.plain("capture.create_new"), DuplicateButton(draft.id, "new"))])
+    return "\n".join(lines), keyboard(*choices)
 
 
 def _resume_offer(ctx: BotContext, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
@@ -174,20 +173,20 @@ def _resume_offer(ctx: BotContext, draft: DraftRead) -> tuple[str, InlineKeyboar
     queued = draft.queued.name if draft.queued else None
     text = t("capture.open_draft", name=name)
     start_label = (
-        t.plain("capture.start_new_named", name=_short(queued)) if queued else t.plain("capture.start_new")
+        t.plain("capture.start_new_named", name=short(queued)) if queued else t.plain("capture.start_new")
     )
-    markup = InlineKeyboardMarkup(
+    # The offer names the draft's version: once the capture moved on, or a newer offer replaced this
+    # one, its buttons are stale and act on nothing.
+    markup = keyboard(
         [
-            [_button(t.plain("capture.continue", name=_short(name)), callbacks.RESUME, draft.id, "resume")],
-            [_button(start_label, callbacks.RESUME, draft.id, "restart")],
-        ]
+            button(
+                t.plain("capture.continue", name=short(name)),
+                ResumeButton(draft.id, ResumeAction.RESUME, draft.version),
+            )
+        ],
+        [button(start_label, ResumeButton(draft.id, ResumeAction.RESTART, draft.version))],
     )
     return text, markup
-
-
-def _short(text: str, limit: int = 24) -> str:
-    """Button labels stay short enough for a phone screen."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _render(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
@@ -222,14 +221,6 @@ async def _show(
     if draft.message_id != shown:
         draft = ctx.repo.update_draft(draft=draft, message_id=shown) or draft
     return draft
-
-
-async def _redraw(ctx: BotContext, rep: RepRead, draft: DraftRead, message_id: int) -> None:
-    try:
-        await _show(ctx, rep, draft, edit_message_id=message_id)
-    except BadRequest as error:
-        # "Message is not modified": the edit had arrived before the restart after all.
-        log.debug("capture message %s already current: %s", message_id, error)
 
 
 async def _retire(ctx: BotContext, chat_id: int, message_id: int) -> None:
@@ -462,44 +453,33 @@ class _Stale(StrEnum):
     MOVED_ON = "capture.moved_on"
 
 
-class _Press(NamedTuple):
-    query: CallbackQuery
-    rep: RepRead
-    parsed: callbacks.Callback
-    draft: DraftRead
-    message_id: int  # the message the button is on
+DraftButton = TypeVar(
+    "DraftButton", QuestionButton, SummaryButton, EditFieldButton, DuplicateButton, ResumeButton
+)
 
 
-async def _pressed(update: Update, ctx: BotContext) -> _Press | None:
-    """The pressed button's draft, checked against the rep's own records; refused (and answered) if not."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data)
-    draft = (
-        ctx.repo.get_draft(owner_id=rep.id, draft_id=parsed.id) if parsed and parsed.id is not None else None
-    )
-    if parsed is None or draft is None or draft.state != "open" or not parsed.args:
-        # A finished, cancelled, unknown or someone else's draft all read the same: nothing leaks.
-        await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
-        return None
-    return _Press(query, rep, parsed, draft, query.message.message_id)
+async def _pressed(
+    update: Update, ctx: BotContext, kind: type[DraftButton]
+) -> OwnedPress[DraftButton, DraftRead] | None:
+    """A press on a capture's button with its draft: the rep's own and still open, else refused."""
+
+    def open_draft(data: DraftButton) -> DraftRead | None:
+        draft = ctx.repo.get_draft(owner_id=ctx.rep.id, draft_id=data.draft)
+        return draft if draft is not None and draft.state == "open" else None
+
+    return await pressed_on(update, ctx, kind, open_draft)
 
 
 async def on_question_button(update: Update, ctx: BotContext) -> None:
     """An answer, Skip, Back or Finish on a question."""
-    press = await _pressed(update, ctx)
+    press = await _pressed(update, ctx, QuestionButton)
     if press is None:
         return
-    query, rep, parsed, draft, message_id = press
+    rep, draft, option = press.rep, press.record, press.data.option
     state = _state(draft)
-    step_value, option = (*parsed.args, "")[:2]
-    if draft.step is None or step_value != draft.step.value or state.mode is CaptureMode.DUPLICATE:
-        if message_id == draft.message_id:
-            # The capture's own message shows an older question: an update Telegram sent again after a
-            # restart, whose edit may never have arrived. Show where the capture really is.
-            await _redraw(ctx, rep, draft, message_id)
-        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+    if draft.step is None or press.data.step != draft.step.value or state.mode is CaptureMode.DUPLICATE:
+        await _redraw_if_behind(ctx, press)
+        await press.answer(ctx.t.plain(_Stale.MOVED_ON))
         return
     step = draft.step
     if option == "_back":
@@ -513,7 +493,7 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
     else:
         value = next((choice for choice in CHOICES.get(step, ()) if choice.value == option), None)
         if value is None:
-            await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
+            await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
             return
         new_state = flow.answer(
             state, step, value, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
@@ -521,39 +501,53 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
     if new_state != state:
         saved = _save(ctx, draft, new_state)
         if saved is not None:
-            await _show(ctx, rep, saved, edit_message_id=message_id)
+            await _show(ctx, rep, saved, edit_message_id=press.message_id)
     # Answered last: if the process dies before this, Telegram sends the update again and this is still
     # the query's first answer (a second answer would be refused).
-    await query.answer()
+    await press.answer()
+
+
+async def _redraw_if_behind(ctx: BotContext, press: OwnedPress[QuestionButton, DraftRead]) -> None:
+    """A press on the capture's own message that shows an older question: after a restart the edit that
+    followed the first press may never have reached Telegram. Redraw only what is really behind: the
+    message as Telegram delivered it with this press already shows where the capture is, or a press on
+    another replica changed the draft a moment ago and is redrawing it itself (a second, identical edit
+    would be refused as "message is not modified")."""
+    draft = press.record
+    if press.message_id != draft.message_id or draft.updated_at > ctx.now() - REDRAW_AFTER:
+        return
+    _, markup = _render(ctx, press.rep, draft)
+    shown = press.query.message
+    if isinstance(shown, Message) and shown.reply_markup == markup:
+        return
+    await _show(ctx, press.rep, draft, edit_message_id=press.message_id)
 
 
 async def on_summary_button(update: Update, ctx: BotContext) -> None:
     """Save, Edit, Cancel on the summary card (and Back from the field menu)."""
-    press = await _pressed(update, ctx)
+    press = await _pressed(update, ctx, SummaryButton)
     if press is None:
         return
-    query, rep, parsed, draft, message_id = press
-    action = parsed.args[0]
+    rep, draft, action = press.rep, press.record, press.data.action
     at_summary = draft.step is None and draft.mode != CaptureMode.DUPLICATE
-    if action == "cancel":
-        await query.answer()
+    if action is SummaryAction.CANCEL:
+        await press.answer()
         if ctx.repo.cancel_draft(draft=draft):
-            await query.edit_message_text(ctx.t("capture.cancelled"))
-    elif action == "save" and at_summary:
-        await _save_capture(update, ctx, rep, draft)
-    elif action == "edit" and at_summary:
-        await query.answer()
-        await query.edit_message_reply_markup(_edit_menu(ctx.t, draft))
-    elif action == "show" and at_summary:
-        await query.answer()
-        await _show(ctx, rep, draft, edit_message_id=message_id)
+            await press.query.edit_message_text(ctx.t("capture.cancelled"))
+    elif action is SummaryAction.SAVE and at_summary:
+        await _save_capture(ctx, press)
+    elif action is SummaryAction.EDIT and at_summary:
+        await press.answer()
+        await press.query.edit_message_reply_markup(_edit_menu(ctx.t, draft))
+    elif action is SummaryAction.SHOW and at_summary:
+        await press.answer()
+        await _show(ctx, rep, draft, edit_message_id=press.message_id)
     else:
-        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+        await press.answer(ctx.t.plain(_Stale.MOVED_ON))
 
 
-async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: DraftRead) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftRead]) -> None:
+    rep, draft = press.rep, press.record
     existing = (
         ctx.repo.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
     )
@@ -570,9 +564,9 @@ async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: Dr
         score=evaluation.score,
     )
     if contact is None:
-        await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
+        await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
         return
-    await query.answer(ctx.t.plain("capture.saved_short"))
+    await press.answer(ctx.t.plain("capture.saved_short"))
     t = ctx.t
     when = t.when(contact.next_due, rep.zone) if contact.next_due else t.plain("capture.no_next_step")
     text = t(
@@ -582,65 +576,69 @@ async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: Dr
         score=contact.score,
         when=when,
     )
-    markup = InlineKeyboardMarkup([[_button(t.plain("capture.open_card"), callbacks.CONTACT, contact.id)]])
-    await query.edit_message_text(text, reply_markup=markup)
+    markup = keyboard([button(t.plain("capture.open_card"), ContactButton(contact.id))])
+    await press.query.edit_message_text(text, reply_markup=markup)
     log.info("capture saved: contact %s, status %s", contact.id, contact.status)
 
 
 async def on_edit_field(update: Update, ctx: BotContext) -> None:
     """A field chosen from the Edit menu: ask that one question, then come back to the summary."""
-    press = await _pressed(update, ctx)
+    press = await _pressed(update, ctx, EditFieldButton)
     if press is None:
         return
-    query, rep, parsed, draft, message_id = press
-    step = next((step for step in Step if step.value == parsed.args[0]), None)
+    draft = press.record
+    step = next((step for step in Step if step.value == press.data.step), None)
     if step is None or draft.step is not None or draft.mode == CaptureMode.DUPLICATE:
-        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+        await press.answer(ctx.t.plain(_Stale.MOVED_ON))
         return
-    await query.answer()
+    await press.answer()
     saved = _save(ctx, draft, flow.edit(_state(draft), step))
     if saved is not None:
-        await _show(ctx, rep, saved, edit_message_id=message_id)
+        await _show(ctx, press.rep, saved, edit_message_id=press.message_id)
 
 
 async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     """Log this meeting on the matching contact, or create a new one."""
-    press = await _pressed(update, ctx)
+    press = await _pressed(update, ctx, DuplicateButton)
     if press is None:
         return
-    query, rep, parsed, draft, message_id = press
+    rep, draft, choice = press.rep, press.record, press.data.choice
     if draft.mode != CaptureMode.DUPLICATE:
-        await query.answer(ctx.t.plain(_Stale.MOVED_ON))
+        await press.answer(ctx.t.plain(_Stale.MOVED_ON))
         return
-    choice = parsed.args[0]
     answers = draft.answers
     contact_id = None
     if choice != "new":
         matches = ctx.repo.find_duplicates(owner_id=rep.id, name=answers.name, phone=answers.phone)
         contact = next((match for match in matches if str(match.id) == choice), None)
         if contact is None:
-            await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
+            await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
             return
         contact_id = contact.id
         answers = answers.model_copy(
             update={"name": contact.name, "company": answers.company or contact.company}
         )
-    await query.answer()
+    await press.answer()
     saved = _save(ctx, draft, flow.after_duplicate_choice(_state(draft), answers), contact_id=contact_id)
     if saved is not None:
-        await _show(ctx, rep, saved, edit_message_id=message_id)
+        await _show(ctx, rep, saved, edit_message_id=press.message_id)
 
 
 async def on_resume_button(update: Update, ctx: BotContext) -> None:
     """Continue the open capture, or start the one the rep asked for meanwhile."""
-    press = await _pressed(update, ctx)
+    press = await _pressed(update, ctx, ResumeButton)
     if press is None:
         return
-    query, rep, parsed, draft, message_id = press
-    await query.answer()
-    here = message_id
-    if parsed.args[0] == "restart":
-        queued = draft.queued or QualificationAnswers()
+    rep, draft = press.rep, press.record
+    if press.data.version != draft.version or draft.queued is None:
+        # An older offer (the capture moved on, or a newer offer took its place) or a forged one: it
+        # must not cancel the capture in progress. Its buttons come off so it cannot be tapped again.
+        await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
+        await _retire(ctx, draft.chat_id, press.message_id)
+        return
+    await press.answer()
+    if press.data.action is ResumeAction.RESTART:
+        queued = draft.queued
         if not ctx.repo.cancel_draft(draft=draft):
             return
         if draft.message_id is not None:
@@ -648,11 +646,11 @@ async def on_resume_button(update: Update, ctx: BotContext) -> None:
         state = flow.start(queued)
         new = ctx.repo.open_draft(owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step)
         new = _check_duplicates(ctx, rep, new)
-        await _show(ctx, rep, new, edit_message_id=here)
+        await _show(ctx, rep, new, edit_message_id=press.message_id)
         return
     resumed = ctx.repo.update_draft(draft=draft, clear_queued=True)
     if resumed is not None:
-        await _show(ctx, rep, resumed, edit_message_id=here)
+        await _show(ctx, rep, resumed, edit_message_id=press.message_id)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
@@ -660,11 +658,11 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("new", new_command),
         CommandHandler("cancel", cancel_command),
-        CallbackQueryHandler(on_question_button, pattern=r"^q:"),
-        CallbackQueryHandler(on_summary_button, pattern=r"^s:"),
-        CallbackQueryHandler(on_edit_field, pattern=r"^e:"),
-        CallbackQueryHandler(on_duplicate_button, pattern=r"^d:"),
-        CallbackQueryHandler(on_resume_button, pattern=r"^n:"),
+        CallbackQueryHandler(on_question_button, pattern=QuestionButton.pattern()),
+        CallbackQueryHandler(on_summary_button, pattern=SummaryButton.pattern()),
+        CallbackQueryHandler(on_edit_field, pattern=EditFieldButton.pattern()),
+        CallbackQueryHandler(on_duplicate_button, pattern=DuplicateButton.pattern()),
+        CallbackQueryHandler(on_resume_button, pattern=ResumeButton.pattern()),
         # Forwards first: a forwarded text is also text, but means "this person".
         MessageHandler(private & F.FORWARDED & (F.TEXT | F.CAPTION), on_forwarded),
         MessageHandler(private & F.CONTACT, on_shared_contact),

@@ -119,6 +119,7 @@ class DraftRead:
     duplicate_of: int | None
     queued: QualificationAnswers | None
     version: int
+    updated_at: datetime
     kind: str = "meeting"
 
 
@@ -211,6 +212,7 @@ def _draft_read(row: CaptureDraft | sa.Row[Any]) -> DraftRead:
         duplicate_of=row.duplicate_of,
         queued=QualificationAnswers.model_validate(row.queued) if row.queued is not None else None,
         version=row.version,
+        updated_at=row.updated_at,
         kind=row.kind,
     )
 
