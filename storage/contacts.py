@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from bot.contact_fields import TAGS_MAX
 from bot.text_keys import phone_key, search_key
 from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, Interaction
-from storage.repository import ContactRead, RepositoryPart, lock_contacts, refresh_next_due
+from storage.repository import RepositoryPart, lock_contacts, refresh_next_due
 
 # The fields a merge fills in on the kept contact when it has none and the other record has one.
 _MERGED_FIELDS = (
@@ -278,6 +278,3 @@ class ContactBook(RepositoryPart):
                 .limit(limit)
             ).all()
             return [str(row[0]) for row in rows]
-
-    def get(self, *, owner_id: int, contact_id: int) -> ContactRead | None:
-        return self.repository.get_contact(owner_id=owner_id, contact_id=contact_id)

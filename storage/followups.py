@@ -332,13 +332,6 @@ class FollowUpRepository(RepositoryPart):
                     continue
             return added
 
-    def replan_digest(self, *, rep_id: int) -> None:
-        """The rep changed the digest time, zone or days: drop the planned row so the next plan uses them."""
-        with self._session() as session:
-            session.execute(
-                sa.delete(Digest).where(col(Digest.rep_id) == rep_id, col(Digest.state) == "pending")
-            )
-
     def digest_data(self, *, rep_id: int, zone: ZoneInfo, weekly: bool = False) -> DigestData:
         """Today's open follow-ups, the overdue ones, prospects gone quiet, today's birthdays, and on a
         Monday (when the rep asked for it) the week before in numbers."""
