@@ -17,11 +17,13 @@ from bot.context import BotContext, BotData, utc_now
 from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGE_ALIASES, Translator, catalog_path
 from storage.contacts import ContactBook
+from storage.database import Clock, Database
+from storage.drafts import DraftBook
 from storage.engine import create_engine_for
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
-from storage.repository import Clock, Repository
+from storage.reps import RepBook
 from storage.teams import TeamBook
 
 log = logging.getLogger(__name__)
@@ -177,11 +179,13 @@ async def start_services(application: BotApplication) -> None:
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     data.engine = create_engine_for(settings.database_url)
     upgrade_to_latest(data.engine)
-    data.repo = Repository(data.engine, data.clock)
-    data.followups = FollowUpRepository(data.repo)
-    data.contacts = ContactBook(data.repo)
-    data.teams = TeamBook(data.repo)
-    data.exchange = Exchange(data.repo)
+    data.database = Database(data.engine, data.clock)
+    data.reps = RepBook(data.database)
+    data.drafts = DraftBook(data.database)
+    data.followups = FollowUpRepository(data.database)
+    data.contacts = ContactBook(data.database)
+    data.teams = TeamBook(data.database)
+    data.exchange = Exchange(data.database)
     data.dispatcher = Dispatcher(
         data.followups,
         clock=data.clock,
@@ -222,8 +226,8 @@ async def stop_services(application: BotApplication) -> None:
     data = application.bot_data
     if data.engine is not None:
         data.engine.dispose()
-    data.engine, data.repo, data.followups, data.contacts, data.teams = None, None, None, None, None
-    data.exchange = None
+    data.engine, data.database, data.reps, data.drafts = None, None, None, None
+    data.followups, data.contacts, data.teams, data.exchange = None, None, None, None
     data.dispatcher = None
 
 

@@ -20,8 +20,8 @@ from enum import Enum
 from typing import Any
 
 from bot import schedule
+from storage.database import Clock
 from storage.followups import DueDigest, DueReminder, FollowUpRepository
-from storage.repository import Clock
 
 log = logging.getLogger(__name__)
 

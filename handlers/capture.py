@@ -39,7 +39,9 @@ from bot.qualification import (
     split_name_and_company,
 )
 from handlers.cards import answer_label, summary_text
-from storage.repository import ContactRead, DraftRead, RepRead
+from storage.contacts import ContactRead
+from storage.drafts import DraftRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ def _question(
 
 def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     existing = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
+        ctx.contacts.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
     )
     evaluation = flow.evaluate(
         draft.answers,
@@ -141,7 +143,9 @@ def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
 
 def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
-    matches = ctx.repo.find_duplicates(owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone)
+    matches = ctx.contacts.find_duplicates(
+        owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
+    )
     lines: list[str] = [t("capture.duplicate_intro")]
     rows = []
     for match in matches[:_DUPLICATES_SHOWN]:
@@ -223,7 +227,7 @@ async def _show(
     if draft.message_id is not None and draft.message_id != shown:
         await _retire(ctx, draft.chat_id, draft.message_id)
     if draft.message_id != shown:
-        draft = ctx.repo.update_draft(draft=draft, message_id=shown) or draft
+        draft = ctx.drafts.update_draft(draft=draft, message_id=shown) or draft
     return draft
 
 
@@ -254,14 +258,14 @@ async def _start(
     rep = ctx.rep_for(update)
     chat = update.effective_chat
     assert chat is not None
-    open_draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    open_draft = ctx.drafts.get_open_draft(owner_id=rep.id)
     if open_draft is not None:
-        queued = ctx.repo.update_draft(draft=open_draft, queued=answers) or open_draft
+        queued = ctx.drafts.update_draft(draft=open_draft, queued=answers) or open_draft
         text, markup = _resume_offer(ctx, queued)
         await ctx.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
     state = flow.start(answers)
-    draft = ctx.repo.open_draft(owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step)
+    draft = ctx.drafts.open_draft(owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step)
     draft = _check_duplicates(ctx, rep, draft)
     await _show(ctx, rep, draft, notice=notice)
 
@@ -270,11 +274,13 @@ def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftR
     """A name or phone like an existing contact's: ask before creating a second record of one person."""
     if draft.contact_id is not None or not (draft.answers.name or draft.answers.phone):
         return draft
-    matches = ctx.repo.find_duplicates(owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone)
+    matches = ctx.contacts.find_duplicates(
+        owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
+    )
     if not matches:
         return draft
     return (
-        ctx.repo.update_draft(draft=draft, mode=CaptureMode.DUPLICATE.value, duplicate_of=matches[0].id)
+        ctx.drafts.update_draft(draft=draft, mode=CaptureMode.DUPLICATE.value, duplicate_of=matches[0].id)
         or draft
     )
 
@@ -302,11 +308,11 @@ async def start_on_contact(update: Update, ctx: BotContext, contact: ContactRead
     """Log a meeting or call on a contact: the questions again with the earlier answers preselected (one tap
     keeps each). False when another capture is open: the rep finishes or cancels it first."""
     rep = ctx.rep_for(update)
-    if ctx.repo.get_open_draft(owner_id=rep.id) is not None:
+    if ctx.drafts.get_open_draft(owner_id=rep.id) is not None:
         return False
     answers = contact.answers.model_copy(update={"name": contact.name, "company": contact.company})
     state = flow.start(answers)
-    draft = ctx.repo.open_draft(
+    draft = ctx.drafts.open_draft(
         owner_id=rep.id,
         chat_id=rep.chat_id,
         answers=answers,
@@ -330,9 +336,9 @@ async def cancel_command(update: Update, ctx: BotContext) -> None:
     assert message is not None
     waiting = rep.awaits(ctx.now()) is not None
     if waiting:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-    draft = ctx.repo.get_open_draft(owner_id=rep.id)
-    if draft is not None and ctx.repo.cancel_draft(draft=draft):
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
+    draft = ctx.drafts.get_open_draft(owner_id=rep.id)
+    if draft is not None and ctx.drafts.cancel_draft(draft=draft):
         if draft.message_id is not None:
             await _retire(ctx, draft.chat_id, draft.message_id)
         await message.reply_html(ctx.t("capture.cancelled"))
@@ -379,7 +385,7 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep_for(update)
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    draft = ctx.drafts.get_open_draft(owner_id=rep.id)
     if draft is None:
         answers, notice = _answers_from_name(ctx.t, message.text)
         await _start(update, ctx, answers, notice=notice)
@@ -436,7 +442,7 @@ async def _typed_date(ctx: BotContext, rep: RepRead, draft: DraftRead, message: 
 def _save(
     ctx: BotContext, draft: DraftRead, state: CaptureState, *, contact_id: int | None = None
 ) -> DraftRead | None:
-    return ctx.repo.update_draft(
+    return ctx.drafts.update_draft(
         draft=draft,
         answers=state.answers,
         step=state.step,
@@ -449,7 +455,7 @@ def _save(
 async def on_other_message(update: Update, ctx: BotContext) -> None:
     """A photo, sticker, voice message or file: say what the bot is waiting for, and lose nothing."""
     rep = ctx.rep_for(update)
-    draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    draft = ctx.drafts.get_open_draft(owner_id=rep.id)
     if draft is None:
         assert update.effective_message is not None
         await update.effective_message.reply_html(ctx.t("capture.idle_hint"))
@@ -480,7 +486,9 @@ async def _pressed(update: Update, ctx: BotContext) -> _Press | None:
     rep = ctx.rep_for(update)
     parsed = callbacks.parse(query.data)
     draft = (
-        ctx.repo.get_draft(owner_id=rep.id, draft_id=parsed.id) if parsed and parsed.id is not None else None
+        ctx.drafts.get_draft(owner_id=rep.id, draft_id=parsed.id)
+        if parsed and parsed.id is not None
+        else None
     )
     if parsed is None or draft is None or draft.state != "open" or not parsed.args:
         # A finished, cancelled, unknown or someone else's draft all read the same: nothing leaks.
@@ -540,7 +548,7 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
     at_summary = draft.step is None and draft.mode != CaptureMode.DUPLICATE
     if action == "cancel":
         await query.answer()
-        if ctx.repo.cancel_draft(draft=draft):
+        if ctx.drafts.cancel_draft(draft=draft):
             await query.edit_message_text(ctx.t("capture.cancelled"), parse_mode=ParseMode.HTML)
     elif action == "save" and at_summary:
         await _save_capture(update, ctx, rep, draft)
@@ -558,7 +566,7 @@ async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: Dr
     query = update.callback_query
     assert query is not None
     existing = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
+        ctx.contacts.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
     )
     evaluation = flow.evaluate(
         draft.answers,
@@ -566,7 +574,7 @@ async def _save_capture(update: Update, ctx: BotContext, rep: RepRead, draft: Dr
         earlier=existing.answers if existing else None,
         touches_before=existing.touches if existing else 0,
     )
-    contact = ctx.repo.save_capture(
+    contact = ctx.drafts.save_capture(
         draft=draft,
         answers=evaluation.answers,
         classification=evaluation.classification,
@@ -619,7 +627,7 @@ async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     answers = draft.answers
     contact_id = None
     if choice != "new":
-        matches = ctx.repo.find_duplicates(owner_id=rep.id, name=answers.name, phone=answers.phone)
+        matches = ctx.contacts.find_duplicates(owner_id=rep.id, name=answers.name, phone=answers.phone)
         contact = next((match for match in matches if str(match.id) == choice), None)
         if contact is None:
             await query.answer(ctx.t.plain(_Stale.EXPIRED), show_alert=True)
@@ -644,16 +652,16 @@ async def on_resume_button(update: Update, ctx: BotContext) -> None:
     here = message_id
     if parsed.args[0] == "restart":
         queued = draft.queued or QualificationAnswers()
-        if not ctx.repo.cancel_draft(draft=draft):
+        if not ctx.drafts.cancel_draft(draft=draft):
             return
         if draft.message_id is not None:
             await _retire(ctx, draft.chat_id, draft.message_id)
         state = flow.start(queued)
-        new = ctx.repo.open_draft(owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step)
+        new = ctx.drafts.open_draft(owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step)
         new = _check_duplicates(ctx, rep, new)
         await _show(ctx, rep, new, edit_message_id=here)
         return
-    resumed = ctx.repo.update_draft(draft=draft, clear_queued=True)
+    resumed = ctx.drafts.update_draft(draft=draft, clear_queued=True)
     if resumed is not None:
         await _show(ctx, rep, resumed, edit_message_id=here)
 

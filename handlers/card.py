@@ -26,7 +26,8 @@ from bot.status import ALLOWED_MOVES, check_move
 from bot.text_keys import search_key
 from handlers.capture import start_on_contact
 from handlers.cards import choice_label, contact_card_text, history_line
-from storage.repository import ContactRead, RepRead
+from storage.contacts import ContactRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,14 @@ class _Press:
 
     async def card(self, notice: str | None = None) -> None:
         """The card again, fresh from the database, with an optional line about what just happened."""
-        contact = self.ctx.repo.get_contact(owner_id=self.rep.id, contact_id=self.contact.id)
+        contact = self.ctx.contacts.get_contact(owner_id=self.rep.id, contact_id=self.contact.id)
         if contact is None:
             return
         text, markup = render_card(self.ctx, self.rep, contact)
         await self.show(f"{notice}\n\n{text}" if notice else text, markup)
 
     def awaiting(self, what: str) -> None:
-        self.ctx.repo.set_awaiting(rep_id=self.rep.id, awaiting=f"{AWAIT}{what}:{self.contact.id}")
+        self.ctx.reps.set_awaiting(rep_id=self.rep.id, awaiting=f"{AWAIT}{what}:{self.contact.id}")
 
 
 async def on_card_button(update: Update, ctx: BotContext) -> None:
@@ -100,7 +101,7 @@ async def on_card_button(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep_for(update)
     parsed = callbacks.parse(query.data)
     contact = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=parsed.id)
+        ctx.contacts.get_contact(owner_id=rep.id, contact_id=parsed.id)
         if parsed and parsed.id is not None
         else None
     )
@@ -114,7 +115,7 @@ async def on_card_button(update: Update, ctx: BotContext) -> None:
 
 async def _view(press: _Press) -> None:
     await _answer(press)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    press.ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=None)
     await press.card()
 
 
@@ -190,7 +191,7 @@ async def _followup_date(press: _Press) -> None:
         return
     await _answer(press)
     press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    press.ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=None)
     await press.card(press.t("reminder.next_set", when=press.t.when(due, press.rep.zone)))
 
 
@@ -265,7 +266,7 @@ async def _edit_field(press: _Press) -> None:
     t = press.t
     if spec.typed:
         current = getattr(press.contact, spec.name, None) if spec.name != "name" else press.contact.name
-        press.ctx.repo.set_awaiting(
+        press.ctx.reps.set_awaiting(
             rep_id=press.rep.id, awaiting=f"{AWAIT}edit:{press.contact.id}:{spec.name}"
         )
         prompt = t(
@@ -338,7 +339,7 @@ async def _birthday(press: _Press) -> None:
 async def _remove_birthday(press: _Press) -> None:
     await _answer(press)
     press.ctx.contacts.set_birthday(owner_id=press.rep.id, contact_id=press.contact.id, birthday=None)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    press.ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=None)
     await press.card()
 
 
@@ -358,7 +359,7 @@ async def _merge(press: _Press) -> None:
 
 async def _merge_confirm(press: _Press) -> None:
     other = (
-        press.ctx.repo.get_contact(owner_id=press.rep.id, contact_id=int(press.arg()))
+        press.ctx.contacts.get_contact(owner_id=press.rep.id, contact_id=int(press.arg()))
         if press.arg().isdigit()
         else None
     )
@@ -379,7 +380,7 @@ async def _merge_do(press: _Press) -> None:
         await _answer(press, press.t.plain("contacts.not_found"), alert=True)
         return
     await _answer(press)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    press.ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=None)
     await press.card(press.t("card.merged"))
 
 
@@ -465,16 +466,18 @@ async def on_typed_answer(update: Update, ctx: BotContext) -> None:
     if not awaiting or not awaiting.startswith(AWAIT) or message is None or not message.text:
         return
     if message.text.startswith("/"):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
         return
     what, _, rest = awaiting.removeprefix(AWAIT).partition(":")
     contact_id, _, argument = rest.partition(":")
     contact = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=int(contact_id)) if contact_id.isdigit() else None
+        ctx.contacts.get_contact(owner_id=rep.id, contact_id=int(contact_id))
+        if contact_id.isdigit()
+        else None
     )
     handler = _TYPED.get(what)
     if contact is None or handler is None:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
         return
     await handler(_Typed(ctx, rep, contact, message.text, argument))
     raise ApplicationHandlerStop
@@ -488,7 +491,7 @@ async def _typed_note(typed: _Typed) -> None:
         else None
     )
     typed.ctx.contacts.add_note(owner_id=typed.rep.id, contact_id=typed.contact.id, note=note[:NOTE_MAX])
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    typed.ctx.reps.set_awaiting(rep_id=typed.rep.id, awaiting=None)
     await _resend_card(typed, "\n".join(filter(None, [notice, typed.ctx.t("card.note_added")])))
 
 
@@ -508,7 +511,7 @@ async def _typed_field(typed: _Typed) -> None:
     typed.ctx.contacts.update_field(
         owner_id=typed.rep.id, contact_id=typed.contact.id, field=typed.argument, value=value
     )
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    typed.ctx.reps.set_awaiting(rep_id=typed.rep.id, awaiting=None)
     await _resend_card(typed, t("card.saved_field", field=t.plain(f"field.{typed.argument}")))
 
 
@@ -517,7 +520,7 @@ async def _typed_tags(typed: _Typed) -> None:
     if not tags:
         return
     typed.ctx.contacts.add_tags(owner_id=typed.rep.id, contact_id=typed.contact.id, tags=tags)
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    typed.ctx.reps.set_awaiting(rep_id=typed.rep.id, awaiting=None)
     await _resend_card(typed, typed.ctx.t("card.tags_added"))
 
 
@@ -531,7 +534,7 @@ async def _typed_birthday(typed: _Typed) -> None:
         )
         return
     typed.ctx.contacts.set_birthday(owner_id=typed.rep.id, contact_id=typed.contact.id, birthday=day)
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    typed.ctx.reps.set_awaiting(rep_id=typed.rep.id, awaiting=None)
     await _resend_card(typed, typed.ctx.t("card.birthday_set"))
 
 
@@ -556,7 +559,7 @@ async def _typed_date(typed: _Typed) -> None:
 
 async def _typed_merge(typed: _Typed) -> None:
     t = typed.ctx.t
-    page = typed.ctx.repo.find_contacts(owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6)
+    page = typed.ctx.contacts.find_contacts(owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6)
     others = [item for item in page.items if item.id != typed.contact.id]
     if not others:
         await typed.ctx.bot.send_message(
@@ -578,7 +581,7 @@ async def _typed_merge(typed: _Typed) -> None:
 
 async def _resend_card(typed: _Typed, notice: str) -> None:
     """After typed input the card comes again at the bottom of the chat, with what changed."""
-    contact = typed.ctx.repo.get_contact(owner_id=typed.rep.id, contact_id=typed.contact.id)
+    contact = typed.ctx.contacts.get_contact(owner_id=typed.rep.id, contact_id=typed.contact.id)
     if contact is not None:
         await send_card(typed.ctx, typed.rep, contact, notice)
 

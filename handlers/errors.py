@@ -56,7 +56,7 @@ async def on_error(update: object, ctx: BotContext) -> None:
     reported[update.update_id] = None
     while len(reported) > 1000:
         reported.popitem(last=False)
-    if update.effective_user is not None and ctx.bot_data.repo is not None:
+    if update.effective_user is not None and ctx.bot_data.reps is not None:
         try:
             ctx.rep_for(update)
         except Exception:  # the database itself may be what failed; the default language will do

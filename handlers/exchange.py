@@ -17,7 +17,7 @@ from bot import callbacks, imports
 from bot.context import BotContext
 from bot.exports import contacts_csv, contacts_vcard, followups_calendar
 from storage.exchange import ImportCancelled, ImportPlan
-from storage.repository import RepRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 

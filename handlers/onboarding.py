@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days
 from bot.timezones import city_name, find_zones, likely_zones
-from storage.repository import RepRead
+from storage.reps import RepRead
 
 DIGEST_TIMES = (time(7, 30), time(8, 0), time(8, 30), time(9, 0))
 AWAITING_TIMEZONE = "timezone"
@@ -209,9 +209,9 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
         if team:
             await message.reply_html(ctx.t("invite.joined_team", team=team))
         return True
-    if ctx.repo.get_rep(telegram_id=user.id) is not None and (
+    if ctx.reps.get_rep(telegram_id=user.id) is not None and (
         ctx.settings.open_to_all
-        or ctx.repo.is_invited(telegram_id=user.id)
+        or ctx.reps.is_invited(telegram_id=user.id)
         or ctx.settings.is_listed(user.id, user.username)
     ):
         return True  # an old link tapped again by someone who is in already
@@ -258,13 +258,13 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
         text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
     elif action == "wd" and parsed is not None and len(parsed.args) == 2 and parsed.args[1] in "1234567":
         days = parse_working_days(rep.working_days) ^ {int(parsed.args[1])}
-        rep = ctx.repo.update_rep(rep_id=rep.id, working_days="".join(str(day) for day in sorted(days)))
+        rep = ctx.reps.update_rep(rep_id=rep.id, working_days="".join(str(day) for day in sorted(days)))
         text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
     elif action == "empty":
-        rep = ctx.repo.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
+        rep = ctx.reps.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
         text, markup = _settings_text(t, rep), _settings_keyboard(t)
     elif action == "weekly":
-        rep = ctx.repo.update_rep(rep_id=rep.id, weekly_summary=not rep.weekly_summary)
+        rep = ctx.reps.update_rep(rep_id=rep.id, weekly_summary=not rep.weekly_summary)
         text, markup = _settings_text(t, rep), _settings_keyboard(t)
     elif action == "languages":
         text, markup = t("settings.ask_language"), _languages_keyboard(t, rep)
@@ -274,7 +274,7 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
         and len(parsed.args) == 2
         and parsed.args[1] in SUPPORTED_LANGUAGES
     ):
-        rep = ctx.repo.update_rep(rep_id=rep.id, language=parsed.args[1])
+        rep = ctx.reps.update_rep(rep_id=rep.id, language=parsed.args[1])
         # The answer comes in the new language at once.
         ctx.remember_rep(rep)
         t = ctx.t
@@ -296,7 +296,7 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
     parsed = callbacks.parse(query.data, with_id=False)
     choice = parsed.args[0] if parsed else ""
     if choice == "_type":
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=AWAITING_TIMEZONE)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=AWAITING_TIMEZONE)
         await query.answer()
         await query.edit_message_text(ctx.t("onboarding.type_zone_prompt"), parse_mode="HTML")
         return
@@ -304,7 +304,7 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
         if choice not in _valid_zones(choice):
             await query.answer(ctx.t.plain("common.expired"), show_alert=True)
             return
-        rep = ctx.repo.update_rep(rep_id=rep.id, timezone=choice)
+        rep = ctx.reps.update_rep(rep_id=rep.id, timezone=choice)
     await query.answer()
     await _after_zone(update, ctx, rep, edit=True)
 
@@ -347,7 +347,7 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
         await query.answer(ctx.t.plain("common.expired"), show_alert=True)
         return
     was_onboarded = rep.onboarded
-    rep = ctx.repo.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
+    rep = ctx.reps.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
     await query.answer()
     if was_onboarded:
         await query.edit_message_text(
@@ -372,15 +372,15 @@ async def on_typed_zone(update: Update, ctx: BotContext) -> None:
         return
     if message.text.startswith("/"):
         # A command ends the question: the rep moved on.
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
         return
     matches = find_zones(message.text[:100], str(ctx.t.locale))
     if len(matches) == 1:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        rep = ctx.repo.update_rep(rep_id=rep.id, timezone=matches[0])
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
+        rep = ctx.reps.update_rep(rep_id=rep.id, timezone=matches[0])
         await _after_zone(update, ctx, rep, edit=False)
     elif matches:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
         await message.reply_html(
             ctx.t("onboarding.zone_choices"), reply_markup=_zone_keyboard(ctx.t, matches, ctx)
         )

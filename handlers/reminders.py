@@ -27,7 +27,7 @@ from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
 from bot.schedule import WIN_BACK_MONTHS, LostReason, Outcome, Snooze
 from storage.followups import DueReminder, FollowUpRead
-from storage.repository import RepRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ async def _edit(
     """The reminder, re-rendered with a line about where the rep is in the flow."""
     query = update.callback_query
     assert query is not None
-    contact = ctx.repo.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    contact = ctx.contacts.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
     base = reminder_text(
@@ -276,7 +276,7 @@ async def _snooze(press: _Press) -> None:
 
 
 async def _ask_date(press: _Press) -> None:
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=f"{AWAIT_DATE}:{press.followup.id}:r")
+    press.ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=f"{AWAIT_DATE}:{press.followup.id}:r")
     await press.show(press.t("reminder.ask_date"), InlineKeyboardMarkup([press.back_row()]))
 
 
@@ -347,7 +347,7 @@ _ACTIONS = {
 async def _complete(
     update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, outcome: Outcome
 ) -> None:
-    contact = ctx.repo.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    contact = ctx.contacts.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
     evaluation = flow.evaluate(contact.answers, now=ctx.now(), touches_before=contact.touches)
@@ -356,7 +356,7 @@ async def _complete(
     )
     if interaction is None:
         return
-    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_NOTE}:{interaction}:{followup.id}")
+    ctx.reps.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_NOTE}:{interaction}:{followup.id}")
     done = ctx.followups.get_followup(owner_id=rep.id, followup_id=followup.id) or followup
     text = (
         ctx.t("reminder.logged", outcome=ctx.t.plain(f"outcome.{outcome.value}"))
@@ -371,12 +371,12 @@ async def _next_step(
 ) -> None:
     t = ctx.t
     if choice is NextStepChoice.DATE:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_DATE}:{followup.id}:n")
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_DATE}:{followup.id}:n")
         await _edit(update, ctx, rep, followup, t("reminder.ask_date"), _next_step_keyboard(t, followup.id))
         return
     due = due_for_choice(choice, ctx.now(), rep.zone, rep.working_weekdays)
     if ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
         line = t("reminder.next_set", when=t.when(due, rep.zone)) if due else t("reminder.no_next_set")
         await _edit(update, ctx, rep, followup, line, None)
 
@@ -402,7 +402,7 @@ async def _confirm_date(
     if not applied:
         await query.edit_message_text(t("reminder.already_handled"), parse_mode=ParseMode.HTML)
         return
-    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
     await query.edit_message_text(line, parse_mode=ParseMode.HTML)
     if followup.message_id is not None:
         try:
@@ -427,7 +427,7 @@ async def on_typed_answer(update: Update, ctx: BotContext) -> None:
     ):
         return
     if message.text.startswith("/"):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
         return
     parts = awaiting.split(":")
     if parts[0] == AWAIT_NOTE and len(parts) == 3:
@@ -442,9 +442,9 @@ async def _typed_note(
 ) -> None:
     note = text.strip()[:NOTE_MAX]
     if not ctx.followups.add_note(owner_id=rep.id, interaction_id=interaction_id, note=note):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
         return
-    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    ctx.reps.set_awaiting(rep_id=rep.id, awaiting=None)
     notice = (
         ctx.t("capture.too_long", field=ctx.t.plain("field.note"), limit=NOTE_MAX) + "\n"
         if len(text.strip()) > NOTE_MAX

@@ -15,8 +15,9 @@ from sqlmodel import col, select
 
 from bot.imports import ImportRow, ParsedFile
 from bot.text_keys import phone_key, search_key
+from storage.contacts import search_text
+from storage.database import RepositoryPart
 from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
-from storage.repository import RepositoryPart
 
 IMPORT_CHUNK = 500
 _FILLABLE = ("company", "role", "phone", "email", "industry", "location")
@@ -339,7 +340,7 @@ class Exchange(RepositoryPart):
                     )
                 )
         session.flush()
-        contact.search_text = self.repository._search_text(session, contact)
+        contact.search_text = search_text(session, contact)
         session.add(contact)
 
     # Statistics

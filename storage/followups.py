@@ -21,8 +21,8 @@ from sqlmodel import Session, col, func, select
 from bot import schedule
 from bot.scoring import Score
 from bot.text_keys import search_key
+from storage.database import RepositoryPart, lock_contacts, refresh_next_due
 from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
-from storage.repository import RepositoryPart, lock_contacts, refresh_next_due
 
 # A digest shows a few lines of each section, enough to act on this morning and few enough that every
 # section fits on a phone screen: each reads at most this many, and counts the rest up to DIGEST_COUNT_CAP

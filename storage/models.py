@@ -172,7 +172,7 @@ class Contact(SQLModel, table=True):
     # Folded text of name, company, phone, email and notes: what /find looks in.
     search_text: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
     # The soonest open follow-up's due time, NO_FOLLOW_UP for none: kept by every write that adds, moves,
-    # closes or re-points a follow-up (storage.repository.refresh_next_due), so that a list sorted by
+    # closes or re-points a follow-up (storage.database.refresh_next_due), so that a list sorted by
     # next follow-up is one index walk. A far-future instant rather than NULL sorts last on both databases.
     next_due_at: datetime = Field(
         default=NO_FOLLOW_UP,

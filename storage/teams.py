@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
 from bot import schedule
+from storage.database import RepositoryPart, lock_contacts
 from storage.models import (
     OPEN_STATES,
     CaptureDraft,
@@ -27,7 +28,7 @@ from storage.models import (
     Rep,
     Team,
 )
-from storage.repository import RepositoryPart, RepRead, _rep_read, lock_contacts
+from storage.reps import RepRead, rep_read
 
 # The tables that hold rows of one rep, by the column that names the rep.
 REP_TABLES: tuple[tuple[type[SQLModel], str], ...] = (
@@ -143,7 +144,7 @@ class TeamBook(RepositoryPart):
                 select(func.count()).select_from(Contact).where(Contact.owner_id == from_rep)
             ).one()
             contact_ids = select(Contact.id).where(Contact.owner_id == from_rep)
-            # The contacts first, as every follow-up write takes them (storage.repository.lock_contacts).
+            # The contacts first, as every follow-up write takes them (storage.database.lock_contacts).
             lock_contacts(session, (contact_id or 0 for contact_id in session.exec(contact_ids).all()))
             for table in (Interaction, FollowUp, ContactTag):
                 session.execute(
@@ -217,7 +218,7 @@ class TeamBook(RepositoryPart):
                 rep.team_id, rep.role = invite.team_id, invite.role
             session.add(rep)
             session.flush()
-            return Redeemed.JOINED, _rep_read(rep)
+            return Redeemed.JOINED, rep_read(rep)
 
     # The rep's own data
 

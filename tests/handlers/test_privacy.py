@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from bot.exports import safe_cell
 from bot.logs import JsonFormatter, quiet_libraries
-from tests.factories import TOKEN, FakeClock, RepChat
+from tests.factories import TOKEN, FakeClock, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 NAME, PHONE, NOTE = "Aino Hämäläinen", "+358 40 765 4321", "Secret plan: =SUM(A1) and a discount"
@@ -62,7 +62,7 @@ async def test_deleteme_erases_every_row_of_the_rep(rep: RepChat, other_rep: Rep
     await rep.send("/deleteme")
     await rep.press("🗑 Yes, erase all")
     assert "Everything about you is erased" in rep.last_text
-    engine = app.bot_data.repo.engine
+    engine = storage_of(app).engine
     with engine.connect() as connection:
         for table in sa.inspect(engine).get_table_names():
             if table == "alembic_version":

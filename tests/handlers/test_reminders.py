@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage.repository import ContactOrder
-from tests.factories import FakeClock, FakeMonotonic, RepChat
+from storage.contacts import ContactOrder
+from tests.factories import FakeClock, FakeMonotonic, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 
@@ -14,9 +14,9 @@ async def capture_with_next_step(
     rep: RepChat, name: str = "Anna Virtanen, Acme Oy", step: str = "Tomorrow"
 ) -> None:
     """Capture a contact with a next step; the rep's digest is switched off so only reminders arrive."""
-    repo = rep.app.bot_data.repo
+    repo = storage_of(rep.app)
     await rep.send(name)
-    repo.update_rep(rep_id=repo.get_rep(telegram_id=rep.user_id).id, working_days="")
+    repo.reps.update_rep(rep_id=repo.reps.get_rep(telegram_id=rep.user_id).id, working_days="")
     if "," not in name:
         await rep.press("Skip")
     await rep.press("Yes")
@@ -31,10 +31,10 @@ async def dispatch(app: Any) -> int:
 
 
 def contact_of(app: Any, rep: RepChat, name: str = "anna") -> Any:
-    repo = app.bot_data.repo
-    owner = repo.get_rep(telegram_id=rep.user_id)
-    [item] = repo.find_contacts(owner_id=owner.id, text=name, offset=0, limit=5).items
-    return repo.get_contact(owner_id=owner.id, contact_id=item.id)
+    repo = storage_of(app)
+    owner = repo.reps.get_rep(telegram_id=rep.user_id)
+    [item] = repo.contacts.find_contacts(owner_id=owner.id, text=name, offset=0, limit=5).items
+    return repo.contacts.get_contact(owner_id=owner.id, contact_id=item.id)
 
 
 async def test_a_reminder_comes_at_the_due_time_once(rep: RepChat, app: Any, clock: FakeClock) -> None:
@@ -73,7 +73,9 @@ async def test_done_logs_the_outcome_a_note_and_the_next_step(
     assert anna.next_due == datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
     # The typed note was not taken as a new contact's name.
     assert (
-        app.bot_data.repo.get_open_draft(owner_id=app.bot_data.repo.get_rep(telegram_id=rep.user_id).id)
+        storage_of(app).drafts.get_open_draft(
+            owner_id=storage_of(app).reps.get_rep(telegram_id=rep.user_id).id
+        )
         is None
     )
     clock.now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -124,10 +126,10 @@ async def test_lost_with_a_reason_and_a_win_back_reminder(rep: RepChat, app: Any
     assert "I'll remind you on Fri 26 Feb" in rep.last_text
     anna = contact_of(app, rep)
     assert (anna.status, anna.status_reasons) == ("lost", ("lost.competitor",))
-    repo = app.bot_data.repo
-    owner = repo.get_rep(telegram_id=rep.user_id)
+    repo = storage_of(app)
+    owner = repo.reps.get_rep(telegram_id=rep.user_id)
     assert (
-        repo.list_contacts(
+        repo.contacts.list_contacts(
             owner_id=owner.id, status="lost", order=ContactOrder.NEWEST, offset=0, limit=5
         ).total
         == 1
@@ -216,13 +218,13 @@ async def test_a_rep_who_blocked_the_bot_is_inactive_until_start(
     clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     fake.blocked_users.add(rep.user_id)
     assert await dispatch(app) == 0
-    repo = app.bot_data.repo
-    assert repo.get_rep(telegram_id=rep.user_id).active is False
+    repo = storage_of(app)
+    assert repo.reps.get_rep(telegram_id=rep.user_id).active is False
     clock.advance(timedelta(days=1))
     assert await dispatch(app) == 0  # nothing more is tried
     fake.blocked_users.discard(rep.user_id)
     await rep.send("/start")
-    assert repo.get_rep(telegram_id=rep.user_id).active is True
+    assert repo.reps.get_rep(telegram_id=rep.user_id).active is True
     assert await dispatch(app) == 1  # the kept reminder, late
     assert "Sent late" in rep.last_text
 
@@ -232,8 +234,8 @@ async def test_one_bad_row_does_not_stop_the_others(
 ) -> None:
     await capture_with_next_step(rep)
     await capture_with_next_step(other_rep, "Ola Nordmann")
-    repo = app.bot_data.repo
-    broken = repo.get_rep(telegram_id=rep.user_id)
+    repo = storage_of(app)
+    broken = repo.reps.get_rep(telegram_id=rep.user_id)
     # A name Telegram refuses to render is the kind of row a bug could leave behind.
     with repo.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE contact SET name = ? WHERE owner_id = ?", ("x" * 5000, broken.id))
