@@ -23,7 +23,9 @@ from storage.engine import create_engine_for
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
+from storage.privacy import PrivacyBook
 from storage.reps import RepBook
+from storage.stats import StatsBook
 from storage.teams import TeamBook
 
 log = logging.getLogger(__name__)
@@ -185,7 +187,9 @@ async def start_services(application: BotApplication) -> None:
     data.followups = FollowUpRepository(data.database)
     data.contacts = ContactBook(data.database)
     data.teams = TeamBook(data.database)
+    data.privacy = PrivacyBook(data.database)
     data.exchange = Exchange(data.database)
+    data.stats = StatsBook(data.database)
     data.dispatcher = Dispatcher(
         data.followups,
         clock=data.clock,
@@ -214,9 +218,9 @@ async def start_services(application: BotApplication) -> None:
 
 async def _erase_old_lost(context: Any) -> None:
     """RETENTION_LOST_MONTHS: lost contacts untouched that long are erased, hourly."""
-    teams = context.application.bot_data.teams
-    if teams is not None:
-        erased = teams.erase_lost(months=int(context.job.data))
+    privacy = context.application.bot_data.privacy
+    if privacy is not None:
+        erased = privacy.erase_lost(months=int(context.job.data))
         if erased:
             log.info("retention: erased %d lost contacts", erased)
 
@@ -228,6 +232,7 @@ async def stop_services(application: BotApplication) -> None:
         data.engine.dispose()
     data.engine, data.database, data.reps, data.drafts = None, None, None, None
     data.followups, data.contacts, data.teams, data.exchange = None, None, None, None
+    data.privacy, data.stats = None, None
     data.dispatcher = None
 
 

@@ -21,7 +21,9 @@ from storage.database import Clock, Database
 from storage.drafts import DraftBook
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
+from storage.privacy import PrivacyBook
 from storage.reps import RepBook, RepRead
+from storage.stats import StatsBook
 from storage.teams import TeamBook
 
 
@@ -43,7 +45,9 @@ class BotData:
         self.followups: FollowUpRepository | None = None
         self.contacts: ContactBook | None = None
         self.teams: TeamBook | None = None
+        self.privacy: PrivacyBook | None = None
         self.exchange: Exchange | None = None
+        self.stats: StatsBook | None = None
         # Imports running in this process: batch id -> the event their Cancel button sets.
         self.running_imports: dict[int, threading.Event] = {}
         self.background: set[asyncio.Task[None]] = set()
@@ -107,6 +111,20 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if exchange is None:
             raise RuntimeError("the application was not started: post_init opens the repository")
         return exchange
+
+    @property
+    def privacy(self) -> PrivacyBook:
+        privacy = self.bot_data.privacy
+        if privacy is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return privacy
+
+    @property
+    def stats(self) -> StatsBook:
+        stats = self.bot_data.stats
+        if stats is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return stats
 
     @property
     def settings(self) -> Settings:

@@ -45,7 +45,9 @@ from storage.drafts import DraftBook
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, Digest, FollowUp, Rep, UTCDateTime
+from storage.privacy import PrivacyBook
 from storage.reps import RepBook, RepRead
+from storage.stats import StatsBook
 from storage.teams import TeamBook
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
@@ -79,7 +81,9 @@ class Storage:
         self.contacts = ContactBook(database)
         self.followups = FollowUpRepository(database)
         self.teams = TeamBook(database)
+        self.privacy = PrivacyBook(database)
         self.exchange = Exchange(database)
+        self.stats = StatsBook(database)
 
     @classmethod
     def over(cls, engine: Engine, clock: Callable[[], datetime]) -> Storage:

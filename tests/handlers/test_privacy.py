@@ -84,11 +84,11 @@ async def test_lost_contacts_are_erased_after_the_retention_period(
     await rep.press("🏷 Status")
     await rep.press("→ Lost")
     await rep.press("Budget")
-    teams = app.bot_data.teams
+    privacy = app.bot_data.privacy
     clock.advance(timedelta(days=170))
-    assert teams.erase_lost(months=6) == 0
+    assert privacy.erase_lost(months=6) == 0
     clock.advance(timedelta(days=20))
-    assert teams.erase_lost(months=6) == 1
+    assert privacy.erase_lost(months=6) == 1
     await rep.send("/lost")
     assert "No lost contacts" in rep.last_text
 
