@@ -233,7 +233,7 @@ async def _status_move(press: _Press) -> None:
         ]
         await press.show(t("reminder.ask_lost"), InlineKeyboardMarkup([*_rows(buttons), press.back()]))
         return
-    press.ctx.contacts.change_status(owner_id=press.rep.id, contact_id=press.contact.id, status=wanted.value)
+    press.ctx.contacts.change_status(owner_id=press.rep.id, contact_id=press.contact.id, status=wanted)
     await press.card(t("card.status_set", status=t.plain(f"status.{wanted.value}")))
 
 
@@ -243,11 +243,7 @@ async def _status_lost(press: _Press) -> None:
         await _answer(press, press.t.plain("common.expired"), alert=True)
         return
     await _answer(press)
-    contacts = press.ctx.contacts
-    contacts.change_status(
-        owner_id=press.rep.id, contact_id=press.contact.id, status="lost", lost_reason=reason.value
-    )
-    contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=None)
+    press.ctx.contacts.mark_lost(owner_id=press.rep.id, contact_id=press.contact.id, reason=reason)
     await press.card(press.t("reminder.lost_saved", reason=press.t.plain(f"lost.{reason.value}")))
 
 

@@ -289,8 +289,11 @@ async def _ask_lost(press: _Press) -> None:
 
 async def _lost(press: _Press) -> None:
     reason = press.arg({r.value for r in LostReason})
-    if reason is None or not press.ctx.followups.mark_lost(
-        owner_id=press.rep.id, followup_id=press.followup.id, reason=reason
+    if reason is None or not press.ctx.contacts.mark_lost(
+        owner_id=press.rep.id,
+        contact_id=press.followup.contact_id,
+        reason=LostReason(reason),
+        followup_id=press.followup.id,
     ):
         return
     t, followup_id = press.t, press.followup.id

@@ -17,8 +17,11 @@ from sqlmodel import Session, col, func, select
 
 from bot.contact_fields import TAGS_MAX
 from bot.qualification import QualificationAnswers
+from bot.schedule import LostReason
+from bot.scoring import Status
+from bot.status import StatusFields, marked_lost, set_by_rep
 from bot.text_keys import phone_key, search_key
-from storage.database import RepositoryPart, escape_like, lock_contacts, refresh_next_due
+from storage.database import RepositoryPart, changed_one, escape_like, lock_contacts, refresh_next_due
 from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, Interaction, due_or_none
 
 # /find counts matches up to this many; a search that finds more says so and asks for another word.
@@ -218,6 +221,13 @@ def contact_read(session: Session, row: Contact) -> ContactRead:
     )
 
 
+def _set_status(contact: Contact, fields: StatusFields, now: datetime) -> None:
+    contact.status, contact.status_rule = fields.status.value, fields.rule
+    contact.status_reasons = list(fields.reasons)
+    contact.lost_reason = fields.lost_reason.value if fields.lost_reason else None
+    contact.updated_at = now
+
+
 class ContactBook(RepositoryPart):
     """Contact reads (the card, the lists, /find, duplicates) and every change a rep makes from the card."""
 
@@ -334,6 +344,7 @@ class ContactBook(RepositoryPart):
         *,
         note: str | None = None,
         changes: dict[str, Any] | None = None,
+        answers: dict[str, Any] | None = None,
     ) -> None:
         assert contact.id is not None
         session.add(
@@ -342,6 +353,7 @@ class ContactBook(RepositoryPart):
                 contact_id=contact.id,
                 kind=kind,
                 note=note,
+                answers=answers or {},
                 changes=changes or {},
                 actor_id=contact.owner_id,
                 occurred_at=self.clock(),
@@ -433,21 +445,58 @@ class ContactBook(RepositoryPart):
             self._refresh_search(session, contact)
             return True
 
-    def change_status(
-        self, *, owner_id: int, contact_id: int, status: str, lost_reason: str | None = None
-    ) -> bool:
-        """A status change the rep made (bot.status decides if it is allowed), recorded in the history."""
+    def change_status(self, *, owner_id: int, contact_id: int, status: Status) -> bool:
+        """A status change the rep made (bot.status decides if it is allowed), recorded in the history.
+        Lost needs a reason: mark_lost."""
         with self._session() as session:
             contact = self._own(session, owner_id, contact_id)
             if contact is None:
                 return False
             before = contact.status
-            contact.status, contact.lost_reason = status, lost_reason
-            contact.status_rule = "rep"
-            contact.status_reasons = [f"lost.{lost_reason}"] if lost_reason else [f"set.{status}"]
-            contact.updated_at = self.clock()
+            _set_status(contact, set_by_rep(status), self.clock())
             session.add(contact)
-            self._record(session, contact, "status", changes={"status": [before, status]})
+            self._record(session, contact, "status", changes={"status": [before, contact.status]})
+            return True
+
+    def mark_lost(
+        self, *, owner_id: int, contact_id: int, reason: LostReason, followup_id: int | None = None
+    ) -> bool:
+        """Lost for a reason, from the card or from a reminder (`followup_id`), in one transaction: the status
+        fields (bot.status.marked_lost), every open follow-up of the contact closed, and one "lost" entry in
+        the history. The reminder it was marked lost from goes to "lost" rather than "closed": its win-back
+        question acts on it next. False when the contact is not the rep's, or the reminder is no longer
+        open (a second tap changes nothing)."""
+        with self._session() as session:
+            contact = self._own(session, owner_id, contact_id)
+            if contact is None:
+                return False
+            lock_contacts(session, [contact_id])
+            open_followups = sa.and_(
+                col(FollowUp.contact_id) == contact_id, col(FollowUp.state).in_(OPEN_STATES)
+            )
+            released = {"claimed_by": None, "lease_until": None}
+            if followup_id is not None:
+                from_reminder = session.execute(
+                    sa.update(FollowUp)
+                    .where(
+                        open_followups, col(FollowUp.id) == followup_id, col(FollowUp.owner_id) == owner_id
+                    )
+                    .values(state="lost", **released)
+                )
+                if not changed_one(from_reminder):
+                    return False
+            session.execute(sa.update(FollowUp).where(open_followups).values(state="closed", **released))
+            before = contact.status
+            _set_status(contact, marked_lost(reason), self.clock())
+            session.add(contact)
+            self._record(
+                session,
+                contact,
+                "lost",
+                answers={"reason": reason.value},
+                changes={"status": [before, contact.status]},
+            )
+            refresh_next_due(session, [contact_id])
             return True
 
     def add_note(self, *, owner_id: int, contact_id: int, note: str) -> bool:

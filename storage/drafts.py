@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.qualification import QualificationAnswers, Step
-from bot.scoring import Classification, Score
-from bot.status import SET_BY_REP
+from bot.scoring import Classification, Score, Status
+from bot.status import status_after_meeting
 from bot.text_keys import phone_key, search_key
 from storage.contacts import ANSWER_COLUMNS, ContactRead, contact_read, search_text
 from storage.database import RepositoryPart, changed_one
@@ -285,11 +285,10 @@ class DraftBook(RepositoryPart):
         for field in ANSWER_COLUMNS:
             value = getattr(answers, field)
             setattr(contact, field, value.value if value is not None else None)
-        # A customer, repeat buyer or lost contact keeps the status the rep gave it; answers only re-score.
-        if contact.status not in {status.value for status in SET_BY_REP} or not contact.status_rule:
-            contact.status = classification.status.value
-            contact.status_rule = classification.rule
-            contact.status_reasons = [reason.code for reason in classification.reasons]
+        after = status_after_meeting(Status(contact.status), contact.status_rule, classification)
+        if after is not None:
+            contact.status, contact.status_rule = after.status.value, after.rule
+            contact.status_reasons = list(after.reasons)
         contact.score = score.value
         contact.score_reasons = [
             [reason.code, reason.points] for reason in score.main_reasons(len(score.reasons))

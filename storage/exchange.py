@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.imports import ImportRow, ParsedFile
+from bot.status import IMPORTED
 from bot.text_keys import phone_key, search_key
 from storage.contacts import search_text
 from storage.database import RepositoryPart
@@ -242,9 +243,9 @@ class Exchange(RepositoryPart):
             source=row["source"] if row["source"] in _SOURCES else "other" if row["source"] else None,
             industry=row["industry"],
             location=row["location"],
-            status="lead",
-            status_rule="import",
-            status_reasons=["import"],
+            status=IMPORTED.status.value,
+            status_rule=IMPORTED.rule,
+            status_reasons=list(IMPORTED.reasons),
             search_text=search_text,
             import_batch_id=batch_id,
             created_at=now,

@@ -570,29 +570,6 @@ class FollowUpRepository(RepositoryPart):
                 refresh_next_due(session, [followup.contact_id])
             return True
 
-    def mark_lost(self, *, owner_id: int, followup_id: int, reason: str) -> bool:
-        """Lost, with the reason: on the contact (which keeps its history) and as an interaction."""
-        now = self.clock()
-        with self._session() as session:
-            followup = self._move(session, owner_id, followup_id, OPEN_STATES, "lost")
-            if followup is None:
-                return False
-            contact = session.get_one(Contact, followup.contact_id)
-            contact.status, contact.lost_reason = "lost", reason
-            contact.status_rule, contact.status_reasons = "rep", [f"lost.{reason}"]
-            contact.updated_at = now
-            session.add(contact)
-            session.add(
-                Interaction(
-                    owner_id=owner_id,
-                    contact_id=followup.contact_id,
-                    kind="lost",
-                    answers={"reason": reason},
-                    occurred_at=now,
-                )
-            )
-            return True
-
     @staticmethod
     def _latest_note(session: Session, contact_id: int) -> str | None:
         return session.exec(

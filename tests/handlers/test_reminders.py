@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
 from storage.contacts import ContactOrder
+from storage.models import OPEN_STATES, FollowUp, Interaction
 from tests.factories import FakeClock, FakeMonotonic, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
@@ -275,3 +278,55 @@ async def test_a_send_whose_answer_was_lost_may_repeat_but_is_never_lost(
     assert len(copies) == 2
     clock.advance(timedelta(hours=1))
     assert await dispatch(app) == 0
+
+
+def lost_as_stored(app: Any, rep: RepChat) -> dict[str, Any]:
+    """What marking Anna lost left in the database, without the ids and times that differ per rep."""
+    anna = contact_of(app, rep)
+    engine = storage_of(app).engine
+    with engine.connect() as connection:
+        kinds = connection.execute(
+            sa.select(Interaction.kind, Interaction.answers, Interaction.changes)
+            .where(Interaction.contact_id == anna.id)
+            .order_by(Interaction.id)
+        ).all()
+        states = connection.execute(
+            sa.select(FollowUp.state).where(FollowUp.contact_id == anna.id).order_by(FollowUp.id)
+        ).all()
+    return {
+        "status": (anna.status, anna.status_rule, anna.status_reasons, anna.lost_reason),
+        "next_due": anna.next_due,
+        "history": [(kind, answers, changes) for kind, answers, changes in kinds if kind != "meeting"],
+        "open_followups": [state for (state,) in states if state in OPEN_STATES],
+        "followups": len(states),
+    }
+
+
+async def test_lost_from_the_card_and_from_a_reminder_store_the_same(
+    rep: RepChat, other_rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    await capture_with_next_step(other_rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert await dispatch(app) == 2
+    # One rep from the reminder...
+    await rep.press("✖ Lost")
+    await rep.press("Competitor")
+    assert "Marked lost: Competitor" in rep.last_text
+    # ...the other from the card, while the reminder is still open.
+    await other_rep.send("/find anna")
+    await other_rep.press("1.")
+    await other_rep.press("🏷 Status")
+    await other_rep.press("→ Lost")
+    await other_rep.press("Competitor")
+    assert "Marked lost: Competitor" in other_rep.last_text
+
+    from_reminder, from_card = lost_as_stored(app, rep), lost_as_stored(app, other_rep)
+    assert from_reminder == from_card
+    assert from_card == {
+        "status": ("lost", "rep", ("lost.competitor",), "competitor"),
+        "next_due": None,
+        "history": [("lost", {"reason": "competitor"}, {"status": ["lead", "lost"]})],
+        "open_followups": [],
+        "followups": 1,
+    }

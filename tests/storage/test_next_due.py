@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot import capture as flow
 from bot import schedule
+from bot.schedule import LostReason
 from bot.scoring import Score
 from storage.contacts import FIND_COUNT_CAP, ContactOrder
 from storage.followups import DIGEST_COUNT_CAP, DIGEST_LINES
@@ -84,7 +85,9 @@ def test_the_list_by_next_follow_up_follows_every_change_of_a_follow_up(
     assert in_next_order(repo, rep)[0] == ("Anna Virtanen", now + day / 2)
 
     # Lost takes Anna off the prospects; a merge moves Cécile's follow-up to Béla.
-    assert followups.mark_lost(owner_id=rep.id, followup_id=claimed[0].id, reason="price")
+    assert book.mark_lost(
+        owner_id=rep.id, contact_id=anna, reason=LostReason.BUDGET, followup_id=claimed[0].id
+    )
     assert book.merge(owner_id=rep.id, keep_id=bela, other_id=cecile)
     assert in_next_order(repo, rep) == [("Béla Szabó", now + 2 * day)]
 
