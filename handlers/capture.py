@@ -280,8 +280,7 @@ def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftR
     if not matches:
         return draft
     return (
-        ctx.drafts.update_draft(draft=draft, mode=CaptureMode.DUPLICATE.value, duplicate_of=matches[0].id)
-        or draft
+        ctx.drafts.update_draft(draft=draft, mode=CaptureMode.DUPLICATE, duplicate_of=matches[0].id) or draft
     )
 
 
@@ -447,7 +446,7 @@ def _save(
         answers=state.answers,
         step=state.step,
         clear_step=state.step is None,
-        mode=state.mode.value,
+        mode=state.mode,
         contact_id=contact_id,
     )
 

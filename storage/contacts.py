@@ -67,7 +67,7 @@ class ContactListItem:
     id: int
     name: str
     company: str | None
-    status: str
+    status: Status
     score: int
     next_due: datetime | None
 
@@ -79,7 +79,7 @@ class ContactRead:
     company: str | None
     phone: str | None
     email: str | None
-    status: str
+    status: Status
     status_rule: str
     status_reasons: tuple[str, ...]
     score: int
@@ -99,7 +99,7 @@ class ContactRead:
     purchase_volume: str | None = None
     influence: str | None = None
     birthday: date | None = None
-    lost_reason: str | None = None
+    lost_reason: LostReason | None = None
     tags: tuple[str, ...] = ()
 
 
@@ -147,7 +147,12 @@ def _list_columns() -> list[Any]:
 
 def _list_item(row: Any) -> ContactListItem:
     return ContactListItem(
-        id=row[0], name=row[1], company=row[2], status=row[3], score=row[4], next_due=due_or_none(row[5])
+        id=row[0],
+        name=row[1],
+        company=row[2],
+        status=Status(row[3]),
+        score=row[4],
+        next_due=due_or_none(row[5]),
     )
 
 
@@ -190,7 +195,7 @@ def contact_read(session: Session, row: Contact) -> ContactRead:
         company=row.company,
         phone=row.phone,
         email=row.email,
-        status=row.status,
+        status=Status(row.status),
         status_rule=row.status_rule,
         status_reasons=tuple(row.status_reasons),
         score=row.score,
@@ -210,7 +215,7 @@ def contact_read(session: Session, row: Contact) -> ContactRead:
         purchase_volume=row.purchase_volume,
         influence=row.influence,
         birthday=row.birthday,
-        lost_reason=row.lost_reason,
+        lost_reason=LostReason(row.lost_reason) if row.lost_reason else None,
         tags=tuple(
             session.exec(
                 select(ContactTag.tag)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
+from bot.capture import CaptureMode
 from bot.qualification import QualificationAnswers, Step
 from bot.scoring import Classification, Score, Status
 from bot.status import status_after_meeting
@@ -27,7 +28,7 @@ class DraftRead:
     message_id: int | None
     state: str
     step: Step | None
-    mode: str
+    mode: CaptureMode
     answers: QualificationAnswers
     contact_id: int | None
     duplicate_of: int | None
@@ -45,7 +46,7 @@ def _draft_read(row: CaptureDraft | sa.Row[Any]) -> DraftRead:
         message_id=row.message_id,
         state=row.state,
         step=Step(row.step) if row.step else None,
-        mode=row.mode,
+        mode=CaptureMode(row.mode),
         answers=QualificationAnswers.model_validate(row.answers),
         contact_id=row.contact_id,
         duplicate_of=row.duplicate_of,
@@ -87,7 +88,7 @@ class DraftBook(RepositoryPart):
         chat_id: int,
         answers: QualificationAnswers,
         step: Step | None,
-        mode: str = "ask",
+        mode: CaptureMode = CaptureMode.ASK,
         contact_id: int | None = None,
         kind: str = "meeting",
     ) -> DraftRead:
@@ -103,7 +104,7 @@ class DraftBook(RepositoryPart):
                 owner_id=owner_id,
                 chat_id=chat_id,
                 step=step.value if step else None,
-                mode=mode,
+                mode=mode.value,
                 contact_id=contact_id,
                 kind=kind,
                 answers=answers.model_dump(mode="json"),
@@ -135,7 +136,7 @@ class DraftBook(RepositoryPart):
         draft: DraftRead,
         answers: QualificationAnswers | None = None,
         step: Step | None = None,
-        mode: str | None = None,
+        mode: CaptureMode | None = None,
         message_id: int | None = None,
         duplicate_of: int | None = None,
         contact_id: int | None = None,
@@ -154,7 +155,7 @@ class DraftBook(RepositoryPart):
         if step is not None or clear_step:
             values["step"] = step.value if step else None
         if mode is not None:
-            values["mode"] = mode
+            values["mode"] = mode.value
         if message_id is not None:
             values["message_id"] = message_id
         if duplicate_of is not None:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import schedule
-from bot.scoring import Score
+from bot.scoring import Score, Status
 from bot.text_keys import search_key
 from storage.database import RepositoryPart, lock_contacts, refresh_next_due
 from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
@@ -55,7 +55,7 @@ class DueReminder:
     contact_id: int
     name: str
     company: str | None
-    status: str
+    status: Status
     score: int
     latest_note: str | None
 
@@ -175,7 +175,7 @@ class FollowUpRepository(RepositoryPart):
                     contact_id=contact.id or 0,
                     name=contact.name,
                     company=contact.company,
-                    status=contact.status,
+                    status=Status(contact.status),
                     score=contact.score,
                     latest_note=self._latest_note(session, contact.id or 0),
                 )
