@@ -23,7 +23,7 @@ anything is timed. (Built in one go, they are denser than indexes grown row by r
 
 Names, companies and notes come from Finnish, Hungarian, French, Norwegian and English parts, so
 `search_key` folding matters (`hamalainen` must find Hämäläinen); `search_text`, `name_key` and `phone_key`
-are filled as `Repository._search_text` and `_apply_answers` fill them, and `next_due_at` as the
+are filled as `storage.contacts.search_text` and `storage.drafts` fill them, and `next_due_at` as the
 repository keeps it (the soonest open follow-up, else NO_FOLLOW_UP), in the same stored form; both are
 checked against the repository on a sample after seeding. Statuses are lead/prospect/customer/lost
 45/30/15/10 %, scores by status, `created_at` spread over three years, a pending follow-up on ~30 % of
@@ -82,12 +82,12 @@ from sqlmodel import Session, col, func, select
 from benchmarks.databases import postgres_schema
 from bot.qualification import Authority, Budget, Fit, Need, Source, Timeline
 from bot.text_keys import phone_key, search_key
-from storage.contacts import ContactBook
+from storage.contacts import ContactBook, ContactOrder, search_text
+from storage.database import Database, refresh_next_due
 from storage.engine import create_engine_for
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
 from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, FollowUp
-from storage.repository import ContactOrder, Repository, refresh_next_due
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GOAL_MS = 50.0
@@ -283,7 +283,7 @@ class Person:
     role: str | None
     industry: str | None
     location: str | None
-    pieces: tuple[str, ...]  # the words search_text starts with, in Repository._search_text's order
+    pieces: tuple[str, ...]  # the words search_text starts with, in storage.contacts.search_text's order
     words: str  # those pieces folded
 
 
@@ -365,8 +365,8 @@ def generate(scenario: Scenario, rng: random.Random, seeded: Seeded) -> Iterator
             low, high = SCORE_RANGES[status]
             created = first_created + span * (contact_id / total) + timedelta(minutes=uniform() * 60 - 30)
             last_touch = created + (NOW - created) * uniform() ** 2
-            # What Repository._search_text stores: the words and the notes folded, then the phone's digits
-            # (the reference is ASCII lower case and digits, which search_key leaves as they are).
+            # What storage.contacts.search_text stores: the words and the notes folded, then the phone's
+            # digits (the reference is ASCII lower case and digits, which search_key leaves as they are).
             words = [person.words, *(folded_phrases[phrase] for phrase in phrases)]
             if reference:
                 words.append(reference)
@@ -668,7 +668,7 @@ def seed(engines: dict[str, Engine], scenario: Scenario, rng: random.Random) -> 
     return seeded
 
 
-def check_seeded(repository: Repository, seeded: Seeded, rng: random.Random) -> int:
+def check_seeded(database: Database, seeded: Seeded, rng: random.Random) -> int:
     """On a sample: the seeded search_text equals what the repository computes for the contact; the seeded
     next_due_at is the soonest open follow-up (else NO_FOLLOW_UP) and is stored exactly as the repository
     stores it (refresh_next_due, run and rolled back, changes nothing); the card reads the rows back."""
@@ -680,11 +680,11 @@ def check_seeded(repository: Repository, seeded: Seeded, rng: random.Random) -> 
     stored = sa.text("SELECT id, next_due_at FROM contact WHERE id IN :ids").bindparams(
         sa.bindparam("ids", expanding=True)
     )
-    with Session(repository.engine) as session:
+    with Session(database.engine) as session:
         with_follow_up = 0
         for contact_id in ids:
             contact = session.get_one(Contact, contact_id)
-            computed = Repository._search_text(session, contact)
+            computed = search_text(session, contact)
             assert computed == contact.search_text, (contact_id, computed, contact.search_text)
             soonest = session.exec(
                 select(func.min(FollowUp.due_at)).where(
@@ -701,7 +701,7 @@ def check_seeded(repository: Repository, seeded: Seeded, rng: random.Random) -> 
         assert refreshed == seeded_values, "next_due_at is not stored as the repository stores it"
         session.rollback()
     for owner, contact_id in sample:
-        card = repository.get_contact(owner_id=owner, contact_id=contact_id)
+        card = ContactBook(database).get_contact(owner_id=owner, contact_id=contact_id)
         assert card is not None and card.latest_note and card.created_at.tzinfo is not None
     return len(sample)
 
@@ -752,10 +752,10 @@ def measure(name: str, operation: Operation, iterations: int, budget: float, see
     return timing
 
 
-def operations(repository: Repository, seeded: Seeded) -> dict[str, Operation]:
+def operations(database: Database, seeded: Seeded) -> dict[str, Operation]:
     """What the handlers call for /find, a list page, the card, its history and the digest."""
-    book = ContactBook(repository)
-    followups = FollowUpRepository(repository)
+    book = ContactBook(database)
+    followups = FollowUpRepository(database)
 
     def any_rep(rng: random.Random) -> int:
         return rng.choice(seeded.rep_ids)
@@ -764,22 +764,18 @@ def operations(repository: Repository, seeded: Seeded) -> dict[str, Operation]:
         return rng.choice(seeded.contacts_of[rep])
 
     def find_common(rng: random.Random) -> int:
-        return repository.find_contacts(
-            owner_id=any_rep(rng), text=COMMON_FRAGMENT, offset=0, limit=PAGE
-        ).total
+        return book.find_contacts(owner_id=any_rep(rng), text=COMMON_FRAGMENT, offset=0, limit=PAGE).total
 
     def find_rare(rng: random.Random) -> int:
         rep = any_rep(rng)
         text = seeded.typed_name[any_contact(rng, rep)]
-        return repository.find_contacts(owner_id=rep, text=text, offset=0, limit=PAGE).total
+        return book.find_contacts(owner_id=rep, text=text, offset=0, limit=PAGE).total
 
     def list_page(order: ContactOrder, last: bool) -> Operation:
         def run(rng: random.Random) -> int:
             rep = any_rep(rng)
             offset = (seeded.leads_of[rep] - 1) // PAGE * PAGE if last else 0
-            page = repository.list_contacts(
-                owner_id=rep, status="lead", order=order, offset=offset, limit=PAGE
-            )
+            page = book.list_contacts(owner_id=rep, status="lead", order=order, offset=offset, limit=PAGE)
             assert page.items, "an empty page measures nothing"
             return page.total
 
@@ -787,7 +783,7 @@ def operations(repository: Repository, seeded: Seeded) -> dict[str, Operation]:
 
     def card(rng: random.Random) -> int:
         rep = any_rep(rng)
-        assert repository.get_contact(owner_id=rep, contact_id=any_contact(rng, rep)) is not None
+        assert book.get_contact(owner_id=rep, contact_id=any_contact(rng, rep)) is not None
         return 1
 
     def history(rng: random.Random) -> int:
@@ -953,10 +949,10 @@ def print_run_table(title: str, timings: dict[str, Timing]) -> None:
 
 def time_backend(engine: Engine, scenario: Scenario, seeded: Seeded, options: Options) -> Run:
     backend = backend_name(engine)
-    repository = Repository(engine, lambda: NOW)
-    seeded.checked = check_seeded(repository, seeded, random.Random(options.seed))
+    database = Database(engine, lambda: NOW)
+    seeded.checked = check_seeded(database, seeded, random.Random(options.seed))
     progress(f"{backend}, scenario {scenario.label}: timing")
-    run_ops = operations(repository, seeded)
+    run_ops = operations(database, seeded)
     load_before = os.getloadavg()[0]
     timings = {
         name: measure(name, operation, options.iterations, options.budget, options.seed + number)

@@ -92,6 +92,10 @@ class Awaiting:
         """This question, keeping `text` until the rep says what it was for."""
         return replace(self, pending=text[:PENDING_MAX])
 
+    def asked_again(self, now: datetime) -> Awaiting:
+        """This question, fresh again: the rep said the kept text answers it."""
+        return replace(self, asked_at=now, pending=None)
+
 
 def _optional_int(value: object) -> int | None:
     if value is None:

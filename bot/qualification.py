@@ -96,7 +96,6 @@ CHOICES: dict[Step, tuple[StrEnum, ...]] = {
 
 # Steps answered by typing; NEXT_STEP takes typed text only after "type a date" was tapped.
 TEXT_STEPS = frozenset({Step.NAME, Step.COMPANY, Step.NOTE})
-BANT_STEPS = (Step.NEED, Step.BUDGET, Step.AUTHORITY, Step.TIMELINE)
 
 NAME_MAX = 200
 COMPANY_MAX = 200

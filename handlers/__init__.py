@@ -17,6 +17,7 @@ from handlers import (
     onboarding,
     privacy,
     reminders,
+    router,
     stats,
     team,
 )
@@ -30,15 +31,11 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(access.gate(), group=-10)
     # -9: the preamble loads (or registers) the rep once; every flow reads it as ctx.rep.
     application.add_handler(preamble(), group=-9)
-    # -3 to -1: text that answers a question asked outside a capture (a card's note or field, a typed time
-    # zone, a reminder's note or date) is taken before it could start a capture. Each checks
-    # rep.awaiting and lets other text by.
-    application.add_handlers(card.typed_answer_handlers(), group=-3)
-    application.add_handlers(onboarding.typed_answer_handlers(), group=-2)
-    application.add_handlers(reminders.typed_answer_handlers(), group=-1)
-    # 0: commands and buttons of each flow; then plain text, contacts and forwards, which start or
-    # continue a capture; last, whatever no flow took (unknown commands, tampered buttons). They share one
-    # group so that exactly one of them answers each update.
+    # -1: a command drops the question waiting for typed text (the rep moved on), then runs in group 0.
+    application.add_handler(router.command_hook(), group=-1)
+    # 0: commands and buttons of each flow; then every other message through the router, which sends it
+    # to exactly one flow; last, whatever no flow took (unknown commands, tampered buttons). They share
+    # one group so that exactly one of them answers each update.
     application.add_handlers(onboarding.handlers())
     application.add_handlers(contacts.handlers())
     application.add_handlers(card.handlers())
@@ -47,8 +44,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handlers(team.handlers())
     application.add_handlers(privacy.handlers())
     application.add_handlers(stats.handlers())
-    # A file sent at any time is an import; before capture's catch-all for non-text messages.
     application.add_handlers(exchange.handlers())
     application.add_handlers(capture.handlers())
+    application.add_handlers(router.handlers())
     application.add_handlers(errors.fallback_handlers())
     application.add_error_handler(errors.on_error)

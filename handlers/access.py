@@ -25,7 +25,7 @@ async def refuse_strangers(update: Update, ctx: BotContext) -> None:
         user.id,
         user.username,
         carries_invite=carries_invite,
-        is_invited=lambda telegram_id: ctx.repo.is_invited(telegram_id=telegram_id),
+        is_invited=lambda telegram_id: ctx.reps.is_invited(telegram_id=telegram_id),
     )
     if verdict is Verdict.ALLOW:
         return

@@ -15,11 +15,11 @@ from telegram import (
     MessageOriginChat,
     MessageOriginHiddenUser,
     MessageOriginUser,
+    ReplyParameters,
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
-from telegram.ext import filters as F
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
@@ -36,6 +36,7 @@ from bot.qualification import (
     split_name_and_company,
 )
 from handlers.cards import answer_label, summary_text
+from handlers.kit.awaiting import drop_question
 from handlers.kit.buttons import (
     ContactButton,
     DuplicateButton,
@@ -49,7 +50,9 @@ from handlers.kit.buttons import (
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
-from storage.repository import ContactRead, DraftRead, RepRead
+from storage.contacts import ContactRead
+from storage.drafts import DraftRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +114,7 @@ def _question(
 
 def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     existing = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
+        ctx.contacts.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
     )
     evaluation = flow.evaluate(
         draft.answers,
@@ -141,7 +144,9 @@ def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
 
 def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
-    matches = ctx.repo.find_duplicates(owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone)
+    matches = ctx.contacts.find_duplicates(
+        owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
+    )
     lines: list[str] = [t("capture.duplicate_intro")]
     choices = []
     for match in matches[:_DUPLICATES_SHOWN]:
@@ -219,7 +224,7 @@ async def _show(
     if draft.message_id is not None and draft.message_id != shown:
         await _retire(ctx, draft.chat_id, draft.message_id)
     if draft.message_id != shown:
-        draft = ctx.repo.update_draft(draft=draft, message_id=shown) or draft
+        draft = ctx.drafts.update_draft(draft=draft, message_id=shown) or draft
     return draft
 
 
@@ -242,14 +247,14 @@ async def _start(
     rep = ctx.rep
     chat = update.effective_chat
     assert chat is not None
-    open_draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    open_draft = ctx.drafts.get_open_draft(owner_id=rep.id)
     if open_draft is not None:
-        queued = ctx.repo.update_draft(draft=open_draft, queued=answers) or open_draft
+        queued = ctx.drafts.update_draft(draft=open_draft, queued=answers) or open_draft
         text, markup = _resume_offer(ctx, queued)
         await ctx.bot.send_message(chat.id, text, reply_markup=markup)
         return
     state = flow.start(answers)
-    draft = ctx.repo.open_draft(owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step)
+    draft = ctx.drafts.open_draft(owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step)
     draft = _check_duplicates(ctx, rep, draft)
     await _show(ctx, rep, draft, notice=notice)
 
@@ -258,12 +263,13 @@ def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftR
     """A name or phone like an existing contact's: ask before creating a second record of one person."""
     if draft.contact_id is not None or not (draft.answers.name or draft.answers.phone):
         return draft
-    matches = ctx.repo.find_duplicates(owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone)
+    matches = ctx.contacts.find_duplicates(
+        owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
+    )
     if not matches:
         return draft
     return (
-        ctx.repo.update_draft(draft=draft, mode=CaptureMode.DUPLICATE.value, duplicate_of=matches[0].id)
-        or draft
+        ctx.drafts.update_draft(draft=draft, mode=CaptureMode.DUPLICATE, duplicate_of=matches[0].id) or draft
     )
 
 
@@ -290,11 +296,11 @@ async def start_on_contact(update: Update, ctx: BotContext, contact: ContactRead
     """Log a meeting or call on a contact: the questions again with the earlier answers preselected (one tap
     keeps each). False when another capture is open: the rep finishes or cancels it first."""
     rep = ctx.rep
-    if ctx.repo.get_open_draft(owner_id=rep.id) is not None:
+    if ctx.drafts.get_open_draft(owner_id=rep.id) is not None:
         return False
     answers = contact.answers.model_copy(update={"name": contact.name, "company": contact.company})
     state = flow.start(answers)
-    draft = ctx.repo.open_draft(
+    draft = ctx.drafts.open_draft(
         owner_id=rep.id,
         chat_id=rep.chat_id,
         answers=answers,
@@ -304,6 +310,12 @@ async def start_on_contact(update: Update, ctx: BotContext, contact: ContactRead
     )
     await _show(ctx, rep, draft)
     return True
+
+
+async def start_from_text(update: Update, ctx: BotContext, text: str) -> None:
+    """Start a capture of the person this text names ("Name, Company")."""
+    answers, notice = _answers_from_name(ctx.t, text)
+    await _start(update, ctx, answers, notice=notice)
 
 
 async def new_command(update: Update, ctx: BotContext) -> None:
@@ -317,10 +329,9 @@ async def cancel_command(update: Update, ctx: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     waiting = rep.awaits(ctx.now()) is not None
-    if waiting:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-    draft = ctx.repo.get_open_draft(owner_id=rep.id)
-    if draft is not None and ctx.repo.cancel_draft(draft=draft):
+    drop_question(ctx)
+    draft = ctx.drafts.get_open_draft(owner_id=rep.id)
+    if draft is not None and ctx.drafts.cancel_draft(draft=draft):
         if draft.message_id is not None:
             await _retire(ctx, draft.chat_id, draft.message_id)
         await message.reply_text(ctx.t("capture.cancelled"))
@@ -367,10 +378,9 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    draft = ctx.drafts.get_open_draft(owner_id=rep.id)
     if draft is None:
-        answers, notice = _answers_from_name(ctx.t, message.text)
-        await _start(update, ctx, answers, notice=notice)
+        await start_from_text(update, ctx, message.text)
         return
     mode = CaptureMode(draft.mode)
     if mode is CaptureMode.DATE:
@@ -422,27 +432,41 @@ async def _typed_date(ctx: BotContext, rep: RepRead, draft: DraftRead, message: 
 
 
 def _save(
-    ctx: BotContext, draft: DraftRead, state: CaptureState, *, contact_id: int | None = None
+    ctx: BotContext,
+    draft: DraftRead,
+    state: CaptureState,
+    *,
+    contact_id: int | None = None,
+    pressed: str | None = None,
 ) -> DraftRead | None:
-    return ctx.repo.update_draft(
+    """The draft at its next state; `pressed` is the callback query that asked for it, if one did."""
+    return ctx.drafts.update_draft(
         draft=draft,
         answers=state.answers,
         step=state.step,
         clear_step=state.step is None,
-        mode=state.mode.value,
+        mode=state.mode,
         contact_id=contact_id,
+        changed_by=pressed,
     )
 
 
 async def on_other_message(update: Update, ctx: BotContext) -> None:
     """A photo, sticker, voice message or file: say what the bot is waiting for, and lose nothing."""
-    rep = ctx.rep
-    draft = ctx.repo.get_open_draft(owner_id=rep.id)
+    message = update.effective_message
+    assert message is not None
+    draft = ctx.drafts.get_open_draft(owner_id=ctx.rep.id)
     if draft is None:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(ctx.t("capture.idle_hint"))
+        await message.reply_text(ctx.t("capture.idle_hint"))
         return
-    await _show(ctx, rep, draft, notice=ctx.t("capture.not_text"))
+    # A short line pointing at the question, not the question again: a burst of stickers would
+    # otherwise fill the chat with copies of it.
+    await message.reply_text(
+        ctx.t("capture.answer_above"),
+        reply_parameters=ReplyParameters(draft.message_id, allow_sending_without_reply=True)
+        if draft.message_id is not None
+        else None,
+    )
 
 
 # Buttons
@@ -464,7 +488,7 @@ async def _pressed(
     """A press on a capture's button with its draft: the rep's own and still open, else refused."""
 
     def open_draft(data: DraftButton) -> DraftRead | None:
-        draft = ctx.repo.get_draft(owner_id=ctx.rep.id, draft_id=data.draft)
+        draft = ctx.drafts.get_draft(owner_id=ctx.rep.id, draft_id=data.draft)
         return draft if draft is not None and draft.state == "open" else None
 
     return await pressed_on(update, ctx, kind, open_draft)
@@ -499,7 +523,7 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
             state, step, value, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
         )
     if new_state != state:
-        saved = _save(ctx, draft, new_state)
+        saved = _save(ctx, draft, new_state, pressed=press.query.id)
         if saved is not None:
             await _show(ctx, rep, saved, edit_message_id=press.message_id)
     # Answered last: if the process dies before this, Telegram sends the update again and this is still
@@ -508,19 +532,29 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
 
 
 async def _redraw_if_behind(ctx: BotContext, press: OwnedPress[QuestionButton, DraftRead]) -> None:
-    """A press on the capture's own message that shows an older question: after a restart the edit that
-    followed the first press may never have reached Telegram. Redraw only what is really behind: the
-    message as Telegram delivered it with this press already shows where the capture is, or a press on
-    another replica changed the draft a moment ago and is redrawing it itself (a second, identical edit
-    would be refused as "message is not modified")."""
+    """A press on the capture's own message that shows an older question. Redraw it only when nobody
+    else will, so that no edit is made twice (Telegram refuses an edit that changes nothing):
+    - this very press made the draft's latest change: Telegram sends it again because the process died
+      before confirming it, and the edit that followed may never have arrived;
+    - the change is older, and the message as Telegram delivered it with this press is behind (an old
+      button after a restart).
+    A change made a moment ago by another press (a double tap reaching another replica) is being
+    redrawn by that press."""
     draft = press.record
-    if press.message_id != draft.message_id or draft.updated_at > ctx.now() - REDRAW_AFTER:
+    if press.message_id != draft.message_id:
         return
     _, markup = _render(ctx, press.rep, draft)
     shown = press.query.message
-    if isinstance(shown, Message) and shown.reply_markup == markup:
-        return
-    await _show(ctx, press.rep, draft, edit_message_id=press.message_id)
+    behind = not (isinstance(shown, Message) and shown.reply_markup == markup)
+    settled = draft.updated_at <= ctx.now() - REDRAW_AFTER
+    if draft.changed_by == press.query.id:
+        try:
+            await _show(ctx, press.rep, draft, edit_message_id=press.message_id)
+        except BadRequest as error:
+            # The edit had reached Telegram before the process died: the message is current already.
+            log.debug("capture message %s already current: %s", press.message_id, error)
+    elif settled and behind:
+        await _show(ctx, press.rep, draft, edit_message_id=press.message_id)
 
 
 async def on_summary_button(update: Update, ctx: BotContext) -> None:
@@ -532,7 +566,7 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
     at_summary = draft.step is None and draft.mode != CaptureMode.DUPLICATE
     if action is SummaryAction.CANCEL:
         await press.answer()
-        if ctx.repo.cancel_draft(draft=draft):
+        if ctx.drafts.cancel_draft(draft=draft):
             await press.query.edit_message_text(ctx.t("capture.cancelled"))
     elif action is SummaryAction.SAVE and at_summary:
         await _save_capture(ctx, press)
@@ -549,7 +583,7 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
 async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftRead]) -> None:
     rep, draft = press.rep, press.record
     existing = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
+        ctx.contacts.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
     )
     evaluation = flow.evaluate(
         draft.answers,
@@ -557,7 +591,7 @@ async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftR
         earlier=existing.answers if existing else None,
         touches_before=existing.touches if existing else 0,
     )
-    contact = ctx.repo.save_capture(
+    contact = ctx.drafts.save_capture(
         draft=draft,
         answers=evaluation.answers,
         classification=evaluation.classification,
@@ -609,7 +643,7 @@ async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     answers = draft.answers
     contact_id = None
     if choice != "new":
-        matches = ctx.repo.find_duplicates(owner_id=rep.id, name=answers.name, phone=answers.phone)
+        matches = ctx.contacts.find_duplicates(owner_id=rep.id, name=answers.name, phone=answers.phone)
         contact = next((match for match in matches if str(match.id) == choice), None)
         if contact is None:
             await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
@@ -639,22 +673,21 @@ async def on_resume_button(update: Update, ctx: BotContext) -> None:
     await press.answer()
     if press.data.action is ResumeAction.RESTART:
         queued = draft.queued
-        if not ctx.repo.cancel_draft(draft=draft):
+        if not ctx.drafts.cancel_draft(draft=draft):
             return
         if draft.message_id is not None:
             await _retire(ctx, draft.chat_id, draft.message_id)
         state = flow.start(queued)
-        new = ctx.repo.open_draft(owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step)
+        new = ctx.drafts.open_draft(owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step)
         new = _check_duplicates(ctx, rep, new)
         await _show(ctx, rep, new, edit_message_id=press.message_id)
         return
-    resumed = ctx.repo.update_draft(draft=draft, clear_queued=True)
+    resumed = ctx.drafts.update_draft(draft=draft, clear_queued=True)
     if resumed is not None:
         await _show(ctx, rep, resumed, edit_message_id=press.message_id)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    private = F.ChatType.PRIVATE & F.UpdateType.MESSAGE
     return [
         CommandHandler("new", new_command),
         CommandHandler("cancel", cancel_command),
@@ -663,9 +696,4 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(on_edit_field, pattern=EditFieldButton.pattern()),
         CallbackQueryHandler(on_duplicate_button, pattern=DuplicateButton.pattern()),
         CallbackQueryHandler(on_resume_button, pattern=ResumeButton.pattern()),
-        # Forwards first: a forwarded text is also text, but means "this person".
-        MessageHandler(private & F.FORWARDED & (F.TEXT | F.CAPTION), on_forwarded),
-        MessageHandler(private & F.CONTACT, on_shared_contact),
-        MessageHandler(private & F.TEXT & ~F.COMMAND, on_text),
-        MessageHandler(private & ~F.TEXT & ~F.COMMAND, on_other_message),
     ]

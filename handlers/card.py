@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
-from telegram.ext import filters as F
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import callbacks
+from bot.awaiting import Awaiting, Question
 from bot.contact_fields import FIELDS, Invalid, clean_field, parse_birthday, parse_tags
 from bot.dates import due_for_choice, parse_typed_date
 from bot.i18n import Translator
@@ -24,30 +23,29 @@ from bot.status import ALLOWED_MOVES, check_move
 from bot.text_keys import search_key
 from handlers.capture import start_on_contact
 from handlers.cards import choice_label, contact_card_text, history_line
+from handlers.kit.awaiting import TypedAnswer, TypedAnswers, ask, drop_question
+from handlers.kit.buttons import CardButton, CardTagButton, Text
 from handlers.kit.context import BotContext
-from storage.repository import ContactRead, RepRead
+from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.preamble import OwnedPress, Press, pressed_on
+from storage.contacts import ContactRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
-CARD = callbacks.CARD
-AWAIT = "ct-"  # ct-note:<id>, ct-edit:<id>:<field>, ct-tags:<id>, ct-bday:<id>, ct-date:<id>, ct-merge:<id>
 HISTORY_ON_CARD = 3
 HISTORY_PAGE = 6
 _NEXT = (NextStepChoice.TOMORROW, NextStepChoice.IN_3_DAYS, NextStepChoice.NEXT_WEEK, NextStepChoice.DATE)
 
 
-def _button(label: str, contact_id: int, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.pack(CARD, contact_id, *parts))
-
-
-def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
-    return [buttons[index : index + width] for index in range(0, len(buttons), width)]
+def _button(label: str, contact_id: int, action: str, *args: object) -> InlineKeyboardButton:
+    return button(label, CardButton(contact_id, action, tuple(str(arg) for arg in args)))
 
 
 def card_keyboard(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
     actions = ("lm", "lc", "nt", "fu", "st", "ed", "tg", "bd", "mg", "h", "del")
     buttons = [_button(t.plain(f"cardaction.{action}"), contact_id, action) for action in actions]
-    return InlineKeyboardMarkup(_rows(buttons, 3))
+    return keyboard(*rows(buttons, 3))
 
 
 def render_card(ctx: BotContext, rep: RepRead, contact: ContactRead) -> tuple[str, InlineKeyboardMarkup]:
@@ -61,10 +59,11 @@ async def send_card(ctx: BotContext, rep: RepRead, contact: ContactRead, notice:
 
 
 class _Press:
-    """One tap on a card button: the rep, their contact (checked to be theirs) and the arguments."""
+    """One checked tap on a card button (handlers/kit/preamble.py) and what card actions share."""
 
-    def __init__(self, update: Update, ctx: BotContext, rep: RepRead, contact: ContactRead, args: list[str]):
-        self.update, self.ctx, self.rep, self.contact, self.args = update, ctx, rep, contact, args
+    def __init__(self, update: Update, ctx: BotContext, press: OwnedPress[CardButton, ContactRead]):
+        self.update, self.ctx, self.press = update, ctx, press
+        self.rep, self.contact, self.args = press.rep, press.record, press.data.args
         self.t = ctx.t
 
     def arg(self, index: int = 0) -> str:
@@ -74,51 +73,62 @@ class _Press:
         return [_button(self.t.plain("common.back"), self.contact.id, "v")]
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        query = self.update.callback_query
-        assert query is not None
-        await query.edit_message_text(text, reply_markup=markup)
+        await self.press.query.edit_message_text(text, reply_markup=markup)
 
     async def card(self, notice: str | None = None) -> None:
         """The card again, fresh from the database, with an optional line about what just happened."""
-        contact = self.ctx.repo.get_contact(owner_id=self.rep.id, contact_id=self.contact.id)
-        if contact is None:
-            return
-        text, markup = render_card(self.ctx, self.rep, contact)
-        await self.show(f"{notice}\n\n{text}" if notice else text, markup)
+        await _redraw_card(self.ctx, self.press, self.contact.id, notice)
 
-    def awaiting(self, what: str) -> None:
-        self.ctx.repo.set_awaiting(rep_id=self.rep.id, awaiting=f"{AWAIT}{what}:{self.contact.id}")
+    def ask(self, question: Question, detail: str | None = None) -> None:
+        """The rep's next typed message answers this, about this contact."""
+        ask(self.ctx, question, contact_id=self.contact.id, detail=detail)
+
+
+def _own_contact(ctx: BotContext) -> Callable[[CardButton | CardTagButton], ContactRead | None]:
+    return lambda data: ctx.contacts.get_contact(owner_id=ctx.rep.id, contact_id=data.contact)
 
 
 async def on_card_button(update: Update, ctx: BotContext) -> None:
     """Every card button; the contact id is looked up among the rep's own contacts first."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data)
-    contact = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=parsed.id)
-        if parsed and parsed.id is not None
-        else None
-    )
-    action = _ACTIONS.get(parsed.args[0]) if parsed and parsed.args else None
-    if contact is None or action is None or parsed is None:
-        await query.answer(ctx.t.plain("contacts.not_found"), show_alert=True)
+    press = await pressed_on(update, ctx, CardButton, _own_contact(ctx), refusal="contacts.not_found")
+    if press is None:
         return
-    press = _Press(update, ctx, rep, contact, list(parsed.args[1:]))
-    await action(press)
+    action = _ACTIONS.get(press.data.action)
+    if action is None:
+        await press.answer(ctx.t.plain("contacts.not_found"), alert=True)
+        return
+    await action(_Press(update, ctx, press))
+
+
+async def on_tag_button(update: Update, ctx: BotContext) -> None:
+    """✖ on one of the contact's tags: remove it."""
+    press = await pressed_on(update, ctx, CardTagButton, _own_contact(ctx), refusal="contacts.not_found")
+    if press is None:
+        return
+    await press.answer()
+    contacts = ctx.contacts
+    contacts.remove_tag(owner_id=press.rep.id, contact_id=press.record.id, tag_key=search_key(press.data.key))
+    await _redraw_card(ctx, press, press.record.id, ctx.t("card.tag_removed"))
+
+
+async def _redraw_card(
+    ctx: BotContext, press: Press[CardButton] | Press[CardTagButton], contact_id: int, notice: str | None
+) -> None:
+    contact = ctx.contacts.get_contact(owner_id=press.rep.id, contact_id=contact_id)
+    if contact is None:
+        return
+    text, markup = render_card(ctx, press.rep, contact)
+    await press.query.edit_message_text(f"{notice}\n\n{text}" if notice else text, reply_markup=markup)
 
 
 async def _view(press: _Press) -> None:
     await _answer(press)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    drop_question(press.ctx)
     await press.card()
 
 
 async def _answer(press: _Press, text: str | None = None, *, alert: bool = False) -> None:
-    query = press.update.callback_query
-    assert query is not None
-    await query.answer(text, show_alert=alert)
+    await press.press.answer(text, alert=alert)
 
 
 async def _log(press: _Press, kind: str) -> None:
@@ -136,8 +146,8 @@ async def _log_call(press: _Press) -> None:
 
 async def _note(press: _Press) -> None:
     await _answer(press)
-    press.awaiting("note")
-    await press.show(press.t("card.ask_note", name=press.contact.name), InlineKeyboardMarkup([press.back()]))
+    press.ask(Question.CARD_NOTE)
+    await press.show(press.t("card.ask_note", name=press.contact.name), keyboard(press.back()))
 
 
 async def _followup(press: _Press) -> None:
@@ -154,9 +164,7 @@ async def _followup(press: _Press) -> None:
         if press.contact.next_due
         else t.plain("capture.no_next_step")
     )
-    await press.show(
-        t("card.ask_followup", when=current), InlineKeyboardMarkup([*_rows(buttons), press.back()])
-    )
+    await press.show(t("card.ask_followup", when=current), keyboard(*rows(buttons), press.back()))
 
 
 async def _followup_choice(press: _Press) -> None:
@@ -166,8 +174,8 @@ async def _followup_choice(press: _Press) -> None:
         return
     await _answer(press)
     if choice is NextStepChoice.DATE:
-        press.awaiting("date")
-        await press.show(press.t("reminder.ask_date"), InlineKeyboardMarkup([press.back()]))
+        press.ask(Question.CARD_DATE)
+        await press.show(press.t("reminder.ask_date"), keyboard(press.back()))
         return
     due = due_for_choice(choice, press.ctx.now(), press.rep.zone, press.rep.working_weekdays)
     press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
@@ -187,7 +195,7 @@ async def _followup_date(press: _Press) -> None:
         return
     await _answer(press)
     press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    drop_question(press.ctx)
     await press.card(press.t("reminder.next_set", when=press.t.when(due, press.rep.zone)))
 
 
@@ -200,7 +208,7 @@ async def _status_menu(press: _Press) -> None:
     ]
     await press.show(
         t("card.ask_status", status=t.plain(f"status.{current.value}")),
-        InlineKeyboardMarkup([*_rows(buttons), press.back()]),
+        keyboard(*rows(buttons), press.back()),
     )
 
 
@@ -227,9 +235,9 @@ async def _status_move(press: _Press) -> None:
             _button(t.plain(f"lost.{reason.value}"), press.contact.id, "sl", reason.value)
             for reason in LostReason
         ]
-        await press.show(t("reminder.ask_lost"), InlineKeyboardMarkup([*_rows(buttons), press.back()]))
+        await press.show(t("reminder.ask_lost"), keyboard(*rows(buttons), press.back()))
         return
-    press.ctx.contacts.change_status(owner_id=press.rep.id, contact_id=press.contact.id, status=wanted.value)
+    press.ctx.contacts.change_status(owner_id=press.rep.id, contact_id=press.contact.id, status=wanted)
     await press.card(t("card.status_set", status=t.plain(f"status.{wanted.value}")))
 
 
@@ -239,18 +247,14 @@ async def _status_lost(press: _Press) -> None:
         await _answer(press, press.t.plain("common.expired"), alert=True)
         return
     await _answer(press)
-    contacts = press.ctx.contacts
-    contacts.change_status(
-        owner_id=press.rep.id, contact_id=press.contact.id, status="lost", lost_reason=reason.value
-    )
-    contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=None)
+    press.ctx.contacts.mark_lost(owner_id=press.rep.id, contact_id=press.contact.id, reason=reason)
     await press.card(press.t("reminder.lost_saved", reason=press.t.plain(f"lost.{reason.value}")))
 
 
 async def _edit_menu(press: _Press) -> None:
     await _answer(press)
     buttons = [_button(press.t.plain(f"field.{name}"), press.contact.id, "ef", name) for name in FIELDS]
-    await press.show(press.t("card.ask_field"), InlineKeyboardMarkup([*_rows(buttons, 3), press.back()]))
+    await press.show(press.t("card.ask_field"), keyboard(*rows(buttons, 3), press.back()))
 
 
 async def _edit_field(press: _Press) -> None:
@@ -262,15 +266,13 @@ async def _edit_field(press: _Press) -> None:
     t = press.t
     if spec.typed:
         current = getattr(press.contact, spec.name, None) if spec.name != "name" else press.contact.name
-        press.ctx.repo.set_awaiting(
-            rep_id=press.rep.id, awaiting=f"{AWAIT}edit:{press.contact.id}:{spec.name}"
-        )
+        press.ask(Question.CARD_FIELD, detail=spec.name)
         prompt = t(
             "card.ask_value",
             field=t.plain(f"field.{spec.name}"),
             current=current or t.plain("common.not_answered"),
         )
-        await press.show(prompt, InlineKeyboardMarkup([press.back()]))
+        await press.show(prompt, keyboard(press.back()))
         return
     buttons = [
         _button(choice_label(t, spec.name, choice.value), press.contact.id, "ec", spec.name, choice.value)
@@ -279,7 +281,7 @@ async def _edit_field(press: _Press) -> None:
     buttons.append(_button(t.plain("card.clear"), press.contact.id, "ec", spec.name, "-"))
     await press.show(
         t("card.ask_choice", field=t.plain(f"field.{spec.name}")),
-        InlineKeyboardMarkup([*_rows(buttons), press.back()]),
+        keyboard(*rows(buttons), press.back()),
     )
 
 
@@ -303,29 +305,18 @@ async def _edit_choice(press: _Press) -> None:
 
 async def _tags(press: _Press) -> None:
     await _answer(press)
-    press.awaiting("tags")
+    press.ask(Question.CARD_TAGS)
     buttons = []
     for tag in press.contact.tags:
-        data = callbacks.fit_text(f"{CARD}:{press.contact.id}:tr:", search_key(tag))
-        if data is not None:
-            buttons.append(
-                InlineKeyboardButton(press.t.plain("card.remove_tag", tag=tag[:20]), callback_data=data)
-            )
-    await press.show(press.t("card.ask_tags"), InlineKeyboardMarkup([*_rows(buttons), press.back()]))
-
-
-async def _remove_tag(press: _Press) -> None:
-    query = press.update.callback_query
-    assert query is not None and query.data is not None
-    key = query.data.split(":", 3)[3] if query.data.count(":") >= 3 else ""
-    await _answer(press)
-    press.ctx.contacts.remove_tag(owner_id=press.rep.id, contact_id=press.contact.id, tag_key=search_key(key))
-    await press.card(press.t("card.tag_removed"))
+        data = CardTagButton(press.contact.id, Text(search_key(tag)))
+        if data.fits():
+            buttons.append(button(press.t.plain("card.remove_tag", tag=short(tag, 20)), data))
+    await press.show(press.t("card.ask_tags"), keyboard(*rows(buttons), press.back()))
 
 
 async def _birthday(press: _Press) -> None:
     await _answer(press)
-    press.awaiting("bday")
+    press.ask(Question.CARD_BIRTHDAY)
     rows = [press.back()]
     if press.contact.birthday:
         rows.insert(0, [_button(press.t.plain("card.remove_birthday"), press.contact.id, "bx")])
@@ -335,7 +326,7 @@ async def _birthday(press: _Press) -> None:
 async def _remove_birthday(press: _Press) -> None:
     await _answer(press)
     press.ctx.contacts.set_birthday(owner_id=press.rep.id, contact_id=press.contact.id, birthday=None)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    drop_question(press.ctx)
     await press.card()
 
 
@@ -349,13 +340,13 @@ async def _birthday_card_sent(press: _Press) -> None:
 
 async def _merge(press: _Press) -> None:
     await _answer(press)
-    press.awaiting("merge")
-    await press.show(press.t("card.ask_merge", name=press.contact.name), InlineKeyboardMarkup([press.back()]))
+    press.ask(Question.CARD_MERGE)
+    await press.show(press.t("card.ask_merge", name=press.contact.name), keyboard(press.back()))
 
 
 async def _merge_confirm(press: _Press) -> None:
     other = (
-        press.ctx.repo.get_contact(owner_id=press.rep.id, contact_id=int(press.arg()))
+        press.ctx.contacts.get_contact(owner_id=press.rep.id, contact_id=int(press.arg()))
         if press.arg().isdigit()
         else None
     )
@@ -376,7 +367,7 @@ async def _merge_do(press: _Press) -> None:
         await _answer(press, press.t.plain("contacts.not_found"), alert=True)
         return
     await _answer(press)
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=None)
+    drop_question(press.ctx)
     await press.card(press.t("card.merged"))
 
 
@@ -429,7 +420,6 @@ _ACTIONS: dict[str, Callable[[_Press], Awaitable[None]]] = {
     "ef": _edit_field,
     "ec": _edit_choice,
     "tg": _tags,
-    "tr": _remove_tag,
     "bd": _birthday,
     "bx": _remove_birthday,
     "bc": _birthday_card_sent,
@@ -447,6 +437,8 @@ _ACTIONS: dict[str, Callable[[_Press], Awaitable[None]]] = {
 
 @dataclass(frozen=True)
 class _Typed:
+    """A typed answer to a card's question, with the contact it is about (the rep's own)."""
+
     ctx: BotContext
     rep: RepRead
     contact: ContactRead
@@ -454,27 +446,18 @@ class _Typed:
     argument: str
 
 
-async def on_typed_answer(update: Update, ctx: BotContext) -> None:
-    """Text while the card waits for a note, a field value, tags, a birthday, a date or a merge search."""
-    rep = ctx.rep
-    awaiting = rep.awaits(ctx.now())
-    message = update.effective_message
-    if not awaiting or not awaiting.startswith(AWAIT) or message is None or not message.text:
-        return
-    if message.text.startswith("/"):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        return
-    what, _, rest = awaiting.removeprefix(AWAIT).partition(":")
-    contact_id, _, argument = rest.partition(":")
-    contact = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=int(contact_id)) if contact_id.isdigit() else None
-    )
-    handler = _TYPED.get(what)
-    if contact is None or handler is None:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        return
-    await handler(_Typed(ctx, rep, contact, message.text, argument))
-    raise ApplicationHandlerStop
+def _typed(answer: Callable[[_Typed], Awaitable[None]]) -> TypedAnswer:
+    """A card answer as the router calls it: the question's contact looked up among the rep's own."""
+
+    async def take(_update: Update, ctx: BotContext, awaiting: Awaiting, text: str) -> None:
+        contact_id = awaiting.contact_id
+        contact = ctx.contacts.get_contact(owner_id=ctx.rep.id, contact_id=contact_id) if contact_id else None
+        if contact is None:  # deleted or merged away meanwhile
+            drop_question(ctx)
+            return
+        await answer(_Typed(ctx, ctx.rep, contact, text, awaiting.detail or ""))
+
+    return take
 
 
 async def _typed_note(typed: _Typed) -> None:
@@ -485,7 +468,7 @@ async def _typed_note(typed: _Typed) -> None:
         else None
     )
     typed.ctx.contacts.add_note(owner_id=typed.rep.id, contact_id=typed.contact.id, note=note[:NOTE_MAX])
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    drop_question(typed.ctx)
     await _resend_card(typed, "\n".join(filter(None, [notice, typed.ctx.t("card.note_added")])))
 
 
@@ -504,7 +487,7 @@ async def _typed_field(typed: _Typed) -> None:
     typed.ctx.contacts.update_field(
         owner_id=typed.rep.id, contact_id=typed.contact.id, field=typed.argument, value=value
     )
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    drop_question(typed.ctx)
     await _resend_card(typed, t("card.saved_field", field=t.plain(f"field.{typed.argument}")))
 
 
@@ -513,7 +496,7 @@ async def _typed_tags(typed: _Typed) -> None:
     if not tags:
         return
     typed.ctx.contacts.add_tags(owner_id=typed.rep.id, contact_id=typed.contact.id, tags=tags)
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    drop_question(typed.ctx)
     await _resend_card(typed, typed.ctx.t("card.tags_added"))
 
 
@@ -526,7 +509,7 @@ async def _typed_birthday(typed: _Typed) -> None:
         )
         return
     typed.ctx.contacts.set_birthday(owner_id=typed.rep.id, contact_id=typed.contact.id, birthday=day)
-    typed.ctx.repo.set_awaiting(rep_id=typed.rep.id, awaiting=None)
+    drop_question(typed.ctx)
     await _resend_card(typed, typed.ctx.t("card.birthday_set"))
 
 
@@ -549,13 +532,13 @@ async def _typed_date(typed: _Typed) -> None:
 
 async def _typed_merge(typed: _Typed) -> None:
     t = typed.ctx.t
-    page = typed.ctx.repo.find_contacts(owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6)
+    page = typed.ctx.contacts.find_contacts(owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6)
     others = [item for item in page.items if item.id != typed.contact.id]
     if not others:
         await typed.ctx.bot.send_message(typed.rep.chat_id, t("find.none", text=typed.text[:100]))
         return
     buttons = [
-        [_button(t.plain("card.merge_with", name=item.name[:28]), typed.contact.id, "mw", item.id)]
+        [_button(t.plain("card.merge_with", name=short(item.name, 28)), typed.contact.id, "mw", item.id)]
         for item in others
     ]
     buttons.append([_button(t.plain("common.back"), typed.contact.id, "v")])
@@ -568,24 +551,23 @@ async def _typed_merge(typed: _Typed) -> None:
 
 async def _resend_card(typed: _Typed, notice: str) -> None:
     """After typed input the card comes again at the bottom of the chat, with what changed."""
-    contact = typed.ctx.repo.get_contact(owner_id=typed.rep.id, contact_id=typed.contact.id)
+    contact = typed.ctx.contacts.get_contact(owner_id=typed.rep.id, contact_id=typed.contact.id)
     if contact is not None:
         await send_card(typed.ctx, typed.rep, contact, notice)
 
 
-_TYPED: dict[str, Callable[[_Typed], Awaitable[None]]] = {
-    "note": _typed_note,
-    "edit": _typed_field,
-    "tags": _typed_tags,
-    "bday": _typed_birthday,
-    "date": _typed_date,
-    "merge": _typed_merge,
+TYPED_ANSWERS: TypedAnswers = {
+    Question.CARD_NOTE: _typed(_typed_note),
+    Question.CARD_FIELD: _typed(_typed_field),
+    Question.CARD_TAGS: _typed(_typed_tags),
+    Question.CARD_BIRTHDAY: _typed(_typed_birthday),
+    Question.CARD_DATE: _typed(_typed_date),
+    Question.CARD_MERGE: _typed(_typed_merge),
 }
 
 
-def typed_answer_handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [MessageHandler(F.TEXT & F.ChatType.PRIVATE & F.UpdateType.MESSAGE, on_typed_answer)]
-
-
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_card_button, pattern=r"^ct:")]
+    return [
+        CallbackQueryHandler(on_card_button, pattern=CardButton.pattern()),
+        CallbackQueryHandler(on_tag_button, pattern=CardTagButton.pattern()),
+    ]

@@ -11,8 +11,7 @@ from bot.capture import Evaluation
 from bot.contact_fields import FIELDS
 from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
-from storage.contacts import HistoryItem, HistoryPage
-from storage.repository import ContactListItem, ContactRead
+from storage.contacts import ContactListItem, ContactRead, HistoryItem, HistoryPage
 
 SUMMARY_FIELDS = (Step.NEED, Step.BUDGET, Step.AUTHORITY, Step.TIMELINE, Step.FIT, Step.SOURCE)
 

@@ -13,7 +13,8 @@ from bot.qualification import Source
 from handlers.card import send_card
 from handlers.cards import list_line
 from handlers.kit.context import BotContext
-from storage.repository import ContactFilter, ContactOrder, Page, RepRead
+from storage.contacts import ContactFilter, ContactOrder, Page
+from storage.reps import RepRead
 
 PAGE_SIZE = 8
 _LIST_STATUSES = {"leads": "lead", "prospects": "prospect", "customers": "customer", "lost": "lost"}
@@ -73,7 +74,7 @@ def _status_list(
     offset: int,
     wanted: ContactFilter | None = None,
 ) -> tuple[str, InlineKeyboardMarkup] | None:
-    page = ctx.repo.list_contacts(
+    page = ctx.contacts.list_contacts(
         owner_id=rep.id, status=status, order=order, offset=offset, limit=PAGE_SIZE, filter_by=wanted
     )
     t = ctx.t
@@ -206,7 +207,7 @@ async def on_filter_button(update: Update, ctx: BotContext) -> None:
 def _find_view(
     ctx: BotContext, rep: RepRead, text: str, offset: int
 ) -> tuple[str, InlineKeyboardMarkup] | None:
-    page = ctx.repo.find_contacts(owner_id=rep.id, text=text, offset=offset, limit=PAGE_SIZE)
+    page = ctx.contacts.find_contacts(owner_id=rep.id, text=text, offset=offset, limit=PAGE_SIZE)
     if page.total == 0:
         return None
     t = ctx.t
@@ -262,7 +263,7 @@ async def on_contact_button(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep
     parsed = callbacks.parse(query.data)
     contact = (
-        ctx.repo.get_contact(owner_id=rep.id, contact_id=parsed.id)
+        ctx.contacts.get_contact(owner_id=rep.id, contact_id=parsed.id)
         if parsed is not None and parsed.id is not None
         else None
     )

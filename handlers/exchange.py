@@ -9,14 +9,13 @@ import threading
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
-from telegram.ext import filters as F
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, imports
 from bot.exports import contacts_csv, contacts_vcard, followups_calendar
 from handlers.kit.context import BotContext
 from storage.exchange import ImportCancelled, ImportPlan
-from storage.repository import RepRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
@@ -257,5 +256,4 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("undoimport", undo_import),
         CallbackQueryHandler(on_export_button, pattern=r"^ex:"),
         CallbackQueryHandler(on_import_button, pattern=r"^im:"),
-        MessageHandler(F.Document.ALL & F.ChatType.PRIVATE & F.UpdateType.MESSAGE, on_document),
     ]

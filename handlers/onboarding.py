@@ -7,24 +7,22 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
 )
-from telegram.ext import filters as F
 
 from bot import callbacks
+from bot.awaiting import Awaiting, Question
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days
 from bot.timezones import city_name, find_zones, likely_zones
+from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.context import BotContext
-from storage.repository import RepRead
+from storage.reps import RepRead
 
 DIGEST_TIMES = (time(7, 30), time(8, 0), time(8, 30), time(9, 0))
-AWAITING_TIMEZONE = "timezone"
 
 
 def _zone_name(t: Translator, zone: str) -> str:
@@ -209,9 +207,9 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
         if team:
             await message.reply_text(ctx.t("invite.joined_team", team=team))
         return True
-    if ctx.repo.get_rep(telegram_id=user.id) is not None and (
+    if ctx.reps.get_rep(telegram_id=user.id) is not None and (
         ctx.settings.open_to_all
-        or ctx.repo.is_invited(telegram_id=user.id)
+        or ctx.reps.is_invited(telegram_id=user.id)
         or ctx.settings.is_listed(user.id, user.username)
     ):
         return True  # an old link tapped again by someone who is in already
@@ -257,13 +255,13 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
         text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
     elif action == "wd" and parsed is not None and len(parsed.args) == 2 and parsed.args[1] in "1234567":
         days = parse_working_days(rep.working_days) ^ {int(parsed.args[1])}
-        rep = ctx.repo.update_rep(rep_id=rep.id, working_days="".join(str(day) for day in sorted(days)))
+        rep = ctx.reps.update_rep(rep_id=rep.id, working_days="".join(str(day) for day in sorted(days)))
         text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
     elif action == "empty":
-        rep = ctx.repo.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
+        rep = ctx.reps.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
         text, markup = _settings_text(t, rep), _settings_keyboard(t)
     elif action == "weekly":
-        rep = ctx.repo.update_rep(rep_id=rep.id, weekly_summary=not rep.weekly_summary)
+        rep = ctx.reps.update_rep(rep_id=rep.id, weekly_summary=not rep.weekly_summary)
         text, markup = _settings_text(t, rep), _settings_keyboard(t)
     elif action == "languages":
         text, markup = t("settings.ask_language"), _languages_keyboard(t, rep)
@@ -273,7 +271,7 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
         and len(parsed.args) == 2
         and parsed.args[1] in SUPPORTED_LANGUAGES
     ):
-        rep = ctx.repo.update_rep(rep_id=rep.id, language=parsed.args[1])
+        rep = ctx.reps.update_rep(rep_id=rep.id, language=parsed.args[1])
         # The answer comes in the new language at once.
         ctx.remember_rep(rep)
         t = ctx.t
@@ -295,7 +293,7 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
     parsed = callbacks.parse(query.data, with_id=False)
     choice = parsed.args[0] if parsed else ""
     if choice == "_type":
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=AWAITING_TIMEZONE)
+        ask(ctx, Question.TIMEZONE)
         await query.answer()
         await query.edit_message_text(ctx.t("onboarding.type_zone_prompt"))
         return
@@ -303,7 +301,7 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
         if choice not in _valid_zones(choice):
             await query.answer(ctx.t.plain("common.expired"), show_alert=True)
             return
-        rep = ctx.repo.update_rep(rep_id=rep.id, timezone=choice)
+        rep = ctx.reps.update_rep(rep_id=rep.id, timezone=choice)
     await query.answer()
     await _after_zone(update, ctx, rep, edit=True)
 
@@ -346,7 +344,7 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
         await query.answer(ctx.t.plain("common.expired"), show_alert=True)
         return
     was_onboarded = rep.onboarded
-    rep = ctx.repo.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
+    rep = ctx.reps.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
     await query.answer()
     if was_onboarded:
         await query.edit_message_text(_settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t))
@@ -360,33 +358,24 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
         )
 
 
-async def on_typed_zone(update: Update, ctx: BotContext) -> None:
-    """Text while a typed time zone is awaited: one match sets it, several are offered, none asks again."""
+async def _typed_zone(update: Update, ctx: BotContext, _awaiting: Awaiting, text: str) -> None:
+    """A typed city or zone: one match sets it, several are offered, none asks again."""
     rep = ctx.rep
-    message = update.effective_message
-    if rep.awaits(ctx.now()) != AWAITING_TIMEZONE or message is None or message.text is None:
-        return
-    if message.text.startswith("/"):
-        # A command ends the question: the rep moved on.
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        return
-    matches = find_zones(message.text[:100], str(ctx.t.locale))
+    matches = find_zones(text[:100], str(ctx.t.locale))
     if len(matches) == 1:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        rep = ctx.repo.update_rep(rep_id=rep.id, timezone=matches[0])
+        drop_question(ctx)
+        rep = ctx.reps.update_rep(rep_id=rep.id, timezone=matches[0])
         await _after_zone(update, ctx, rep, edit=False)
     elif matches:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        await message.reply_text(
-            ctx.t("onboarding.zone_choices"), reply_markup=_zone_keyboard(ctx.t, matches, ctx)
+        drop_question(ctx)
+        await ctx.bot.send_message(
+            rep.chat_id, ctx.t("onboarding.zone_choices"), reply_markup=_zone_keyboard(ctx.t, matches, ctx)
         )
     else:
-        await message.reply_text(ctx.t("onboarding.zone_not_found", text=message.text[:100]))
-    raise ApplicationHandlerStop
+        await ctx.bot.send_message(rep.chat_id, ctx.t("onboarding.zone_not_found", text=text[:100]))
 
 
-def typed_answer_handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [MessageHandler(F.TEXT & F.ChatType.PRIVATE, on_typed_zone)]
+TYPED_ANSWERS: TypedAnswers = {Question.TIMEZONE: _typed_zone}
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -17,7 +17,7 @@ ERASE = "er"  # er:yes|no
 async def my_data(update: Update, ctx: BotContext) -> None:
     """/mydata: a JSON file of everything stored about the rep and a CSV of their contacts."""
     rep = ctx.rep
-    data = ctx.teams.export(rep_id=rep.id)
+    data = ctx.privacy.export(rep_id=rep.id)
     document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
     await ctx.bot.send_document(
         rep.chat_id,
@@ -51,7 +51,7 @@ async def on_erase_button(update: Update, ctx: BotContext) -> None:
     if parsed is None or parsed.args[0] != "yes":
         await query.edit_message_text(ctx.t("privacy.erase_cancelled"))
         return
-    ctx.teams.erase(rep_id=rep.id)
+    ctx.privacy.erase(rep_id=rep.id)
     if ctx.bot_data.gate is not None:
         ctx.bot_data.gate.forget(update.effective_user.id)
     await query.edit_message_text(ctx.t("privacy.erased"))

@@ -14,25 +14,26 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
-from telegram.ext import filters as F
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import callbacks, schedule
 from bot import capture as flow
+from bot import schedule
+from bot.awaiting import Awaiting, Question
 from bot.dates import due_for_choice, parse_typed_date
 from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
 from bot.schedule import WIN_BACK_MONTHS, LostReason, Outcome, Snooze
+from handlers.kit.awaiting import TypedAnswers, ask, drop_question
+from handlers.kit.buttons import ContactButton, FollowUpButton
 from handlers.kit.context import BotContext
+from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.preamble import OwnedPress, pressed_on
 from storage.followups import DueReminder, FollowUpRead
-from storage.repository import RepRead
+from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
-FOLLOW_UP = "fu"  # fu:<followup>:<action>[:<argument>...]
-AWAIT_NOTE = "fu-note"  # fu-note:<interaction>:<followup>
-AWAIT_DATE = "fu-date"  # fu-date:<followup>:<r (reschedule) | n (next step)>
 NOTE_PREVIEW = 200
 _NEXT_CHOICES = (
     NextStepChoice.TOMORROW,
@@ -43,12 +44,8 @@ _NEXT_CHOICES = (
 )
 
 
-def _button(label: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.pack(FOLLOW_UP, *parts))
-
-
-def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
-    return [buttons[index : index + width] for index in range(0, len(buttons), width)]
+def _button(label: str, followup_id: int, action: str, *args: object) -> InlineKeyboardButton:
+    return button(label, FollowUpButton(followup_id, action, tuple(str(arg) for arg in args)))
 
 
 def reminder_text(
@@ -72,8 +69,7 @@ def reminder_text(
         t("reminder.status", status=t.plain(f"status.{status}"), score=score),
     ]
     if note:
-        short = note if len(note) <= NOTE_PREVIEW else note[: NOTE_PREVIEW - 1] + "…"
-        lines.append(t("card.note", note=short))
+        lines.append(t("card.note", note=short(note, NOTE_PREVIEW)))
     lines.append(t("reminder.planned", when=t.when(due, zone)))
     if schedule.is_late(due, now):
         lines.append(t("reminder.late", when=t.when(due, zone)))
@@ -81,28 +77,22 @@ def reminder_text(
 
 
 def _main_keyboard(t: Translator, followup_id: int, contact_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+    return keyboard(
         [
-            [
-                _button(t.plain("reminder.done"), followup_id, "done"),
-                _button(t.plain("reminder.snooze"), followup_id, "snz"),
-            ],
-            [
-                _button(t.plain("reminder.reschedule"), followup_id, "rsc"),
-                _button(t.plain("reminder.lost"), followup_id, "lost"),
-            ],
-            [
-                InlineKeyboardButton(
-                    t.plain("reminder.card"), callback_data=callbacks.pack(callbacks.CONTACT, contact_id)
-                )
-            ],
-        ]
+            _button(t.plain("reminder.done"), followup_id, "done"),
+            _button(t.plain("reminder.snooze"), followup_id, "snz"),
+        ],
+        [
+            _button(t.plain("reminder.reschedule"), followup_id, "rsc"),
+            _button(t.plain("reminder.lost"), followup_id, "lost"),
+        ],
+        [button(t.plain("reminder.card"), ContactButton(contact_id))],
     )
 
 
 def _next_step_keyboard(t: Translator, followup_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        _rows(
+    return keyboard(
+        *rows(
             [
                 _button(t.plain(f"option.next.{choice.value}"), followup_id, "n", choice.value)
                 for choice in _NEXT_CHOICES
@@ -155,22 +145,6 @@ async def deliver(send: Any, chat_id: int, text: str, markup: InlineKeyboardMark
 # Buttons
 
 
-async def _followup_for(update: Update, ctx: BotContext) -> tuple[RepRead, FollowUpRead, list[str]] | None:
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data)
-    followup = (
-        ctx.followups.get_followup(owner_id=rep.id, followup_id=parsed.id)
-        if parsed is not None and parsed.id is not None and parsed.args
-        else None
-    )
-    if parsed is None or followup is None:
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
-        return None
-    return rep, followup, list(parsed.args)
-
-
 async def _edit(
     update: Update,
     ctx: BotContext,
@@ -182,7 +156,7 @@ async def _edit(
     """The reminder, re-rendered with a line about where the rep is in the flow."""
     query = update.callback_query
     assert query is not None
-    contact = ctx.repo.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    contact = ctx.contacts.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
     base = reminder_text(
@@ -203,28 +177,29 @@ async def _edit(
 async def on_reminder_button(update: Update, ctx: BotContext) -> None:
     """Every button of a reminder: open a menu, or act. Each action checks the follow-up's state, so a
     stale or repeated tap changes nothing."""
-    query = update.callback_query
-    assert query is not None
-    found = await _followup_for(update, ctx)
-    if found is None:
+    press = await pressed_on(
+        update,
+        ctx,
+        FollowUpButton,
+        lambda data: ctx.followups.get_followup(owner_id=ctx.rep.id, followup_id=data.followup),
+    )
+    if press is None:
         return
-    rep, followup, args = found
-    action = _ACTIONS.get(args[0])
-    if action is None or followup.state not in action.states:
-        await query.answer(ctx.t.plain("reminder.already_handled"), show_alert=True)
+    action = _ACTIONS.get(press.data.action)
+    if action is None or press.record.state not in action.states:
+        await press.answer(ctx.t.plain("reminder.already_handled"), alert=True)
         return
-    await query.answer()
-    await action.run(_Press(update, ctx, rep, followup, args[1:]))
+    await press.answer()
+    await action.run(_Press(update, ctx, press))
 
 
 class _Press:
     """One tap on a reminder button, with what every action needs."""
 
-    def __init__(
-        self, update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, args: list[str]
-    ):
-        self.update, self.ctx, self.rep, self.followup, self.args = update, ctx, rep, followup, args
-        self.t, self.now, self.zone = ctx.t, ctx.now(), rep.zone
+    def __init__(self, update: Update, ctx: BotContext, press: OwnedPress[FollowUpButton, FollowUpRead]):
+        self.update, self.ctx = update, ctx
+        self.rep, self.followup, self.args = press.rep, press.record, press.data.args
+        self.t, self.now, self.zone = ctx.t, ctx.now(), press.rep.zone
 
     def arg(self, allowed: set[str]) -> str | None:
         """The first argument if it is one of the allowed values (button data is never trusted)."""
@@ -243,9 +218,7 @@ async def _back(press: _Press) -> None:
 
 async def _ask_outcome(press: _Press) -> None:
     buttons = [_button(press.t.plain(f"outcome.{o.value}"), press.followup.id, "o", o.value) for o in Outcome]
-    await press.show(
-        press.t("reminder.ask_outcome"), InlineKeyboardMarkup([*_rows(buttons), press.back_row()])
-    )
+    await press.show(press.t("reminder.ask_outcome"), keyboard(*rows(buttons), press.back_row()))
 
 
 async def _outcome(press: _Press) -> None:
@@ -262,7 +235,7 @@ async def _next(press: _Press) -> None:
 
 async def _ask_snooze(press: _Press) -> None:
     buttons = [_button(press.t.plain(f"snooze.{c.value}"), press.followup.id, "s", c.value) for c in Snooze]
-    await press.show(press.t("reminder.ask_snooze"), InlineKeyboardMarkup([buttons, press.back_row()]))
+    await press.show(press.t("reminder.ask_snooze"), keyboard(buttons, press.back_row()))
 
 
 async def _snooze(press: _Press) -> None:
@@ -275,21 +248,24 @@ async def _snooze(press: _Press) -> None:
 
 
 async def _ask_date(press: _Press) -> None:
-    press.ctx.repo.set_awaiting(rep_id=press.rep.id, awaiting=f"{AWAIT_DATE}:{press.followup.id}:r")
-    await press.show(press.t("reminder.ask_date"), InlineKeyboardMarkup([press.back_row()]))
+    ask(press.ctx, Question.FOLLOWUP_DATE, followup_id=press.followup.id, detail="r")
+    await press.show(press.t("reminder.ask_date"), keyboard(press.back_row()))
 
 
 async def _ask_lost(press: _Press) -> None:
     buttons = [
         _button(press.t.plain(f"lost.{r.value}"), press.followup.id, "lr", r.value) for r in LostReason
     ]
-    await press.show(press.t("reminder.ask_lost"), InlineKeyboardMarkup([*_rows(buttons), press.back_row()]))
+    await press.show(press.t("reminder.ask_lost"), keyboard(*rows(buttons), press.back_row()))
 
 
 async def _lost(press: _Press) -> None:
     reason = press.arg({r.value for r in LostReason})
-    if reason is None or not press.ctx.followups.mark_lost(
-        owner_id=press.rep.id, followup_id=press.followup.id, reason=reason
+    if reason is None or not press.ctx.contacts.mark_lost(
+        owner_id=press.rep.id,
+        contact_id=press.followup.contact_id,
+        reason=LostReason(reason),
+        followup_id=press.followup.id,
     ):
         return
     t, followup_id = press.t, press.followup.id
@@ -298,7 +274,7 @@ async def _lost(press: _Press) -> None:
     ]
     text = t("reminder.lost_saved", reason=t.plain(f"lost.{reason}")) + "\n" + t("reminder.ask_win_back")
     no = _button(t.plain("reminder.no_win_back"), followup_id, "wb", 0)
-    await press.show(text, InlineKeyboardMarkup([choices, [no]]))
+    await press.show(text, keyboard(choices, [no]))
 
 
 async def _win_back(press: _Press) -> None:
@@ -346,7 +322,7 @@ _ACTIONS = {
 async def _complete(
     update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, outcome: Outcome
 ) -> None:
-    contact = ctx.repo.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    contact = ctx.contacts.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
     evaluation = flow.evaluate(contact.answers, now=ctx.now(), touches_before=contact.touches)
@@ -355,7 +331,7 @@ async def _complete(
     )
     if interaction is None:
         return
-    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_NOTE}:{interaction}:{followup.id}")
+    ask(ctx, Question.FOLLOWUP_NOTE, followup_id=followup.id, interaction_id=interaction)
     done = ctx.followups.get_followup(owner_id=rep.id, followup_id=followup.id) or followup
     text = (
         ctx.t("reminder.logged", outcome=ctx.t.plain(f"outcome.{outcome.value}"))
@@ -370,12 +346,12 @@ async def _next_step(
 ) -> None:
     t = ctx.t
     if choice is NextStepChoice.DATE:
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=f"{AWAIT_DATE}:{followup.id}:n")
+        ask(ctx, Question.FOLLOWUP_DATE, followup_id=followup.id, detail="n")
         await _edit(update, ctx, rep, followup, t("reminder.ask_date"), _next_step_keyboard(t, followup.id))
         return
     due = due_for_choice(choice, ctx.now(), rep.zone, rep.working_weekdays)
     if ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+        drop_question(ctx)
         line = t("reminder.next_set", when=t.when(due, rep.zone)) if due else t("reminder.no_next_set")
         await _edit(update, ctx, rep, followup, line, None)
 
@@ -399,7 +375,7 @@ async def _confirm_date(
     if not applied:
         await query.edit_message_text(t("reminder.already_handled"))
         return
-    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    drop_question(ctx)
     await query.edit_message_text(line)
     if followup.message_id is not None:
         try:
@@ -411,37 +387,15 @@ async def _confirm_date(
 # Typed answers
 
 
-async def on_typed_answer(update: Update, ctx: BotContext) -> None:
-    """Text while a note or a date for a reminder is awaited."""
-    rep = ctx.rep
-    awaiting = rep.awaits(ctx.now())
-    message = update.effective_message
-    if (
-        not awaiting
-        or not awaiting.startswith((AWAIT_NOTE, AWAIT_DATE))
-        or message is None
-        or not message.text
-    ):
-        return
-    if message.text.startswith("/"):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
-        return
-    parts = awaiting.split(":")
-    if parts[0] == AWAIT_NOTE and len(parts) == 3:
-        await _typed_note(ctx, rep, int(parts[1]), int(parts[2]), message.text)
-    elif parts[0] == AWAIT_DATE and len(parts) == 3:
-        await _typed_date(ctx, rep, int(parts[1]), parts[2], message.text)
-    raise ApplicationHandlerStop
-
-
-async def _typed_note(
-    ctx: BotContext, rep: RepRead, interaction_id: int, followup_id: int, text: str
-) -> None:
+async def _typed_note(_update: Update, ctx: BotContext, awaiting: Awaiting, text: str) -> None:
+    """The note on a reminder's logged outcome; the interaction id is checked to be the rep's."""
+    rep, interaction_id, followup_id = ctx.rep, awaiting.interaction_id, awaiting.followup_id
     note = text.strip()[:NOTE_MAX]
-    if not ctx.followups.add_note(owner_id=rep.id, interaction_id=interaction_id, note=note):
-        ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    drop_question(ctx)
+    if interaction_id is None or followup_id is None:
         return
-    ctx.repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    if not ctx.followups.add_note(owner_id=rep.id, interaction_id=interaction_id, note=note):
+        return
     notice = (
         ctx.t("capture.too_long", field=ctx.t.plain("field.note"), limit=NOTE_MAX) + "\n"
         if len(text.strip()) > NOTE_MAX
@@ -458,7 +412,12 @@ async def _typed_note(
             log.debug("reminder %s keeps its buttons: %s", followup_id, error)
 
 
-async def _typed_date(ctx: BotContext, rep: RepRead, followup_id: int, purpose: str, text: str) -> None:
+async def _typed_date(_update: Update, ctx: BotContext, awaiting: Awaiting, text: str) -> None:
+    """A typed date for a reminder: echoed with a ✓ to confirm it (the question stays until then)."""
+    rep, followup_id, purpose = ctx.rep, awaiting.followup_id, awaiting.detail or "r"
+    if followup_id is None:
+        drop_question(ctx)
+        return
     t, now = ctx.t, ctx.now()
     parsed = parse_typed_date(text, language=rep.language, zone=rep.zone, now=now)
     if parsed is None:
@@ -474,9 +433,7 @@ async def _typed_date(ctx: BotContext, rep: RepRead, followup_id: int, purpose: 
         )
         return
     minutes = int(parsed.due.timestamp()) // 60
-    markup = InlineKeyboardMarkup(
-        [[_button(t.plain("reminder.confirm"), followup_id, "cd", purpose, minutes)]]
-    )
+    markup = keyboard([_button(t.plain("reminder.confirm"), followup_id, "cd", purpose, minutes)])
     await ctx.bot.send_message(
         rep.chat_id,
         t("dates.understood", when=t.when(parsed.due, rep.zone)) + "\n" + t("reminder.type_again"),
@@ -484,9 +441,11 @@ async def _typed_date(ctx: BotContext, rep: RepRead, followup_id: int, purpose: 
     )
 
 
-def typed_answer_handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [MessageHandler(F.TEXT & F.ChatType.PRIVATE & F.UpdateType.MESSAGE, on_typed_answer)]
+TYPED_ANSWERS: TypedAnswers = {
+    Question.FOLLOWUP_NOTE: _typed_note,
+    Question.FOLLOWUP_DATE: _typed_date,
+}
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_reminder_button, pattern=r"^fu:")]
+    return [CallbackQueryHandler(on_reminder_button, pattern=FollowUpButton.pattern())]

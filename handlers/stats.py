@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from bot.schedule import month_starts
 from bot.stats import FUNNEL, qualified_rate, win_rate
 from handlers.kit.context import BotContext
-from storage.exchange import StatsData
+from storage.stats import StatsData
 
 TOP_BREAKDOWN = 5
 _COLOURS = {
@@ -106,7 +106,7 @@ async def stats(update: Update, ctx: BotContext) -> None:
     """/stats: the chart and the numbers."""
     rep = ctx.rep
     assert update.effective_message is not None
-    data = ctx.exchange.stats(owner_id=rep.id, month_starts=month_starts(ctx.now(), rep.zone))
+    data = ctx.stats.stats(owner_id=rep.id, month_starts=month_starts(ctx.now(), rep.zone))
     if not data.by_status:
         await update.effective_message.reply_text(ctx.t("stats.empty"))
         return

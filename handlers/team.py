@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.i18n import Translator
 from handlers.kit.context import BotContext
-from storage.repository import RepRead
+from storage.reps import RepRead
 from storage.teams import TeamOverview
 
 TEAM = "tm"  # tm:<rep>:<action>[:<argument>]

@@ -22,11 +22,15 @@ from handlers.kit.context import BotContext, BotData, utc_now
 from handlers.reminders import make_reminder_sender
 from runtime.dispatcher import Dispatcher
 from storage.contacts import ContactBook
+from storage.database import Clock, Database
+from storage.drafts import DraftBook
 from storage.engine import create_engine_for
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
-from storage.repository import Clock, Repository
+from storage.privacy import PrivacyBook
+from storage.reps import RepBook
+from storage.stats import StatsBook
 from storage.teams import TeamBook
 
 log = logging.getLogger(__name__)
@@ -189,11 +193,15 @@ async def start_services(application: BotApplication) -> None:
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     data.engine = create_engine_for(settings.database_url)
     upgrade_to_latest(data.engine)
-    data.repo = Repository(data.engine, data.clock)
-    data.followups = FollowUpRepository(data.repo)
-    data.contacts = ContactBook(data.repo)
-    data.teams = TeamBook(data.repo)
-    data.exchange = Exchange(data.repo)
+    data.database = Database(data.engine, data.clock)
+    data.reps = RepBook(data.database)
+    data.drafts = DraftBook(data.database)
+    data.followups = FollowUpRepository(data.database)
+    data.contacts = ContactBook(data.database)
+    data.teams = TeamBook(data.database)
+    data.privacy = PrivacyBook(data.database)
+    data.exchange = Exchange(data.database)
+    data.stats = StatsBook(data.database)
     data.dispatcher = Dispatcher(
         data.followups,
         clock=data.clock,
@@ -222,9 +230,9 @@ async def start_services(application: BotApplication) -> None:
 
 async def _erase_old_lost(context: Any) -> None:
     """RETENTION_LOST_MONTHS: lost contacts untouched that long are erased, hourly."""
-    teams = context.application.bot_data.teams
-    if teams is not None:
-        erased = teams.erase_lost(months=int(context.job.data))
+    privacy = context.application.bot_data.privacy
+    if privacy is not None:
+        erased = privacy.erase_lost(months=int(context.job.data))
         if erased:
             log.info("retention: erased %d lost contacts", erased)
 
@@ -234,8 +242,9 @@ async def stop_services(application: BotApplication) -> None:
     data = application.bot_data
     if data.engine is not None:
         data.engine.dispose()
-    data.engine, data.repo, data.followups, data.contacts, data.teams = None, None, None, None, None
-    data.exchange = None
+    data.engine, data.database, data.reps, data.drafts = None, None, None, None
+    data.followups, data.contacts, data.teams, data.exchange = None, None, None, None
+    data.privacy, data.stats = None, None
     data.dispatcher = None
 
 

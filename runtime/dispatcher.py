@@ -19,8 +19,8 @@ from typing import Any
 
 from bot import schedule
 from bot.delivery import Delivery, Result
+from storage.database import Clock
 from storage.followups import DueDigest, DueReminder, FollowUpRepository
-from storage.repository import Clock
 
 log = logging.getLogger(__name__)
 

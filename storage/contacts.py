@@ -6,17 +6,28 @@ and returns False or None. Changes the rep makes are recorded in the history wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from bot.contact_fields import TAGS_MAX
+from bot.qualification import QualificationAnswers
+from bot.schedule import LostReason
+from bot.scoring import Status
+from bot.status import StatusFields, marked_lost, set_by_rep
 from bot.text_keys import phone_key, search_key
-from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, Interaction
-from storage.repository import ContactRead, RepositoryPart, lock_contacts, refresh_next_due
+from storage.database import RepositoryPart, changed_one, escape_like, lock_contacts, refresh_next_due
+from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, Interaction, due_or_none
+
+# /find counts matches up to this many; a search that finds more says so and asks for another word.
+FIND_COUNT_CAP = 1000
+# The contact's columns that hold a capture's answers, by the answer's name.
+ANSWER_COLUMNS = ("need", "budget", "authority", "timeline", "fit", "source")
 
 # The fields a merge fills in on the kept contact when it has none and the other record has one.
 _MERGED_FIELDS = (
@@ -24,6 +35,82 @@ _MERGED_FIELDS = (
     "fit", "birthday", "stage", "industry", "location", "company_size", "purchase_frequency",
     "purchase_volume", "influence",
 )  # fmt: skip
+
+
+class ContactOrder(StrEnum):
+    NEWEST = "new"
+    SCORE = "score"
+    NEXT = "next"  # the soonest follow-up first; contacts without one last
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    """Only contacts with this source, tag or industry (`kind` "s", "t" or "i"; the value folded)."""
+
+    kind: str
+    value: str
+
+
+def _filter_condition(owner_id: int, wanted: ContactFilter) -> Any:
+    if wanted.kind == "s":
+        return col(Contact.source) == wanted.value
+    if wanted.kind == "t":
+        tagged = select(ContactTag.contact_id).where(
+            ContactTag.owner_id == owner_id, ContactTag.tag_key == search_key(wanted.value)
+        )
+        return col(Contact.id).in_(tagged)
+    return func.lower(col(Contact.industry)) == wanted.value.lower()
+
+
+@dataclass(frozen=True)
+class ContactListItem:
+    id: int
+    name: str
+    company: str | None
+    status: Status
+    score: int
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class ContactRead:
+    id: int
+    owner_id: int
+    name: str
+    company: str | None
+    phone: str | None
+    email: str | None
+    status: Status
+    status_rule: str
+    status_reasons: tuple[str, ...]
+    score: int
+    score_reasons: tuple[tuple[str, int], ...]
+    touches: int
+    answers: QualificationAnswers
+    latest_note: str | None
+    next_due: datetime | None
+    created_at: datetime
+    last_touch_at: datetime | None
+    role: str | None = None
+    stage: str | None = None
+    industry: str | None = None
+    location: str | None = None
+    company_size: str | None = None
+    purchase_frequency: str | None = None
+    purchase_volume: str | None = None
+    influence: str | None = None
+    birthday: date | None = None
+    lost_reason: LostReason | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[ContactListItem, ...]
+    total: int
+    offset: int
+    # The total stopped counting at FIND_COUNT_CAP: there are more.
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,8 +128,214 @@ class HistoryPage:
     offset: int
 
 
+_ORDERINGS: dict[ContactOrder, Callable[[], list[Any]]] = {
+    ContactOrder.SCORE: lambda: [col(Contact.score).desc(), col(Contact.id).desc()],
+    ContactOrder.NEWEST: lambda: [col(Contact.created_at).desc(), col(Contact.id).desc()],
+    ContactOrder.NEXT: lambda: [col(Contact.next_due_at), col(Contact.id).desc()],
+}
+
+
+def _list_columns() -> list[Any]:
+    return [
+        col(Contact.id),
+        col(Contact.name),
+        col(Contact.company),
+        col(Contact.status),
+        col(Contact.score),
+        col(Contact.next_due_at),
+    ]
+
+
+def _list_item(row: Any) -> ContactListItem:
+    return ContactListItem(
+        id=row[0],
+        name=row[1],
+        company=row[2],
+        status=Status(row[3]),
+        score=row[4],
+        next_due=due_or_none(row[5]),
+    )
+
+
+def search_text(session: Session, contact: Contact) -> str:
+    """What /find looks in: the contact's words and every note, folded; the phone as digits."""
+    notes = session.exec(
+        select(Interaction.note).where(
+            Interaction.contact_id == contact.id, col(Interaction.note).is_not(None)
+        )
+    ).all()
+    tags = session.exec(select(ContactTag.tag).where(ContactTag.contact_id == contact.id)).all()
+    words = (
+        contact.name,
+        contact.company,
+        contact.email,
+        contact.role,
+        contact.industry,
+        contact.location,
+    )
+    parts = [word or "" for word in words] + [note or "" for note in notes] + list(tags)
+    digits = "".join(char for char in contact.phone or "" if char.isdigit())
+    return " | ".join([search_key(" ".join(parts)), digits])
+
+
+def contact_read(session: Session, row: Contact) -> ContactRead:
+    """The read model of a contact row: its answers, latest note and tags read in the same session."""
+    assert row.id is not None
+    latest_note = session.exec(
+        select(Interaction.note)
+        .where(Interaction.contact_id == row.id, col(Interaction.note).is_not(None))
+        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+    ).first()
+    answers = QualificationAnswers.model_validate(
+        {field: getattr(row, field) for field in ANSWER_COLUMNS}
+        | {"name": row.name, "company": row.company, "phone": row.phone}
+    )
+    return ContactRead(
+        id=row.id,
+        owner_id=row.owner_id,
+        name=row.name,
+        company=row.company,
+        phone=row.phone,
+        email=row.email,
+        status=Status(row.status),
+        status_rule=row.status_rule,
+        status_reasons=tuple(row.status_reasons),
+        score=row.score,
+        score_reasons=tuple((str(code), int(points)) for code, points in row.score_reasons),
+        touches=row.touches,
+        answers=answers,
+        latest_note=latest_note,
+        next_due=due_or_none(row.next_due_at),
+        created_at=row.created_at,
+        last_touch_at=row.last_touch_at,
+        role=row.role,
+        stage=row.stage,
+        industry=row.industry,
+        location=row.location,
+        company_size=row.company_size,
+        purchase_frequency=row.purchase_frequency,
+        purchase_volume=row.purchase_volume,
+        influence=row.influence,
+        birthday=row.birthday,
+        lost_reason=LostReason(row.lost_reason) if row.lost_reason else None,
+        tags=tuple(
+            session.exec(
+                select(ContactTag.tag)
+                .where(ContactTag.contact_id == row.id)
+                .order_by(col(ContactTag.tag_key))
+            ).all()
+        ),
+    )
+
+
+def _set_status(contact: Contact, fields: StatusFields, now: datetime) -> None:
+    contact.status, contact.status_rule = fields.status.value, fields.rule
+    contact.status_reasons = list(fields.reasons)
+    contact.lost_reason = fields.lost_reason.value if fields.lost_reason else None
+    contact.updated_at = now
+
+
 class ContactBook(RepositoryPart):
-    """Card reads and edits."""
+    """Contact reads (the card, the lists, /find, duplicates) and every change a rep makes from the card."""
+
+    def get_contact(self, *, owner_id: int, contact_id: int) -> ContactRead | None:
+        """One of the rep's contacts; None for an id that does not exist or belongs to someone else."""
+        with self._reading() as session:
+            row = session.exec(
+                select(Contact).where(Contact.id == contact_id, Contact.owner_id == owner_id)
+            ).first()
+            return contact_read(session, row) if row else None
+
+    def find_duplicates(self, *, owner_id: int, name: str | None, phone: str | None) -> list[ContactListItem]:
+        """The rep's contacts with the same name (ignoring case and accents) or the same phone."""
+        conditions = []
+        if name:
+            conditions.append(col(Contact.name_key) == search_key(name))
+        key = phone_key(phone) if phone else None
+        if key:
+            conditions.append(col(Contact.phone_key) == key)
+        if not conditions:
+            return []
+        return self._list_items(
+            sa.and_(col(Contact.owner_id) == owner_id, sa.or_(*conditions)), ContactOrder.NEWEST, 0, 5
+        )[0]
+
+    def list_contacts(
+        self,
+        *,
+        owner_id: int,
+        status: str,
+        order: ContactOrder,
+        offset: int,
+        limit: int,
+        filter_by: ContactFilter | None = None,
+    ) -> Page:
+        """A page of the rep's contacts with one status, by next follow-up, newest or highest score first,
+        optionally only those with a source, a tag or an industry."""
+        condition = sa.and_(col(Contact.owner_id) == owner_id, col(Contact.status) == status)
+        if filter_by is not None:
+            condition = sa.and_(condition, _filter_condition(owner_id, filter_by))
+        items, total = self._list_items(condition, order, offset, limit)
+        return Page(tuple(items), total, offset)
+
+    def find_contacts(self, *, owner_id: int, text: str, offset: int, limit: int) -> Page:
+        """A page of the rep's contacts whose name, company, phone, email or notes contain the text,
+        ignoring case and accents; best score first. The total is counted up to FIND_COUNT_CAP only
+        (`Page.capped` says it stopped there): past that, the rep narrows the search instead of paging."""
+        words = search_key(text).split()
+        digits = "".join(char for char in text if char.isdigit())
+        if not words:
+            return Page((), 0, offset)
+        conditions = [col(Contact.search_text).like(f"%{escape_like(word)}%", escape="\\") for word in words]
+        if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").lstrip("+")):
+            conditions = [col(Contact.search_text).like(f"%{digits}%")]
+        condition = sa.and_(col(Contact.owner_id) == owner_id, *conditions)
+        with self._reading() as session:
+            # The matches up to the cap, id and score only: on SQLite the (owner_id, search_text, score) index
+            # answers this without reading a row, on PostgreSQL the trigram index. A rare word is then one
+            # pass; a common one stops at the cap, and its page walks the score index instead.
+            matches = session.execute(
+                sa.select(col(Contact.id), col(Contact.score)).where(condition).limit(FIND_COUNT_CAP + 1)
+            ).all()
+            if len(matches) > FIND_COUNT_CAP:
+                rows = self._page_rows(session, condition, ContactOrder.SCORE, offset, limit)
+                return Page(tuple(_list_item(row) for row in rows), FIND_COUNT_CAP, offset, capped=True)
+            ranked = sorted(matches, key=lambda match: (match[1], match[0]), reverse=True)
+            best = ranked[offset : offset + limit]
+            found = {
+                row[0]: row
+                for row in session.execute(
+                    sa.select(*_list_columns()).where(col(Contact.id).in_([match[0] for match in best]))
+                ).all()
+            }
+        return Page(tuple(_list_item(found[match[0]]) for match in best), len(matches), offset)
+
+    def _list_items(
+        self, condition: Any, order: ContactOrder, offset: int, limit: int
+    ) -> tuple[list[ContactListItem], int]:
+        """A page of the contacts that match, in the order, and how many match in all."""
+        counting = sa.select(func.count()).select_from(sa.select(col(Contact.id)).where(condition).subquery())
+        with self._reading() as session:
+            total = int(session.execute(counting).scalar_one())
+            rows = self._page_rows(session, condition, order, offset, limit)
+        return [_list_item(row) for row in rows], total
+
+    @staticmethod
+    def _page_rows(session: Session, condition: Any, order: ContactOrder, offset: int, limit: int) -> Any:
+        """The page's rows: its ids first, from the index that has the order (each list order has one: see
+        the Contact model), then only those rows."""
+        ordering = _ORDERINGS[order]()
+        page_ids = (
+            sa.select(col(Contact.id).label("page_id"))
+            .where(condition)
+            .order_by(*ordering)
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
+        return session.execute(
+            sa.select(*_list_columns()).join(page_ids, page_ids.c.page_id == Contact.id).order_by(*ordering)
+        ).all()
 
     @staticmethod
     def _own(session: Session, owner_id: int, contact_id: int) -> Contact | None:
@@ -58,6 +351,7 @@ class ContactBook(RepositoryPart):
         *,
         note: str | None = None,
         changes: dict[str, Any] | None = None,
+        answers: dict[str, Any] | None = None,
     ) -> None:
         assert contact.id is not None
         session.add(
@@ -66,6 +360,7 @@ class ContactBook(RepositoryPart):
                 contact_id=contact.id,
                 kind=kind,
                 note=note,
+                answers=answers or {},
                 changes=changes or {},
                 actor_id=contact.owner_id,
                 occurred_at=self.clock(),
@@ -74,7 +369,7 @@ class ContactBook(RepositoryPart):
 
     def _refresh_search(self, session: Session, contact: Contact) -> None:
         session.flush()
-        contact.search_text = self.repository._search_text(session, contact)
+        contact.search_text = search_text(session, contact)
         contact.updated_at = self.clock()
         session.add(contact)
 
@@ -157,21 +452,58 @@ class ContactBook(RepositoryPart):
             self._refresh_search(session, contact)
             return True
 
-    def change_status(
-        self, *, owner_id: int, contact_id: int, status: str, lost_reason: str | None = None
-    ) -> bool:
-        """A status change the rep made (bot.status decides if it is allowed), recorded in the history."""
+    def change_status(self, *, owner_id: int, contact_id: int, status: Status) -> bool:
+        """A status change the rep made (bot.status decides if it is allowed), recorded in the history.
+        Lost needs a reason: mark_lost."""
         with self._session() as session:
             contact = self._own(session, owner_id, contact_id)
             if contact is None:
                 return False
             before = contact.status
-            contact.status, contact.lost_reason = status, lost_reason
-            contact.status_rule = "rep"
-            contact.status_reasons = [f"lost.{lost_reason}"] if lost_reason else [f"set.{status}"]
-            contact.updated_at = self.clock()
+            _set_status(contact, set_by_rep(status), self.clock())
             session.add(contact)
-            self._record(session, contact, "status", changes={"status": [before, status]})
+            self._record(session, contact, "status", changes={"status": [before, contact.status]})
+            return True
+
+    def mark_lost(
+        self, *, owner_id: int, contact_id: int, reason: LostReason, followup_id: int | None = None
+    ) -> bool:
+        """Lost for a reason, from the card or from a reminder (`followup_id`), in one transaction: the status
+        fields (bot.status.marked_lost), every open follow-up of the contact closed, and one "lost" entry in
+        the history. The reminder it was marked lost from goes to "lost" rather than "closed": its win-back
+        question acts on it next. False when the contact is not the rep's, or the reminder is no longer
+        open (a second tap changes nothing)."""
+        with self._session() as session:
+            contact = self._own(session, owner_id, contact_id)
+            if contact is None:
+                return False
+            lock_contacts(session, [contact_id])
+            open_followups = sa.and_(
+                col(FollowUp.contact_id) == contact_id, col(FollowUp.state).in_(OPEN_STATES)
+            )
+            released = {"claimed_by": None, "lease_until": None}
+            if followup_id is not None:
+                from_reminder = session.execute(
+                    sa.update(FollowUp)
+                    .where(
+                        open_followups, col(FollowUp.id) == followup_id, col(FollowUp.owner_id) == owner_id
+                    )
+                    .values(state="lost", **released)
+                )
+                if not changed_one(from_reminder):
+                    return False
+            session.execute(sa.update(FollowUp).where(open_followups).values(state="closed", **released))
+            before = contact.status
+            _set_status(contact, marked_lost(reason), self.clock())
+            session.add(contact)
+            self._record(
+                session,
+                contact,
+                "lost",
+                answers={"reason": reason.value},
+                changes={"status": [before, contact.status]},
+            )
+            refresh_next_due(session, [contact_id])
             return True
 
     def add_note(self, *, owner_id: int, contact_id: int, note: str) -> bool:
@@ -278,6 +610,3 @@ class ContactBook(RepositoryPart):
                 .limit(limit)
             ).all()
             return [str(row[0]) for row in rows]
-
-    def get(self, *, owner_id: int, contact_id: int) -> ContactRead | None:
-        return self.repository.get_contact(owner_id=owner_id, contact_id=contact_id)

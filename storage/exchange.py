@@ -1,10 +1,9 @@
-"""Data in and out: export rows, CSV imports (planned, applied in one transaction, undone), and the
-numbers behind /stats. Every query is scoped by the owner."""
+"""Data in and out: export rows and CSV imports (planned, applied in one transaction, undone). Every query
+is scoped by the owner."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -14,9 +13,11 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.imports import ImportRow, ParsedFile
+from bot.status import IMPORTED
 from bot.text_keys import phone_key, search_key
+from storage.contacts import search_text
+from storage.database import RepositoryPart
 from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
-from storage.repository import RepositoryPart
 
 IMPORT_CHUNK = 500
 _FILLABLE = ("company", "role", "phone", "email", "industry", "location")
@@ -41,20 +42,8 @@ class ImportResult:
     skipped: int
 
 
-@dataclass(frozen=True)
-class StatsData:
-    by_status: dict[str, int]
-    lost_by_reason: dict[str, int]
-    by_source: dict[str, tuple[int, int]]  # source -> (contacts, customers)
-    by_industry: dict[str, tuple[int, int]]
-    new_this_month: int
-    new_last_month: int
-    won_this_month: int
-    won_last_month: int
-
-
 class Exchange(RepositoryPart):
-    """Export, import and statistics."""
+    """Export and import."""
 
     # Export
 
@@ -254,9 +243,9 @@ class Exchange(RepositoryPart):
             source=row["source"] if row["source"] in _SOURCES else "other" if row["source"] else None,
             industry=row["industry"],
             location=row["location"],
-            status="lead",
-            status_rule="import",
-            status_reasons=["import"],
+            status=IMPORTED.status.value,
+            status_rule=IMPORTED.rule,
+            status_reasons=list(IMPORTED.reasons),
             search_text=search_text,
             import_batch_id=batch_id,
             created_at=now,
@@ -339,54 +328,8 @@ class Exchange(RepositoryPart):
                     )
                 )
         session.flush()
-        contact.search_text = self.repository._search_text(session, contact)
+        contact.search_text = search_text(session, contact)
         session.add(contact)
-
-    # Statistics
-
-    def stats(self, *, owner_id: int, month_starts: tuple[datetime, datetime, datetime]) -> StatsData:
-        """The funnel, lost by reason, breakdowns, and this month against last (month starts in UTC)."""
-        last_month, this_month, next_month = month_starts
-        with self._reading() as session:
-            contacts = session.execute(
-                sa.select(
-                    col(Contact.status),
-                    col(Contact.lost_reason),
-                    col(Contact.source),
-                    col(Contact.industry),
-                    col(Contact.created_at),
-                ).where(col(Contact.owner_id) == owner_id)
-            ).all()
-            won = session.exec(
-                select(Interaction.occurred_at, Interaction.changes).where(
-                    Interaction.owner_id == owner_id, Interaction.kind == "status"
-                )
-            ).all()
-        by_status = Counter(status for status, *_ in contacts)
-        lost = Counter(reason or "other" for status, reason, *_ in contacts if status == "lost")
-        by_source: dict[str, list[int]] = {}
-        by_industry: dict[str, list[int]] = {}
-        for status, _, source, industry, _ in contacts:
-            customer = status in ("customer", "repeat_buyer")
-            for table, key in (
-                (by_source, source or "unknown"),
-                (by_industry, (industry or "").strip().lower() or "unknown"),
-            ):
-                counts = table.setdefault(key, [0, 0])
-                counts[0] += 1
-                counts[1] += customer
-        created = [row[4] for row in contacts]
-        wins = [at for at, changes in won if (changes.get("status") or [None, None])[1] == "customer"]
-        return StatsData(
-            by_status=dict(by_status),
-            lost_by_reason=dict(lost),
-            by_source={key: (value[0], value[1]) for key, value in by_source.items()},
-            by_industry={key: (value[0], value[1]) for key, value in by_industry.items()},
-            new_this_month=sum(this_month <= at < next_month for at in created),
-            new_last_month=sum(last_month <= at < this_month for at in created),
-            won_this_month=sum(this_month <= at < next_month for at in wins),
-            won_last_month=sum(last_month <= at < this_month for at in wins),
-        )
 
 
 _SOURCES = frozenset({"meeting", "event", "referral", "inbound", "cold_call", "list", "other"})

@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import schedule
-from bot.scoring import Score
+from bot.scoring import Score, Status
 from bot.text_keys import search_key
+from storage.database import RepositoryPart, lock_contacts, refresh_next_due
 from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
-from storage.repository import RepositoryPart, lock_contacts, refresh_next_due
 
 # A digest shows a few lines of each section, enough to act on this morning and few enough that every
 # section fits on a phone screen: each reads at most this many, and counts the rest up to DIGEST_COUNT_CAP
@@ -55,7 +55,7 @@ class DueReminder:
     contact_id: int
     name: str
     company: str | None
-    status: str
+    status: Status
     score: int
     latest_note: str | None
 
@@ -74,6 +74,7 @@ class DueDigest:
 @dataclass(frozen=True)
 class FollowUpRead:
     id: int
+    owner_id: int
     contact_id: int
     due_at: datetime
     kind: str
@@ -175,7 +176,7 @@ class FollowUpRepository(RepositoryPart):
                     contact_id=contact.id or 0,
                     name=contact.name,
                     company=contact.company,
-                    status=contact.status,
+                    status=Status(contact.status),
                     score=contact.score,
                     latest_note=self._latest_note(session, contact.id or 0),
                 )
@@ -332,13 +333,6 @@ class FollowUpRepository(RepositoryPart):
                     continue
             return added
 
-    def replan_digest(self, *, rep_id: int) -> None:
-        """The rep changed the digest time, zone or days: drop the planned row so the next plan uses them."""
-        with self._session() as session:
-            session.execute(
-                sa.delete(Digest).where(col(Digest.rep_id) == rep_id, col(Digest.state) == "pending")
-            )
-
     def digest_data(self, *, rep_id: int, zone: ZoneInfo, weekly: bool = False) -> DigestData:
         """Today's open follow-ups, the overdue ones, prospects gone quiet, today's birthdays, and on a
         Monday (when the rep asked for it) the week before in numbers."""
@@ -459,7 +453,9 @@ class FollowUpRepository(RepositoryPart):
             ).first()
             if row is None:
                 return None
-            return FollowUpRead(row.id or 0, row.contact_id, row.due_at, row.kind, row.state, row.message_id)
+            return FollowUpRead(
+                row.id or 0, row.owner_id, row.contact_id, row.due_at, row.kind, row.state, row.message_id
+            )
 
     def _transition(
         self,
@@ -575,29 +571,6 @@ class FollowUpRepository(RepositoryPart):
                     )
                 )
                 refresh_next_due(session, [followup.contact_id])
-            return True
-
-    def mark_lost(self, *, owner_id: int, followup_id: int, reason: str) -> bool:
-        """Lost, with the reason: on the contact (which keeps its history) and as an interaction."""
-        now = self.clock()
-        with self._session() as session:
-            followup = self._move(session, owner_id, followup_id, OPEN_STATES, "lost")
-            if followup is None:
-                return False
-            contact = session.get_one(Contact, followup.contact_id)
-            contact.status, contact.lost_reason = "lost", reason
-            contact.status_rule, contact.status_reasons = "rep", [f"lost.{reason}"]
-            contact.updated_at = now
-            session.add(contact)
-            session.add(
-                Interaction(
-                    owner_id=owner_id,
-                    contact_id=followup.contact_id,
-                    kind="lost",
-                    answers={"reason": reason},
-                    occurred_at=now,
-                )
-            )
             return True
 
     @staticmethod

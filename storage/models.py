@@ -68,11 +68,9 @@ class Rep(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     digest_time: str = Field(max_length=5)  # "HH:MM" local
     onboarded: bool = False
-    # What the next typed text answers outside a capture ("timezone", "fu-note:<id>", "fu-date:<id>:<why>");
-    # None: text starts a capture. It lapses at awaiting_until, so a forgotten prompt does not swallow
-    # the name of the next person the rep meets.
-    awaiting: str | None = Field(default=None, max_length=48)
-    awaiting_until: datetime | None = _utc_column(nullable=True)
+    # The question the next typed text answers outside a capture, encoded (bot.awaiting.Awaiting);
+    # None: text goes to the capture.
+    awaiting: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
     # ISO weekdays the digest is sent on ("12345": Monday to Friday).
     working_days: str = Field(default="12345", max_length=7)
     digest_when_empty: bool = False
@@ -172,7 +170,7 @@ class Contact(SQLModel, table=True):
     # Folded text of name, company, phone, email and notes: what /find looks in.
     search_text: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
     # The soonest open follow-up's due time, NO_FOLLOW_UP for none: kept by every write that adds, moves,
-    # closes or re-points a follow-up (storage.repository.refresh_next_due), so that a list sorted by
+    # closes or re-points a follow-up (storage.database.refresh_next_due), so that a list sorted by
     # next follow-up is one index walk. A far-future instant rather than NULL sorts last on both databases.
     next_due_at: datetime = Field(
         default=NO_FOLLOW_UP,
@@ -306,5 +304,8 @@ class CaptureDraft(SQLModel, table=True):
     # here until the rep chooses to continue this one or start that one, so neither is lost.
     queued: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     version: int = 1
+    # The callback query that made the latest change, to tell Telegram sending that press again (after a
+    # crash) from another press (a double tap on another replica).
+    changed_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()

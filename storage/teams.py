@@ -1,44 +1,31 @@
-"""Teams, invites and the rep's own data: what a manager sees, one-time invite links, /mydata and
-/deleteme, and the retention of lost contacts. A manager's queries are scoped to their team."""
+"""Teams and invites: what a manager sees, reassigning a member's contacts, one-time invite links. A
+manager's queries are scoped to their team."""
 
 from __future__ import annotations
 
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 from enum import Enum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import col, func, select
 
 from bot import schedule
+from storage.database import RepositoryPart, lock_contacts
 from storage.models import (
     OPEN_STATES,
-    CaptureDraft,
     Contact,
     ContactTag,
-    Digest,
     FollowUp,
     Interaction,
     Invite,
     Rep,
     Team,
 )
-from storage.repository import RepositoryPart, RepRead, _rep_read, lock_contacts
-
-# The tables that hold rows of one rep, by the column that names the rep.
-REP_TABLES: tuple[tuple[type[SQLModel], str], ...] = (
-    (CaptureDraft, "owner_id"),
-    (Digest, "rep_id"),
-    (FollowUp, "owner_id"),
-    (Interaction, "owner_id"),
-    (ContactTag, "owner_id"),
-    (Contact, "owner_id"),
-    (Invite, "created_by"),
-)
+from storage.reps import RepRead, rep_read
 
 
 class Redeemed(Enum):
@@ -66,7 +53,7 @@ class TeamOverview:
 
 
 class TeamBook(RepositoryPart):
-    """Team and privacy operations."""
+    """Team and invite operations."""
 
     # Teams
 
@@ -143,7 +130,7 @@ class TeamBook(RepositoryPart):
                 select(func.count()).select_from(Contact).where(Contact.owner_id == from_rep)
             ).one()
             contact_ids = select(Contact.id).where(Contact.owner_id == from_rep)
-            # The contacts first, as every follow-up write takes them (storage.repository.lock_contacts).
+            # The contacts first, as every follow-up write takes them (storage.database.lock_contacts).
             lock_contacts(session, (contact_id or 0 for contact_id in session.exec(contact_ids).all()))
             for table in (Interaction, FollowUp, ContactTag):
                 session.execute(
@@ -217,48 +204,4 @@ class TeamBook(RepositoryPart):
                 rep.team_id, rep.role = invite.team_id, invite.role
             session.add(rep)
             session.flush()
-            return Redeemed.JOINED, _rep_read(rep)
-
-    # The rep's own data
-
-    def export(self, *, rep_id: int) -> dict[str, Any]:
-        """Everything stored about the rep and their contacts, as plain data (for /mydata)."""
-        with self._reading() as session:
-            rep = session.get_one(Rep, rep_id)
-            data: dict[str, Any] = {"rep": _plain(rep)}
-            for table, column in REP_TABLES:
-                rows = session.exec(select(table).where(getattr(table, column) == rep_id)).all()
-                data[str(table.__tablename__)] = [_plain(row) for row in rows]
-            return data
-
-    def erase(self, *, rep_id: int) -> None:
-        """Erase the rep and every row of theirs, in every table."""
-        with self._session() as session:
-            _erase(session, rep_id)
-
-    def erase_lost(self, *, months: int) -> int:
-        """Erase lost contacts nobody touched for `months` months; returns how many."""
-        cutoff = self.clock() - timedelta(days=30 * months)
-        with self._session() as session:
-            result = session.execute(
-                sa.delete(Contact).where(col(Contact.status) == "lost", col(Contact.updated_at) < cutoff)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _erase(session: Session, rep_id: int) -> None:
-    # The database cascades from the rep row too; deleting explicitly, children first, makes the erasure
-    # complete even where a foreign key would only set NULL (invites the rep created).
-    for table, column in REP_TABLES:
-        session.execute(sa.delete(table).where(getattr(table, column) == rep_id))
-    session.execute(sa.update(Interaction).where(col(Interaction.actor_id) == rep_id).values(actor_id=None))
-    session.execute(sa.delete(Rep).where(col(Rep.id) == rep_id))
-
-
-def _plain(row: SQLModel) -> dict[str, Any]:
-    # A contact's next_due_at only repeats its follow-ups, which are exported in their own list.
-    values = row.model_dump(exclude={"next_due_at"})
-    return {
-        key: value.isoformat() if isinstance(value, date | datetime) else value
-        for key, value in values.items()
-    }
+            return Redeemed.JOINED, rep_read(rep)

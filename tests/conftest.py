@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from bot.config import Settings
 from storage.engine import create_engine_for
 from storage.migrate import upgrade_to_latest
-from storage.repository import Repository
-from tests.factories import TOKEN, FakeClock, FakeMonotonic, RepChat, running_app
+from tests.factories import TOKEN, FakeClock, FakeMonotonic, RepChat, Storage, running_app
 from tests.fake_bot_api import FakeBotAPI
 
 # PTB 22 warns that RetryAfter.retry_after becomes a timedelta; with warnings as errors the warning would
@@ -93,10 +92,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def repo(database_url: str, clock: FakeClock) -> Iterator[Repository]:
+def repo(database_url: str, clock: FakeClock) -> Iterator[Storage]:
     engine = create_engine_for(database_url)
     upgrade_to_latest(engine)
-    yield Repository(engine, clock)
+    yield Storage.over(engine, clock)
     engine.dispose()
 
 

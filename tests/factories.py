@@ -20,7 +20,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -34,10 +34,21 @@ from sqlmodel import Session, col, func, select
 from telegram import Update
 from telegram.ext import Application
 
+from bot import capture as flow
 from bot.config import Settings
+from bot.qualification import QualificationAnswers
 from runtime.application import build_application, start_services, stop_services
 from runtime.webhook import HEALTH_PATH, SECRET_HEADER
+from storage.contacts import ContactBook
+from storage.database import Database
+from storage.drafts import DraftBook
+from storage.exchange import Exchange
+from storage.followups import FollowUpRepository
 from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, Digest, FollowUp, Rep, UTCDateTime
+from storage.privacy import PrivacyBook
+from storage.reps import RepBook, RepRead
+from storage.stats import StatsBook
+from storage.teams import TeamBook
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 TOKEN = "123456:TEST-token"
@@ -55,6 +66,56 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+
+
+class Storage:
+    """Every storage part over one database, as runtime.application.start_services builds them: for tests
+    that drive storage without the bot (the `repo` fixture) or check what the bot stored (`storage_of`)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.engine = database.engine
+        self.clock: Any = database.clock  # a FakeClock in tests: they move it with `.now = ...`
+        self.reps = RepBook(database)
+        self.drafts = DraftBook(database)
+        self.contacts = ContactBook(database)
+        self.followups = FollowUpRepository(database)
+        self.teams = TeamBook(database)
+        self.privacy = PrivacyBook(database)
+        self.exchange = Exchange(database)
+        self.stats = StatsBook(database)
+
+    @classmethod
+    def over(cls, engine: Engine, clock: Callable[[], datetime]) -> Storage:
+        return cls(Database(engine, clock))
+
+
+def storage_of(app: Any) -> Storage:
+    """The storage of a started application (its database, engine and clock)."""
+    assert app.bot_data.database is not None, "the application was not started"
+    return Storage(app.bot_data.database)
+
+
+def make_rep(repo: Storage, telegram_id: int = 1) -> RepRead:
+    """A registered rep in Helsinki with the digest at 08:30."""
+    return repo.reps.register_rep(
+        telegram_id=telegram_id,
+        chat_id=telegram_id,
+        language="en",
+        timezone="Europe/Helsinki",
+        digest_time=time(8, 30),
+    )
+
+
+def save(repo: Storage, rep: RepRead, answers: QualificationAnswers, now: datetime) -> int:
+    """A capture of these answers saved for the rep, as the capture flow saves one; the contact's id."""
+    draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=answers, step=None)
+    result = flow.evaluate(answers, now=now)
+    contact = repo.drafts.save_capture(
+        draft=draft, answers=result.answers, classification=result.classification, score=result.score
+    )
+    assert contact is not None
+    return contact.id
 
 
 def user_json(

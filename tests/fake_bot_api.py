@@ -1249,10 +1249,6 @@ class FakeBotAPI:
         go faster than the limits (a one-second sliding window on ``clock``)."""
         self._rate_limiter = _SlidingWindowRateLimiter(global_per_second, per_chat_per_second, clock)
 
-    def no_rate_limit(self) -> None:
-        """Switch rate limiting off again (the default)."""
-        self._rate_limiter = None
-
     def inject(self, method: str | None, kind: FaultKind, times: int = 1) -> None:
         """Fail the next ``times`` calls of ``method`` (any method if None) with a fault:
         "5xx" a 502 from the proxy, "timeout" httpx.ReadTimeout before Telegram saw the request,

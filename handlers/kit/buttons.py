@@ -203,6 +203,14 @@ class CardButton(ButtonData, prefix="ct"):
 
 
 @dataclass(frozen=True)
+class CardTagButton(ButtonData, prefix="ctg"):
+    """Remove one tag from the card: the tag's folded key."""
+
+    contact: int
+    key: Text
+
+
+@dataclass(frozen=True)
 class ListButton(ButtonData, prefix="l"):
     status: str
     order: str

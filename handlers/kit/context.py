@@ -1,4 +1,4 @@
-"""The typed context every handler receives: the repository, the settings, the clock and the translator."""
+"""The typed context every handler receives: the storage parts, the settings, the clock and the translator."""
 
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ from bot.access import AccessGate
 from bot.config import Settings
 from bot.i18n import Translator, language_for
 from storage.contacts import ContactBook
+from storage.database import Clock, Database
+from storage.drafts import DraftBook
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
-from storage.repository import Clock, Repository, RepRead
+from storage.privacy import PrivacyBook
+from storage.reps import RepBook, RepRead
+from storage.stats import StatsBook
 from storage.teams import TeamBook
 
 
@@ -32,11 +36,15 @@ class BotData:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.clock: Clock = utc_now
-        self.repo: Repository | None = None
+        self.database: Database | None = None
+        self.reps: RepBook | None = None
+        self.drafts: DraftBook | None = None
         self.followups: FollowUpRepository | None = None
         self.contacts: ContactBook | None = None
         self.teams: TeamBook | None = None
+        self.privacy: PrivacyBook | None = None
         self.exchange: Exchange | None = None
+        self.stats: StatsBook | None = None
         # Imports running in this process: batch id -> the event their Cancel button sets.
         self.running_imports: dict[int, threading.Event] = {}
         self.background: set[asyncio.Task[None]] = set()
@@ -59,11 +67,18 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         self._language: str | None = None
 
     @property
-    def repo(self) -> Repository:
-        repo = self.bot_data.repo
-        if repo is None:
+    def reps(self) -> RepBook:
+        reps = self.bot_data.reps
+        if reps is None:
             raise RuntimeError("the application was not started: post_init opens the repository")
-        return repo
+        return reps
+
+    @property
+    def drafts(self) -> DraftBook:
+        drafts = self.bot_data.drafts
+        if drafts is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return drafts
 
     @property
     def followups(self) -> FollowUpRepository:
@@ -94,6 +109,20 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return exchange
 
     @property
+    def privacy(self) -> PrivacyBook:
+        privacy = self.bot_data.privacy
+        if privacy is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return privacy
+
+    @property
+    def stats(self) -> StatsBook:
+        stats = self.bot_data.stats
+        if stats is None:
+            raise RuntimeError("the application was not started: post_init opens the repository")
+        return stats
+
+    @property
     def settings(self) -> Settings:
         settings = self.bot_data.settings
         if settings is None:
@@ -117,10 +146,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         user = update.effective_user
         if user is None:
             raise RuntimeError("an update without a user reached a rep handler")
-        rep = self.repo.get_rep(telegram_id=user.id)
+        rep = self.reps.get_rep(telegram_id=user.id)
         if rep is None or not rep.active:
             listed = not self.settings.open_to_all and self.settings.is_listed(user.id, user.username)
-            rep = self.repo.register_rep(
+            rep = self.reps.register_rep(
                 telegram_id=user.id,
                 chat_id=update.effective_chat.id if update.effective_chat else user.id,
                 language=self.language_of(user),

@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.kit.buttons import ButtonData
 from handlers.kit.context import BotContext
-from storage.repository import RepRead
+from storage.reps import RepRead
 
 D = TypeVar("D", bound=ButtonData)
 

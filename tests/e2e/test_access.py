@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from tests.factories import FakeClock, RepChat
+from tests.factories import FakeClock, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 ADMIN = 9001
@@ -41,7 +41,7 @@ async def test_a_stranger_gets_one_polite_refusal_and_nothing_is_stored(
     assert [m.text for m in stranger.messages] == [
         "Sorry, this bot is private. Ask the person who runs it for an invite link."
     ]
-    with app.bot_data.repo.engine.connect() as connection:
+    with storage_of(app).engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM rep").scalar() == 0
         assert connection.exec_driver_sql("SELECT count(*) FROM capturedraft").scalar() == 0
     # A listed user is served as usual meanwhile.
@@ -145,9 +145,9 @@ async def test_crafted_team_buttons_from_a_rep_change_nothing(
     app = await private_bot(start_app)
     _, mikko, sara = await team_with_two_reps(app, fake, clock)
     await capture(sara, "Jean Dupont, Renault")
-    repo = app.bot_data.repo
-    sara_id = repo.get_rep(telegram_id=602).id
-    mikko_id = repo.get_rep(telegram_id=601).id
+    repo = storage_of(app)
+    sara_id = repo.reps.get_rep(telegram_id=602).id
+    mikko_id = repo.reps.get_rep(telegram_id=601).id
     await mikko.send("/help")
     answer = await mikko.press_data(f"tm:{sara_id}:do:{mikko_id}", message=mikko.last)
     assert answer == "Only a team's manager sees the team."

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.repository import ContactOrder, Repository
-from tests.factories import RepChat
+from storage.contacts import ContactOrder
+from tests.factories import RepChat, Storage, storage_of
 
 
-def repo_of(app: Any) -> Repository:
-    repository: Repository = app.bot_data.repo
+def repo_of(app: Any) -> Storage:
+    repository: Storage = storage_of(app)
     return repository
 
 
 def owner_id(app: Any, rep: RepChat) -> int:
-    stored = repo_of(app).get_rep(telegram_id=rep.user_id)
+    stored = repo_of(app).reps.get_rep(telegram_id=rep.user_id)
     assert stored is not None
     return stored.id
 
 
 def contacts(app: Any, rep: RepChat, status: str = "lead") -> list[Any]:
-    page = repo_of(app).list_contacts(
+    page = repo_of(app).contacts.list_contacts(
         owner_id=owner_id(app, rep), status=status, order=ContactOrder.NEWEST, offset=0, limit=50
     )
-    return [repo_of(app).get_contact(owner_id=owner_id(app, rep), contact_id=item.id) for item in page.items]
+    contacts = repo_of(app).contacts
+    return [contacts.get_contact(owner_id=owner_id(app, rep), contact_id=item.id) for item in page.items]
 
 
 class Counter:
@@ -289,15 +290,20 @@ async def test_emoji_rtl_and_html_characters_are_shown_exactly(rep: RepChat, app
     assert contact.name == name and contact.latest_note == "Price < 5k & <i>soon</i> 😀"
 
 
-async def test_a_photo_sticker_or_voice_mid_question_repeats_the_question(rep: RepChat, app: Any) -> None:
+async def test_a_photo_sticker_or_voice_mid_question_points_to_the_question(rep: RepChat, app: Any) -> None:
     await rep.send("Anna Virtanen, Acme Oy")
     await rep.press("Yes")
+    question = rep.last_with_buttons
     for send in (rep.send_photo, rep.send_sticker, rep.send_voice):
         await send()
-        assert "I can't use that here" in rep.last_text and "Budget?" in rep.last_text
-    await rep.press("Yes")
-    assert "Decision-maker?" in rep.last_text
-    draft = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+        assert "I can't use that here" in rep.last_text and "question above is still open" in rep.last_text
+    # One short line each time, never a copy of the question: the one question keeps its buttons.
+    assert [m.message_id for m in rep.messages if m.text and "Budget?" in m.text] == [question.message_id]
+    await rep.press("Yes", message=question)
+    assert "Decision-maker?" in next(
+        m.text or "" for m in rep.messages if m.message_id == question.message_id
+    )
+    draft = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
     assert draft is not None and draft.answers.need == "yes" and draft.answers.budget == "yes"
 
 
@@ -316,7 +322,7 @@ async def test_new_while_a_capture_is_open_offers_to_continue_or_start_over(rep:
     await rep.send("/new")
     await rep.press("➕ Start a new one")
     assert "Name?" in rep.last_text
-    draft = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+    draft = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
     assert draft is not None and draft.answers.name is None
 
 
@@ -339,7 +345,7 @@ async def test_tampered_or_foreign_buttons_are_refused_and_change_nothing(
     rep: RepChat, other_rep: RepChat, app: Any
 ) -> None:
     await rep.send("Anna Virtanen, Acme Oy")
-    draft = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+    draft = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
     assert draft is not None
     await other_rep.send("Someone, Else")
     expired = "This button has expired. Nothing was changed."
@@ -355,5 +361,5 @@ async def test_tampered_or_foreign_buttons_are_refused_and_change_nothing(
     assert await rep.press_data(f"q:{draft.id}:need:maybe") == expired
     assert await rep.press_data("q:notanumber:need:yes") == expired
     assert await rep.press_data("zz:1:2") == expired
-    after = repo_of(app).get_open_draft(owner_id=owner_id(app, rep))
+    after = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
     assert after is not None and after.version == draft.version and after.answers.need is None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import FakeClock, RepChat, capture
+from tests.factories import FakeClock, RepChat, capture, storage_of
 
 
 async def open_card(rep: RepChat, text: str) -> None:
@@ -16,10 +16,10 @@ async def open_card(rep: RepChat, text: str) -> None:
 
 
 def stored(app: Any, rep: RepChat, text: str) -> Any:
-    repo = app.bot_data.repo
-    owner = repo.get_rep(telegram_id=rep.user_id)
-    items = repo.find_contacts(owner_id=owner.id, text=text, offset=0, limit=5).items
-    return repo.get_contact(owner_id=owner.id, contact_id=items[0].id) if items else None
+    repo = storage_of(app)
+    owner = repo.reps.get_rep(telegram_id=rep.user_id)
+    items = repo.contacts.find_contacts(owner_id=owner.id, text=text, offset=0, limit=5).items
+    return repo.contacts.get_contact(owner_id=owner.id, contact_id=items[0].id) if items else None
 
 
 async def test_the_card_shows_everything_and_the_latest_history(rep: RepChat) -> None:
@@ -202,9 +202,9 @@ async def test_merge_two_records_of_one_person(rep: RepChat, app: Any) -> None:
     assert "Merge Anna V. into Anna Virtanen?" in rep.last_text
     await rep.press("🔗 Yes, merge")
     assert "Merged" in rep.last_text
-    repo = app.bot_data.repo
-    owner = repo.get_rep(telegram_id=rep.user_id)
-    assert repo.find_contacts(owner_id=owner.id, text="anna", offset=0, limit=5).total == 1
+    repo = storage_of(app)
+    owner = repo.reps.get_rep(telegram_id=rep.user_id)
+    assert repo.contacts.find_contacts(owner_id=owner.id, text="anna", offset=0, limit=5).total == 1
     anna = stored(app, rep, "anna")
     assert (anna.name, anna.phone, anna.touches) == ("Anna Virtanen", "+358401234567", 2)
     assert anna.next_due is not None  # the earlier follow-up was kept
@@ -221,7 +221,7 @@ async def test_delete_asks_first_and_then_erases(rep: RepChat, app: Any) -> None
     await rep.press("🗑 Yes, delete")
     assert "Anna Virtanen was deleted" in rep.last_text
     assert stored(app, rep, "anna") is None
-    with app.bot_data.repo.engine.connect() as connection:
+    with storage_of(app).engine.connect() as connection:
         for table in ("interaction", "followup", "contacttag"):
             assert connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 0
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.repository import FIND_COUNT_CAP
-from tests.factories import RepChat, add_contacts, capture
+from storage.contacts import FIND_COUNT_CAP
+from tests.factories import RepChat, add_contacts, capture, storage_of
 
 
 async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:
@@ -28,7 +28,7 @@ async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:
 async def test_a_follow_up_past_its_time_is_marked_overdue_in_the_list(rep: RepChat, app: Any) -> None:
     await capture(rep, "Pekka Salo")
     await capture(rep, "Liisa Koski")
-    app.bot_data.repo.clock.now = datetime(2026, 11, 26, 10, tzinfo=UTC)  # the next steps were 09:00
+    storage_of(app).clock.now = datetime(2026, 11, 26, 10, tzinfo=UTC)  # the next steps were 09:00
     await rep.send("/leads")
     assert "1. Liisa Koski · 2 · ⚠️ Thu 26 Nov, 09:00, overdue" in rep.last_text
 
@@ -69,8 +69,8 @@ async def test_find_ignores_case_and_accents(rep: RepChat) -> None:
 
 async def test_find_in_a_big_book_counts_to_a_thousand_and_pages_on(rep: RepChat, app: Any) -> None:
     await rep.send("/help")
-    owner = app.bot_data.repo.get_rep(telegram_id=rep.user_id)
-    add_contacts(app.bot_data.repo.engine, owner.id, app.bot_data.repo.clock(), FIND_COUNT_CAP + 200)
+    owner = storage_of(app).reps.get_rep(telegram_id=rep.user_id)
+    add_contacts(storage_of(app).engine, owner.id, storage_of(app).clock(), FIND_COUNT_CAP + 200)
     await rep.send("/find virtanen")
     assert "Found 1,000+ for “virtanen”" in rep.last_text and "Page 1 of 125" in rep.last_text
     assert "Only the best 1,000 are listed: add a word to narrow the search." in rep.last_text
@@ -94,9 +94,9 @@ async def test_another_rep_cannot_find_list_or_open_my_contacts(
     assert "Nothing found" in other_rep.last_text
     await other_rep.send("/prospects")
     assert "No prospects yet" in other_rep.last_text
-    repo = app.bot_data.repo
-    owner = repo.get_rep(telegram_id=rep.user_id)
-    [anna] = repo.find_contacts(owner_id=owner.id, text="anna", offset=0, limit=5).items
+    repo = storage_of(app)
+    owner = repo.reps.get_rep(telegram_id=rep.user_id)
+    [anna] = repo.contacts.find_contacts(owner_id=owner.id, text="anna", offset=0, limit=5).items
     await other_rep.send("/new")
     assert await other_rep.press_data(f"c:{anna.id}") == "That contact isn't in your list."
     assert all("Anna" not in (message.text or "") for message in other_rep.messages)

@@ -8,18 +8,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import FakeClock, RepChat, add_contacts, capture
+from tests.factories import FakeClock, RepChat, add_contacts, capture, storage_of
 
 
 def rep_row(app: Any, rep: RepChat) -> Any:
-    return app.bot_data.repo.get_rep(telegram_id=rep.user_id)
+    return storage_of(app).reps.get_rep(telegram_id=rep.user_id)
 
 
 async def set_rep(app: Any, rep: RepChat, **changes: Any) -> None:
     """Change the rep's settings directly (the settings flow has tests of its own)."""
     if rep_row(app, rep) is None:
         await rep.send("/help")
-    app.bot_data.repo.update_rep(rep_id=rep_row(app, rep).id, **changes)
+    storage_of(app).reps.update_rep(rep_id=rep_row(app, rep).id, **changes)
 
 
 def digests(rep: RepChat) -> list[str]:
@@ -58,7 +58,7 @@ async def test_the_digest_comes_at_the_reps_time_with_today_and_overdue(
 
 async def test_prospects_gone_quiet_and_birthdays(rep: RepChat, app: Any, clock: FakeClock) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy", "No next step", qualified=True)
-    repo = app.bot_data.repo
+    repo = storage_of(app)
     with repo.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE contact SET birthday = ?", (date(1980, 12, 11),))
     clock.now = datetime(2026, 12, 11, 8, 0, tzinfo=UTC)
@@ -109,7 +109,7 @@ async def test_a_long_digest_stays_within_telegrams_limit(rep: RepChat, app: Any
     for index in range(30):
         await capture(rep, f"{'Contact with a really long name ' * 5}{index}, Company {index}")
     old = clock.now - timedelta(days=30)
-    add_contacts(app.bot_data.repo.engine, rep_row(app, rep).id, old, 10, last_touch_at=old)
+    add_contacts(storage_of(app).engine, rep_row(app, rep).id, old, 10, last_touch_at=old)
     clock.now = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
     await rep.send("/today")
     # A long section shows its first lines and how many more; the sections after it still show.
@@ -197,7 +197,7 @@ async def test_a_big_book_of_quiet_prospects_is_counted_not_listed(
     rep: RepChat, app: Any, clock: FakeClock
 ) -> None:
     await rep.send("/help")
-    repo = app.bot_data.repo
+    repo = storage_of(app)
     add_contacts(repo.engine, rep_row(app, rep).id, clock(), 120, last_touch_at=clock() - timedelta(days=30))
     await rep.send("/today")
     assert "Going quiet (120)" in rep.last_text

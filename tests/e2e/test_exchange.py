@@ -12,7 +12,7 @@ import icalendar
 import pytest
 import vobject
 
-from tests.factories import RepChat, capture
+from tests.factories import RepChat, capture, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 
@@ -139,7 +139,7 @@ async def test_bad_files_are_refused_with_a_reason(
 ) -> None:
     await rep.send_document(content or b" ", filename)
     assert message in rep.last_text
-    with app.bot_data.repo.engine.connect() as connection:
+    with storage_of(app).engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 0
 
 
@@ -157,13 +157,13 @@ async def test_a_big_import_can_be_stopped_leaving_nothing_then_done(rep: RepCha
     assert await rep.press_data(f"im:{batch_id}:stop", message=preview) == "Stopping…"
     await wait_for_import(app)
     assert "Import stopped. Nothing was imported." in rep.last_text
-    with app.bot_data.repo.engine.connect() as connection:
+    with storage_of(app).engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 0
     await rep.send_document(f"Name,Company,Email\n{rows}\n".encode(), "big.csv")
     await rep.press("📥 Import")
     await wait_for_import(app)
     assert "Imported. New: 5000" in rep.last_text
-    with app.bot_data.repo.engine.connect() as connection:
+    with storage_of(app).engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 5_000
 
 

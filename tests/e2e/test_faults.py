@@ -20,8 +20,8 @@ from telegram.error import NetworkError
 
 from bot.config import Settings
 from storage.models import Contact, Digest, FollowUp
-from storage.repository import Repository
-from tests.factories import FakeClock, FakeMonotonic, RepChat, running_app
+from storage.reps import RepBook
+from tests.factories import FakeClock, FakeMonotonic, RepChat, running_app, storage_of
 from tests.fake_bot_api import FakeBotAPI, FaultKind
 
 THURSDAY_9 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -33,12 +33,12 @@ ERROR_NOTICE = "Sorry, something went wrong on my side"
 def seed_reminders(app: Any, fake: FakeBotAPI, clock: FakeClock) -> list[RepChat]:
     """REPS reps with REMINDERS contacts between them, each with a follow-up due at THURSDAY_9; each rep's
     digest is also due then (it lists the reminders, so it is never empty)."""
-    repo = app.bot_data.repo
+    repo = storage_of(app)
     chats = []
     owners = []
     for number in range(REPS):
         chat = RepChat(app, fake, user_id=6100 + number, first_name=f"Rep{number}", clock=clock)
-        rep = repo.register_rep(
+        rep = repo.reps.register_rep(
             telegram_id=chat.user_id, chat_id=chat.user_id, language="en", timezone="UTC", digest_time=time(9)
         )
         chats.append(chat)
@@ -70,7 +70,7 @@ def seed_reminders(app: Any, fake: FakeBotAPI, clock: FakeClock) -> list[RepChat
 
 def undelivered(app: Any, now: datetime) -> dict[str, list[str]]:
     """The due follow-ups and digests not (yet) sent, with their states."""
-    with Session(app.bot_data.repo.engine) as session:
+    with Session(storage_of(app).engine) as session:
         followups = session.exec(select(FollowUp.state).where(FollowUp.state != "sent")).all()
         digests = session.exec(select(Digest.state).where(Digest.due_at <= now, Digest.state != "sent")).all()
     return {"followups": list(followups), "digests": list(digests)}
@@ -136,14 +136,14 @@ async def test_every_reminder_and_digest_arrives_when_a_fifth_of_the_sends_fail(
 
 
 def open_draft(app: Any, chat: RepChat) -> Any:
-    repo = app.bot_data.repo
-    rep = repo.get_rep(telegram_id=chat.user_id)
-    return repo.get_open_draft(owner_id=rep.id)
+    repo = storage_of(app)
+    rep = repo.reps.get_rep(telegram_id=chat.user_id)
+    return repo.drafts.get_open_draft(owner_id=rep.id)
 
 
 def saved_contacts(app: Any, chat: RepChat) -> list[Contact]:
-    repo = app.bot_data.repo
-    rep = repo.get_rep(telegram_id=chat.user_id)
+    repo = storage_of(app)
+    rep = repo.reps.get_rep(telegram_id=chat.user_id)
     with Session(repo.engine) as session:
         return list(session.exec(select(Contact).where(Contact.owner_id == rep.id)).all())
 
@@ -315,7 +315,7 @@ async def test_a_failed_edit_after_save_stores_one_contact(
         await rep.press("✅ Save", message=card)
         [anna] = saved_contacts(app, rep)
         assert anna.need == "yes"
-        with Session(app.bot_data.repo.engine) as session:
+        with Session(storage_of(app).engine) as session:
             assert len(session.exec(select(FollowUp).where(FollowUp.contact_id == anna.id)).all()) == 1
         take_double_answers(fake)
     only_network_errors(errors)
@@ -338,7 +338,7 @@ async def test_a_database_failure_is_reported_once_per_message(
         def unavailable(*args: Any, **kwargs: Any) -> Any:
             raise sa_exc.OperationalError("SELECT rep", {}, Exception("disk I/O error"))
 
-        monkeypatch.setattr(Repository, "get_rep", unavailable)
+        monkeypatch.setattr(RepBook, "get_rep", unavailable)
         before = len(rep.messages)
         await rep.send("/leads")
         notices = [m.text for m in rep.messages[before:] if ERROR_NOTICE in (m.text or "")]

@@ -43,7 +43,7 @@ from bot import capture as flow
 from bot.config import Settings
 from bot.i18n import language_for
 from bot.qualification import CHOICES, QualificationAnswers, Step
-from tests.factories import FakeClock, RepChat, next_due_mismatches, running_app
+from tests.factories import FakeClock, RepChat, next_due_mismatches, running_app, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 MARK = "§"  # appears only in the markers: the random text never contains it
@@ -548,10 +548,10 @@ async def seed_world(play: Play) -> None:
     """Each rep starts with a contact whose reminder has just arrived, and a digest: so that every example
     has real ids of every kind, of every rep, for its stale and crafted buttons to name. The contacts are
     written through the repository (the capture flow itself is what the examples' actions drive)."""
-    repo, settings = play.app.bot_data.repo, play.app.bot_data.settings
+    repo, settings = storage_of(play.app), play.app.bot_data.settings
     due = play.clock() + timedelta(hours=20)  # Thursday 09:00
     for index, chat in enumerate(play.chats):
-        rep = repo.register_rep(
+        rep = repo.reps.register_rep(
             telegram_id=chat.user_id,
             chat_id=chat.user_id,
             language=language_for(chat.language_code, settings.default_language),
@@ -560,9 +560,9 @@ async def seed_world(play: Play) -> None:
             display_name=chat.first_name,
         )
         answers = QualificationAnswers(name=f"{marker(index)} Seed", company="Oy", next_due=due)
-        draft = repo.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=answers, step=None)
+        draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=answers, step=None)
         evaluation = flow.evaluate(answers, now=play.clock())
-        repo.save_capture(
+        repo.drafts.save_capture(
             draft=draft,
             answers=evaluation.answers,
             classification=evaluation.classification,

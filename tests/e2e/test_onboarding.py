@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from tests.factories import RepChat
+from tests.factories import RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 
 def stored_rep(app: Any, rep: RepChat) -> Any:
-    return app.bot_data.repo.get_rep(telegram_id=rep.user_id)
+    return storage_of(app).reps.get_rep(telegram_id=rep.user_id)
 
 
 async def test_onboarding_takes_two_taps(rep: RepChat, app: Any) -> None:
@@ -35,7 +35,7 @@ async def test_a_typed_city_sets_the_zone_and_nonsense_asks_again(rep: RepChat, 
     assert "Time zone: Helsinki." in rep.last_text
     assert stored_rep(app, rep).timezone == "Europe/Helsinki"
     # The typed city was an answer, not a contact to capture.
-    assert app.bot_data.repo.get_open_draft(owner_id=stored_rep(app, rep).id) is None
+    assert storage_of(app).drafts.get_open_draft(owner_id=stored_rep(app, rep).id) is None
 
 
 async def test_several_matching_cities_are_offered_as_buttons(rep: RepChat, app: Any) -> None:

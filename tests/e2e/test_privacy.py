@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from runtime.logs import quiet_libraries
-from tests.factories import TOKEN, FakeClock, RepChat
+from tests.factories import TOKEN, FakeClock, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 NAME, PHONE, NOTE = "Aino Hämäläinen", "+358 40 765 4321", "Secret plan: =SUM(A1) and a discount"
@@ -55,7 +55,7 @@ async def test_deleteme_erases_every_row_of_the_rep(rep: RepChat, other_rep: Rep
     await rep.send("/deleteme")
     await rep.press("🗑 Yes, erase all")
     assert "Everything about you is erased" in rep.last_text
-    engine = app.bot_data.repo.engine
+    engine = storage_of(app).engine
     with engine.connect() as connection:
         for table in sa.inspect(engine).get_table_names():
             if table == "alembic_version":
@@ -77,11 +77,11 @@ async def test_lost_contacts_are_erased_after_the_retention_period(
     await rep.press("🏷 Status")
     await rep.press("→ Lost")
     await rep.press("Budget")
-    teams = app.bot_data.teams
+    privacy = app.bot_data.privacy
     clock.advance(timedelta(days=170))
-    assert teams.erase_lost(months=6) == 0
+    assert privacy.erase_lost(months=6) == 0
     clock.advance(timedelta(days=20))
-    assert teams.erase_lost(months=6) == 1
+    assert privacy.erase_lost(months=6) == 1
     await rep.send("/lost")
     assert "No lost contacts" in rep.last_text
 

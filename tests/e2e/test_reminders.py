@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage.repository import ContactOrder
-from tests.factories import FakeClock, FakeMonotonic, RepChat
+import sqlalchemy as sa
+
+from storage.contacts import ContactOrder
+from storage.models import OPEN_STATES, FollowUp, Interaction
+from tests.factories import FakeClock, FakeMonotonic, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 
@@ -14,9 +17,9 @@ async def capture_with_next_step(
     rep: RepChat, name: str = "Anna Virtanen, Acme Oy", step: str = "Tomorrow"
 ) -> None:
     """Capture a contact with a next step; the rep's digest is switched off so only reminders arrive."""
-    repo = rep.app.bot_data.repo
+    repo = storage_of(rep.app)
     await rep.send(name)
-    repo.update_rep(rep_id=repo.get_rep(telegram_id=rep.user_id).id, working_days="")
+    repo.reps.update_rep(rep_id=repo.reps.get_rep(telegram_id=rep.user_id).id, working_days="")
     if "," not in name:
         await rep.press("Skip")
     await rep.press("Yes")
@@ -31,10 +34,10 @@ async def dispatch(app: Any) -> int:
 
 
 def contact_of(app: Any, rep: RepChat, name: str = "anna") -> Any:
-    repo = app.bot_data.repo
-    owner = repo.get_rep(telegram_id=rep.user_id)
-    [item] = repo.find_contacts(owner_id=owner.id, text=name, offset=0, limit=5).items
-    return repo.get_contact(owner_id=owner.id, contact_id=item.id)
+    repo = storage_of(app)
+    owner = repo.reps.get_rep(telegram_id=rep.user_id)
+    [item] = repo.contacts.find_contacts(owner_id=owner.id, text=name, offset=0, limit=5).items
+    return repo.contacts.get_contact(owner_id=owner.id, contact_id=item.id)
 
 
 async def test_a_reminder_comes_at_the_due_time_once(rep: RepChat, app: Any, clock: FakeClock) -> None:
@@ -73,7 +76,9 @@ async def test_done_logs_the_outcome_a_note_and_the_next_step(
     assert anna.next_due == datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
     # The typed note was not taken as a new contact's name.
     assert (
-        app.bot_data.repo.get_open_draft(owner_id=app.bot_data.repo.get_rep(telegram_id=rep.user_id).id)
+        storage_of(app).drafts.get_open_draft(
+            owner_id=storage_of(app).reps.get_rep(telegram_id=rep.user_id).id
+        )
         is None
     )
     clock.now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -124,10 +129,10 @@ async def test_lost_with_a_reason_and_a_win_back_reminder(rep: RepChat, app: Any
     assert "I'll remind you on Fri 26 Feb" in rep.last_text
     anna = contact_of(app, rep)
     assert (anna.status, anna.status_reasons) == ("lost", ("lost.competitor",))
-    repo = app.bot_data.repo
-    owner = repo.get_rep(telegram_id=rep.user_id)
+    repo = storage_of(app)
+    owner = repo.reps.get_rep(telegram_id=rep.user_id)
     assert (
-        repo.list_contacts(
+        repo.contacts.list_contacts(
             owner_id=owner.id, status="lost", order=ContactOrder.NEWEST, offset=0, limit=5
         ).total
         == 1
@@ -216,13 +221,13 @@ async def test_a_rep_who_blocked_the_bot_is_inactive_until_start(
     clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     fake.blocked_users.add(rep.user_id)
     assert await dispatch(app) == 0
-    repo = app.bot_data.repo
-    assert repo.get_rep(telegram_id=rep.user_id).active is False
+    repo = storage_of(app)
+    assert repo.reps.get_rep(telegram_id=rep.user_id).active is False
     clock.advance(timedelta(days=1))
     assert await dispatch(app) == 0  # nothing more is tried
     fake.blocked_users.discard(rep.user_id)
     await rep.send("/start")
-    assert repo.get_rep(telegram_id=rep.user_id).active is True
+    assert repo.reps.get_rep(telegram_id=rep.user_id).active is True
     assert await dispatch(app) == 1  # the kept reminder, late
     assert "Sent late" in rep.last_text
 
@@ -232,8 +237,8 @@ async def test_one_bad_row_does_not_stop_the_others(
 ) -> None:
     await capture_with_next_step(rep)
     await capture_with_next_step(other_rep, "Ola Nordmann")
-    repo = app.bot_data.repo
-    broken = repo.get_rep(telegram_id=rep.user_id)
+    repo = storage_of(app)
+    broken = repo.reps.get_rep(telegram_id=rep.user_id)
     # A name Telegram refuses to render is the kind of row a bug could leave behind.
     with repo.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE contact SET name = ? WHERE owner_id = ?", ("x" * 5000, broken.id))
@@ -273,3 +278,55 @@ async def test_a_send_whose_answer_was_lost_may_repeat_but_is_never_lost(
     assert len(copies) == 2
     clock.advance(timedelta(hours=1))
     assert await dispatch(app) == 0
+
+
+def lost_as_stored(app: Any, rep: RepChat) -> dict[str, Any]:
+    """What marking Anna lost left in the database, without the ids and times that differ per rep."""
+    anna = contact_of(app, rep)
+    engine = storage_of(app).engine
+    with engine.connect() as connection:
+        kinds = connection.execute(
+            sa.select(Interaction.kind, Interaction.answers, Interaction.changes)
+            .where(Interaction.contact_id == anna.id)
+            .order_by(Interaction.id)
+        ).all()
+        states = connection.execute(
+            sa.select(FollowUp.state).where(FollowUp.contact_id == anna.id).order_by(FollowUp.id)
+        ).all()
+    return {
+        "status": (anna.status, anna.status_rule, anna.status_reasons, anna.lost_reason),
+        "next_due": anna.next_due,
+        "history": [(kind, answers, changes) for kind, answers, changes in kinds if kind != "meeting"],
+        "open_followups": [state for (state,) in states if state in OPEN_STATES],
+        "followups": len(states),
+    }
+
+
+async def test_lost_from_the_card_and_from_a_reminder_store_the_same(
+    rep: RepChat, other_rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    await capture_with_next_step(other_rep)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert await dispatch(app) == 2
+    # One rep from the reminder...
+    await rep.press("✖ Lost")
+    await rep.press("Competitor")
+    assert "Marked lost: Competitor" in rep.last_text
+    # ...the other from the card, while the reminder is still open.
+    await other_rep.send("/find anna")
+    await other_rep.press("1.")
+    await other_rep.press("🏷 Status")
+    await other_rep.press("→ Lost")
+    await other_rep.press("Competitor")
+    assert "Marked lost: Competitor" in other_rep.last_text
+
+    from_reminder, from_card = lost_as_stored(app, rep), lost_as_stored(app, other_rep)
+    assert from_reminder == from_card
+    assert from_card == {
+        "status": ("lost", "rep", ("lost.competitor",), "competitor"),
+        "next_due": None,
+        "history": [("lost", {"reason": "competitor"}, {"status": ["lead", "lost"]})],
+        "open_followups": [],
+        "followups": 1,
+    }

@@ -25,8 +25,7 @@ from bot import capture as flow
 from bot.config import Settings
 from bot.qualification import Authority, Budget, Need, QualificationAnswers, Step
 from storage.engine import create_engine_for
-from storage.repository import Repository
-from tests.factories import FakeClock, RepChat, running_app
+from tests.factories import FakeClock, RepChat, Storage, running_app, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 WRITERS = 20
@@ -73,33 +72,33 @@ def counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def capture_one(repo: Repository, clock: FakeClock, telegram_id: int, name: str) -> None:
+def capture_one(repo: Storage, clock: FakeClock, telegram_id: int, name: str) -> None:
     """What the capture flow writes for one contact: the rep, the draft and its answers, the saved capture."""
-    rep = repo.register_rep(
+    rep = repo.reps.register_rep(
         telegram_id=telegram_id,
         chat_id=telegram_id,
         language="en",
         timezone="Europe/Helsinki",
         digest_time=time(8, 30),
     )
-    repo.set_awaiting(rep_id=rep.id, awaiting=None)
+    repo.reps.set_awaiting(rep_id=rep.id, awaiting=None)
     answers = QualificationAnswers(name=name)
-    draft = repo.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=answers, step=Step.NEED)
+    draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=answers, step=Step.NEED)
     for step, value in ((Step.NEED, Need.YES), (Step.BUDGET, Budget.YES)):
         answers = answers.with_answer(step, value)
-        updated = repo.update_draft(draft=draft, answers=answers, step=step)
+        updated = repo.drafts.update_draft(draft=draft, answers=answers, step=step)
         assert updated is not None, "nobody else writes this draft: the update must apply"
         draft = updated
     answers = answers.model_copy(update={"authority": Authority.DECISION_MAKER, "next_due": DUE})
     evaluation = flow.evaluate(answers, now=clock())
-    saved = repo.save_capture(
+    saved = repo.drafts.save_capture(
         draft=draft,
         answers=evaluation.answers,
         classification=evaluation.classification,
         score=evaluation.score,
     )
     assert saved is not None
-    assert repo.get_contact(owner_id=rep.id, contact_id=saved.id) is not None
+    assert repo.contacts.get_contact(owner_id=rep.id, contact_id=saved.id) is not None
 
 
 def test_twenty_writers_saving_at_the_same_moment_all_land(sqlite_url: str) -> None:
@@ -113,7 +112,7 @@ def test_twenty_writers_saving_at_the_same_moment_all_land(sqlite_url: str) -> N
             for round_ in range(BURST_ROUNDS):
                 telegram_id = 100_000 + number * 100 + round_
                 capture_one(
-                    Repository(engine, clock), clock, telegram_id, f"Writer {number} contact {round_}"
+                    Storage.over(engine, clock), clock, telegram_id, f"Writer {number} contact {round_}"
                 )
         finally:
             engine.dispose()
@@ -136,7 +135,7 @@ def test_twenty_writers_capturing_for_seconds_never_see_database_is_locked(sqlit
 
     def writer(number: int) -> None:
         engine = create_engine_for(sqlite_url)
-        repo = Repository(engine, clock)
+        repo = Storage.over(engine, clock)
         deadline = monotonic() + SUSTAINED_SECONDS
         try:
             while monotonic() < deadline:
@@ -163,15 +162,15 @@ def test_twenty_writers_racing_for_one_draft_apply_each_version_once(sqlite_url:
     """A double tap, or two replicas, writing the same draft: the version guard lets exactly one of the
     updates based on a version through, and nobody gets "database is locked"."""
     clock = FakeClock()
-    setup = Repository(create_engine_for(sqlite_url), clock)
-    rep = setup.register_rep(
+    setup = Storage.over(create_engine_for(sqlite_url), clock)
+    rep = setup.reps.register_rep(
         telegram_id=SHARED_TELEGRAM_ID,
         chat_id=SHARED_TELEGRAM_ID,
         language="en",
         timezone="UTC",
         digest_time=time(8, 30),
     )
-    setup.open_draft(
+    setup.drafts.open_draft(
         owner_id=rep.id, chat_id=rep.chat_id, answers=QualificationAnswers(name="Shared"), step=None
     )
     setup.engine.dispose()
@@ -179,21 +178,21 @@ def test_twenty_writers_racing_for_one_draft_apply_each_version_once(sqlite_url:
 
     def writer(number: int) -> None:
         engine = create_engine_for(sqlite_url)
-        repo = Repository(engine, clock)
+        repo = Storage.over(engine, clock)
         try:
             for round_ in range(ROUNDS):
-                draft = repo.get_open_draft(owner_id=rep.id)
+                draft = repo.drafts.get_open_draft(owner_id=rep.id)
                 assert draft is not None
                 answers = draft.answers.model_copy(update={"note": f"writer {number} round {round_}"})
-                if repo.update_draft(draft=draft, answers=answers) is not None:
+                if repo.drafts.update_draft(draft=draft, answers=answers) is not None:
                     applied[number] += 1
         finally:
             engine.dispose()
 
     failures = run_writers(WRITERS, writer)
     assert not failures, f"{len(failures)} writers failed, e.g. {failures[0]!r}"
-    check = Repository(create_engine_for(sqlite_url), clock)
-    final = check.get_open_draft(owner_id=rep.id)
+    check = Storage.over(create_engine_for(sqlite_url), clock)
+    final = check.drafts.get_open_draft(owner_id=rep.id)
     check.engine.dispose()
     assert final is not None
     assert sum(applied) >= ROUNDS  # the writer that read last in each round wins at least
@@ -277,7 +276,7 @@ async def test_a_read_only_command_is_answered_while_another_process_writes(
     fake = FakeBotAPI(token=settings.bot_token.get_secret_value())
     async with running_app(settings, fake, clock) as (application, errors):
         rep = RepChat(application, fake, user_id=5301, clock=clock)
-        capture_one(application.bot_data.repo, clock, rep.user_id, "Anna Virtanen")
+        capture_one(storage_of(application), clock, rep.user_id, "Anna Virtanen")
         holding, release = threading.Event(), threading.Event()
 
         def other_process_writes() -> None:

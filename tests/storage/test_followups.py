@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 from bot.delivery import Delivery, Result
 from runtime.dispatcher import Dispatcher
 from storage.engine import create_engine_for
-from storage.followups import DueDigest, DueReminder, FollowUpRepository
-from storage.repository import Repository
-from tests.factories import FakeClock, seed_due_reminders
+from storage.followups import DueDigest, DueReminder
+from tests.factories import FakeClock, Storage, seed_due_reminders
 
 DUE = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
-def seed(repo: Repository, reminders: int, *, reps: int = 10) -> None:
+def seed(repo: Storage, reminders: int, *, reps: int = 10) -> None:
     """Reps with contacts and reminders all due at DUE (digests off, so only reminders are due)."""
     seed_due_reminders(
         repo.engine, reps=reps, reminders=reminders, first_chat=10_000, due=DUE, now=repo.clock()
@@ -24,10 +23,10 @@ def seed(repo: Repository, reminders: int, *, reps: int = 10) -> None:
 
 
 def test_a_claimed_reminder_is_not_claimed_again_until_its_lease_lapses(
-    repo: Repository, clock: FakeClock
+    repo: Storage, clock: FakeClock
 ) -> None:
     seed(repo, 3, reps=1)
-    followups = FollowUpRepository(repo)
+    followups = repo.followups
     clock.now = DUE
     first = followups.claim_due_reminders(claimer="a", lease=timedelta(minutes=2), limit=10)
     assert len(first) == 3
@@ -40,7 +39,7 @@ def test_a_claimed_reminder_is_not_claimed_again_until_its_lease_lapses(
     assert not followups.mark_reminder_sent(reminder_id=first[1].id, claimer="a", message_id=2)
 
 
-def test_two_dispatchers_send_a_thousand_reminders_exactly_once(repo: Repository, database_url: str) -> None:
+def test_two_dispatchers_send_a_thousand_reminders_exactly_once(repo: Storage, database_url: str) -> None:
     seed(repo, 1000)
     clock = FakeClock(DUE + timedelta(minutes=1))
     sent: dict[str, list[int]] = {"one": [], "two": []}
@@ -48,7 +47,7 @@ def test_two_dispatchers_send_a_thousand_reminders_exactly_once(repo: Repository
 
     def run(name: str) -> None:
         engine = create_engine_for(database_url)
-        followups = FollowUpRepository(Repository(engine, clock))
+        followups = Storage.over(engine, clock).followups
 
         async def send_reminder(reminder: DueReminder) -> Delivery:
             with lock:

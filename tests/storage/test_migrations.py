@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session
 
+from storage.contacts import ContactOrder
 from storage.engine import create_engine_for
 from storage.migrate import alembic_config
 from storage.models import Contact, FollowUp
-from storage.repository import ContactOrder, Repository
-from tests.factories import FakeClock, next_due_mismatches
+from tests.factories import FakeClock, Storage, next_due_mismatches
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -42,8 +42,8 @@ def migrate(engine: sa.Engine, revision: str, *, down: bool = False) -> None:
 
 def test_the_next_follow_up_is_filled_in_for_contacts_made_before_it_existed(empty_engine: sa.Engine) -> None:
     migrate(empty_engine, "0005")
-    repo = Repository(empty_engine, FakeClock(NOW))
-    rep = repo.register_rep(
+    repo = Storage.over(empty_engine, FakeClock(NOW))
+    rep = repo.reps.register_rep(
         telegram_id=1, chat_id=1, language="fi", timezone="Europe/Helsinki", digest_time=time(8)
     )
     naive = NOW.replace(tzinfo=None)
@@ -95,7 +95,9 @@ def test_the_next_follow_up_is_filled_in_for_contacts_made_before_it_existed(emp
 
     migrate(empty_engine, "head")
     assert next_due_mismatches(empty_engine) == []
-    page = repo.list_contacts(owner_id=rep.id, status="lead", order=ContactOrder.NEXT, offset=0, limit=8)
+    page = repo.contacts.list_contacts(
+        owner_id=rep.id, status="lead", order=ContactOrder.NEXT, offset=0, limit=8
+    )
     assert [(item.name, item.next_due) for item in page.items] == [
         ("Aino", NOW - timedelta(days=1)),
         ("Csilla", NOW + timedelta(days=1)),
@@ -115,7 +117,9 @@ def test_the_next_follow_up_is_filled_in_for_contacts_made_before_it_existed(emp
             )
         )
         session.commit()
-    page = repo.list_contacts(owner_id=rep.id, status="lead", order=ContactOrder.NEXT, offset=0, limit=8)
+    page = repo.contacts.list_contacts(
+        owner_id=rep.id, status="lead", order=ContactOrder.NEXT, offset=0, limit=8
+    )
     assert [item.name for item in page.items] == ["Aino", "Csilla", "Dóra", "Bertil"]
 
     migrate(empty_engine, "0005", down=True)

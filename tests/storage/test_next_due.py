@@ -12,23 +12,26 @@ from sqlmodel import Session, col, select
 
 from bot import capture as flow
 from bot import schedule
+from bot.schedule import LostReason
 from bot.scoring import Score
-from storage.contacts import ContactBook
-from storage.followups import DIGEST_COUNT_CAP, DIGEST_LINES, FollowUpRepository
+from storage.contacts import FIND_COUNT_CAP, ContactOrder
+from storage.followups import DIGEST_COUNT_CAP, DIGEST_LINES
 from storage.models import OPEN_STATES, Contact, FollowUp
-from storage.repository import FIND_COUNT_CAP, ContactOrder, Repository, RepRead
-from tests.factories import FakeClock, add_contacts, next_due_mismatches
-from tests.storage.test_repository import QUALIFIED, make_rep, save
+from storage.reps import RepRead
+from tests.factories import FakeClock, Storage, add_contacts, make_rep, next_due_mismatches, save
+from tests.storage.test_drafts import QUALIFIED
 
 NO_SCORE = Score(0, ())
 
 
-def in_next_order(repo: Repository, rep: RepRead) -> list[tuple[str, datetime | None]]:
-    page = repo.list_contacts(owner_id=rep.id, status="prospect", order=ContactOrder.NEXT, offset=0, limit=10)
+def in_next_order(repo: Storage, rep: RepRead) -> list[tuple[str, datetime | None]]:
+    page = repo.contacts.list_contacts(
+        owner_id=rep.id, status="prospect", order=ContactOrder.NEXT, offset=0, limit=10
+    )
     return [(item.name, item.next_due) for item in page.items]
 
 
-def open_followup(repo: Repository, contact_id: int) -> int:
+def open_followup(repo: Storage, contact_id: int) -> int:
     with Session(repo.engine) as session:
         return (
             session.exec(
@@ -41,10 +44,10 @@ def open_followup(repo: Repository, contact_id: int) -> int:
 
 
 def test_the_list_by_next_follow_up_follows_every_change_of_a_follow_up(
-    repo: Repository, clock: FakeClock
+    repo: Storage, clock: FakeClock
 ) -> None:
     rep = make_rep(repo)
-    followups, book = FollowUpRepository(repo), ContactBook(repo)
+    followups, book = repo.followups, repo.contacts
     now = clock()
     day = timedelta(days=1)
     anna = save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + 3 * day}), now)
@@ -82,7 +85,9 @@ def test_the_list_by_next_follow_up_follows_every_change_of_a_follow_up(
     assert in_next_order(repo, rep)[0] == ("Anna Virtanen", now + day / 2)
 
     # Lost takes Anna off the prospects; a merge moves Cécile's follow-up to Béla.
-    assert followups.mark_lost(owner_id=rep.id, followup_id=claimed[0].id, reason="price")
+    assert book.mark_lost(
+        owner_id=rep.id, contact_id=anna, reason=LostReason.BUDGET, followup_id=claimed[0].id
+    )
     assert book.merge(owner_id=rep.id, keep_id=bela, other_id=cecile)
     assert in_next_order(repo, rep) == [("Béla Szabó", now + 2 * day)]
 
@@ -102,19 +107,19 @@ def test_the_list_by_next_follow_up_follows_every_change_of_a_follow_up(
     assert next_due_mismatches(repo.engine) == []
 
 
-def test_find_counts_up_to_its_cap_and_says_there_are_more(repo: Repository) -> None:
+def test_find_counts_up_to_its_cap_and_says_there_are_more(repo: Storage) -> None:
     rep, other = make_rep(repo, 1), make_rep(repo, 2)
     add_contacts(repo.engine, rep.id, repo.clock(), FIND_COUNT_CAP + 5)
     add_contacts(repo.engine, other.id, repo.clock(), 3)
-    many = repo.find_contacts(owner_id=rep.id, text="virtanen", offset=0, limit=8)
+    many = repo.contacts.find_contacts(owner_id=rep.id, text="virtanen", offset=0, limit=8)
     assert (many.total, many.capped, len(many.items)) == (FIND_COUNT_CAP, True, 8)
-    exact = repo.find_contacts(owner_id=rep.id, text="virtanen 100", offset=0, limit=8)
+    exact = repo.contacts.find_contacts(owner_id=rep.id, text="virtanen 100", offset=0, limit=8)
     assert (exact.total, exact.capped) == (6, False)  # 0100, 1000 ... 1004
-    assert repo.find_contacts(owner_id=other.id, text="virtanen", offset=0, limit=8).total == 3
+    assert repo.contacts.find_contacts(owner_id=other.id, text="virtanen", offset=0, limit=8).total == 3
 
 
 def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
-    repo: Repository, clock: FakeClock
+    repo: Storage, clock: FakeClock
 ) -> None:
     rep, other = make_rep(repo, 1), make_rep(repo, 2)
     now = clock()
@@ -124,7 +129,7 @@ def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
     add_contacts(repo.engine, other.id, repo.clock(), 5, last_touch_at=long_ago)
     born = now.astimezone(zone).date().replace(year=1980)
     add_contacts(repo.engine, rep.id, repo.clock(), 30, status="lead", birthday=born)
-    book = ContactBook(repo)
+    book = repo.contacts
     with Session(repo.engine) as session:
         leads = session.exec(
             select(Contact.id).where(Contact.owner_id == rep.id, Contact.status == "lead")
@@ -133,7 +138,7 @@ def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
     for contact_id, due in zip(leads, overdue, strict=True):
         assert book.set_followup(owner_id=rep.id, contact_id=contact_id, due=due)
     # Some of them are being sent, some were sent and wait for the rep: all are overdue all the same.
-    followups = FollowUpRepository(repo)
+    followups = repo.followups
     claimed = followups.claim_due_reminders(claimer="a", lease=timedelta(minutes=2), limit=10)
     for reminder in claimed[::2]:
         assert followups.mark_reminder_sent(reminder_id=reminder.id, claimer="a", message_id=1)
@@ -153,14 +158,14 @@ def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
     # Overdue, oldest first whatever their state, each with its due time.
     assert [line.when for line in data.overdue.lines] == sorted(overdue)[:DIGEST_LINES]
     assert (data.overdue.total, data.overdue.capped, data.today.total) == (30, False, 0)
-    assert FollowUpRepository(repo).digest_data(rep_id=other.id, zone=zone).quiet.total == 5
+    assert repo.followups.digest_data(rep_id=other.id, zone=zone).quiet.total == 5
 
 
 def test_a_digest_line_per_open_follow_up_of_each_state_soonest_first(
-    repo: Repository, clock: FakeClock
+    repo: Storage, clock: FakeClock
 ) -> None:
     rep = make_rep(repo)
-    followups = FollowUpRepository(repo)
+    followups = repo.followups
     now = clock.now = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 08:00 in Helsinki
     first = save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + timedelta(hours=1)}), now)
     second = save(
@@ -178,13 +183,11 @@ def test_a_digest_line_per_open_follow_up_of_each_state_soonest_first(
     assert data.today.total == 3
 
 
-def test_two_writers_of_one_contact_leave_its_next_follow_up_right(
-    repo: Repository, clock: FakeClock
-) -> None:
+def test_two_writers_of_one_contact_leave_its_next_follow_up_right(repo: Storage, clock: FakeClock) -> None:
     """One writer closes a follow-up and has not committed yet while another moves the contact's other one:
     the second waits for the first and then sees what it did (on PostgreSQL by the contact's row lock)."""
     rep = make_rep(repo)
-    followups, book = FollowUpRepository(repo), ContactBook(repo)
+    followups, book = repo.followups, repo.contacts
     now = clock()
     day = timedelta(days=1)
     anna = save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + day}), now)
@@ -193,7 +196,7 @@ def test_two_writers_of_one_contact_leave_its_next_follow_up_right(
     assert book.merge(owner_id=rep.id, keep_id=anna, other_id=bela)
 
     moved = threading.Event()
-    with followups._session() as session:
+    with repo.database.writing() as session:
         assert followups._transition(
             session, owner_id=rep.id, followup_id=first, from_states=OPEN_STATES, state="done"
         )
@@ -213,9 +216,9 @@ def test_two_writers_of_one_contact_leave_its_next_follow_up_right(
     assert in_next_order(repo, rep) == [("Anna Virtanen", now + 5 * day)]
 
 
-def test_a_meeting_logged_with_a_next_step_replaces_the_open_one(repo: Repository, clock: FakeClock) -> None:
+def test_a_meeting_logged_with_a_next_step_replaces_the_open_one(repo: Storage, clock: FakeClock) -> None:
     rep = make_rep(repo)
-    followups = FollowUpRepository(repo)
+    followups = repo.followups
     now = clock()
     anna = save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + timedelta(hours=1)}), now)
     clock.now = now + timedelta(hours=2)
@@ -223,11 +226,11 @@ def test_a_meeting_logged_with_a_next_step_replaces_the_open_one(repo: Repositor
     assert followups.mark_reminder_sent(reminder_id=sent.id, claimer="a", message_id=1)
 
     # The rep met Anna before acting on the reminder, and logs the meeting with a new next step.
-    draft = repo.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=QUALIFIED, step=None)
-    draft = repo.update_draft(draft=draft, contact_id=anna)
+    draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=rep.chat_id, answers=QUALIFIED, step=None)
+    draft = repo.drafts.update_draft(draft=draft, contact_id=anna)
     assert draft is not None
     result = flow.evaluate(QUALIFIED.model_copy(update={"next_due": now + timedelta(days=7)}), now=clock())
-    saved = repo.save_capture(
+    saved = repo.drafts.save_capture(
         draft=draft, answers=result.answers, classification=result.classification, score=result.score
     )
     assert saved is not None and saved.id == anna and saved.next_due == now + timedelta(days=7)
@@ -236,11 +239,11 @@ def test_a_meeting_logged_with_a_next_step_replaces_the_open_one(repo: Repositor
     assert next_due_mismatches(repo.engine) == []
 
 
-def test_a_failed_send_does_not_undo_what_the_rep_just_did(repo: Repository, clock: FakeClock) -> None:
+def test_a_failed_send_does_not_undo_what_the_rep_just_did(repo: Storage, clock: FakeClock) -> None:
     """The dispatcher gives back a reminder whose send failed while the rep is marking it done: the rep's
     change stands (the give-back waits for the contact's lock, then finds the reminder no longer claimed)."""
     rep = make_rep(repo)
-    followups = FollowUpRepository(repo)
+    followups = repo.followups
     now = clock()
     save(repo, rep, QUALIFIED.model_copy(update={"next_due": now + timedelta(hours=1)}), now)
     clock.now = now + timedelta(hours=2)
@@ -254,7 +257,7 @@ def test_a_failed_send_does_not_undo_what_the_rep_just_did(repo: Repository, clo
         )
         released.set()
 
-    with followups._session() as session:
+    with repo.database.writing() as session:
         assert followups._transition(
             session, owner_id=rep.id, followup_id=reminder.id, from_states=OPEN_STATES, state="done"
         )
@@ -269,12 +272,12 @@ def test_a_failed_send_does_not_undo_what_the_rep_just_did(repo: Repository, clo
     assert next_due_mismatches(repo.engine) == []
 
 
-def test_find_ranks_its_matches_by_score_and_pages_them(repo: Repository) -> None:
+def test_find_ranks_its_matches_by_score_and_pages_them(repo: Storage) -> None:
     rep = make_rep(repo)
     for score in (40, 90, 40, 70):
         add_contacts(repo.engine, rep.id, repo.clock(), 1, score=score, name=f"Nagy {score}")
-    first = repo.find_contacts(owner_id=rep.id, text="virtanen", offset=0, limit=3)
-    second = repo.find_contacts(owner_id=rep.id, text="virtanen", offset=3, limit=3)
+    first = repo.contacts.find_contacts(owner_id=rep.id, text="virtanen", offset=0, limit=3)
+    second = repo.contacts.find_contacts(owner_id=rep.id, text="virtanen", offset=3, limit=3)
     assert (first.total, first.capped) == (4, False)
     # Best score first; of equal scores, the newer contact (the higher id) first.
     ids = [item.id for item in (*first.items, *second.items)]

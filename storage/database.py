@@ -1,0 +1,119 @@
+"""The database every storage part shares: its engines and transactions, the base class of the parts, and
+the row-level helpers that writes of more than one aggregate need (contact locks, next_due, LIKE escaping,
+optimistic-write checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from storage.engine import READ_ONLY, is_sqlite
+from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, FollowUp, UTCDateTime
+
+Clock = Callable[[], datetime]
+
+
+class Database:
+    """The engines and the clock, with the two kinds of transaction. One instance per process, shared by
+    every storage part."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.read_engine = engine.execution_options(**{READ_ONLY: True})
+        # A statement that stands alone (one read, or one conditional write) needs no transaction around it:
+        # on PostgreSQL autocommit saves the round trips of BEGIN and COMMIT. SQLite begins as
+        # storage.engine decides (its round trips cost nothing).
+        self.statement_engine: Engine
+        self.statement_read_engine: Engine
+        if is_sqlite(engine):
+            self.statement_engine, self.statement_read_engine = engine, self.read_engine
+        else:
+            self.statement_engine = self.statement_read_engine = engine.execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that writes."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads (on SQLite it takes no lock; see storage.engine)."""
+        with Session(self.read_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+
+class RepositoryPart:
+    """The reads and writes of one aggregate (reps, drafts, contacts, follow-ups...), sharing the database's
+    engines, clock and transactions."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.engine = database.engine
+        self.clock: Clock = database.clock
+
+    def _session(self) -> AbstractContextManager[Session]:
+        return self.database.writing()
+
+    def _reading(self) -> AbstractContextManager[Session]:
+        return self.database.reading()
+
+
+def changed_one(result: object) -> bool:
+    """Whether a conditional UPDATE hit its row: the rowcount is how an optimistic write learns it lost."""
+    return getattr(result, "rowcount", 0) == 1
+
+
+def escape_like(text: str) -> str:
+    """The text as a literal inside a LIKE pattern that uses backslash as its escape."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def lock_contacts(session: Session, contact_ids: Iterable[int]) -> None:
+    """Take the contacts' row locks, in id order, before changing their follow-ups.
+
+    On PostgreSQL this puts concurrent writers of one contact in a queue in the same order as deleting a
+    contact does (contact, then its follow-ups), and it makes refresh_next_due read the follow-ups that the
+    writer before it committed. SQLite needs none of it (BEGIN IMMEDIATE runs one writer at a time), and
+    SQLAlchemy leaves FOR UPDATE out there.
+    """
+    ids = sorted(set(contact_ids))
+    if ids:
+        session.execute(
+            select(Contact.id).where(col(Contact.id).in_(ids)).order_by(col(Contact.id)).with_for_update()
+        )
+
+
+def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:
+    """Set contact.next_due_at to the soonest open follow-up of each contact (NO_FOLLOW_UP for none).
+
+    Every write that adds a follow-up, moves its due time, closes it or moves it to another contact calls
+    this in the same transaction, so the lists' order by next follow-up never needs the follow-ups. The
+    caller took the contacts' locks (lock_contacts) before it changed their follow-ups; taking them here again
+    costs a statement and, on PostgreSQL, makes sure the follow-ups are read as committed.
+    """
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return
+    session.flush()
+    lock_contacts(session, ids)
+    soonest = (
+        select(func.min(FollowUp.due_at))
+        .where(col(FollowUp.contact_id) == col(Contact.id), col(FollowUp.state).in_(OPEN_STATES))
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(Contact)
+        .where(col(Contact.id).in_(ids))
+        .values(next_due_at=func.coalesce(soonest, sa.literal(NO_FOLLOW_UP, UTCDateTime())))
+        .execution_options(synchronize_session=False)
+    )

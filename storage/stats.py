@@ -1,0 +1,74 @@
+"""The numbers behind /stats: the funnel, lost by reason, breakdowns by source and industry, and this month
+against the last. Scoped by the owner."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from storage.database import RepositoryPart
+from storage.models import Contact, Interaction
+
+
+@dataclass(frozen=True)
+class StatsData:
+    by_status: dict[str, int]
+    lost_by_reason: dict[str, int]
+    by_source: dict[str, tuple[int, int]]  # source -> (contacts, customers)
+    by_industry: dict[str, tuple[int, int]]
+    new_this_month: int
+    new_last_month: int
+    won_this_month: int
+    won_last_month: int
+
+
+class StatsBook(RepositoryPart):
+    """Statistics of a rep's contacts."""
+
+    def stats(self, *, owner_id: int, month_starts: tuple[datetime, datetime, datetime]) -> StatsData:
+        """The funnel, lost by reason, breakdowns, and this month against last (month starts in UTC)."""
+        last_month, this_month, next_month = month_starts
+        with self._reading() as session:
+            contacts = session.execute(
+                sa.select(
+                    col(Contact.status),
+                    col(Contact.lost_reason),
+                    col(Contact.source),
+                    col(Contact.industry),
+                    col(Contact.created_at),
+                ).where(col(Contact.owner_id) == owner_id)
+            ).all()
+            won = session.exec(
+                select(Interaction.occurred_at, Interaction.changes).where(
+                    Interaction.owner_id == owner_id, Interaction.kind == "status"
+                )
+            ).all()
+        by_status = Counter(status for status, *_ in contacts)
+        lost = Counter(reason or "other" for status, reason, *_ in contacts if status == "lost")
+        by_source: dict[str, list[int]] = {}
+        by_industry: dict[str, list[int]] = {}
+        for status, _, source, industry, _ in contacts:
+            customer = status in ("customer", "repeat_buyer")
+            for table, key in (
+                (by_source, source or "unknown"),
+                (by_industry, (industry or "").strip().lower() or "unknown"),
+            ):
+                counts = table.setdefault(key, [0, 0])
+                counts[0] += 1
+                counts[1] += customer
+        created = [row[4] for row in contacts]
+        wins = [at for at, changes in won if (changes.get("status") or [None, None])[1] == "customer"]
+        return StatsData(
+            by_status=dict(by_status),
+            lost_by_reason=dict(lost),
+            by_source={key: (value[0], value[1]) for key, value in by_source.items()},
+            by_industry={key: (value[0], value[1]) for key, value in by_industry.items()},
+            new_this_month=sum(this_month <= at < next_month for at in created),
+            new_last_month=sum(last_month <= at < this_month for at in created),
+            won_this_month=sum(this_month <= at < next_month for at in wins),
+            won_last_month=sum(last_month <= at < this_month for at in wins),
+        )
