@@ -90,3 +90,11 @@ class AccessGate:
     def forget(self, user_id: int) -> None:
         """A rep erased their data: they are a stranger again."""
         self.allowed.drop(user_id)
+
+
+def may_invite(role: str, *, admin: bool, inviter_role: str) -> bool:
+    """Whether someone may create an invite for `role`: admins invite reps and managers, a manager only
+    reps (into their own team), anyone else nobody."""
+    if role == "manager":
+        return admin
+    return role == "rep" and (admin or inviter_role == "manager")

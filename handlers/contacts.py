@@ -7,28 +7,41 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
 from bot.i18n import Translator
 from bot.qualification import Source
 from handlers.card import send_card
 from handlers.cards import list_line
+from handlers.kit.buttons import ContactButton, FindButton, ListButton, ListFilterButton, ListStatus, Text
 from handlers.kit.context import BotContext
+from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.preamble import pressed, pressed_on
 from storage.contacts import ContactFilter, ContactOrder, Page
 from storage.reps import RepRead
 
 PAGE_SIZE = 8
-_LIST_STATUSES = {"leads": "lead", "prospects": "prospect", "customers": "customer", "lost": "lost"}
+_LIST_STATUSES = {
+    "leads": ListStatus.LEAD,
+    "prospects": ListStatus.PROSPECT,
+    "customers": ListStatus.CUSTOMER,
+    "lost": ListStatus.LOST,
+}
 FIND_MAX = 100
+CONTACT_LABEL_MAX = 40
+FILTER_LABEL_MAX = 30
 
 
-def _nav_row(t: Translator, page: Page, data_for: list[str | None]) -> list[InlineKeyboardButton]:
-    """◀ and ▶ where there is a page that way; `data_for` is [previous, next] callback_data or None."""
+def _nav_row(
+    t: Translator,
+    page: Page,
+    previous: ListButton | FindButton | None,
+    following: ListButton | FindButton | None,
+) -> list[InlineKeyboardButton]:
+    """◀ and ▶ where there is a page that way and its data fits in a button."""
     row = []
-    previous, following = data_for
-    if page.offset > 0 and previous:
-        row.append(InlineKeyboardButton(t.plain("list.previous"), callback_data=previous))
-    if page.offset + PAGE_SIZE < page.total and following:
-        row.append(InlineKeyboardButton(t.plain("list.next"), callback_data=following))
+    if page.offset > 0 and previous is not None and previous.fits():
+        row.append(button(t.plain("list.previous"), previous))
+    if page.offset + PAGE_SIZE < page.total and following is not None and following.fits():
+        row.append(button(t.plain("list.next"), following))
     return row
 
 
@@ -48,11 +61,8 @@ def _page_view(
     for index, item in enumerate(page.items, start=page.offset + 1):
         lines.append(list_line(t, index, item, rep.zone, now))
         label = t.plain("list.button", index=index, name=item.name)
-        buttons.append(
-            [InlineKeyboardButton(label[:40], callback_data=callbacks.pack(callbacks.CONTACT, item.id))]
-        )
-    rows = [*buttons, *([nav] if nav else []), *([extra] if extra else [])]
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+        buttons.append(button(short(label, CONTACT_LABEL_MAX), ContactButton(item.id)))
+    return "\n".join(lines), keyboard(*rows(buttons, 1), nav, extra)
 
 
 # A list opens by next follow-up (who to call next); the button cycles to best score, then newest.
@@ -60,16 +70,18 @@ _ORDERS = (ContactOrder.NEXT, ContactOrder.SCORE, ContactOrder.NEWEST)
 _FILTER_KINDS = ("s", "t", "i")
 
 
-def _list_data(status: str, order: ContactOrder, offset: int, wanted: ContactFilter | None) -> str | None:
-    """callback_data of a list page; None when the filter value does not fit in 64 bytes."""
-    base = f"{callbacks.LIST}:{status}:{order.value}:{offset}"
-    return base if wanted is None else callbacks.fit_text(f"{base}:", f"{wanted.kind}={wanted.value}")
+def _list_button(
+    status: ListStatus, order: ContactOrder, offset: int, wanted: ContactFilter | None
+) -> ListButton:
+    """A list page's data; a filter value too long for 64 bytes makes it not fit (see `fits`)."""
+    tail = Text("" if wanted is None else f"{wanted.kind}={wanted.value}")
+    return ListButton(status, order, offset, tail)
 
 
 def _status_list(
     ctx: BotContext,
     rep: RepRead,
-    status: str,
+    status: ListStatus,
     order: ContactOrder,
     offset: int,
     wanted: ContactFilter | None = None,
@@ -86,21 +98,15 @@ def _status_list(
     nav = _nav_row(
         t,
         page,
-        [
-            _list_data(status, order, max(0, offset - PAGE_SIZE), wanted),
-            _list_data(status, order, offset + PAGE_SIZE, wanted),
-        ],
+        _list_button(status, order, max(0, offset - PAGE_SIZE), wanted),
+        _list_button(status, order, offset + PAGE_SIZE, wanted),
     )
     following = _ORDERS[(_ORDERS.index(order) + 1) % len(_ORDERS)]
     extra = []
-    sort_data = _list_data(status, following, 0, wanted)
-    if sort_data:
-        extra.append(InlineKeyboardButton(t.plain(f"list.sort_{following.value}"), callback_data=sort_data))
-    extra.append(
-        InlineKeyboardButton(
-            t.plain("list.filter"), callback_data=callbacks.pack(callbacks.LIST_FILTER, status, order.value)
-        )
-    )
+    sort = _list_button(status, following, 0, wanted)
+    if sort.fits():
+        extra.append(button(t.plain(f"list.sort_{following.value}"), sort))
+    extra.append(button(t.plain("list.filter"), ListFilterButton(status, order)))
     return _page_view(t, ctx.now(), rep, page, title, nav, extra)
 
 
@@ -123,7 +129,7 @@ async def list_command(update: Update, ctx: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    status = _LIST_STATUSES.get(command, "lead")
+    status = _LIST_STATUSES.get(command, ListStatus.LEAD)
     view = _status_list(ctx, rep, status, _ORDERS[0], 0)
     if view is None:
         await message.reply_text(ctx.t(f"list.empty_{status}"))
@@ -134,47 +140,25 @@ async def list_command(update: Update, ctx: BotContext) -> None:
 
 async def on_list_button(update: Update, ctx: BotContext) -> None:
     """◀ ▶, the sort toggle and a chosen filter of a status list."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    # l:<status>:<order>:<offset>[:<filter>]; the filter's value may itself hold ":".
-    args = (
-        (query.data or "").split(":", 4)[1:]
-        if len((query.data or "").encode()) <= callbacks.MAX_BYTES
-        else []
-    )
-    valid = (
-        len(args) in (3, 4)
-        and args[0] in _LIST_STATUSES.values()
-        and args[1] in {order.value for order in ContactOrder}
-        and args[2].isdigit()
-    )
-    wanted = _parse_filter(args[3]) if valid and len(args) == 4 else None
-    if not valid or (len(args) == 4 and wanted is None):
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+    press = await pressed(update, ctx, ListButton)
+    if press is None:
         return
-    view = _status_list(ctx, rep, args[0], ContactOrder(args[1]), int(args[2]), wanted)
-    await query.answer()
+    data = press.data
+    wanted = _parse_filter(data.filter) if data.filter else None
+    if data.filter and wanted is None:
+        await press.answer(ctx.t.plain("common.expired"), alert=True)
+        return
+    view = _status_list(ctx, press.rep, data.status, data.order, data.offset, wanted)
+    await press.answer()
     if view is None:
-        await query.edit_message_text(ctx.t(f"list.empty_{args[0]}"))
+        await press.query.edit_message_text(ctx.t(f"list.empty_{data.status.value}"))
         return
     text, markup = view
-    await query.edit_message_text(text, reply_markup=markup)
+    await press.query.edit_message_text(text, reply_markup=markup)
 
 
-async def on_filter_button(update: Update, ctx: BotContext) -> None:
-    """🔎 Filter: the sources, the rep's most used tags and industries, as buttons."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False)
-    if parsed is None or len(parsed.args) != 2 or parsed.args[0] not in _LIST_STATUSES.values():
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
-        return
-    status, order = (
-        parsed.args[0],
-        next((o for o in ContactOrder if o.value == parsed.args[1]), _ORDERS[0]),
-    )
+def _filter_options(ctx: BotContext, rep: RepRead) -> list[tuple[str, ContactFilter]]:
+    """The sources, then the rep's most used tags and industries, each with its label."""
     t = ctx.t
     options: list[tuple[str, ContactFilter]] = [
         (t.plain(f"option.source.{s.value}"), ContactFilter("s", s.value)) for s in Source
@@ -186,22 +170,24 @@ async def on_filter_button(update: Update, ctx: BotContext) -> None:
         (f"🏭 {name}", ContactFilter("i", name))
         for name in ctx.contacts.industry_choices(owner_id=rep.id, limit=6)
     ]
-    buttons = []
-    for label, wanted in options:
-        data = _list_data(status, order, 0, wanted)
-        if data is not None:
-            buttons.append(InlineKeyboardButton(label[:30], callback_data=data))
-    rows = [buttons[index : index + 3] for index in range(0, len(buttons), 3)]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t.plain("list.no_filter"),
-                callback_data=callbacks.pack(callbacks.LIST, status, order.value, 0),
-            )
-        ]
+    return options
+
+
+async def on_filter_button(update: Update, ctx: BotContext) -> None:
+    """🔎 Filter: the sources, the rep's most used tags and industries, as buttons."""
+    press = await pressed(update, ctx, ListFilterButton)
+    if press is None:
+        return
+    status, order, t = press.data.status, press.data.order, ctx.t
+    choices = [
+        (label, _list_button(status, order, 0, wanted)) for label, wanted in _filter_options(ctx, press.rep)
+    ]
+    buttons = [button(short(label, FILTER_LABEL_MAX), data) for label, data in choices if data.fits()]
+    no_filter = button(t.plain("list.no_filter"), ListButton(status, order, 0))
+    await press.answer()
+    await press.query.edit_message_text(
+        t("list.ask_filter"), reply_markup=keyboard(*rows(buttons, 3), [no_filter])
     )
-    await query.answer()
-    await query.edit_message_text(t("list.ask_filter"), reply_markup=InlineKeyboardMarkup(rows))
 
 
 def _find_view(
@@ -213,12 +199,12 @@ def _find_view(
     t = ctx.t
     # The search text travels in the button; a text too long for 64 bytes gets no ◀ ▶ (the first page and
     # a hint to narrow the search are shown instead of a silently different search).
-    previous = callbacks.fit_text(f"{callbacks.FIND}:{max(0, offset - PAGE_SIZE)}:", text)
-    following = callbacks.fit_text(f"{callbacks.FIND}:{offset + PAGE_SIZE}:", text)
+    previous = FindButton(max(0, offset - PAGE_SIZE), Text(text))
+    following = FindButton(offset + PAGE_SIZE, Text(text))
     title: str = t("find.title", text=text, count=t.count(page.total, more=page.capped))
     if page.capped:
         title += "\n" + t("find.capped", count=t.count(page.total))
-    return _page_view(t, ctx.now(), rep, page, title, _nav_row(t, page, [previous, following]), [])
+    return _page_view(t, ctx.now(), rep, page, title, _nav_row(t, page, previous, following), [])
 
 
 async def find_command(update: Update, ctx: BotContext) -> None:
@@ -240,46 +226,40 @@ async def find_command(update: Update, ctx: BotContext) -> None:
 
 async def on_find_button(update: Update, ctx: BotContext) -> None:
     """◀ ▶ of a search."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False, text_tail=True)
-    if parsed is None or len(parsed.args) != 2 or not parsed.args[0].isdigit():
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+    press = await pressed(update, ctx, FindButton)
+    if press is None:
         return
-    view = _find_view(ctx, rep, parsed.args[1][:FIND_MAX], int(parsed.args[0]))
-    await query.answer()
+    text = press.data.text[:FIND_MAX]
+    view = _find_view(ctx, press.rep, text, press.data.offset)
+    await press.answer()
     if view is None:
-        await query.edit_message_text(ctx.t("find.none", text=parsed.args[1][:FIND_MAX]))
+        await press.query.edit_message_text(ctx.t("find.none", text=text))
         return
     body, markup = view
-    await query.edit_message_text(body, reply_markup=markup)
+    await press.query.edit_message_text(body, reply_markup=markup)
 
 
 async def on_contact_button(update: Update, ctx: BotContext) -> None:
     """Open a contact card; an id that is not one of the rep's own contacts is refused."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data)
-    contact = (
-        ctx.contacts.get_contact(owner_id=rep.id, contact_id=parsed.id)
-        if parsed is not None and parsed.id is not None
-        else None
+    press = await pressed_on(
+        update,
+        ctx,
+        ContactButton,
+        lambda data: ctx.contacts.get_contact(owner_id=ctx.rep.id, contact_id=data.contact),
+        refusal="contacts.not_found",
     )
-    if contact is None:
-        await query.answer(ctx.t.plain("contacts.not_found"), show_alert=True)
+    if press is None:
         return
-    await query.answer()
-    await send_card(ctx, rep, contact)
+    await press.answer()
+    await send_card(ctx, press.rep, press.record)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler(list(_LIST_STATUSES), list_command),
         CommandHandler("find", find_command),
-        CallbackQueryHandler(on_list_button, pattern=r"^l:"),
-        CallbackQueryHandler(on_filter_button, pattern=r"^lf:"),
-        CallbackQueryHandler(on_find_button, pattern=r"^f:"),
-        CallbackQueryHandler(on_contact_button, pattern=r"^c:"),
+        CallbackQueryHandler(on_list_button, pattern=ListButton.pattern()),
+        CallbackQueryHandler(on_filter_button, pattern=ListFilterButton.pattern()),
+        CallbackQueryHandler(on_find_button, pattern=FindButton.pattern()),
+        CallbackQueryHandler(on_contact_button, pattern=ContactButton.pattern()),
     ]

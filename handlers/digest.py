@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import callbacks
 from bot.delivery import Delivery, Result
 from bot.i18n import Translator
+from handlers.kit.buttons import CardButton, ContactButton
 from handlers.kit.context import BotContext
+from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.reminders import deliver
 from storage.followups import DigestData, DigestSection, DueDigest
 
@@ -55,20 +56,14 @@ def render_digest(
                 break
             block.append(line)
             shown += 1
-            name = item.name if len(item.name) <= BUTTON_NAME_MAX else item.name[: BUTTON_NAME_MAX - 1] + "…"
+            name = short(item.name, BUTTON_NAME_MAX)
             buttons.append(
-                InlineKeyboardButton(
-                    t.plain("list.button", index=shown, name=name),
-                    callback_data=callbacks.pack(callbacks.CONTACT, item.contact_id),
-                )
+                button(t.plain("list.button", index=shown, name=name), ContactButton(item.contact_id))
             )
             if line_id == "digest.line_birthday":
                 # One tap notes that the card went out, as the source documents suggest.
                 buttons.append(
-                    InlineKeyboardButton(
-                        t.plain("digest.card_sent", index=shown),
-                        callback_data=callbacks.pack(callbacks.CARD, item.contact_id, "bc"),
-                    )
+                    button(t.plain("digest.card_sent", index=shown), CardButton(item.contact_id, "bc"))
                 )
         hidden = items.total - (len(block) - 1)
         if hidden > 0:
@@ -87,8 +82,7 @@ def render_digest(
         ]
     if shown == 0 and not hidden_any and data.week is None:
         lines.extend(["", t("digest.nothing")])
-    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
-    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+    return "\n".join(lines), keyboard(*rows(buttons, 2)) if buttons else None
 
 
 def make_digest_sender(application: Any) -> Any:

@@ -7,21 +7,26 @@ import asyncio
 import logging
 import threading
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, imports
+from bot import imports
 from bot.exports import contacts_csv, contacts_vcard, followups_calendar
+from handlers.kit.buttons import ExportButton, ExportKind, ImportAction, ImportButton
 from handlers.kit.context import BotContext
-from storage.exchange import ImportCancelled, ImportPlan
+from handlers.kit.keyboards import button, keyboard
+from handlers.kit.preamble import pressed, pressed_on
+from storage.exchange import ImportBatchRead, ImportCancelled, ImportPlan
 from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
-EXPORT = "ex"  # ex:leads|prospects|all
-IMPORT = "im"  # im:<batch>:merge|skip|cancel|stop
-_EXPORTS = {"leads": ("lead",), "prospects": ("prospect",), "all": None}
+_EXPORTS: dict[ExportKind, tuple[str, ...] | None] = {
+    ExportKind.LEADS: ("lead",),
+    ExportKind.PROSPECTS: ("prospect",),
+    ExportKind.ALL: None,
+}
 INVALID_SHOWN = 5
 PROGRESS_EVERY = 1.5  # seconds between edits of the progress message (Telegram limits edits too)
 
@@ -30,29 +35,22 @@ async def export(update: Update, ctx: BotContext) -> None:
     """/export: which contacts?"""
     assert update.effective_message is not None
     t = ctx.t
-    buttons = [
-        InlineKeyboardButton(t.plain(f"export.{kind}"), callback_data=callbacks.pack(EXPORT, kind))
-        for kind in _EXPORTS
-    ]
-    await update.effective_message.reply_text(t("export.ask"), reply_markup=InlineKeyboardMarkup([buttons]))
+    buttons = [button(t.plain(f"export.{kind.value}"), ExportButton(kind)) for kind in _EXPORTS]
+    await update.effective_message.reply_text(t("export.ask"), reply_markup=keyboard(buttons))
 
 
 async def on_export_button(update: Update, ctx: BotContext) -> None:
     """Send the CSV, the vCard file and the calendar of upcoming follow-ups."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False)
-    kind = parsed.args[0] if parsed else ""
-    if kind not in _EXPORTS:
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+    press = await pressed(update, ctx, ExportButton)
+    if press is None:
         return
-    await query.answer()
+    rep, kind = press.rep, press.data.kind
+    await press.answer()
     rows = ctx.exchange.export_rows(owner_id=rep.id, statuses=_EXPORTS[kind])
     if not rows:
-        await query.edit_message_text(ctx.t("export.nothing"))
+        await press.query.edit_message_text(ctx.t("export.nothing"))
         return
-    await query.edit_message_text(ctx.t.plural("export.done", len(rows)))
+    await press.query.edit_message_text(ctx.t.plural("export.done", len(rows)))
     followups = [
         {
             "id": item["id"],
@@ -62,8 +60,8 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
         for item in ctx.exchange.upcoming_followups(owner_id=rep.id)
     ]
     files = [
-        (contacts_csv(rows), f"{kind}.csv"),
-        (contacts_vcard(rows), f"{kind}.vcf"),
+        (contacts_csv(rows), f"{kind.value}.csv"),
+        (contacts_vcard(rows), f"{kind.value}.vcf"),
         (followups_calendar(followups, product="Prospect bot", now=ctx.now()), "follow-ups.ics"),
     ]
     for content, filename in files:
@@ -108,61 +106,51 @@ def _preview_keyboard(ctx: BotContext, plan: ImportPlan) -> InlineKeyboardMarkup
     t = ctx.t
     if plan.new + plan.duplicates == 0:
         return None
+    batch = plan.batch_id
     if plan.duplicates:
         first = [
-            InlineKeyboardButton(
-                t.plain("import.merge"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "merge")
-            ),
-            InlineKeyboardButton(
-                t.plain("import.skip"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "skip")
-            ),
+            button(t.plain("import.merge"), ImportButton(batch, ImportAction.MERGE)),
+            button(t.plain("import.skip"), ImportButton(batch, ImportAction.SKIP)),
         ]
     else:
-        first = [
-            InlineKeyboardButton(
-                t.plain("import.go"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "skip")
-            )
-        ]
-    cancel = InlineKeyboardButton(
-        t.plain("common.cancel"), callback_data=callbacks.pack(IMPORT, plan.batch_id, "cancel")
-    )
-    return InlineKeyboardMarkup([first, [cancel]])
+        first = [button(t.plain("import.go"), ImportButton(batch, ImportAction.SKIP))]
+    return keyboard(first, [button(t.plain("common.cancel"), ImportButton(batch, ImportAction.CANCEL))])
 
 
 async def on_import_button(update: Update, ctx: BotContext) -> None:
     """Import (merging or skipping duplicates), cancel before it starts, or stop it while it runs."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data)
-    action = parsed.args[0] if parsed and parsed.args else ""
-    if parsed is None or parsed.id is None or action not in ("merge", "skip", "cancel", "stop"):
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+    press = await pressed_on(update, ctx, ImportButton, lambda data: _own_batch(ctx, data))
+    if press is None:
         return
+    batch, action = press.data.batch, press.data.action
     running = ctx.bot_data.running_imports
-    if action == "stop":
-        event = running.get(parsed.id)
-        await query.answer(ctx.t.plain("import.stopping") if event else ctx.t.plain("common.expired"))
+    if action is ImportAction.STOP:
+        event = running.get(batch)
+        await press.answer(ctx.t.plain("import.stopping") if event else ctx.t.plain("common.expired"))
         if event is not None:
             event.set()
         return
-    await query.answer()
-    if action == "cancel":
-        ctx.exchange.cancel_import(owner_id=rep.id, batch_id=parsed.id)
-        await query.edit_message_text(ctx.t("import.cancelled"))
+    await press.answer()
+    if action is ImportAction.CANCEL:
+        ctx.exchange.cancel_import(owner_id=press.rep.id, batch_id=batch)
+        await press.query.edit_message_text(ctx.t("import.cancelled"))
         return
-    if parsed.id in running:
+    if batch in running:
         return
-    event = running[parsed.id] = threading.Event()
+    event = running[batch] = threading.Event()
     # The import runs beside update processing, so the Stop button can be pressed while it runs; the
     # task is kept until done (asyncio holds tasks only weakly) and its failure logged, not lost.
     task = asyncio.get_running_loop().create_task(
-        _run_import(ctx, rep, parsed.id, action == "merge", query.message.message_id, event)
+        _run_import(ctx, press.rep, batch, action is ImportAction.MERGE, press.message_id, event)
     )
     background = ctx.bot_data.background
     background.add(task)
     task.add_done_callback(background.discard)
     task.add_done_callback(_finished)
+
+
+def _own_batch(ctx: BotContext, data: ImportButton) -> ImportBatchRead | None:
+    return ctx.exchange.import_batch(owner_id=ctx.rep.id, batch_id=data.batch)
 
 
 def _finished(task: asyncio.Task[None]) -> None:
@@ -175,15 +163,7 @@ async def _run_import(
 ) -> None:
     t = ctx.t
     state = {"done": 0, "total": 0}
-    stop = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t.plain("import.stop"), callback_data=callbacks.pack(IMPORT, batch_id, "stop")
-                )
-            ]
-        ]
-    )
+    stop = keyboard([button(t.plain("import.stop"), ImportButton(batch_id, ImportAction.STOP))])
 
     def progress(done: int, total: int) -> None:
         state["done"], state["total"] = done, total
@@ -254,6 +234,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("export", export),
         CommandHandler("undoimport", undo_import),
-        CallbackQueryHandler(on_export_button, pattern=r"^ex:"),
-        CallbackQueryHandler(on_import_button, pattern=r"^im:"),
+        CallbackQueryHandler(on_export_button, pattern=ExportButton.pattern()),
+        CallbackQueryHandler(on_import_button, pattern=ImportButton.pattern()),
     ]

@@ -12,17 +12,20 @@ from telegram.ext import (
     CommandHandler,
 )
 
-from bot import callbacks
 from bot.awaiting import Awaiting, Question
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days
 from bot.timezones import city_name, find_zones, likely_zones
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
+from handlers.kit.buttons import DigestTimeButton, SettingsAction, SettingsButton, TimezoneButton
 from handlers.kit.context import BotContext
+from handlers.kit.keyboards import button, keyboard, rows
+from handlers.kit.preamble import pressed
 from storage.reps import RepRead
 
 DIGEST_TIMES = (time(7, 30), time(8, 0), time(8, 30), time(9, 0))
+TYPE_ZONE, SKIP = "_type", "_skip"
 
 
 def _zone_name(t: Translator, zone: str) -> str:
@@ -36,26 +39,21 @@ def _zone_keyboard(
     now = ctx.now()
     locale = str(t.locale)
     buttons = [
-        InlineKeyboardButton(
+        button(
             t.plain(
                 "onboarding.zone_button", city=city_name(zone, locale), time=t.clock_time(now, ZoneInfo(zone))
             ),
-            callback_data=callbacks.pack(callbacks.TIMEZONE, zone),
+            TimezoneButton(zone),
         )
         for zone in zones
     ]
-    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
-    rows.append(
+    return keyboard(
+        *rows(buttons, 2),
         [
-            InlineKeyboardButton(
-                t.plain("onboarding.type_zone"), callback_data=callbacks.pack(callbacks.TIMEZONE, "_type")
-            ),
-            InlineKeyboardButton(
-                t.plain("common.skip"), callback_data=callbacks.pack(callbacks.TIMEZONE, "_skip")
-            ),
-        ]
+            button(t.plain("onboarding.type_zone"), TimezoneButton(TYPE_ZONE)),
+            button(t.plain("common.skip"), TimezoneButton(SKIP)),
+        ],
     )
-    return InlineKeyboardMarkup(rows)
 
 
 def _digest_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
@@ -63,16 +61,8 @@ def _digest_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
         text = t.wall_time(at)
         return t.plain("common.chosen", label=text) if at == rep.digest_time else text
 
-    times = [
-        InlineKeyboardButton(
-            label(at), callback_data=callbacks.pack(callbacks.DIGEST_TIME, at.strftime("%H%M"))
-        )
-        for at in DIGEST_TIMES
-    ]
-    skip = InlineKeyboardButton(
-        t.plain("common.skip"), callback_data=callbacks.pack(callbacks.DIGEST_TIME, "_skip")
-    )
-    return InlineKeyboardMarkup([times, [skip]])
+    times = [button(label(at), DigestTimeButton(at.strftime("%H%M"))) for at in DIGEST_TIMES]
+    return keyboard(times, [button(t.plain("common.skip"), DigestTimeButton(SKIP))])
 
 
 def _weekday(t: Translator, iso_day: int) -> str:
@@ -97,69 +87,40 @@ def _settings_text(t: Translator, rep: RepRead) -> str:
 def _days_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
     chosen = parse_working_days(rep.working_days)
     buttons = [
-        InlineKeyboardButton(
+        button(
             t.plain("common.chosen", label=_weekday(t, day)) if day in chosen else _weekday(t, day),
-            callback_data=callbacks.pack(callbacks.SETTINGS, "wd", day),
+            SettingsButton(SettingsAction.WORKING_DAY, str(day)),
         )
         for day in range(1, 8)
     ]
-    back = InlineKeyboardButton(
-        t.plain("common.back"), callback_data=callbacks.pack(callbacks.SETTINGS, "show")
-    )
-    return InlineKeyboardMarkup([buttons[:4], buttons[4:], [back]])
+    back = button(t.plain("common.back"), SettingsButton(SettingsAction.SHOW))
+    return keyboard(*rows(buttons, 4), [back])
 
 
 def _languages_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(
+        button(
             t.plain("common.chosen", label=LANGUAGE_NAMES[code])
             if code == rep.language
             else LANGUAGE_NAMES[code],
-            callback_data=callbacks.pack(callbacks.SETTINGS, "lang", code),
+            SettingsButton(SettingsAction.LANGUAGE, code),
         )
         for code in SUPPORTED_LANGUAGES
     ]
-    back = InlineKeyboardButton(
-        t.plain("common.back"), callback_data=callbacks.pack(callbacks.SETTINGS, "show")
-    )
-    return InlineKeyboardMarkup([buttons[:3], buttons[3:], [back]])
+    back = button(t.plain("common.back"), SettingsButton(SettingsAction.SHOW))
+    return keyboard(*rows(buttons, 3), [back])
 
 
 def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t.plain("settings.language_button"),
-                    callback_data=callbacks.pack(callbacks.SETTINGS, "languages"),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    t.plain("settings.days_button"), callback_data=callbacks.pack(callbacks.SETTINGS, "days")
-                ),
-                InlineKeyboardButton(
-                    t.plain("settings.empty_button"),
-                    callback_data=callbacks.pack(callbacks.SETTINGS, "empty"),
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    t.plain("settings.weekly_button"),
-                    callback_data=callbacks.pack(callbacks.SETTINGS, "weekly"),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    t.plain("settings.zone_button"),
-                    callback_data=callbacks.pack(callbacks.SETTINGS, "timezone"),
-                ),
-                InlineKeyboardButton(
-                    t.plain("settings.digest_button"),
-                    callback_data=callbacks.pack(callbacks.SETTINGS, "digest"),
-                ),
-            ],
-        ]
+    def to(action: SettingsAction, label: str) -> list[InlineKeyboardButton]:
+        return [button(t.plain(label), SettingsButton(action))]
+
+    return keyboard(
+        to(SettingsAction.LANGUAGES, "settings.language_button"),
+        to(SettingsAction.DAYS, "settings.days_button") + to(SettingsAction.EMPTY, "settings.empty_button"),
+        to(SettingsAction.WEEKLY, "settings.weekly_button"),
+        to(SettingsAction.TIMEZONE, "settings.zone_button")
+        + to(SettingsAction.DIGEST, "settings.digest_button"),
     )
 
 
@@ -234,75 +195,71 @@ async def show_help(update: Update, ctx: BotContext) -> None:
     await update.effective_message.reply_text(ctx.t("help.text"))
 
 
-async def on_settings_button(update: Update, ctx: BotContext) -> None:
-    """A settings button: open a picker, toggle a working day or the empty digest, or show the settings."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False)
-    action = parsed.args[0] if parsed else ""
-    t = ctx.t
-    text: str
-    if action == "timezone":
+def _settings_view(
+    ctx: BotContext, rep: RepRead, data: SettingsButton
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """What a settings button shows, after the change it makes; None for a day or language not offered."""
+    t, action = ctx.t, data.action
+    if action is SettingsAction.TIMEZONE:
         zones = likely_zones(rep.language, ctx.settings.default_timezone)
-        text, markup = (
-            t("onboarding.ask_zone", zone=_zone_name(t, rep.timezone)),
-            _zone_keyboard(t, zones, ctx),
-        )
-    elif action == "digest":
-        text, markup = t("onboarding.ask_digest"), _digest_keyboard(t, rep)
-    elif action == "days":
-        text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
-    elif action == "wd" and parsed is not None and len(parsed.args) == 2 and parsed.args[1] in "1234567":
-        days = parse_working_days(rep.working_days) ^ {int(parsed.args[1])}
+        return t("onboarding.ask_zone", zone=_zone_name(t, rep.timezone)), _zone_keyboard(t, zones, ctx)
+    if action is SettingsAction.DIGEST:
+        return t("onboarding.ask_digest"), _digest_keyboard(t, rep)
+    if action is SettingsAction.LANGUAGES:
+        return t("settings.ask_language"), _languages_keyboard(t, rep)
+    if action is SettingsAction.DAYS:
+        return t("settings.ask_days"), _days_keyboard(t, rep)
+    if action is SettingsAction.WORKING_DAY:
+        if len(data.value) != 1 or data.value not in "1234567":
+            return None
+        days = parse_working_days(rep.working_days) ^ {int(data.value)}
         rep = ctx.reps.update_rep(rep_id=rep.id, working_days="".join(str(day) for day in sorted(days)))
-        text, markup = t("settings.ask_days"), _days_keyboard(t, rep)
-    elif action == "empty":
+        return t("settings.ask_days"), _days_keyboard(t, rep)
+    if action is SettingsAction.EMPTY:
         rep = ctx.reps.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
-        text, markup = _settings_text(t, rep), _settings_keyboard(t)
-    elif action == "weekly":
+    elif action is SettingsAction.WEEKLY:
         rep = ctx.reps.update_rep(rep_id=rep.id, weekly_summary=not rep.weekly_summary)
-        text, markup = _settings_text(t, rep), _settings_keyboard(t)
-    elif action == "languages":
-        text, markup = t("settings.ask_language"), _languages_keyboard(t, rep)
-    elif (
-        action == "lang"
-        and parsed is not None
-        and len(parsed.args) == 2
-        and parsed.args[1] in SUPPORTED_LANGUAGES
-    ):
-        rep = ctx.reps.update_rep(rep_id=rep.id, language=parsed.args[1])
+    elif action is SettingsAction.LANGUAGE:
+        if data.value not in SUPPORTED_LANGUAGES:
+            return None
+        rep = ctx.reps.update_rep(rep_id=rep.id, language=data.value)
         # The answer comes in the new language at once.
         ctx.remember_rep(rep)
         t = ctx.t
-        text, markup = _settings_text(t, rep), _settings_keyboard(t)
-    elif action == "show":
-        text, markup = _settings_text(t, rep), _settings_keyboard(t)
-    else:
-        await query.answer(t.plain("common.expired"), show_alert=True)
+    return _settings_text(t, rep), _settings_keyboard(t)
+
+
+async def on_settings_button(update: Update, ctx: BotContext) -> None:
+    """A settings button: open a picker, toggle a working day or the empty digest, or show the settings."""
+    press = await pressed(update, ctx, SettingsButton)
+    if press is None:
         return
-    await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    view = _settings_view(ctx, press.rep, press.data)
+    if view is None:
+        await press.answer(ctx.t.plain("common.expired"), alert=True)
+        return
+    text, markup = view
+    await press.answer()
+    await press.query.edit_message_text(text, reply_markup=markup)
 
 
 async def on_zone_button(update: Update, ctx: BotContext) -> None:
     """A time zone button: set it, or ask for a typed city, or skip; then the digest time."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False)
-    choice = parsed.args[0] if parsed else ""
-    if choice == "_type":
-        ask(ctx, Question.TIMEZONE)
-        await query.answer()
-        await query.edit_message_text(ctx.t("onboarding.type_zone_prompt"))
+    press = await pressed(update, ctx, TimezoneButton)
+    if press is None:
         return
-    if choice != "_skip":
+    rep, choice = press.rep, press.data.zone
+    if choice == TYPE_ZONE:
+        ask(ctx, Question.TIMEZONE)
+        await press.answer()
+        await press.query.edit_message_text(ctx.t("onboarding.type_zone_prompt"))
+        return
+    if choice != SKIP:
         if choice not in _valid_zones(choice):
-            await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+            await press.answer(ctx.t.plain("common.expired"), alert=True)
             return
         rep = ctx.reps.update_rep(rep_id=rep.id, timezone=choice)
-    await query.answer()
+    await press.answer()
     await _after_zone(update, ctx, rep, edit=True)
 
 
@@ -334,14 +291,13 @@ async def _after_zone(update: Update, ctx: BotContext, rep: RepRead, *, edit: bo
 
 async def on_digest_button(update: Update, ctx: BotContext) -> None:
     """A digest time button: set it (or skip) and finish onboarding."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False)
-    choice = parsed.args[0] if parsed else ""
+    press = await pressed(update, ctx, DigestTimeButton)
+    if press is None:
+        return
+    query, rep, choice = press.query, press.rep, press.data.at
     chosen = next((at for at in DIGEST_TIMES if at.strftime("%H%M") == choice), None)
-    if chosen is None and choice != "_skip":
-        await query.answer(ctx.t.plain("common.expired"), show_alert=True)
+    if chosen is None and choice != SKIP:
+        await press.answer(ctx.t.plain("common.expired"), alert=True)
         return
     was_onboarded = rep.onboarded
     rep = ctx.reps.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
@@ -383,7 +339,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("start", start),
         CommandHandler("settings", show_settings),
         CommandHandler("help", show_help),
-        CallbackQueryHandler(on_settings_button, pattern=r"^st:"),
-        CallbackQueryHandler(on_zone_button, pattern=r"^tz:"),
-        CallbackQueryHandler(on_digest_button, pattern=r"^dt:"),
+        CallbackQueryHandler(on_settings_button, pattern=SettingsButton.pattern()),
+        CallbackQueryHandler(on_zone_button, pattern=TimezoneButton.pattern()),
+        CallbackQueryHandler(on_digest_button, pattern=DigestTimeButton.pattern()),
     ]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
 from bot.exports import contacts_csv
+from handlers.kit.buttons import EraseAnswer, EraseButton
 from handlers.kit.context import BotContext
-
-ERASE = "er"  # er:yes|no
+from handlers.kit.keyboards import button, keyboard
+from handlers.kit.preamble import pressed
 
 
 async def my_data(update: Update, ctx: BotContext) -> None:
@@ -33,33 +33,31 @@ async def delete_me(update: Update, ctx: BotContext) -> None:
     """/deleteme: ask before erasing everything."""
     assert update.effective_message is not None
     t = ctx.t
-    markup = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(t.plain("privacy.erase_yes"), callback_data=callbacks.pack(ERASE, "yes"))],
-            [InlineKeyboardButton(t.plain("common.cancel"), callback_data=callbacks.pack(ERASE, "no"))],
-        ]
+    markup = keyboard(
+        [button(t.plain("privacy.erase_yes"), EraseButton(EraseAnswer.YES))],
+        [button(t.plain("common.cancel"), EraseButton(EraseAnswer.NO))],
     )
     await update.effective_message.reply_text(t("privacy.erase_question"), reply_markup=markup)
 
 
 async def on_erase_button(update: Update, ctx: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False)
-    await query.answer()
-    if parsed is None or parsed.args[0] != "yes":
-        await query.edit_message_text(ctx.t("privacy.erase_cancelled"))
+    """Yes erases everything the bot stores about the rep; Cancel keeps it."""
+    press = await pressed(update, ctx, EraseButton)
+    if press is None:
         return
-    ctx.privacy.erase(rep_id=rep.id)
+    await press.answer()
+    if press.data.answer is not EraseAnswer.YES:
+        await press.query.edit_message_text(ctx.t("privacy.erase_cancelled"))
+        return
+    ctx.privacy.erase(rep_id=press.rep.id)
     if ctx.bot_data.gate is not None:
-        ctx.bot_data.gate.forget(update.effective_user.id)
-    await query.edit_message_text(ctx.t("privacy.erased"))
+        ctx.bot_data.gate.forget(press.query.from_user.id)
+    await press.query.edit_message_text(ctx.t("privacy.erased"))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("mydata", my_data),
         CommandHandler("deleteme", delete_me),
-        CallbackQueryHandler(on_erase_button, pattern=r"^er:"),
+        CallbackQueryHandler(on_erase_button, pattern=EraseButton.pattern()),
     ]

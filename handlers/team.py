@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
+from bot.access import may_invite
 from bot.i18n import Translator
+from handlers.kit.buttons import InviteButton, InviteRole, TeamAction, TeamButton
 from handlers.kit.context import BotContext
-from storage.reps import RepRead
-from storage.teams import TeamOverview
+from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.preamble import pressed
+from storage.teams import MemberSummary, TeamOverview
 
-TEAM = "tm"  # tm:<rep>:<action>[:<argument>]
-INVITE = "iv"  # iv:rep|manager
 _FUNNEL = ("lead", "prospect", "customer", "repeat_buyer", "lost")
+NAME_MAX = 20
 
 
-def _may_invite(ctx: BotContext, update: Update, rep: RepRead) -> bool:
+def _is_admin(ctx: BotContext, update: Update) -> bool:
     user = update.effective_user
-    admin = user is not None and ctx.settings.is_admin(user.id, user.username)
-    return admin or rep.role == "manager"
+    return user is not None and ctx.settings.is_admin(user.id, user.username)
 
 
 async def new_team(update: Update, ctx: BotContext) -> None:
@@ -40,20 +40,15 @@ async def new_team(update: Update, ctx: BotContext) -> None:
 
 async def invite(update: Update, ctx: BotContext) -> None:
     """/invite: a one-time link for a rep (or, for admins, a manager) to join."""
-    rep = ctx.rep
     assert update.effective_message is not None
-    if not _may_invite(ctx, update, rep):
+    if not may_invite(InviteRole.REP, admin=_is_admin(ctx, update), inviter_role=ctx.rep.role):
         await update.effective_message.reply_text(ctx.t("team.admins_only"))
         return
     t = ctx.t
-    markup = InlineKeyboardMarkup(
+    markup = keyboard(
         [
-            [
-                InlineKeyboardButton(t.plain("invite.as_rep"), callback_data=callbacks.pack(INVITE, "rep")),
-                InlineKeyboardButton(
-                    t.plain("invite.as_manager"), callback_data=callbacks.pack(INVITE, "manager")
-                ),
-            ]
+            button(t.plain("invite.as_rep"), InviteButton(InviteRole.REP)),
+            button(t.plain("invite.as_manager"), InviteButton(InviteRole.MANAGER)),
         ]
     )
     await update.effective_message.reply_text(t("invite.ask_role"), reply_markup=markup)
@@ -61,30 +56,23 @@ async def invite(update: Update, ctx: BotContext) -> None:
 
 async def on_invite_button(update: Update, ctx: BotContext) -> None:
     """Create the link; a manager invites into their own team."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data, with_id=False)
-    role = parsed.args[0] if parsed else ""
-    user = update.effective_user
-    admin = user is not None and ctx.settings.is_admin(user.id, user.username)
-    if (
-        role not in ("rep", "manager")
-        or not _may_invite(ctx, update, rep)
-        or (role == "manager" and not admin)
-    ):
-        await query.answer(ctx.t.plain("team.admins_only"), show_alert=True)
+    press = await pressed(update, ctx, InviteButton, refusal="team.admins_only")
+    if press is None:
+        return
+    rep, role = press.rep, press.data.role
+    if not may_invite(role, admin=_is_admin(ctx, update), inviter_role=rep.role):
+        await press.answer(ctx.t.plain("team.admins_only"), alert=True)
         return
     code = ctx.teams.create_invite(
-        created_by=rep.id, team_id=rep.team_id, role=role, days=ctx.settings.invite_days
+        created_by=rep.id, team_id=rep.team_id, role=role.value, days=ctx.settings.invite_days
     )
     link = f"https://t.me/{ctx.bot.username}?start={code}"
-    await query.answer()
+    await press.answer()
     team = ctx.teams.team_name(team_id=rep.team_id) if rep.team_id else None
     text: str = ctx.t("invite.link", link=link, days=ctx.settings.invite_days)
     if team:
         text = ctx.t("invite.into_team", team=team) + "\n" + text
-    await query.edit_message_text(text)
+    await press.query.edit_message_text(text)
 
 
 def _overview_text(t: Translator, overview: TeamOverview) -> str:
@@ -100,6 +88,10 @@ def _overview_text(t: Translator, overview: TeamOverview) -> str:
     return "\n".join(lines)
 
 
+def _member_name(member: MemberSummary) -> str:
+    return short(member.name or "?", NAME_MAX)
+
+
 async def team(update: Update, ctx: BotContext) -> None:
     """/team: the manager's view of the team's pipeline, with reassignment per rep."""
     rep = ctx.rep
@@ -109,63 +101,56 @@ async def team(update: Update, ctx: BotContext) -> None:
         await update.effective_message.reply_text(ctx.t("team.managers_only"))
         return
     buttons = [
-        [
-            InlineKeyboardButton(
-                ctx.t.plain("team.reassign", name=(m.name or "?")[:20]),
-                callback_data=callbacks.pack(TEAM, m.rep_id, "from"),
-            )
-        ]
+        button(ctx.t.plain("team.reassign", name=_member_name(m)), TeamButton(m.rep_id, TeamAction.FROM))
         for m in overview.members
         if m.rep_id != rep.id and any(m.by_status.values())
     ]
     await update.effective_message.reply_text(
-        _overview_text(ctx.t, overview), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
+        _overview_text(ctx.t, overview), reply_markup=keyboard(*rows(buttons, 1)) if buttons else None
     )
+
+
+def _reassign_step(
+    t: Translator, members: dict[int, MemberSummary], source: MemberSummary, step: TeamButton
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask who takes the source rep's contacts, or ask to confirm the chosen one."""
+    if step.action is TeamAction.FROM:
+        buttons = [
+            button(
+                t.plain("team.to", name=_member_name(m)), TeamButton(source.rep_id, TeamAction.TO, m.rep_id)
+            )
+            for m in members.values()
+            if m.rep_id != source.rep_id
+        ]
+        return t("team.ask_target", name=source.name), keyboard(*rows(buttons, 1))
+    target = members[step.target or 0]
+    yes = button(t.plain("team.confirm"), TeamButton(source.rep_id, TeamAction.DO, target.rep_id))
+    return t("team.confirm_question", source=source.name, target=target.name), keyboard([yes])
 
 
 async def on_team_button(update: Update, ctx: BotContext) -> None:
     """Reassign: pick the rep whose contacts go, then the rep who takes them, then confirm."""
-    query = update.callback_query
-    assert query is not None
-    rep = ctx.rep
-    parsed = callbacks.parse(query.data)
+    press = await pressed(update, ctx, TeamButton, refusal="team.managers_only")
+    if press is None:
+        return
+    rep, step, t = press.rep, press.data, ctx.t
     overview = ctx.teams.overview(manager=rep, zone=rep.zone)
     members = {m.rep_id: m for m in overview.members} if overview else {}
-    if parsed is None or parsed.id not in members or not parsed.args:
-        await query.answer(ctx.t.plain("team.managers_only"), show_alert=True)
+    # Both ids are claims: each must be a member of the pressing manager's own team.
+    if step.rep not in members or (step.action is not TeamAction.FROM and step.target not in members):
+        await press.answer(t.plain("team.managers_only"), alert=True)
         return
-    source, t = members[parsed.id], ctx.t
-    action, rest = parsed.args[0], parsed.args[1:]
-    target = members.get(int(rest[0])) if rest and rest[0].isdigit() else None
-    await query.answer()
-    if action == "from":
-        buttons = [
-            [
-                InlineKeyboardButton(
-                    t.plain("team.to", name=(m.name or "?")[:20]),
-                    callback_data=callbacks.pack(TEAM, source.rep_id, "to", m.rep_id),
-                )
-            ]
-            for m in members.values()
-            if m.rep_id != source.rep_id
-        ]
-        await query.edit_message_text(
-            t("team.ask_target", name=source.name),
-            reply_markup=InlineKeyboardMarkup(buttons),
-        )
-    elif action == "to" and target is not None:
-        yes = InlineKeyboardButton(
-            t.plain("team.confirm"), callback_data=callbacks.pack(TEAM, source.rep_id, "do", target.rep_id)
-        )
-        await query.edit_message_text(
-            t("team.confirm_question", source=source.name, target=target.name),
-            reply_markup=InlineKeyboardMarkup([[yes]]),
-        )
-    elif action == "do" and target is not None:
+    await press.answer()
+    source = members[step.rep]
+    if step.action is TeamAction.DO:
+        target = members[step.target or 0]
         moved = ctx.teams.reassign(manager=rep, from_rep=source.rep_id, to_rep=target.rep_id)
-        await query.edit_message_text(
-            t.plural("team.reassigned", moved or 0, source=source.name, target=target.name),
+        await press.query.edit_message_text(
+            t.plural("team.reassigned", moved or 0, source=source.name, target=target.name)
         )
+        return
+    text, markup = _reassign_step(t, members, source, step)
+    await press.query.edit_message_text(text, reply_markup=markup)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
@@ -173,6 +158,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("newteam", new_team),
         CommandHandler("invite", invite),
         CommandHandler("team", team),
-        CallbackQueryHandler(on_invite_button, pattern=r"^iv:"),
-        CallbackQueryHandler(on_team_button, pattern=r"^tm:"),
+        CallbackQueryHandler(on_invite_button, pattern=InviteButton.pattern()),
+        CallbackQueryHandler(on_team_button, pattern=TeamButton.pattern()),
     ]

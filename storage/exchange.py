@@ -36,6 +36,15 @@ class ImportPlan:
 
 
 @dataclass(frozen=True)
+class ImportBatchRead:
+    """An import's id, owner and state (pending, done, cancelled, undone), without its rows."""
+
+    id: int
+    owner_id: int
+    state: str
+
+
+@dataclass(frozen=True)
 class ImportResult:
     created: int
     merged: int
@@ -130,6 +139,16 @@ class Exchange(RepositoryPart):
             assert batch.id is not None
             invalid = tuple((row.line, row.reason) for row in parsed.invalid)
             return ImportPlan(batch.id, len(rows) - duplicates, duplicates, invalid)
+
+    def import_batch(self, *, owner_id: int, batch_id: int) -> ImportBatchRead | None:
+        """One of the rep's imports; None for an id that does not exist or belongs to someone else."""
+        with self._reading() as session:
+            row = session.exec(
+                select(ImportBatch.id, ImportBatch.owner_id, ImportBatch.state).where(
+                    ImportBatch.id == batch_id, ImportBatch.owner_id == owner_id
+                )
+            ).first()
+            return ImportBatchRead(*row) if row else None
 
     def apply_import(
         self,

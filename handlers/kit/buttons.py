@@ -16,6 +16,8 @@ from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
+from storage.contacts import ContactOrder
+
 MAX_BYTES = 64
 _WORD = re.compile(r"^[A-Za-z0-9_/+\-.=]{1,40}$")
 _NUMBER = re.compile(r"^\d{1,12}$")
@@ -25,6 +27,9 @@ _REGISTRY: dict[str, type[ButtonData]] = {}
 
 class Text(str):
     """A free-text field (a search, a tag): only as the last field, and it may hold ':'."""
+
+
+NO_TEXT = Text("")  # an optional Text field left out
 
 
 class ButtonData:
@@ -65,6 +70,8 @@ class ButtonData:
                 parts.extend(str(item) for item in value)
             elif isinstance(value, StrEnum):
                 parts.append(value.value)
+            elif value is None:
+                parts.append("")
             else:
                 parts.append(str(value))
         while parts and parts[-1] == "":
@@ -104,7 +111,7 @@ class ButtonData:
 
 
 def _convert(kind: object, part: str) -> object | None:
-    if kind is int:
+    if kind is int or kind == int | None:
         return int(part) if _NUMBER.match(part) else None
     if kind is Text:
         return Text(part) if part else None
@@ -202,6 +209,13 @@ class CardButton(ButtonData, prefix="ct"):
     args: tuple[str, ...] = ()
 
 
+class ListStatus(StrEnum):
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    LOST = "lost"
+
+
 @dataclass(frozen=True)
 class CardTagButton(ButtonData, prefix="ctg"):
     """Remove one tag from the card: the tag's folded key."""
@@ -212,16 +226,16 @@ class CardTagButton(ButtonData, prefix="ctg"):
 
 @dataclass(frozen=True)
 class ListButton(ButtonData, prefix="l"):
-    status: str
-    order: str
+    status: ListStatus
+    order: ContactOrder
     offset: int
-    filter: str = ""  # <kind>=<value>
+    filter: Text = NO_TEXT  # <kind>=<value>; a tag or an industry may hold any character
 
 
 @dataclass(frozen=True)
 class ListFilterButton(ButtonData, prefix="lf"):
-    status: str
-    order: str
+    status: ListStatus
+    order: ContactOrder
 
 
 @dataclass(frozen=True)
@@ -253,38 +267,79 @@ class DigestTimeButton(ButtonData, prefix="dt"):
     at: str  # HHMM or _skip
 
 
+class SettingsAction(StrEnum):
+    SHOW = "show"
+    TIMEZONE = "timezone"
+    DIGEST = "digest"
+    DAYS = "days"
+    WORKING_DAY = "wd"
+    EMPTY = "empty"
+    WEEKLY = "weekly"
+    LANGUAGES = "languages"
+    LANGUAGE = "lang"
+
+
 @dataclass(frozen=True)
 class SettingsButton(ButtonData, prefix="st"):
-    action: str
-    args: tuple[str, ...] = ()
+    action: SettingsAction
+    value: str = ""  # the day of `wd`, the language code of `lang`
 
 
 # Teams, privacy, export and import
 
 
+class TeamAction(StrEnum):
+    FROM = "from"  # reassign this rep's contacts: ask to whom
+    TO = "to"  # ask to confirm
+    DO = "do"
+
+
 @dataclass(frozen=True)
 class TeamButton(ButtonData, prefix="tm"):
     rep: int
-    action: str
-    args: tuple[str, ...] = ()
+    action: TeamAction
+    target: int | None = None
+
+
+class InviteRole(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
 
 
 @dataclass(frozen=True)
 class InviteButton(ButtonData, prefix="iv"):
-    role: str
+    role: InviteRole
+
+
+class EraseAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
 
 
 @dataclass(frozen=True)
 class EraseButton(ButtonData, prefix="er"):
-    answer: str
+    answer: EraseAnswer
+
+
+class ExportKind(StrEnum):
+    LEADS = "leads"
+    PROSPECTS = "prospects"
+    ALL = "all"
 
 
 @dataclass(frozen=True)
 class ExportButton(ButtonData, prefix="ex"):
-    kind: str
+    kind: ExportKind
+
+
+class ImportAction(StrEnum):
+    MERGE = "merge"  # import, merging duplicates into the existing contacts
+    SKIP = "skip"  # import, leaving duplicates out
+    CANCEL = "cancel"
+    STOP = "stop"  # while it runs
 
 
 @dataclass(frozen=True)
 class ImportButton(ButtonData, prefix="im"):
     batch: int
-    action: str
+    action: ImportAction

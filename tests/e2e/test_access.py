@@ -153,3 +153,18 @@ async def test_crafted_team_buttons_from_a_rep_change_nothing(
     assert answer == "Only a team's manager sees the team."
     await mikko.send("/find jean")
     assert "Nothing found" in mikko.last_text
+
+
+async def test_a_manager_cannot_reassign_to_someone_outside_the_team(
+    start_app: StartApp, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    app = await private_bot(start_app)
+    manager, mikko, _ = await team_with_two_reps(app, fake, clock)
+    await capture(mikko, "Anna Virtanen, Acme Oy")
+    mikko_id = app.bot_data.reps.get_rep(telegram_id=601).id
+    await manager.send("/team")
+    refused = "Only a team's manager sees the team."
+    for data in (f"tm:{mikko_id}:to:99999", f"tm:{mikko_id}:do:99999", f"tm:{mikko_id}:do"):
+        assert await manager.press_data(data, message=manager.last) == refused
+    await mikko.send("/leads")
+    assert "Anna Virtanen" in mikko.last_text

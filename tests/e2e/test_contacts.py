@@ -109,3 +109,18 @@ async def test_list_buttons_with_tampered_data_are_refused(rep: RepChat) -> None
     for data in (*tampered, "c:99999", "c:x", "f:x:anna"):
         answer = await rep.press_data(data)
         assert answer in ("This button has expired. Nothing was changed.", "That contact isn't in your list.")
+
+
+async def test_a_tag_with_a_colon_and_a_space_filters_the_list(rep: RepChat) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy")
+    await capture(rep, "Pekka Salo, Nokia")
+    await rep.send("/find anna")
+    await rep.press("1.")
+    await rep.press("🔖 Tags")
+    await rep.send("Messe: Köln")
+    await rep.send("/leads")
+    await rep.press("🔎 Filter")
+    assert rep.button_data("🏷 messe: koln") == "l:lead:next:0:t=messe: koln"
+    await rep.press("🏷 messe: koln")
+    assert "Only: messe: koln" in rep.last_text
+    assert "Anna Virtanen" in rep.last_text and "Pekka" not in rep.last_text

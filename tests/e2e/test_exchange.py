@@ -143,6 +143,21 @@ async def test_bad_files_are_refused_with_a_reason(
         assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 0
 
 
+async def test_another_reps_import_cannot_be_stopped_or_cancelled(
+    rep: RepChat, other_rep: RepChat, app: Any
+) -> None:
+    rows = "\n".join(f"Person {index},Company {index}" for index in range(2_000))
+    await rep.send_document(f"Name,Company\n{rows}\n".encode(), "big.csv")
+    batch_id = rep.button_data("📥 Import").split(":")[1]
+    await rep.press("📥 Import")
+    await other_rep.send("/export")
+    expired = "This button has expired. Nothing was changed."
+    assert await other_rep.press_data(f"im:{batch_id}:stop") == expired
+    assert await other_rep.press_data(f"im:{batch_id}:cancel") == expired
+    await wait_for_import(app)
+    assert "Imported. New: 2000" in rep.last_text
+
+
 async def test_a_big_import_can_be_stopped_leaving_nothing_then_done(rep: RepChat, app: Any) -> None:
     rows = "\n".join(
         f"Person {index},Company {index % 50},person{index}@example.com" for index in range(5_000)
