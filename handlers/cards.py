@@ -11,6 +11,7 @@ from bot.capture import Evaluation
 from bot.contact_fields import FIELDS
 from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
+from handlers.kit.keyboards import short
 from storage.contacts import ContactListItem, ContactRead, HistoryItem, HistoryPage
 
 SUMMARY_FIELDS = (Step.NEED, Step.BUDGET, Step.AUTHORITY, Step.TIMELINE, Step.FIT, Step.SOURCE)
@@ -173,7 +174,7 @@ def history_line(t: Translator, item: HistoryItem, zone: ZoneInfo) -> str:
     # A change made on the card speaks for itself; a meeting or call also says what it changed.
     parts = [] if item.kind in ("status", "edit") and changes else [t.plain(f"history.kind.{item.kind}")]
     if item.note:
-        parts.append(item.note if len(item.note) <= 120 else item.note[:119] + "…")
+        parts.append(short(item.note, 120))
     if changes:
         parts.append("; ".join(changes))
     return t("history.line", day=t.day(item.occurred_at, zone), text=" · ".join(parts))

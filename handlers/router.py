@@ -12,7 +12,7 @@ A command drops the question first: the rep has moved on.
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
@@ -91,10 +91,10 @@ async def on_which_button(update: Update, ctx: BotContext) -> None:
         or awaiting.lapsed(ctx.now())
     ):
         await press.answer(ctx.t.plain("common.expired"), alert=True)
-        await press.query.edit_message_reply_markup(None)
+        await _retire(press.query)
         return
     await press.answer()
-    await press.query.edit_message_reply_markup(None)
+    await _retire(press.query)
     text = awaiting.pending
     if press.data.choice is TypedChoice.ANSWER:
         # Fresh again: if the answer needs another try (a date not understood), the next text answers it.
@@ -104,6 +104,12 @@ async def on_which_button(update: Update, ctx: BotContext) -> None:
     else:
         ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=None)
         await capture.start_from_text(update, ctx, text)
+
+
+async def _retire(query: CallbackQuery) -> None:
+    """The offer's buttons come off once it is answered (if Telegram still shows them)."""
+    if isinstance(query.message, Message) and query.message.reply_markup:
+        await query.edit_message_reply_markup(None)
 
 
 def command_hook() -> BaseHandler[Update, BotContext, None]:

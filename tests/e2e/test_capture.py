@@ -363,3 +363,30 @@ async def test_tampered_or_foreign_buttons_are_refused_and_change_nothing(
     assert await rep.press_data("zz:1:2") == expired
     after = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
     assert after is not None and after.version == draft.version and after.answers.need is None
+
+
+async def test_an_older_offer_never_cancels_the_capture_in_progress(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.send("Bob Smith, Initech")
+    older = rep.last_with_buttons
+    await rep.send("Carl Berg, Nordic AB")
+    await rep.press("▶ Continue")
+    await rep.press("Yes")  # Need, for Anna
+    answer = await rep.press("➕ Start Bob Smith", message=older)
+    assert answer == "This button has expired. Nothing was changed."
+    assert rep.fake.buttons(older) == [], "the stale offer keeps no live buttons"
+    draft = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
+    assert draft is not None and draft.answers.name == "Anna Virtanen" and draft.answers.need == "yes"
+
+
+async def test_a_forged_resume_button_is_refused(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("Yes")
+    await rep.send("Bob Smith, Initech")
+    draft = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
+    assert draft is not None
+    for forged in (f"n:{draft.id}:restart", f"n:{draft.id}:restart:{draft.version + 5}", "n:999:restart:1"):
+        answer = await rep.press_data(forged)
+        assert answer == "This button has expired. Nothing was changed."
+    kept = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
+    assert kept is not None and kept.id == draft.id and kept.answers.need == "yes"

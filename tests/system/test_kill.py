@@ -9,7 +9,7 @@ what was in flight is known rather than guessed:
   still has on screen, with the answers given before the kill, and is saved once;
 - a process killed while sending 300 due reminders: after the restart every one of them is sent, and the
   only one sent twice is the one whose sendMessage Telegram carried out without the dead process learning
-  it (DESIGN.md, decision 3: at most one duplicate, never a loss);
+  it (docs/architecture.md: at most one duplicate, never a loss);
 - an update in flight at the kill is sent again by Telegram (it was never confirmed): the rep ends up
   looking at the question the capture is at, and the button press is answered once.
 
