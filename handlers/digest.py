@@ -89,7 +89,7 @@ def make_digest_sender(application: Any) -> Any:
     """The dispatcher's sender: the rep's digest, or nothing on a day with nothing to say."""
 
     async def send(digest: DueDigest) -> Delivery:
-        followups = application.bot_data.followups
+        followups = application.bot_data.repositories.followups
         data = followups.digest_data(
             rep_id=digest.recipient.rep_id, zone=digest.recipient.zone, weekly=digest.weekly_summary
         )

@@ -54,7 +54,7 @@ async def on_error(update: object, ctx: BotContext) -> None:
     reported[update.update_id] = None
     while len(reported) > 1000:
         reported.popitem(last=False)
-    if update.effective_user is not None and ctx.bot_data.reps is not None:
+    if update.effective_user is not None and ctx.bot_data.repositories is not None:
         # The error handler gets a context of its own: the rep's language is looked up again.
         try:
             ctx.load_rep(update)

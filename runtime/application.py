@@ -21,17 +21,10 @@ from handlers.digest import make_digest_sender
 from handlers.kit.context import BotContext, BotData, utc_now
 from handlers.reminders import make_reminder_sender
 from runtime.dispatcher import Dispatcher
-from storage.contacts import ContactBook
 from storage.database import Clock, Database
-from storage.drafts import DraftBook
 from storage.engine import create_engine_for
-from storage.exchange import Exchange
-from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
-from storage.privacy import PrivacyBook
-from storage.reps import RepBook
-from storage.stats import StatsBook
-from storage.teams import TeamBook
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -193,17 +186,9 @@ async def start_services(application: BotApplication) -> None:
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     data.engine = create_engine_for(settings.database_url)
     upgrade_to_latest(data.engine)
-    data.database = Database(data.engine, data.clock)
-    data.reps = RepBook(data.database)
-    data.drafts = DraftBook(data.database)
-    data.followups = FollowUpRepository(data.database)
-    data.contacts = ContactBook(data.database)
-    data.teams = TeamBook(data.database)
-    data.privacy = PrivacyBook(data.database)
-    data.exchange = Exchange(data.database)
-    data.stats = StatsBook(data.database)
+    data.repositories = Repositories.over(Database(data.engine, data.clock))
     data.dispatcher = Dispatcher(
-        data.followups,
+        data.repositories.followups,
         clock=data.clock,
         send_reminder=make_reminder_sender(application),
         send_digest=make_digest_sender(application),
@@ -230,9 +215,9 @@ async def start_services(application: BotApplication) -> None:
 
 async def _erase_old_lost(context: Any) -> None:
     """RETENTION_LOST_MONTHS: lost contacts untouched that long are erased, hourly."""
-    privacy = context.application.bot_data.privacy
-    if privacy is not None:
-        erased = privacy.erase_lost(months=int(context.job.data))
+    repositories = context.application.bot_data.repositories
+    if repositories is not None:
+        erased = repositories.privacy.erase_lost(months=int(context.job.data))
         if erased:
             log.info("retention: erased %d lost contacts", erased)
 
@@ -242,10 +227,7 @@ async def stop_services(application: BotApplication) -> None:
     data = application.bot_data
     if data.engine is not None:
         data.engine.dispose()
-    data.engine, data.database, data.reps, data.drafts = None, None, None, None
-    data.followups, data.contacts, data.teams, data.exchange = None, None, None, None
-    data.privacy, data.stats = None, None
-    data.dispatcher = None
+    data.engine, data.repositories, data.dispatcher = None, None, None
 
 
 async def publish_commands(application: BotApplication, settings: Settings) -> None:

@@ -95,7 +95,7 @@ def clock() -> FakeClock:
 def repo(database_url: str, clock: FakeClock) -> Iterator[Storage]:
     engine = create_engine_for(database_url)
     upgrade_to_latest(engine)
-    yield Storage.over(engine, clock)
+    yield Storage.on(engine, clock)
     engine.dispose()
 
 

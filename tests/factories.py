@@ -39,16 +39,10 @@ from bot.config import Settings
 from bot.qualification import QualificationAnswers
 from runtime.application import build_application, start_services, stop_services
 from runtime.webhook import HEALTH_PATH, SECRET_HEADER
-from storage.contacts import ContactBook
 from storage.database import Database
-from storage.drafts import DraftBook
-from storage.exchange import Exchange
-from storage.followups import FollowUpRepository
 from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, Digest, FollowUp, Rep, UTCDateTime
-from storage.privacy import PrivacyBook
-from storage.reps import RepBook, RepRead
-from storage.stats import StatsBook
-from storage.teams import TeamBook
+from storage.repositories import Repositories
+from storage.reps import RepRead
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 TOKEN = "123456:TEST-token"
@@ -68,32 +62,28 @@ class FakeClock:
         self.now += delta
 
 
-class Storage:
-    """Every storage part over one database, as runtime.application.start_services builds them: for tests
-    that drive storage without the bot (the `repo` fixture) or check what the bot stored (`storage_of`)."""
+class Storage(Repositories):
+    """Every repository over one database, as the application opens them: for tests that drive storage
+    without the bot (the `repo` fixture) or check what the bot stored (`storage_of`)."""
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self.engine = database.engine
-        self.clock: Any = database.clock  # a FakeClock in tests: they move it with `.now = ...`
-        self.reps = RepBook(database)
-        self.drafts = DraftBook(database)
-        self.contacts = ContactBook(database)
-        self.followups = FollowUpRepository(database)
-        self.teams = TeamBook(database)
-        self.privacy = PrivacyBook(database)
-        self.exchange = Exchange(database)
-        self.stats = StatsBook(database)
+    @property
+    def engine(self) -> Engine:
+        return self.database.engine
+
+    @property
+    def clock(self) -> Any:
+        return self.database.clock  # a FakeClock in tests: they move it with `.now = ...`
 
     @classmethod
-    def over(cls, engine: Engine, clock: Callable[[], datetime]) -> Storage:
-        return cls(Database(engine, clock))
+    def on(cls, engine: Engine, clock: Callable[[], datetime]) -> Storage:
+        return cls(**vars(Repositories.over(Database(engine, clock))))
 
 
 def storage_of(app: Any) -> Storage:
-    """The storage of a started application (its database, engine and clock)."""
-    assert app.bot_data.database is not None, "the application was not started"
-    return Storage(app.bot_data.database)
+    """The repositories of a started application (its database, engine and clock)."""
+    repositories = app.bot_data.repositories
+    assert repositories is not None, "the application was not started"
+    return Storage(**vars(repositories))
 
 
 def make_rep(repo: Storage, telegram_id: int = 1) -> RepRead:

@@ -15,11 +15,12 @@ from bot.access import AccessGate
 from bot.config import Settings
 from bot.i18n import Translator, language_for
 from storage.contacts import ContactBook
-from storage.database import Clock, Database
+from storage.database import Clock
 from storage.drafts import DraftBook
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.privacy import PrivacyBook
+from storage.repositories import Repositories
 from storage.reps import RepBook, RepRead
 from storage.stats import StatsBook
 from storage.teams import TeamBook
@@ -30,21 +31,13 @@ def utc_now() -> datetime:
 
 
 class BotData:
-    """The application-wide services: settings and clock from build_application, the repository from
+    """The application-wide services: settings and clock from build_application, the repositories from
     post_init (runtime.application.start_services)."""
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.clock: Clock = utc_now
-        self.database: Database | None = None
-        self.reps: RepBook | None = None
-        self.drafts: DraftBook | None = None
-        self.followups: FollowUpRepository | None = None
-        self.contacts: ContactBook | None = None
-        self.teams: TeamBook | None = None
-        self.privacy: PrivacyBook | None = None
-        self.exchange: Exchange | None = None
-        self.stats: StatsBook | None = None
+        self.repositories: Repositories | None = None
         # Imports running in this process: batch id -> the event their Cancel button sets.
         self.running_imports: dict[int, threading.Event] = {}
         self.background: set[asyncio.Task[None]] = set()
@@ -67,60 +60,43 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         self._language: str | None = None
 
     @property
+    def repositories(self) -> Repositories:
+        repositories = self.bot_data.repositories
+        if repositories is None:
+            raise RuntimeError("the application was not started: post_init opens the repositories")
+        return repositories
+
+    @property
     def reps(self) -> RepBook:
-        reps = self.bot_data.reps
-        if reps is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return reps
+        return self.repositories.reps
 
     @property
     def drafts(self) -> DraftBook:
-        drafts = self.bot_data.drafts
-        if drafts is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return drafts
-
-    @property
-    def followups(self) -> FollowUpRepository:
-        followups = self.bot_data.followups
-        if followups is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return followups
+        return self.repositories.drafts
 
     @property
     def contacts(self) -> ContactBook:
-        contacts = self.bot_data.contacts
-        if contacts is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return contacts
+        return self.repositories.contacts
+
+    @property
+    def followups(self) -> FollowUpRepository:
+        return self.repositories.followups
 
     @property
     def teams(self) -> TeamBook:
-        teams = self.bot_data.teams
-        if teams is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return teams
-
-    @property
-    def exchange(self) -> Exchange:
-        exchange = self.bot_data.exchange
-        if exchange is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return exchange
+        return self.repositories.teams
 
     @property
     def privacy(self) -> PrivacyBook:
-        privacy = self.bot_data.privacy
-        if privacy is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return privacy
+        return self.repositories.privacy
+
+    @property
+    def exchange(self) -> Exchange:
+        return self.repositories.exchange
 
     @property
     def stats(self) -> StatsBook:
-        stats = self.bot_data.stats
-        if stats is None:
-            raise RuntimeError("the application was not started: post_init opens the repository")
-        return stats
+        return self.repositories.stats
 
     @property
     def settings(self) -> Settings:

@@ -161,7 +161,7 @@ async def test_a_manager_cannot_reassign_to_someone_outside_the_team(
     app = await private_bot(start_app)
     manager, mikko, _ = await team_with_two_reps(app, fake, clock)
     await capture(mikko, "Anna Virtanen, Acme Oy")
-    mikko_id = app.bot_data.reps.get_rep(telegram_id=601).id
+    mikko_id = storage_of(app).reps.get_rep(telegram_id=601).id
     await manager.send("/team")
     refused = "Only a team's manager sees the team."
     for data in (f"tm:{mikko_id}:to:99999", f"tm:{mikko_id}:do:99999", f"tm:{mikko_id}:do"):

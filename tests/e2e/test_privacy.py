@@ -77,7 +77,7 @@ async def test_lost_contacts_are_erased_after_the_retention_period(
     await rep.press("🏷 Status")
     await rep.press("→ Lost")
     await rep.press("Budget")
-    privacy = app.bot_data.privacy
+    privacy = storage_of(app).privacy
     clock.advance(timedelta(days=170))
     assert privacy.erase_lost(months=6) == 0
     clock.advance(timedelta(days=20))

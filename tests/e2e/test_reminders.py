@@ -253,7 +253,7 @@ async def test_killed_between_claim_and_send_it_is_sent_once_the_claim_lapses(
 ) -> None:
     await capture_with_next_step(rep)
     clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-    followups = app.bot_data.followups
+    followups = storage_of(app).followups
     # A dispatcher claims the row and dies before sending.
     [claimed] = followups.claim_due_reminders(claimer="dead-dispatcher", lease=timedelta(minutes=2), limit=10)
     assert await dispatch(app) == 0  # still held by the dead one's lease

@@ -112,7 +112,7 @@ def test_twenty_writers_saving_at_the_same_moment_all_land(sqlite_url: str) -> N
             for round_ in range(BURST_ROUNDS):
                 telegram_id = 100_000 + number * 100 + round_
                 capture_one(
-                    Storage.over(engine, clock), clock, telegram_id, f"Writer {number} contact {round_}"
+                    Storage.on(engine, clock), clock, telegram_id, f"Writer {number} contact {round_}"
                 )
         finally:
             engine.dispose()
@@ -135,7 +135,7 @@ def test_twenty_writers_capturing_for_seconds_never_see_database_is_locked(sqlit
 
     def writer(number: int) -> None:
         engine = create_engine_for(sqlite_url)
-        repo = Storage.over(engine, clock)
+        repo = Storage.on(engine, clock)
         deadline = monotonic() + SUSTAINED_SECONDS
         try:
             while monotonic() < deadline:
@@ -162,7 +162,7 @@ def test_twenty_writers_racing_for_one_draft_apply_each_version_once(sqlite_url:
     """A double tap, or two replicas, writing the same draft: the version guard lets exactly one of the
     updates based on a version through, and nobody gets "database is locked"."""
     clock = FakeClock()
-    setup = Storage.over(create_engine_for(sqlite_url), clock)
+    setup = Storage.on(create_engine_for(sqlite_url), clock)
     rep = setup.reps.register_rep(
         telegram_id=SHARED_TELEGRAM_ID,
         chat_id=SHARED_TELEGRAM_ID,
@@ -178,7 +178,7 @@ def test_twenty_writers_racing_for_one_draft_apply_each_version_once(sqlite_url:
 
     def writer(number: int) -> None:
         engine = create_engine_for(sqlite_url)
-        repo = Storage.over(engine, clock)
+        repo = Storage.on(engine, clock)
         try:
             for round_ in range(ROUNDS):
                 draft = repo.drafts.get_open_draft(owner_id=rep.id)
@@ -191,7 +191,7 @@ def test_twenty_writers_racing_for_one_draft_apply_each_version_once(sqlite_url:
 
     failures = run_writers(WRITERS, writer)
     assert not failures, f"{len(failures)} writers failed, e.g. {failures[0]!r}"
-    check = Storage.over(create_engine_for(sqlite_url), clock)
+    check = Storage.on(create_engine_for(sqlite_url), clock)
     final = check.drafts.get_open_draft(owner_id=rep.id)
     check.engine.dispose()
     assert final is not None

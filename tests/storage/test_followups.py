@@ -47,7 +47,7 @@ def test_two_dispatchers_send_a_thousand_reminders_exactly_once(repo: Storage, d
 
     def run(name: str) -> None:
         engine = create_engine_for(database_url)
-        followups = Storage.over(engine, clock).followups
+        followups = Storage.on(engine, clock).followups
 
         async def send_reminder(reminder: DueReminder) -> Delivery:
             with lock:

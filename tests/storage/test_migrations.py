@@ -42,7 +42,7 @@ def migrate(engine: sa.Engine, revision: str, *, down: bool = False) -> None:
 
 def test_the_next_follow_up_is_filled_in_for_contacts_made_before_it_existed(empty_engine: sa.Engine) -> None:
     migrate(empty_engine, "0005")
-    repo = Storage.over(empty_engine, FakeClock(NOW))
+    repo = Storage.on(empty_engine, FakeClock(NOW))
     rep = repo.reps.register_rep(
         telegram_id=1, chat_id=1, language="fi", timezone="Europe/Helsinki", digest_time=time(8)
     )
