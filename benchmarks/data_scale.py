@@ -81,13 +81,14 @@ from sqlmodel import Session, col, func, select
 
 from benchmarks.databases import postgres_schema
 from bot.qualification import Authority, Budget, Fit, Need, Source, Timeline
+from bot.schedule import OPEN_STATES
 from bot.text_keys import phone_key, search_key
 from storage.contacts import ContactBook, ContactOrder, search_text
 from storage.database import Database, refresh_next_due
 from storage.engine import create_engine_for
 from storage.followups import FollowUpRepository
 from storage.migrate import upgrade_to_latest
-from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, FollowUp
+from storage.models import NO_FOLLOW_UP, Contact, FollowUp
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GOAL_MS = 50.0

@@ -17,6 +17,12 @@ from bot.qualification import NextStepChoice, QualificationAnswers, Step, next_q
 from bot.scoring import Classification, Engagement, Score, classify, score
 
 
+class DraftState(StrEnum):
+    OPEN = "open"
+    SAVED = "saved"
+    CANCELLED = "cancelled"
+
+
 class CaptureMode(StrEnum):
     ASK = "ask"  # walking the questions in order
     EDIT = "edit"  # one question chosen from the summary, then back to the summary

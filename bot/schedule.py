@@ -23,6 +23,26 @@ MAX_ATTEMPTS = 8
 PLAN_GRACE = timedelta(minutes=5)
 
 
+class FollowUpState(StrEnum):
+    """Where a follow-up is: open (waiting, being sent, or sent and not yet acted on), or finished."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"  # a dispatcher is sending it
+    SENT = "sent"  # the reminder is in the chat, waiting for the rep
+    DONE = "done"  # the rep logged an outcome; the next step is still to choose
+    LOST = "lost"  # marked lost from the reminder; a win-back may follow
+    CLOSED = "closed"
+    FAILED = "failed"  # given up on after repeated failed sends
+
+
+OPEN_STATES = (FollowUpState.PENDING, FollowUpState.CLAIMED, FollowUpState.SENT)
+
+
+class FollowUpKind(StrEnum):
+    NEXT = "next"  # a next step
+    WIN_BACK = "winback"  # a lost contact to try again
+
+
 class Snooze(StrEnum):
     HOUR = "1h"
     TOMORROW = "1d"

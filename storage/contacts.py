@@ -17,12 +17,12 @@ from sqlmodel import Session, col, func, select
 
 from bot.contact_fields import TAGS_MAX
 from bot.qualification import QualificationAnswers
-from bot.schedule import LostReason
+from bot.schedule import OPEN_STATES, LostReason
 from bot.scoring import Status
 from bot.status import StatusFields, marked_lost, set_by_rep
 from bot.text_keys import phone_key, search_key
 from storage.database import RepositoryPart, changed_one, escape_like, lock_contacts, refresh_next_due
-from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, Interaction, due_or_none
+from storage.models import Contact, ContactTag, FollowUp, Interaction, due_or_none
 
 # /find counts matches up to this many; a search that finds more says so and asks for another word.
 FIND_COUNT_CAP = 1000

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from bot.schedule import OPEN_STATES
 from storage.engine import READ_ONLY, is_sqlite
-from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, FollowUp, UTCDateTime
+from storage.models import NO_FOLLOW_UP, Contact, FollowUp, UTCDateTime
 
 Clock = Callable[[], datetime]
 

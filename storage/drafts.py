@@ -10,14 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from bot.capture import CaptureMode
+from bot.capture import CaptureMode, DraftState
 from bot.qualification import QualificationAnswers, Step
+from bot.schedule import OPEN_STATES
 from bot.scoring import Classification, Score, Status
 from bot.status import status_after_meeting
 from bot.text_keys import phone_key, search_key
 from storage.contacts import ANSWER_COLUMNS, ContactRead, contact_read, search_text
 from storage.database import RepositoryPart, changed_one
-from storage.models import OPEN_STATES, CaptureDraft, Contact, FollowUp, Interaction
+from storage.models import CaptureDraft, Contact, FollowUp, Interaction
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class DraftRead:
     owner_id: int
     chat_id: int
     message_id: int | None
-    state: str
+    state: DraftState
     step: Step | None
     mode: CaptureMode
     answers: QualificationAnswers
@@ -46,7 +47,7 @@ def _draft_read(row: CaptureDraft | sa.Row[Any]) -> DraftRead:
         owner_id=row.owner_id,
         chat_id=row.chat_id,
         message_id=row.message_id,
-        state=row.state,
+        state=DraftState(row.state),
         step=Step(row.step) if row.step else None,
         mode=CaptureMode(row.mode),
         answers=QualificationAnswers.model_validate(row.answers),

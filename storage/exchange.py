@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.imports import ImportRow, ParsedFile
+from bot.schedule import OPEN_STATES
 from bot.status import IMPORTED
 from bot.text_keys import phone_key, search_key
 from storage.contacts import search_text
 from storage.database import RepositoryPart
-from storage.models import OPEN_STATES, Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
+from storage.models import Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
 
 IMPORT_CHUNK = 500
 _FILLABLE = ("company", "role", "phone", "email", "industry", "location")

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import schedule
+from bot.schedule import OPEN_STATES, FollowUpKind, FollowUpState
 from bot.scoring import Score, Status
 from bot.text_keys import search_key
 from storage.database import RepositoryPart, lock_contacts, refresh_next_due
-from storage.models import OPEN_STATES, Contact, Digest, FollowUp, Interaction, Rep
+from storage.models import Contact, Digest, FollowUp, Interaction, Rep
 
 # A digest shows a few lines of each section, enough to act on this morning and few enough that every
 # section fits on a phone screen: each reads at most this many, and counts the rest up to DIGEST_COUNT_CAP
@@ -77,8 +78,8 @@ class FollowUpRead:
     owner_id: int
     contact_id: int
     due_at: datetime
-    kind: str
-    state: str
+    kind: FollowUpKind
+    state: FollowUpState
     message_id: int | None
 
 
@@ -454,7 +455,13 @@ class FollowUpRepository(RepositoryPart):
             if row is None:
                 return None
             return FollowUpRead(
-                row.id or 0, row.owner_id, row.contact_id, row.due_at, row.kind, row.state, row.message_id
+                row.id or 0,
+                row.owner_id,
+                row.contact_id,
+                row.due_at,
+                FollowUpKind(row.kind),
+                FollowUpState(row.state),
+                row.message_id,
             )
 
     def _transition(

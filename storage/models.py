@@ -43,7 +43,6 @@ def due_or_none(next_due_at: datetime) -> datetime | None:
 
 
 # A follow-up still to be acted on: due, being sent, or sent and waiting for the rep's outcome.
-OPEN_STATES = ("pending", "claimed", "sent")
 
 
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:

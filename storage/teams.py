@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from bot import schedule
+from bot.schedule import OPEN_STATES
 from storage.database import RepositoryPart, lock_contacts
 from storage.models import (
-    OPEN_STATES,
     Contact,
     ContactTag,
     FollowUp,

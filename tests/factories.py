@@ -37,10 +37,11 @@ from telegram.ext import Application
 from bot import capture as flow
 from bot.config import Settings
 from bot.qualification import QualificationAnswers
+from bot.schedule import OPEN_STATES
 from runtime.application import build_application, start_services, stop_services
 from runtime.webhook import HEALTH_PATH, SECRET_HEADER
 from storage.database import Database
-from storage.models import NO_FOLLOW_UP, OPEN_STATES, Contact, Digest, FollowUp, Rep, UTCDateTime
+from storage.models import NO_FOLLOW_UP, Contact, Digest, FollowUp, Rep, UTCDateTime
 from storage.repositories import Repositories
 from storage.reps import RepRead
 from tests.fake_bot_api import FakeBotAPI, SentMessage

@@ -7,8 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.schedule import OPEN_STATES
 from storage.contacts import ContactOrder
-from storage.models import OPEN_STATES, FollowUp, Interaction
+from storage.models import FollowUp, Interaction
 from tests.factories import FakeClock, FakeMonotonic, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 

@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from bot import capture as flow
 from bot import schedule
-from bot.schedule import LostReason
+from bot.schedule import OPEN_STATES, LostReason
 from bot.scoring import Score
 from storage.contacts import FIND_COUNT_CAP, ContactOrder
 from storage.followups import DIGEST_COUNT_CAP, DIGEST_LINES
-from storage.models import OPEN_STATES, Contact, FollowUp
+from storage.models import Contact, FollowUp
 from storage.reps import RepRead
 from tests.factories import FakeClock, Storage, add_contacts, make_rep, next_due_mismatches, save
 from tests.storage.test_drafts import QUALIFIED
