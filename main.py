@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import urllib.error
 import urllib.request
@@ -54,19 +53,6 @@ def healthcheck(settings: Settings) -> int:
     return 1
 
 
-def migrate(settings: Settings) -> None:
-    from storage.engine import create_engine_for
-    from storage.migrate import upgrade_to_latest
-
-    path = settings.sqlite_path()
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine_for(settings.database_url)
-    upgrade_to_latest(engine)
-    engine.dispose()
-    logging.getLogger(__name__).info("database is at the newest schema")
-
-
 def run(settings: Settings) -> None:
     import asyncio
 
@@ -104,7 +90,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(healthcheck(settings))
     configure_logging(settings.log_level, settings.log_format)
     if args.command == "migrate":
-        migrate(settings)
+        from runtime.application import migrate_database
+
+        migrate_database(settings)
     else:
         run(settings)
 

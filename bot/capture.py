@@ -13,7 +13,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.dates import due_for_choice
-from bot.qualification import NextStepChoice, QualificationAnswers, Step, next_question, previous_question
+from bot.qualification import (
+    CHOICES,
+    NextStepChoice,
+    QualificationAnswers,
+    Step,
+    next_question,
+    previous_question,
+)
 from bot.scoring import Classification, Engagement, Score, classify, score
 
 
@@ -67,6 +74,35 @@ def answer(
     if state.mode is CaptureMode.EDIT:
         return CaptureState(None, CaptureMode.ASK, answers)
     return CaptureState(next_question(answers, after=step), CaptureMode.ASK, answers)
+
+
+# The controls under a question, beside its options' own values.
+BACK, SKIP, FINISH = "_back", "_skip", "_fin"
+
+
+def tap(
+    state: CaptureState,
+    option: str,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    working_days: Collection[int],
+) -> CaptureState | None:
+    """The state after a tap on the current question: one of its options, Back, Skip (not on the name)
+    or Finish; None for anything the question does not offer."""
+    step = state.step
+    if step is None:
+        return None
+    if option == BACK:
+        return back(state)
+    if option == FINISH:
+        return finish(state)
+    if option == SKIP and step is not Step.NAME:
+        return answer(state, step, None, now=now, zone=zone, working_days=working_days)
+    value = next((choice for choice in CHOICES.get(step, ()) if choice.value == option), None)
+    if value is None:
+        return None
+    return answer(state, step, value, now=now, zone=zone, working_days=working_days)
 
 
 def typed_date(state: CaptureState, due: datetime) -> CaptureState:

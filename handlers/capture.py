@@ -102,17 +102,20 @@ def _question(
         lines_of_buttons.extend(rows(options))
     controls = []
     if step is not Step.NAME or mode is not CaptureMode.ASK:
-        controls.append(button(t.plain("common.back"), QuestionButton(draft.id, step.value, "_back")))
+        controls.append(button(t.plain("common.back"), QuestionButton(draft.id, step.value, flow.BACK)))
     if step is not Step.NAME and step is not Step.NEXT_STEP:
-        controls.append(button(t.plain("common.skip"), QuestionButton(draft.id, step.value, "_skip")))
+        controls.append(button(t.plain("common.skip"), QuestionButton(draft.id, step.value, flow.SKIP)))
     if mode is CaptureMode.ASK and step not in (Step.NAME, Step.NEXT_STEP):
-        controls.append(button(t.plain("capture.finish"), QuestionButton(draft.id, step.value, "_fin")))
+        controls.append(button(t.plain("capture.finish"), QuestionButton(draft.id, step.value, flow.FINISH)))
     if step is Step.NAME and mode is CaptureMode.ASK:
         controls.append(button(t.plain("common.cancel"), SummaryButton(draft.id, SummaryAction.CANCEL)))
     return "\n".join(lines), keyboard(*lines_of_buttons, controls)
 
 
-def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+def _evaluation(
+    ctx: BotContext, rep: RepRead, draft: DraftRead
+) -> tuple[flow.Evaluation, ContactRead | None]:
+    """What saving the draft would make of the contact, and the contact a logged meeting is on."""
     existing = (
         ctx.contacts.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
     )
@@ -122,6 +125,11 @@ def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, Inli
         earlier=existing.answers if existing else None,
         touches_before=existing.touches if existing else 0,
     )
+    return evaluation, existing
+
+
+def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+    evaluation, existing = _evaluation(ctx, rep, draft)
     t = ctx.t
     markup = keyboard(
         [
@@ -505,23 +513,10 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
         await _redraw_if_behind(ctx, press)
         await press.answer(ctx.t.plain(_Stale.MOVED_ON))
         return
-    step = draft.step
-    if option == "_back":
-        new_state = flow.back(state)
-    elif option == "_skip" and step is not Step.NAME:
-        new_state = flow.answer(
-            state, step, None, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
-        )
-    elif option == "_fin":
-        new_state = flow.finish(state)
-    else:
-        value = next((choice for choice in CHOICES.get(step, ()) if choice.value == option), None)
-        if value is None:
-            await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
-            return
-        new_state = flow.answer(
-            state, step, value, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
-        )
+    new_state = flow.tap(state, option, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays)
+    if new_state is None:
+        await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
+        return
     if new_state != state:
         saved = _save(ctx, draft, new_state, pressed=press.query.id)
         if saved is not None:
@@ -582,15 +577,7 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
 
 async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftRead]) -> None:
     rep, draft = press.rep, press.record
-    existing = (
-        ctx.contacts.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
-    )
-    evaluation = flow.evaluate(
-        draft.answers,
-        now=ctx.now(),
-        earlier=existing.answers if existing else None,
-        touches_before=existing.touches if existing else 0,
-    )
+    evaluation, _ = _evaluation(ctx, rep, draft)
     contact = ctx.drafts.save_capture(
         draft=draft,
         answers=evaluation.answers,

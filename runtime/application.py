@@ -176,16 +176,28 @@ def build_application(
     return application
 
 
+def open_database(settings: Settings) -> Engine:
+    """The engine for DATABASE_URL, the schema migrated to the newest (a SQLite file's folder made)."""
+    sqlite_file = settings.sqlite_path()
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine_for(settings.database_url)
+    upgrade_to_latest(engine)
+    return engine
+
+
+def migrate_database(settings: Settings) -> None:
+    """`python main.py migrate`: only the migrations, then the connections closed."""
+    open_database(settings).dispose()
+    log.info("database is at the newest schema")
+
+
 async def start_services(application: BotApplication) -> None:
     """post_init: open the database (migrating it to the newest schema) and publish the command menu."""
     data = application.bot_data
     assert data.settings is not None
     settings = data.settings
-    sqlite_file = settings.sqlite_path()
-    if sqlite_file is not None:
-        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    data.engine = create_engine_for(settings.database_url)
-    upgrade_to_latest(data.engine)
+    data.engine = open_database(settings)
     data.repositories = Repositories.over(Database(data.engine, data.clock))
     data.dispatcher = Dispatcher(
         data.repositories.followups,

@@ -68,3 +68,27 @@ def test_a_meeting_on_an_existing_contact_keeps_earlier_answers_and_counts_a_tou
     )
     assert result.answers.need is Need.YES and result.answers.budget is Budget.NO
     assert any(reason.code == "touches" and reason.points == 5 for reason in result.score.reasons)
+
+
+def tapped(state: flow.CaptureState, option: str) -> flow.CaptureState | None:
+    return flow.tap(state, option, now=NOW, zone=HELSINKI, working_days=(1, 2, 3, 4, 5))
+
+
+def test_a_tap_is_an_option_of_the_question_or_a_control() -> None:
+    start = flow.start(QualificationAnswers(name="Anna", company="Acme"))
+    assert start.step is Step.NEED
+    after_yes = tapped(start, Need.YES.value)
+    assert after_yes is not None and after_yes.step is Step.BUDGET and after_yes.answers.need is Need.YES
+    skipped = tapped(start, flow.SKIP)
+    assert skipped is not None and skipped.step is Step.BUDGET and skipped.answers.need is None
+    assert tapped(after_yes, flow.BACK) == flow.back(after_yes)
+    assert tapped(after_yes, flow.FINISH) == flow.finish(after_yes)
+
+
+def test_a_tap_the_question_does_not_offer_changes_nothing() -> None:
+    start = flow.start(QualificationAnswers(name="Anna", company="Acme"))
+    assert tapped(start, Budget.YES.value + "x") is None
+    assert tapped(start, "1d") is None  # a snooze value, not a need
+    assert tapped(flow.start(QualificationAnswers()), flow.SKIP) is None, "the name cannot be skipped"
+    summary = flow.CaptureState(None, CaptureMode.ASK, start.answers)
+    assert tapped(summary, Need.YES.value) is None
