@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     listen: str = "0.0.0.0"
     port: int = 8443
     log_level: str = "INFO"
-    # How often the dispatcher looks for due follow-ups and digests (decision 3).
+    # Updates handled at once by one process (those of one chat always one after another).
+    concurrent_updates: int = Field(default=16, ge=1, le=256)
+    # How often the dispatcher looks for due follow-ups and digests.
     dispatch_interval_seconds: float = Field(default=20.0, gt=0)
     # Reminders and digests sent per second by one process: under Telegram's ~30/s, leaving room for
     # replies; with several replicas, divide by their number.

@@ -21,6 +21,7 @@ from handlers.digest import make_digest_sender
 from handlers.kit.context import BotContext, BotData, utc_now
 from handlers.reminders import make_reminder_sender
 from runtime.dispatcher import Dispatcher
+from runtime.updates import ChatOrderedProcessor
 from storage.database import Clock, Database
 from storage.engine import create_engine_for
 from storage.migrate import upgrade_to_latest
@@ -165,6 +166,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=RuntimeData))
+        .concurrent_updates(ChatOrderedProcessor(running=settings.concurrent_updates))
         .post_init(start_services)
         .post_shutdown(stop_services)
     )
