@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from telegram import BotCommand, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import TimedOut
+from telegram.error import BadRequest, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -64,15 +67,19 @@ class ProspectBot(ExtBot[Any]):
     """The Bot API client, remembering two things Telegram would otherwise refuse: which button presses it
     answered (a second answer is a 400), and what each recent message it sent or edited shows (an edit to
     the same text and buttons is a 400 "message is not modified", which a double tap on any menu button
-    would cause). Both are kept per process and bounded; after a restart a call may still be made, and
-    its refusal is handled where it can happen."""
+    would cause). Both are kept per process and bounded.
+
+    Another replica may edit a message meanwhile: a press delivers the message as Telegram shows it, and
+    when that was edited after this process last did, what it remembers of the message is dropped
+    (`delivered`). Where an identical edit is made all the same (two replicas in the same second, or
+    after a restart), Telegram's refusal means the message already shows what was wanted: success."""
 
     REMEMBERED = 10_000
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._answered: OrderedDict[str, None] = OrderedDict()
-        self._shown: OrderedDict[tuple[int, int], tuple[str | None, str | None]] = OrderedDict()
+        self._shown: OrderedDict[tuple[int, int], _Shown] = OrderedDict()
 
     @staticmethod
     def _markup_key(markup: object) -> str | None:
@@ -80,49 +87,65 @@ class ProspectBot(ExtBot[Any]):
             markup.to_json() if isinstance(markup, InlineKeyboardMarkup) and markup.inline_keyboard else None
         )
 
-    def _show(self, chat_id: object, message_id: object, text: str | None, markup: str | None) -> None:
+    def _show(self, chat_id: object, message_id: object, shown: _Shown) -> None:
         if isinstance(chat_id, int) and isinstance(message_id, int):
-            self._shown[(chat_id, message_id)] = (text, markup)
+            self._shown[(chat_id, message_id)] = shown
             self._shown.move_to_end((chat_id, message_id))
             while len(self._shown) > self.REMEMBERED:
                 self._shown.popitem(last=False)
 
+    def _remembered(self, chat_id: object, message_id: object) -> _Shown | None:
+        if isinstance(chat_id, int) and isinstance(message_id, int):
+            return self._shown.get((chat_id, message_id))
+        return None
+
+    def delivered(self, message: Message) -> None:
+        """A press brought this message as Telegram shows it: forget it if it changed since we edited it."""
+        key = (message.chat_id, message.message_id)
+        shown = self._shown.get(key)
+        if shown is not None and (message.edit_date or message.date) > shown.at:
+            del self._shown[key]
+
     async def send_message(self, *args: Any, **kwargs: Any) -> Message:
         message = await super().send_message(*args, **kwargs)
         text = kwargs.get("text", args[1] if len(args) > 1 else None)
-        self._show(message.chat_id, message.message_id, text, self._markup_key(kwargs.get("reply_markup")))
+        markup = self._markup_key(kwargs.get("reply_markup"))
+        self._show(message.chat_id, message.message_id, _Shown(text, markup, message.date))
         return message
 
     async def edit_message_text(self, *args: Any, **kwargs: Any) -> Any:
         text = kwargs.get("text", args[0] if args else None)
         chat_id = kwargs.get("chat_id", args[1] if len(args) > 1 else None)
         message_id = kwargs.get("message_id", args[2] if len(args) > 2 else None)
-        wanted = (text, self._markup_key(kwargs.get("reply_markup")))
-        if (
-            isinstance(chat_id, int)
-            and isinstance(message_id, int)
-            and self._shown.get((chat_id, message_id)) == wanted
-        ):
+        markup = self._markup_key(kwargs.get("reply_markup"))
+        shown = self._remembered(chat_id, message_id)
+        if shown is not None and (shown.text, shown.markup) == (text, markup):
             return True
-        edited = await super().edit_message_text(*args, **kwargs)
-        self._show(chat_id, message_id, *wanted)
+        edited = await self._unless_unchanged(super().edit_message_text(*args, **kwargs))
+        self._show(chat_id, message_id, _Shown(text, markup, _edited_at(edited)))
         return edited
 
     async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Any:
         chat_id = kwargs.get("chat_id", args[0] if args else None)
         message_id = kwargs.get("message_id", args[1] if len(args) > 1 else None)
         markup = self._markup_key(kwargs.get("reply_markup", args[3] if len(args) > 3 else None))
-        shown = (
-            self._shown.get((chat_id, message_id))
-            if isinstance(chat_id, int) and isinstance(message_id, int)
-            else None
-        )
-        if shown is not None and shown[1] == markup:
+        shown = self._remembered(chat_id, message_id)
+        if shown is not None and shown.markup == markup:
             return True
-        edited = await super().edit_message_reply_markup(*args, **kwargs)
+        edited = await self._unless_unchanged(super().edit_message_reply_markup(*args, **kwargs))
         if shown is not None:
-            self._show(chat_id, message_id, shown[0], markup)
+            self._show(chat_id, message_id, _Shown(shown.text, markup, _edited_at(edited)))
         return edited
+
+    @staticmethod
+    async def _unless_unchanged(edit: Awaitable[Any]) -> Any:
+        try:
+            return await edit
+        except BadRequest as error:
+            if "message is not modified" not in str(error).lower():
+                raise
+            log.debug("message already showed what the edit wanted")
+            return True
 
     async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any) -> bool:
         try:
@@ -142,6 +165,21 @@ class ProspectBot(ExtBot[Any]):
 
     def has_answered(self, callback_query_id: str) -> bool:
         return callback_query_id in self._answered
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What a message shows as this process last sent or edited it, and when Telegram says it did."""
+
+    text: str | None
+    markup: str | None
+    at: datetime
+
+
+def _edited_at(edited: object) -> datetime:
+    if isinstance(edited, Message) and edited.edit_date is not None:
+        return edited.edit_date
+    return datetime.now(UTC)
 
 
 def build_application(

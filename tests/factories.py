@@ -249,8 +249,9 @@ class RepChat:
                 "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
                 "from": {"id": self.fake.bot_id, "is_bot": True, "first_name": self.fake.bot_first_name},
                 "text": target.text or "",
-                # Telegram sends the message as it stands, buttons included.
+                # Telegram sends the message as it stands: its buttons, and when it was last edited.
                 **({"reply_markup": target.reply_markup} if target.reply_markup else {}),
+                **({"edit_date": target.edit_date} if target.edit_date else {}),
             },
         }
         await self._process({"callback_query": query})

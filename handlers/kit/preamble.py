@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
@@ -77,6 +77,11 @@ async def pressed(
     """The press as `kind`, or None after telling the rep the button is no longer valid."""
     query = update.callback_query
     assert query is not None
+    if isinstance(query.message, Message):
+        # Another replica may have edited the message since this process last did (the client knows).
+        delivered = getattr(ctx.bot, "delivered", None)
+        if callable(delivered):
+            delivered(query.message)
     data = kind.parse(query.data)
     if data is None or query.message is None:
         await query.answer(ctx.t.plain(refusal), show_alert=True)

@@ -54,3 +54,26 @@ async def test_an_old_button_after_a_restart_changes_nothing_and_redraws_nothing
     shown = next(m for m in rep.messages if m.message_id == question.message_id)
     assert shown.edited_count == edits, "the message already showed Budget: nothing to redraw"
     assert _draft(rep.app, rep).step.value == "budget"
+
+
+async def test_a_replica_redraws_a_message_another_replica_changed(
+    rep: RepChat, start_app: Callable[..., Awaitable[Any]], fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    seconds = iter(range(1_800_000_000, 1_800_001_000))
+    fake.wall_clock = lambda: float(next(seconds))  # each message and edit a second after the last
+    other_replica = await start_app()
+    twin = RepChat(other_replica, fake, user_id=rep.user_id, first_name=rep.first_name, clock=clock)
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("Yes")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+    await rep.press("Open card")  # on this replica
+    card = rep.last_with_buttons
+    card_text = card.text
+    await twin.press("🏷 Status", message=card)  # the other replica shows the status menu
+    [menu] = [m for m in rep.messages if m.message_id == card.message_id]
+    assert menu.text != card_text, "the other replica showed the status menu"
+    await rep.press("◀ Back", message=card)  # back on the first replica: the card again, not a no-op
+    [shown] = [m for m in rep.messages if m.message_id == card.message_id]
+    assert shown.text == card_text
