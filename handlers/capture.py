@@ -19,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
@@ -47,6 +47,7 @@ from handlers.kit.buttons import (
     SummaryAction,
     SummaryButton,
 )
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
@@ -676,8 +677,8 @@ async def on_resume_button(update: Update, ctx: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler("new", new_command),
-        CommandHandler("cancel", cancel_command),
+        command("new", new_command),
+        command("cancel", cancel_command),
         CallbackQueryHandler(on_question_button, pattern=QuestionButton.pattern()),
         CallbackQueryHandler(on_summary_button, pattern=SummaryButton.pattern()),
         CallbackQueryHandler(on_edit_field, pattern=EditFieldButton.pattern()),

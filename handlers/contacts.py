@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.qualification import Source
 from handlers.card import send_card
 from handlers.cards import list_line
 from handlers.kit.buttons import ContactButton, FindButton, ListButton, ListFilterButton, ListStatus, Text
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import pressed, pressed_on
@@ -256,8 +257,8 @@ async def on_contact_button(update: Update, ctx: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler(list(_LIST_STATUSES), list_command),
-        CommandHandler("find", find_command),
+        command(list(_LIST_STATUSES), list_command),
+        command("find", find_command),
         CallbackQueryHandler(on_list_button, pattern=ListButton.pattern()),
         CallbackQueryHandler(on_filter_button, pattern=ListFilterButton.pattern()),
         CallbackQueryHandler(on_find_button, pattern=FindButton.pattern()),

@@ -6,11 +6,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler
 
 from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from handlers.kit.buttons import CardButton, ContactButton
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.reminders import deliver
@@ -112,4 +113,4 @@ async def today(update: Update, ctx: BotContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CommandHandler("today", today)]
+    return [command("today", today)]

@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
+from handlers.kit.commands import PRIVATE_MESSAGE
 from handlers.kit.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ async def unknown_button(update: Update, ctx: BotContext) -> None:
 
 def fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        MessageHandler(F.COMMAND & F.ChatType.PRIVATE, unknown_command),
+        MessageHandler(F.COMMAND & PRIVATE_MESSAGE, unknown_command),
         CallbackQueryHandler(unknown_button),
     ]
 

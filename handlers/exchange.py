@@ -9,11 +9,12 @@ import threading
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import imports
 from bot.exports import contacts_csv, contacts_vcard, followups_calendar
 from handlers.kit.buttons import ExportButton, ExportKind, ImportAction, ImportButton
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard
 from handlers.kit.preamble import pressed, pressed_on
@@ -232,8 +233,8 @@ async def undo_import(update: Update, ctx: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler("export", export),
-        CommandHandler("undoimport", undo_import),
+        command("export", export),
+        command("undoimport", undo_import),
         CallbackQueryHandler(on_export_button, pattern=ExportButton.pattern()),
         CallbackQueryHandler(on_import_button, pattern=ImportButton.pattern()),
     ]

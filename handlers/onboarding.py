@@ -9,7 +9,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
 )
 
 from bot.awaiting import Awaiting, Question
@@ -19,6 +18,7 @@ from bot.schedule import parse_working_days
 from bot.timezones import city_name, find_zones, likely_zones
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import DigestTimeButton, SettingsAction, SettingsButton, TimezoneButton
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows
 from handlers.kit.preamble import pressed
@@ -336,9 +336,9 @@ TYPED_ANSWERS: TypedAnswers = {Question.TIMEZONE: _typed_zone}
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler("start", start),
-        CommandHandler("settings", show_settings),
-        CommandHandler("help", show_help),
+        command("start", start),
+        command("settings", show_settings),
+        command("help", show_help),
         CallbackQueryHandler(on_settings_button, pattern=SettingsButton.pattern()),
         CallbackQueryHandler(on_zone_button, pattern=TimezoneButton.pattern()),
         CallbackQueryHandler(on_digest_button, pattern=DigestTimeButton.pattern()),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.exports import contacts_csv
 from handlers.kit.buttons import EraseAnswer, EraseButton
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard
 from handlers.kit.preamble import pressed
@@ -57,7 +58,7 @@ async def on_erase_button(update: Update, ctx: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler("mydata", my_data),
-        CommandHandler("deleteme", delete_me),
+        command("mydata", my_data),
+        command("deleteme", delete_me),
         CallbackQueryHandler(on_erase_button, pattern=EraseButton.pattern()),
     ]

@@ -20,6 +20,7 @@ from bot.awaiting import Awaiting, TextRoute, route_text
 from handlers import capture, card, exchange, onboarding, reminders
 from handlers.kit.awaiting import TypedAnswers
 from handlers.kit.buttons import TypedChoice, TypedTextButton
+from handlers.kit.commands import PRIVATE_MESSAGE
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, short
 from handlers.kit.preamble import pressed
@@ -113,11 +114,11 @@ async def _retire(query: CallbackQuery) -> None:
 
 
 def command_hook() -> BaseHandler[Update, BotContext, None]:
-    return MessageHandler(F.COMMAND & F.ChatType.PRIVATE & F.UpdateType.MESSAGE, on_command)
+    return MessageHandler(F.COMMAND & PRIVATE_MESSAGE, on_command)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CallbackQueryHandler(on_which_button, pattern=TypedTextButton.pattern()),
-        MessageHandler(F.ChatType.PRIVATE & F.UpdateType.MESSAGE & ~F.COMMAND, on_message),
+        MessageHandler(PRIVATE_MESSAGE & ~F.COMMAND, on_message),
     ]

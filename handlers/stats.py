@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler
 
 from bot.i18n import Translator
 from bot.schedule import month_starts
 from bot.stats import FUNNEL, qualified_rate, win_rate
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from storage.stats import StatsData
 
@@ -115,4 +116,4 @@ async def stats(update: Update, ctx: BotContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CommandHandler("stats", stats)]
+    return [command("stats", stats)]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.access import may_invite
 from bot.i18n import Translator
 from handlers.kit.buttons import InviteButton, InviteRole, TeamAction, TeamButton
+from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import pressed
@@ -155,9 +156,9 @@ async def on_team_button(update: Update, ctx: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler("newteam", new_team),
-        CommandHandler("invite", invite),
-        CommandHandler("team", team),
+        command("newteam", new_team),
+        command("invite", invite),
+        command("team", team),
         CallbackQueryHandler(on_invite_button, pattern=InviteButton.pattern()),
         CallbackQueryHandler(on_team_button, pattern=TeamButton.pattern()),
     ]

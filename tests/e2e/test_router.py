@@ -94,3 +94,17 @@ async def test_a_command_drops_the_question(rep: RepChat, app: Any, clock: FakeC
     await rep.send("Bruno Berg, Nordic AB")
     assert "Need?" in rep.last_text
     assert contact_of(app, rep).latest_note is None
+
+
+async def test_an_edited_command_or_one_in_a_group_runs_nothing(rep: RepChat, app: Any) -> None:
+    await rep.send("/leads")
+    sent = len(rep.messages)
+    edited = rep._message()
+    edited["text"], edited["edit_date"] = "/leads", edited["date"] + 5
+    edited["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+    await rep._process({"edited_message": edited})
+    in_group = rep._message()
+    in_group["chat"] = {"id": -100123, "type": "supergroup", "title": "Sales"}
+    in_group["text"], in_group["entities"] = "/leads", [{"type": "bot_command", "offset": 0, "length": 6}]
+    await rep._process({"message": in_group})
+    assert len(rep.messages) == sent, "an edited or group command ran again"
