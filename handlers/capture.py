@@ -58,6 +58,7 @@ from storage.reps import RepRead
 log = logging.getLogger(__name__)
 
 _LIMITS = {Step.NAME: NAME_MAX, Step.COMPANY: COMPANY_MAX, Step.NOTE: NOTE_MAX}
+# The summary's Edit menu, in the order the questions are asked (the next step is among the choices).
 _EDITABLE = (Step.NAME, Step.COMPANY, *CHOICES.keys(), Step.NOTE)
 _DUPLICATES_SHOWN = 3
 # A draft changed more recently than this is being redrawn by whoever changed it.
@@ -146,7 +147,6 @@ def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
     fields = [
         button(t.plain(f"field.{step.value}"), EditFieldButton(draft.id, step.value)) for step in _EDITABLE
     ]
-    fields.append(button(t.plain("field.next"), EditFieldButton(draft.id, Step.NEXT_STEP.value)))
     back = button(t.plain("common.back"), SummaryButton(draft.id, SummaryAction.SHOW))
     return keyboard(*rows(fields, 3), [back])
 

@@ -24,7 +24,7 @@ from bot.text_keys import search_key
 from handlers.capture import start_on_contact
 from handlers.cards import choice_label, contact_card_text, history_line
 from handlers.kit.awaiting import TypedAnswer, TypedAnswers, ask, drop_question
-from handlers.kit.buttons import CardButton, CardTagButton, Text
+from handlers.kit.buttons import CardButton, CardTagButton, ContactButton, Text
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, Press, pressed_on
@@ -84,13 +84,16 @@ class _Press:
         ask(self.ctx, question, contact_id=self.contact.id, detail=detail)
 
 
-def _own_contact(ctx: BotContext) -> Callable[[CardButton | CardTagButton], ContactRead | None]:
+def own_contact(
+    ctx: BotContext,
+) -> Callable[[CardButton | CardTagButton | ContactButton], ContactRead | None]:
+    """The loader of a button's contact for the press checks: among the rep's own, or None."""
     return lambda data: ctx.contacts.get_contact(owner_id=ctx.rep.id, contact_id=data.contact)
 
 
 async def on_card_button(update: Update, ctx: BotContext) -> None:
     """Every card button; the contact id is looked up among the rep's own contacts first."""
-    press = await pressed_on(update, ctx, CardButton, _own_contact(ctx), refusal="contacts.not_found")
+    press = await pressed_on(update, ctx, CardButton, own_contact(ctx), refusal="contacts.not_found")
     if press is None:
         return
     action = _ACTIONS.get(press.data.action)
@@ -102,7 +105,7 @@ async def on_card_button(update: Update, ctx: BotContext) -> None:
 
 async def on_tag_button(update: Update, ctx: BotContext) -> None:
     """✖ on one of the contact's tags: remove it."""
-    press = await pressed_on(update, ctx, CardTagButton, _own_contact(ctx), refusal="contacts.not_found")
+    press = await pressed_on(update, ctx, CardTagButton, own_contact(ctx), refusal="contacts.not_found")
     if press is None:
         return
     await press.answer()
@@ -296,9 +299,11 @@ async def _edit_choice(press: _Press) -> None:
         await _answer(press, press.t.plain("common.expired"), alert=True)
         return
     await _answer(press)
-    field = "source" if spec.name == "source" else spec.name
     press.ctx.contacts.update_field(
-        owner_id=press.rep.id, contact_id=press.contact.id, field=field, value=None if value == "-" else value
+        owner_id=press.rep.id,
+        contact_id=press.contact.id,
+        field=spec.name,
+        value=None if value == "-" else value,
     )
     await press.card(press.t("card.saved_field", field=press.t.plain(f"field.{spec.name}")))
 
@@ -452,8 +457,9 @@ def _typed(answer: Callable[[_Typed], Awaitable[None]]) -> TypedAnswer:
     async def take(_update: Update, ctx: BotContext, awaiting: Awaiting, text: str) -> None:
         contact_id = awaiting.contact_id
         contact = ctx.contacts.get_contact(owner_id=ctx.rep.id, contact_id=contact_id) if contact_id else None
-        if contact is None:  # deleted or merged away meanwhile
+        if contact is None:  # deleted or merged away meanwhile: say so, rather than drop the text unseen
             drop_question(ctx)
+            await ctx.bot.send_message(ctx.rep.chat_id, ctx.t("contacts.not_found"))
             return
         await answer(_Typed(ctx, ctx.rep, contact, text, awaiting.detail or ""))
 
@@ -474,7 +480,9 @@ async def _typed_note(typed: _Typed) -> None:
 
 async def _typed_field(typed: _Typed) -> None:
     t = typed.ctx.t
-    if typed.argument not in FIELDS:
+    if typed.argument not in FIELDS:  # a field this version no longer has
+        drop_question(typed.ctx)
+        await typed.ctx.bot.send_message(typed.rep.chat_id, t("common.expired"))
         return
     try:
         value = clean_field(typed.argument, typed.text)
@@ -493,7 +501,8 @@ async def _typed_field(typed: _Typed) -> None:
 
 async def _typed_tags(typed: _Typed) -> None:
     tags = parse_tags(typed.text)
-    if not tags:
+    if not tags:  # only separators or marks: ask again
+        await typed.ctx.bot.send_message(typed.rep.chat_id, typed.ctx.t("card.ask_tags"))
         return
     typed.ctx.contacts.add_tags(owner_id=typed.rep.id, contact_id=typed.contact.id, tags=tags)
     drop_question(typed.ctx)

@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.qualification import Source
-from handlers.card import send_card
+from handlers.card import own_contact, send_card
 from handlers.cards import list_line
 from handlers.kit.buttons import ContactButton, FindButton, ListButton, ListFilterButton, ListStatus, Text
 from handlers.kit.commands import command
@@ -246,7 +246,7 @@ async def on_contact_button(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         ContactButton,
-        lambda data: ctx.contacts.get_contact(owner_id=ctx.rep.id, contact_id=data.contact),
+        own_contact(ctx),
         refusal="contacts.not_found",
     )
     if press is None:

@@ -23,7 +23,7 @@ from bot.dates import due_for_choice, parse_typed_date
 from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
-from bot.schedule import WIN_BACK_MONTHS, LostReason, Outcome, Snooze
+from bot.schedule import OPEN_STATES, WIN_BACK_MONTHS, FollowUpState, LostReason, Outcome, Snooze
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import ContactButton, FollowUpButton
 from handlers.kit.context import BotContext
@@ -300,22 +300,22 @@ async def _confirm(press: _Press) -> None:
 @dataclass(frozen=True)
 class _Action:
     run: Callable[[_Press], Awaitable[None]]
-    states: tuple[str, ...]  # the follow-up states in which the button still means something
+    states: tuple[FollowUpState, ...]  # the follow-up states in which the button still means something
 
 
-_OPEN = ("pending", "claimed", "sent")
+_OPEN = OPEN_STATES
 _ACTIONS = {
     "back": _Action(_back, _OPEN),
     "done": _Action(_ask_outcome, _OPEN),
     "o": _Action(_outcome, _OPEN),
-    "n": _Action(_next, ("done",)),
+    "n": _Action(_next, (FollowUpState.DONE,)),
     "snz": _Action(_ask_snooze, _OPEN),
     "s": _Action(_snooze, _OPEN),
     "rsc": _Action(_ask_date, _OPEN),
     "lost": _Action(_ask_lost, _OPEN),
     "lr": _Action(_lost, _OPEN),
-    "wb": _Action(_win_back, ("lost",)),
-    "cd": _Action(_confirm, (*_OPEN, "done")),
+    "wb": _Action(_win_back, (FollowUpState.LOST,)),
+    "cd": _Action(_confirm, (*_OPEN, FollowUpState.DONE)),
 }
 
 
@@ -392,9 +392,12 @@ async def _typed_note(_update: Update, ctx: BotContext, awaiting: Awaiting, text
     rep, interaction_id, followup_id = ctx.rep, awaiting.interaction_id, awaiting.followup_id
     note = text.strip()[:NOTE_MAX]
     drop_question(ctx)
-    if interaction_id is None or followup_id is None:
-        return
-    if not ctx.followups.add_note(owner_id=rep.id, interaction_id=interaction_id, note=note):
+    if (
+        interaction_id is None
+        or followup_id is None
+        or not ctx.followups.add_note(owner_id=rep.id, interaction_id=interaction_id, note=note)
+    ):
+        await ctx.bot.send_message(rep.chat_id, ctx.t("reminder.already_handled"))
         return
     notice = (
         ctx.t("capture.too_long", field=ctx.t.plain("field.note"), limit=NOTE_MAX) + "\n"
@@ -417,6 +420,7 @@ async def _typed_date(_update: Update, ctx: BotContext, awaiting: Awaiting, text
     rep, followup_id, purpose = ctx.rep, awaiting.followup_id, awaiting.detail or "r"
     if followup_id is None:
         drop_question(ctx)
+        await ctx.bot.send_message(rep.chat_id, ctx.t("reminder.already_handled"))
         return
     t, now = ctx.t, ctx.now()
     parsed = parse_typed_date(text, language=rep.language, zone=rep.zone, now=now)

@@ -17,8 +17,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
 from bot.awaiting import Awaiting, TextRoute, route_text
-from handlers import capture, card, exchange, onboarding, reminders
-from handlers.kit.awaiting import TypedAnswers
+from handlers import capture, card, errors, exchange, onboarding, reminders
+from handlers.kit.awaiting import TypedAnswers, drop_question
 from handlers.kit.buttons import TypedChoice, TypedTextButton
 from handlers.kit.commands import PRIVATE_MESSAGE
 from handlers.kit.context import BotContext
@@ -32,8 +32,7 @@ QUOTED = 60
 
 async def on_command(update: Update, ctx: BotContext) -> None:
     """Any command: the question waiting for typed text is dropped; the command runs as usual."""
-    if ctx.rep.awaiting is not None:
-        ctx.reps.set_awaiting(rep_id=ctx.rep.id, awaiting=None)
+    drop_question(ctx)
 
 
 async def on_message(update: Update, ctx: BotContext) -> None:
@@ -55,8 +54,16 @@ async def on_message(update: Update, ctx: BotContext) -> None:
 async def _on_text(update: Update, ctx: BotContext, message: Message, text: str) -> None:
     awaiting = ctx.rep.awaiting
     route = route_text(text, awaiting, ctx.now())
-    if route is TextRoute.ANSWER and awaiting is not None:
+    if route is TextRoute.COMMAND:  # "/…" that Telegram did not mark as a command
+        await errors.unknown_command(update, ctx)
+    elif route is TextRoute.ANSWER and awaiting is not None:
         await ANSWERS[awaiting.question](update, ctx, awaiting, text)
+    elif route is TextRoute.ASK_WHICH and awaiting is not None and awaiting.pending is not None:
+        # A second text while the first waits to be told what it is: the rep is typing the people they
+        # meet. The first starts a capture, this one follows as any text would; neither is lost.
+        drop_question(ctx)
+        await capture.start_from_text(update, ctx, awaiting.pending)
+        await capture.on_text(update, ctx)
     elif route is TextRoute.ASK_WHICH and awaiting is not None:
         await _ask_which(ctx, message, awaiting, text)
     else:
@@ -85,12 +92,8 @@ async def on_which_button(update: Update, ctx: BotContext) -> None:
     if press is None:
         return
     awaiting = press.rep.awaiting
-    if (
-        awaiting is None
-        or awaiting.pending is None
-        or int(awaiting.asked_at.timestamp()) != press.data.asked
-        or awaiting.lapsed(ctx.now())
-    ):
+    # The rep's choice wins however late it comes; only a newer question (or a spent offer) voids it.
+    if awaiting is None or awaiting.pending is None or int(awaiting.asked_at.timestamp()) != press.data.asked:
         await press.answer(ctx.t.plain("common.expired"), alert=True)
         await _retire(press.query)
         return
@@ -103,7 +106,7 @@ async def on_which_button(update: Update, ctx: BotContext) -> None:
         ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=again)
         await ANSWERS[awaiting.question](update, ctx, again, text)
     else:
-        ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=None)
+        drop_question(ctx)
         await capture.start_from_text(update, ctx, text)
 
 

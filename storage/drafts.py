@@ -156,7 +156,10 @@ class DraftBook(RepositoryPart):
         one is applied and the other learns it lost.
         """
         now = self.clock()
-        values: dict[str, Any] = {"updated_at": now, "version": draft.version + 1, "changed_by": changed_by}
+        values: dict[str, Any] = {"updated_at": now, "version": draft.version + 1}
+        if changed_by is not None:
+            # Only a press's own change names it: a later side write (the message id) keeps it.
+            values["changed_by"] = changed_by
         if answers is not None:
             values["answers"] = answers.model_dump(mode="json")
         if step is not None or clear_step:
@@ -186,7 +189,7 @@ class DraftBook(RepositoryPart):
             queued=None if clear_queued else queued if queued is not None else draft.queued,
             version=draft.version + 1,
             updated_at=now,
-            changed_by=changed_by,
+            changed_by=changed_by if changed_by is not None else draft.changed_by,
         )
 
     def cancel_draft(self, *, draft: DraftRead) -> bool:

@@ -15,9 +15,6 @@ from bot.schedule import parse_working_days
 from storage.database import RepositoryPart
 from storage.models import Digest, Rep
 
-# A question asked outside a capture (a typed time zone, a note, a date) waits this long for its answer;
-# after that, typed text is a new contact's name again.
-
 
 @dataclass(frozen=True)
 class RepRead:

@@ -2,7 +2,7 @@
 
 Telegram hands callback_data back as the client sent it, so it is untrusted input: at most 64 bytes, a
 registered prefix, the right number of fields, each of its declared type. An id parsed here is only a
-claim; the preamble (handlers/kit/press.py) looks it up among the pressing rep's own records.
+claim; the preamble (handlers/kit/preamble.py) looks it up among the pressing rep's own records.
 
 A kind is declared once, as a frozen dataclass with a `prefix`; its handler's pattern comes from it:
 `CallbackQueryHandler(on_question, pattern=QuestionButton.pattern())`.
@@ -118,14 +118,6 @@ def _convert(kind: object, part: str) -> object | None:
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         return next((member for member in kind if member.value == part), None)
     return part if _WORD.match(part) else None
-
-
-def parse_any(data: str | None) -> ButtonData | None:
-    """Whichever registered kind this data is, parsed; None for unknown or malformed data."""
-    if not data:
-        return None
-    kind = _REGISTRY.get(data.partition(":")[0])
-    return kind.parse(data) if kind is not None else None
 
 
 # Capture

@@ -108,3 +108,26 @@ async def test_an_edited_command_or_one_in_a_group_runs_nothing(rep: RepChat, ap
     in_group["text"], in_group["entities"] = "/leads", [{"type": "bot_command", "offset": 0, "length": 6}]
     await rep._process({"message": in_group})
     assert len(rep.messages) == sent, "an edited or group command ran again"
+
+
+async def test_two_late_names_both_become_contacts(rep: RepChat, app: Any, clock: FakeClock) -> None:
+    await _reminder_done(rep, app, clock)
+    clock.advance(FRESH + timedelta(minutes=1))
+    await rep.send("Bruno Berg, Nordic AB")
+    await rep.send("Carla Cruz, Sol SA")
+    # Bruno's capture started; Carla waits behind it, offered as the next one. Neither is a note.
+    assert "haven't finished capturing Bruno Berg" in rep.last_text
+    await rep.press("➕ Start Carla Cruz")
+    assert _open_draft(app, rep).answers.name == "Carla Cruz"
+    assert contact_of(app, rep).latest_note is None
+
+
+async def test_the_rep_s_choice_counts_however_late_it_comes(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await _reminder_done(rep, app, clock)
+    clock.advance(timedelta(minutes=14))
+    await rep.send("Bruno Berg, Nordic AB")
+    clock.advance(timedelta(minutes=10))  # the question itself has lapsed meanwhile
+    await rep.press("➕ A new contact")
+    assert _open_draft(app, rep).answers.name == "Bruno Berg"

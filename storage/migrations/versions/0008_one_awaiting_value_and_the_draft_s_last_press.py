@@ -33,7 +33,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.execute("UPDATE rep SET awaiting = NULL")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE rep DROP COLUMN awaiting_until")
     else:
@@ -43,6 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The older form cannot read the encoded values (nor hold them in 48 characters): questions lapse.
     op.execute("UPDATE rep SET awaiting = NULL")
     op.add_column("rep", sa.Column("awaiting_until", storage.models.UTCDateTime(), nullable=True))
     if op.get_bind().dialect.name == "sqlite":

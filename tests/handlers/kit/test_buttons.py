@@ -39,7 +39,6 @@ from handlers.kit.buttons import (
     TimezoneButton,
     TypedChoice,
     TypedTextButton,
-    parse_any,
 )
 from storage.contacts import ContactOrder
 
@@ -83,7 +82,7 @@ def test_every_registered_kind_has_an_example() -> None:
 def test_pack_and_parse_round_trip(value: ButtonData, data: str) -> None:
     assert value.pack() == data
     assert type(value).parse(data) == value
-    assert parse_any(data) == value
+    assert buttons._REGISTRY[data.partition(":")[0]].parse(data) == value
 
 
 def test_the_pattern_matches_its_own_kind_only() -> None:
@@ -165,9 +164,12 @@ def test_malformed_data_is_refused(kind: type[ButtonData], data: str | None) -> 
     assert kind.parse(data) is None
 
 
-def test_data_of_an_unknown_kind_is_refused() -> None:
-    assert parse_any("zz:1") is None
-    assert parse_any(None) is None
+def test_each_kind_refuses_the_data_of_every_other_kind() -> None:
+    for kind in buttons._REGISTRY.values():
+        for value, data in EXAMPLES:
+            if type(value) is not kind:
+                assert kind.parse(data) is None, (kind.__name__, data)
+        assert kind.parse("zz:1") is None and kind.parse(None) is None
 
 
 def test_a_text_tail_may_hold_any_characters() -> None:
