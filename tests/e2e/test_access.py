@@ -362,3 +362,22 @@ async def test_a_manager_cannot_reassign_to_someone_outside_the_team(
         assert await manager.press_data(data, message=manager.last) == refused
     await mikko.send("/leads")
     assert "Anna Virtanen" in mikko.last_text
+
+
+async def test_someone_the_gate_remembers_wrongly_is_not_registered(
+    start_app: StartApp, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    # They erased their data through another replica; this one's memory of the invited is a refresh behind.
+    app = await private_bot(start_app)
+    app.bot_data.gate.know_invited({STRANGER})
+    before = rows(app)
+    stranger = RepChat(app, fake, user_id=STRANGER, first_name="Eve", language_code="fi", clock=clock)
+    await stranger.send("Anna Virtanen, Acme Oy")
+    assert rows(app) == before
+    statements = Statements(app)
+    with statements.recording() as ran:
+        assert await stranger.press_data("q:1:need:yes", message=A_FORGED_MESSAGE) == REFUSED_SHORT
+        await stranger.send("Anna Virtanen, Acme Oy")
+    statements.close()
+    assert ran == []  # forgotten at once: the gate refuses them from memory again
+    assert rows(app) == before
