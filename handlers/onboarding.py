@@ -126,11 +126,13 @@ def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 async def start(update: Update, ctx: BotContext) -> None:
     """/start: greet, then ask the time zone (a returning rep just gets the short help); /start <code>
-    redeems an invite first."""
+    redeems an invite first (a stranger's, the access gate redeemed already)."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    if ctx.args and not await _redeem_invite(update, ctx, ctx.args[0]):
+    if ctx.joined_by_invite:
+        await _welcome_to_team(update, ctx, ctx.rep)
+    elif ctx.args and not await _redeem_invite(update, ctx, ctx.args[0]):
         return
     rep = ctx.rep
     name = user.first_name
@@ -147,7 +149,8 @@ async def start(update: Update, ctx: BotContext) -> None:
 
 
 async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
-    """True when the invite let the user in (or they were in already); otherwise say why not."""
+    """An invite from someone the access gate let by (listed, invited already, or the bot is open to
+    all): it may bring them into a team. True when they go on to the greeting; otherwise say why not."""
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     ctx.speak_to(user)
@@ -164,9 +167,7 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
         if ctx.bot_data.gate is not None:
             ctx.bot_data.gate.admit(user.id)
         ctx.remember_rep(rep)
-        team = ctx.teams.team_name(team_id=rep.team_id) if rep.team_id else None
-        if team:
-            await message.reply_text(ctx.t("invite.joined_team", team=team))
+        await _welcome_to_team(update, ctx, rep)
         return True
     if ctx.reps.get_rep(telegram_id=user.id) is not None and (
         ctx.settings.open_to_all
@@ -175,9 +176,14 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
     ):
         return True  # an old link tapped again by someone who is in already
     await message.reply_text(ctx.t(f"invite.{outcome.value}"))
-    if ctx.bot_data.gate is not None:
-        ctx.bot_data.gate.note_refusal(user.id)
     return False
+
+
+async def _welcome_to_team(update: Update, ctx: BotContext, rep: RepRead) -> None:
+    """An invite into a team says which team."""
+    team = ctx.teams.team_name(team_id=rep.team_id) if rep.team_id else None
+    if team and update.effective_message is not None:
+        await update.effective_message.reply_text(ctx.t("invite.joined_team", team=team))
 
 
 async def show_settings(update: Update, ctx: BotContext) -> None:

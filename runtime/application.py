@@ -32,6 +32,10 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
+# How far behind another replica's invites the access gate may be: a stranger's updates never query,
+# so this one small query is what keeps the gate's memory current.
+INVITED_REFRESH_SECONDS = 15.0
+
 
 class RuntimeData(BotData):
     """The services handlers see, plus what only the composition root holds: the engine and the dispatcher."""
@@ -246,12 +250,19 @@ async def start_services(application: BotApplication) -> None:
         send_digest=make_digest_sender(application),
         rate_per_second=settings.broadcast_rate_per_second,
     )
+    if data.gate is not None and not settings.open_to_all:
+        # The gate tells the invited from strangers from memory: the set is read now, then refreshed.
+        data.gate.know_invited(data.repositories.reps.invited_ids())
     await publish_commands(application, settings)
     # The first run is at once: whatever fell due while the bot was down is sent now, marked late.
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             data.dispatcher.tick, interval=settings.dispatch_interval_seconds, first=0, name="dispatcher"
         )
+        if not settings.open_to_all:
+            application.job_queue.run_repeating(
+                _refresh_invited, interval=INVITED_REFRESH_SECONDS, first=INVITED_REFRESH_SECONDS
+            )
         if settings.retention_lost_months:
             application.job_queue.run_repeating(
                 _erase_old_lost,
@@ -263,6 +274,19 @@ async def start_services(application: BotApplication) -> None:
     log.info(
         "started: database %s, Bot API %s", data.engine.dialect.name, _host_of(settings.telegram_base_url)
     )
+
+
+async def _refresh_invited(context: Any) -> None:
+    """Who joined by invite, read again: one query for every user, so that someone who joined through
+    another replica is let in here too, and someone erased elsewhere is a stranger again."""
+    data = context.application.bot_data
+    if data.repositories is None or data.gate is None:
+        return
+    try:
+        data.gate.know_invited(data.repositories.reps.invited_ids())
+    except Exception:
+        # The set it has stays good until the database answers again.
+        log.warning("could not refresh who joined by invite", exc_info=True)
 
 
 async def _erase_old_lost(context: Any) -> None:

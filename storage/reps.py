@@ -162,6 +162,12 @@ class RepBook(RepositoryPart):
             access = session.exec(select(Rep.access).where(Rep.telegram_id == telegram_id)).first()
             return access == "invite"
 
+    def invited_ids(self) -> frozenset[int]:
+        """The Telegram ids of everyone who got in with an invite: the access gate keeps them in memory, so
+        that telling them from strangers costs no query per update."""
+        with self._reading() as session:
+            return frozenset(session.exec(select(Rep.telegram_id).where(Rep.access == "invite")).all())
+
     def set_awaiting(self, *, rep_id: int, awaiting: Awaiting | None) -> None:
         """What the rep's next typed text answers outside a capture (None: it goes to the capture)."""
         stored = awaiting.encode() if awaiting is not None else None

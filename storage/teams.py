@@ -11,7 +11,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlmodel import SQLModel, col, func, select
 
 from bot import schedule
 from bot.schedule import OPEN_STATES
@@ -26,6 +26,12 @@ from storage.models import (
     Team,
 )
 from storage.reps import RepRead, rep_read
+
+# Built once, on the table: it answers a stranger's code, whose cost is kept to the one read.
+_INVITES = SQLModel.metadata.tables["invite"]
+_INVITE_BY_CODE = sa.select(_INVITES.c.used_at, _INVITES.c.expires_at).where(
+    _INVITES.c.code == sa.bindparam("code")
+)
 
 
 class Redeemed(Enum):
@@ -158,6 +164,19 @@ class TeamBook(RepositoryPart):
                 )
             )
         return code
+
+    def check_invite(self, *, code: str) -> Redeemed:
+        """What redeeming this code would do (JOINED: it is valid), in one read that writes nothing: a
+        stranger's wrong code registers nobody and takes no write lock."""
+        with self.database.statement_read_engine.connect() as connection:
+            row = connection.execute(_INVITE_BY_CODE, {"code": code}).first()
+        if row is None:
+            return Redeemed.UNKNOWN
+        if row.used_at is not None:
+            return Redeemed.USED
+        if row.expires_at <= self.clock():
+            return Redeemed.EXPIRED
+        return Redeemed.JOINED
 
     def redeem(
         self,

@@ -221,6 +221,14 @@ class RepChat:
         message["voice"] = {"file_id": "voice-1", "file_unique_id": "v1", "duration": 3}
         await self._process({"message": message})
 
+    async def edit(self, text: str) -> None:
+        """Edit a message the user sent a minute ago: Telegram delivers it as an edited_message update."""
+        message = self._message()
+        message["text"] = text
+        message["date"] -= 60
+        message["edit_date"] = message["date"] + 60
+        await self._process({"edited_message": message})
+
     async def press(self, label: str, *, message: SentMessage | None = None) -> str | None:
         """Tap the button with this label (exact, else the only one starting with it) on the newest
         message that has buttons; returns the alert or toast text the bot answered with."""

@@ -30,6 +30,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class NotARep(Exception):
+    """The user has no rep and may not be registered as one (the bot has an allow-list)."""
+
+
 class BotData:
     """The application-wide services: settings and clock from build_application, the repositories from
     post_init (runtime.application.start_services)."""
@@ -58,6 +62,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self._rep: RepRead | None = None
         self._language: str | None = None
+        # Set by the access gate when this update's /start <code> just brought a stranger in.
+        self.joined_by_invite = False
 
     @property
     def repositories(self) -> Repositories:
@@ -116,7 +122,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return self._rep
 
     def load_rep(self, update: Update) -> RepRead:
-        """The rep sending this update, registered on first contact with defaults from the settings."""
+        """The rep sending this update, registered on first contact with defaults from the settings.
+
+        With an allow-list only a listed user is registered here (an invited one was, when the invite was
+        redeemed); anyone else raises NotARep and is stored nowhere."""
         if self._rep is not None:
             return self._rep
         user = update.effective_user
@@ -125,6 +134,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         rep = self.reps.get_rep(telegram_id=user.id)
         if rep is None or not rep.active:
             listed = not self.settings.open_to_all and self.settings.is_listed(user.id, user.username)
+            if rep is None and not listed and not self.settings.open_to_all:
+                # The gate let them by on a memory that is behind: they erased their data, on another
+                # replica a moment ago.
+                raise NotARep(user.id)
             rep = self.reps.register_rep(
                 telegram_id=user.id,
                 chat_id=update.effective_chat.id if update.effective_chat else user.id,

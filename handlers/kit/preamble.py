@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.kit.buttons import ButtonData
-from handlers.kit.context import BotContext
+from handlers.kit.context import BotContext, NotARep
 from storage.reps import RepRead
 
 D = TypeVar("D", bound=ButtonData)
@@ -53,7 +53,8 @@ class OwnedPress(Press[D], Generic[D, R]):
 
 async def load_rep(update: Update, ctx: BotContext) -> None:
     """Runs after the access gate: the rep of a private message or of a button press, registered on first
-    contact. Other updates (group messages, membership changes) carry no rep and register nobody."""
+    contact. Other updates (group messages, membership changes) carry no rep and register nobody; nor does
+    a refused user's update, which the gate stopped before it got here."""
     chat = update.effective_chat
     if update.effective_user is None or chat is None or chat.type != ChatType.PRIVATE:
         return
@@ -61,6 +62,13 @@ async def load_rep(update: Update, ctx: BotContext) -> None:
         return
     try:
         ctx.load_rep(update)
+    except NotARep:
+        # The gate's memory was behind the database: it forgets them, and refuses them from now on.
+        if ctx.bot_data.gate is not None:
+            ctx.bot_data.gate.forget(update.effective_user.id)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop from None
     except Exception as error:
         # Without the rep no flow can run (the database is down, say): report it once, go no further.
         await ctx.application.process_error(update, error)

@@ -1,14 +1,21 @@
-"""Access and teams: strangers refused once, invites (valid, reused, expired), a manager's view of the
-team, reassignment, and isolation by crafted button data."""
+"""Access and teams: strangers refused once an hour whatever they send, at no database cost and with nothing
+stored; invites (valid, reused, expired, guessed), a manager's view of the team, reassignment, and
+isolation by crafted button data."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
 from tests.factories import FakeClock, RepChat, storage_of
-from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 ADMIN = 9001
 StartApp = Callable[..., Awaitable[Any]]
@@ -50,6 +57,192 @@ async def test_a_stranger_gets_one_polite_refusal_and_nothing_is_stored(
     assert "/new" in listed.last_text
 
 
+STRANGER = 777
+# The stranger writes in Finnish: the refusal is in their language.
+REFUSED = "Valitettavasti tämä botti on yksityinen. Pyydä botin ylläpitäjältä kutsulinkki."
+REFUSED_SHORT = "Valitettavasti tämä botti on yksityinen."
+USED = "Tämä kutsulinkki on jo käytetty. Pyydä uusi."
+EXPIRED = "Tämä kutsulinkki on vanhentunut. Pyydä uusi."
+UNKNOWN = (
+    "Valitettavasti tämä botti on yksityinen, eikä kutsulinkki ole voimassa. Pyydä botin ylläpitäjältä uusi."
+)
+MADE_UP = "madeUpCode_12345"  # well formed: it takes the one read a code may cost
+# A code is looked up at most this many times before the user's further codes are refused unread.
+CODE_READS = 3
+
+
+class Statements:
+    """The SQL statements the application's engine runs while `recording`, in order."""
+
+    def __init__(self, app: Any) -> None:
+        self.engine = app.bot_data.engine
+        self.seen: list[str] = []
+        self.on = False
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.on:
+            self.seen.append(" ".join(statement.split()))
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        self.seen, self.on = [], True
+        try:
+            yield self.seen
+        finally:
+            self.on = False
+
+    def close(self) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def rows(app: Any) -> dict[str, int]:
+    """How many rows each table holds (and how many invites are unused): whatever a stranger could leave
+    anywhere shows here."""
+    with storage_of(app).engine.connect() as connection:
+        counts = {
+            table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+        invite = SQLModel.metadata.tables["invite"]
+        unused = sa.select(sa.func.count()).select_from(invite).where(invite.c.used_at.is_(None))
+        counts["invite unused"] = connection.execute(unused).scalar_one()
+    return counts
+
+
+def writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if not s.upper().startswith(("SELECT", "BEGIN", "COMMIT", "ROLLBACK"))]
+
+
+async def used_code(app: Any, fake: FakeBotAPI, clock: FakeClock) -> str:
+    code = await invite_link(chat(app, fake, clock, ADMIN, "Ada"))
+    await chat(app, fake, clock, 556, "Otto").send(f"/start {code}")
+    return code
+
+
+async def expired_code(app: Any, fake: FakeBotAPI, clock: FakeClock) -> str:
+    code = await invite_link(chat(app, fake, clock, ADMIN, "Ada"))
+    clock.advance(timedelta(days=8))
+    return code
+
+
+async def no_code(app: Any, fake: FakeBotAPI, clock: FakeClock) -> str:
+    return MADE_UP
+
+
+A_FORGED_MESSAGE = SentMessage(message_id=1, chat_id=STRANGER, text="", parse_mode=None, reply_markup=None)
+Act = Callable[[RepChat], Awaitable[Any]]
+# What a stranger may send: (what it is, the message it first gets, if any, and sending it).
+KINDS: list[tuple[str, str | None, Act]] = [
+    ("text", REFUSED, lambda eve: eve.send("Anna Virtanen, Acme Oy")),
+    ("/start", REFUSED, lambda eve: eve.send("/start")),
+    ("/start with a code that is not one", REFUSED, lambda eve: eve.send("/start x' OR 1=1 --")),
+    ("another command with a parameter", REFUSED, lambda eve: eve.send("/find Anna")),
+    ("a forged button", None, lambda eve: eve.press_data("q:1:need:yes", message=A_FORGED_MESSAGE)),
+    ("a document", REFUSED, lambda eve: eve.send_document(b"name\nAnna\n", "contacts.csv")),
+    ("a contact", REFUSED, lambda eve: eve.send_contact("+358401234567", "Anna", "Virtanen")),
+    ("a photo", REFUSED, lambda eve: eve.send_photo()),
+    ("a sticker", REFUSED, lambda eve: eve.send_sticker()),
+    ("a voice message", REFUSED, lambda eve: eve.send_voice()),
+    ("an edited message", REFUSED, lambda eve: eve.edit("Anna Virtanen, Acme Oy")),
+]
+CODES: list[tuple[str, str, Callable[[Any, FakeBotAPI, FakeClock], Awaitable[str]]]] = [
+    ("a made-up code", UNKNOWN, no_code),
+    ("a used code", USED, used_code),
+    ("an expired code", EXPIRED, expired_code),
+]
+
+
+@pytest.mark.parametrize(("kind", "answer", "act"), KINDS, ids=[kind for kind, _, _ in KINDS])
+async def test_a_stranger_costs_no_query_gets_one_answer_an_hour_and_nothing_is_stored(
+    start_app: StartApp, fake: FakeBotAPI, clock: FakeClock, kind: str, answer: str | None, act: Act
+) -> None:
+    app = await private_bot(start_app)
+    listed = chat(app, fake, clock, 4242, "Lea")
+    await listed.send("/help")
+    statements, before = Statements(app), rows(app)
+    stranger = RepChat(app, fake, user_id=STRANGER, first_name="Eve", language_code="fi", clock=clock)
+    for _ in range(20):
+        with statements.recording() as ran:
+            toast = await act(stranger)
+        assert ran == [], f"{kind}: a stranger's update ran SQL"
+        # An allowed rep is answered meanwhile, as ever.
+        await listed.send("/help")
+        assert "/new" in listed.last_text
+    statements.close()
+    if answer is None:  # a button press: the first answer says why, the others only stop the spinner
+        assert [m.text for m in stranger.messages] == []
+        assert toast is None
+        assert list(fake.answered_callbacks.values())[-20]["text"] == REFUSED_SHORT
+        assert all("text" not in a for a in list(fake.answered_callbacks.values())[-19:])
+    else:
+        assert [m.text for m in stranger.messages] == [answer]
+    assert rows(app) == before
+
+
+@pytest.mark.parametrize(("kind", "answer", "code_of"), CODES, ids=[kind for kind, _, _ in CODES])
+async def test_a_strangers_wrong_codes_store_nothing_and_soon_cost_no_query(
+    start_app: StartApp,
+    fake: FakeBotAPI,
+    clock: FakeClock,
+    kind: str,
+    answer: str,
+    code_of: Callable[[Any, FakeBotAPI, FakeClock], Awaitable[str]],
+) -> None:
+    app = await private_bot(start_app)
+    code = await code_of(app, fake, clock)
+    statements, before = Statements(app), rows(app)
+    stranger = RepChat(app, fake, user_id=STRANGER, first_name="Eve", language_code="fi", clock=clock)
+    costs = []
+    for _ in range(20):
+        with statements.recording() as ran:
+            await stranger.send(f"/start {code}")
+        costs.append(ran[:])
+    statements.close()
+    # Each of the first few is looked up, once and writing nothing; then none is.
+    assert all(
+        writes(cost) == [] and sum(s.startswith("SELECT") for s in cost) == 1 for cost in costs[:CODE_READS]
+    )
+    assert costs[CODE_READS:] == [[]] * (20 - CODE_READS)
+    assert [m.text for m in stranger.messages] == [answer]
+    assert rows(app) == before
+    assert storage_of(app).reps.get_rep(telegram_id=STRANGER) is None
+
+
+async def test_a_flood_of_codes_from_a_stranger_leaves_a_rep_served(
+    start_app: StartApp, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    app = await private_bot(start_app)
+    listed = chat(app, fake, clock, 4242, "Lea")
+    await listed.send("/help")
+    statements, before = Statements(app), rows(app)
+    stranger = RepChat(app, fake, user_id=STRANGER, first_name="Eve", language_code="fi", clock=clock)
+    with statements.recording() as ran:
+        await asyncio.gather(*(stranger.send(f"/start madeUpCode_{n:05d}") for n in range(100)))
+    await asyncio.gather(stranger.send(f"/start {MADE_UP}"), listed.send("/leads"))
+    statements.close()
+    assert "No leads yet" in listed.last_text
+    assert sum(s.startswith("SELECT") for s in ran) <= CODE_READS and writes(ran) == []
+    assert [m.text for m in stranger.messages] == [UNKNOWN]
+    assert rows(app) == before
+
+
+async def test_a_mistyped_code_then_the_right_one_lets_a_newcomer_in(
+    start_app: StartApp, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    app = await private_bot(start_app)
+    code = await invite_link(chat(app, fake, clock, ADMIN, "Ada"))
+    newcomer = chat(app, fake, clock, 555, "Nina")
+    await newcomer.send("Hello?")
+    await newcomer.send(f"/start {code[:-1]}{'B' if code.endswith('A') else 'A'}")
+    assert storage_of(app).reps.get_rep(telegram_id=555) is None
+    await newcomer.send(f"/start {code}")
+    assert "Hi Nina" in newcomer.last_text
+    await newcomer.send("Anna Virtanen, Acme Oy")
+    assert "Need?" in newcomer.last_text
+    assert storage_of(app).reps.get_rep(telegram_id=555) is not None
+
+
 async def test_an_invite_works_once_and_expires(
     start_app: StartApp, fake: FakeBotAPI, clock: FakeClock
 ) -> None:
@@ -71,8 +264,9 @@ async def test_an_invite_works_once_and_expires(
     third = chat(app, fake, clock, 557, "Pia")
     await third.send(f"/start {late_code}")
     assert third.last_text == "This invite link has expired. Ask for a new one."
-    await third.send("/start notavalidcode123")
-    assert "that invite link is not valid" in third.last_text
+    fourth = chat(app, fake, clock, 558, "Ulla")
+    await fourth.send("/start notavalidcode123")
+    assert "that invite link is not valid" in fourth.last_text
 
 
 async def test_only_admins_create_teams_and_manager_invites(
@@ -168,3 +362,22 @@ async def test_a_manager_cannot_reassign_to_someone_outside_the_team(
         assert await manager.press_data(data, message=manager.last) == refused
     await mikko.send("/leads")
     assert "Anna Virtanen" in mikko.last_text
+
+
+async def test_someone_the_gate_remembers_wrongly_is_not_registered(
+    start_app: StartApp, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    # They erased their data through another replica; this one's memory of the invited is a refresh behind.
+    app = await private_bot(start_app)
+    app.bot_data.gate.know_invited({STRANGER})
+    before = rows(app)
+    stranger = RepChat(app, fake, user_id=STRANGER, first_name="Eve", language_code="fi", clock=clock)
+    await stranger.send("Anna Virtanen, Acme Oy")
+    assert rows(app) == before
+    statements = Statements(app)
+    with statements.recording() as ran:
+        assert await stranger.press_data("q:1:need:yes", message=A_FORGED_MESSAGE) == REFUSED_SHORT
+        await stranger.send("Anna Virtanen, Acme Oy")
+    statements.close()
+    assert ran == []  # forgotten at once: the gate refuses them from memory again
+    assert rows(app) == before
