@@ -110,6 +110,13 @@ def parse_working_days(text: str) -> frozenset[int]:
     return frozenset(int(char) for char in text if char in "1234567")
 
 
+def toggle_working_day(days: str, day: str) -> str | None:
+    """The working days ("12345") with `day` ("1" to "7") switched on or off; None for no such day."""
+    if len(day) != 1 or day not in "1234567":
+        return None
+    return "".join(str(weekday) for weekday in sorted(parse_working_days(days) ^ {int(day)}))
+
+
 def next_digest(
     now: datetime, zone: ZoneInfo, at: time, working_days: frozenset[int], after: date | None
 ) -> tuple[date, datetime] | None:

@@ -14,7 +14,7 @@ from telegram.ext import (
 from bot.awaiting import Awaiting, Question
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
-from bot.schedule import parse_working_days
+from bot.schedule import parse_working_days, toggle_working_day
 from bot.timezones import city_name, find_zones, likely_zones
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import DigestTimeButton, SettingsAction, SettingsButton, TimezoneButton
@@ -216,10 +216,10 @@ def _settings_view(
     if action is SettingsAction.DAYS:
         return t("settings.ask_days"), _days_keyboard(t, rep)
     if action is SettingsAction.WORKING_DAY:
-        if len(data.value) != 1 or data.value not in "1234567":
+        days = toggle_working_day(rep.working_days, data.value)
+        if days is None:
             return None
-        days = parse_working_days(rep.working_days) ^ {int(data.value)}
-        rep = ctx.reps.update_rep(rep_id=rep.id, working_days="".join(str(day) for day in sorted(days)))
+        rep = ctx.reps.update_rep(rep_id=rep.id, working_days=days)
         return t("settings.ask_days"), _days_keyboard(t, rep)
     if action is SettingsAction.EMPTY:
         rep = ctx.reps.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)

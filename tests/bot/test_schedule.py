@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import schedule
-from bot.schedule import Snooze
+from bot.schedule import Snooze, toggle_working_day
 
 NOW = datetime(2026, 11, 25, 13, tzinfo=UTC)  # Wednesday
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -72,3 +72,11 @@ def test_the_local_day_on_a_dst_day_is_23_or_25_hours() -> None:
     autumn = schedule.local_day(datetime(2026, 10, 25, 12, tzinfo=UTC), HELSINKI)
     assert spring.end - spring.start == timedelta(hours=23)
     assert autumn.end - autumn.start == timedelta(hours=25)
+
+
+def test_a_working_day_is_switched_on_and_off() -> None:
+    assert toggle_working_day("12345", "3") == "1245"
+    assert toggle_working_day("1245", "3") == "12345"
+    assert toggle_working_day("", "7") == "7"
+    for bad in ("8", "0", "12", "", "x"):
+        assert toggle_working_day("12345", bad) is None
