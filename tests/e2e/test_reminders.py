@@ -182,9 +182,29 @@ async def test_missed_while_down_are_sent_late_with_the_due_time(
     clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # the bot was down for days
     assert await dispatch(app) == 2
     texts = [message.text or "" for message in rep.messages[-2:]]
-    assert "Sent late: I was offline when this was due (Thu 26 Nov, 09:00)" in texts[0]
+    assert "Sent late: this was due Thu 26 Nov, 09:00." in texts[0]
     assert "Sent late" in texts[1] and "Sat 28 Nov, 09:00" in texts[1]
     assert await dispatch(app) == 0
+
+
+async def test_a_reminder_sent_three_minutes_after_its_time_says_it_is_late(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    # Three minutes is what a restart after a crash costs: the dead dispatcher's two-minute lease, then a run.
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 3, tzinfo=UTC)
+    assert await dispatch(app) == 1
+    assert "Follow up: Anna Virtanen" in rep.last_text
+    assert "Sent late: this was due Thu 26 Nov, 09:00." in rep.last_text
+
+
+async def test_a_reminder_a_minute_behind_is_not_called_late(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 1, tzinfo=UTC)
+    assert await dispatch(app) == 1
+    assert "late" not in rep.last_text
 
 
 async def test_a_429_is_waited_out_and_the_reminder_still_arrives(
