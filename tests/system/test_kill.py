@@ -52,7 +52,7 @@ REPS = 100
 # Three reminders per rep: the pacer's one message a second per chat does not slow the broadcast, which
 # goes at BROADCAST_RATE_PER_SECOND (28), about eleven seconds for all of them.
 REMINDERS = 300
-# The process dies inside its 150th sendMessage, half-way through its second claimed batch of 100.
+# The process dies inside its 150th sendMessage, with rows it claimed still queued behind it.
 KILL_AT = 150
 FIRST_CHAT = 30_000
 DELIVERY_TIMEOUT = 40.0
