@@ -11,8 +11,14 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import DEFAULT_DUE_TIME, local_to_utc, on_working_day
 
-# A reminder sent later than this after its due time says it is late, and when it was due.
-LATE_AFTER = timedelta(minutes=10)
+# How long a dispatcher holds the rows it claimed before another may take them (it renews the claim of rows
+# still waiting in its queue; a dispatcher that died stops renewing, and its rows are claimed again).
+CLAIM_LEASE = timedelta(minutes=2)
+# A reminder or digest sent later than this after its due time says it is late, and when it was due. Equal
+# to the lease, so a row sent again after a crash (at the earliest once its lease ran out, and it was
+# claimed no earlier than its due time) is always marked late; a broadcast's tail that takes longer than
+# this is marked too, which is true.
+LATE_AFTER = CLAIM_LEASE
 # Prospects without any touch for this long are "going quiet" in the digest.
 QUIET_AFTER = timedelta(days=14)
 # Failed sends wait longer each time, up to a ceiling; after MAX_ATTEMPTS the row is given up on.
@@ -96,6 +102,7 @@ def win_back_due(months: int, now: datetime, zone: ZoneInfo) -> datetime:
 
 
 def is_late(due: datetime, now: datetime) -> bool:
+    """Whether a message due at `due` and sent at `now` says it is late: more than LATE_AFTER after."""
     return now - due > LATE_AFTER
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
+from bot import schedule
 from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from handlers.kit.buttons import CardButton, ContactButton
@@ -23,11 +25,14 @@ BUTTON_NAME_MAX = 28
 
 
 def render_digest(
-    t: Translator, data: DigestData, zone: ZoneInfo, now: Any
+    t: Translator, data: DigestData, zone: ZoneInfo, now: Any, *, due: datetime | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The digest message: each section with its count and its first few lines, a button per line, and
-    "…and N more" under a section with more; every section shows, however long the one before it."""
+    "…and N more" under a section with more; every section shows, however long the one before it. A
+    scheduled digest (`due`) sent late says so under the title, by the same rule as a reminder."""
     lines: list[str] = [t("digest.title", day=t.day(now, zone))]
+    if due is not None and schedule.is_late(due, now):
+        lines.append(t("digest.late", when=t.when(due, zone)))
     buttons: list[InlineKeyboardButton] = []
     shown = 0
     hidden_any = False
@@ -97,7 +102,9 @@ def make_digest_sender(application: Any) -> Any:
         if data.empty and not digest.send_when_empty:
             return Delivery(Result.NOTHING_TO_SAY)
         t = Translator(digest.recipient.language)
-        text, markup = render_digest(t, data, digest.recipient.zone, application.bot_data.clock())
+        text, markup = render_digest(
+            t, data, digest.recipient.zone, application.bot_data.clock(), due=digest.due_at
+        )
         return await deliver(application.bot.send_message, digest.recipient.chat_id, text, markup)
 
     return send

@@ -23,7 +23,7 @@ from handlers import register_handlers
 from handlers.digest import make_digest_sender
 from handlers.kit.context import BotContext, BotData, utc_now
 from handlers.reminders import make_reminder_sender
-from runtime.dispatcher import Dispatcher
+from runtime.dispatcher import TICK_JOB_KWARGS, Dispatcher
 from runtime.updates import ChatOrderedProcessor
 from storage.database import Clock, Database
 from storage.engine import create_engine_for
@@ -257,7 +257,11 @@ async def start_services(application: BotApplication) -> None:
     # The first run is at once: whatever fell due while the bot was down is sent now, marked late.
     if application.job_queue is not None:
         application.job_queue.run_repeating(
-            data.dispatcher.tick, interval=settings.dispatch_interval_seconds, first=0, name="dispatcher"
+            data.dispatcher.tick,
+            interval=settings.dispatch_interval_seconds,
+            first=0,
+            name="dispatcher",
+            job_kwargs=TICK_JOB_KWARGS,
         )
         if not settings.open_to_all:
             application.job_queue.run_repeating(

@@ -30,6 +30,8 @@ from storage.models import Contact, Digest, FollowUp, Interaction, Rep
 # (a rep with a big book may have tens of thousands of prospects going quiet).
 DIGEST_LINES = 6
 DIGEST_COUNT_CAP = 1000
+# Ids per statement when renewing claims: well under either database's limit on bound parameters.
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,42 @@ def _claimable(table: Any, now: datetime) -> Any:
     )
 
 
+def _within_chat_quota(table: Any, rep_column: Any, claimer: str, now: datetime, per_chat: int) -> Any:
+    """The ids of due rows that keep each rep within `per_chat` rows held by `claimer`, and of reps whose
+    rows no other claimer holds: each rep's claimable rows ranked oldest first, less what is held."""
+    holding = sa.and_(col(table.state) == "claimed", col(table.lease_until) >= now)
+    held = (
+        sa.select(
+            rep_column.label("owner"),
+            func.sum(sa.case((col(table.claimed_by) == claimer, 1), else_=0)).label("mine"),
+            func.sum(sa.case((col(table.claimed_by) != claimer, 1), else_=0)).label("others"),
+        )
+        .where(holding)
+        .group_by(rep_column)
+        .subquery()
+    )
+    ranked = (
+        sa.select(
+            col(table.id).label("id"),
+            rep_column.label("owner"),
+            func.row_number()
+            .over(partition_by=rep_column, order_by=(col(table.due_at), col(table.id)))
+            .label("rank"),
+        )
+        .join(Rep, col(Rep.id) == rep_column)
+        .where(_claimable(table, now), col(Rep.active).is_(True))
+        .subquery()
+    )
+    return (
+        sa.select(ranked.c.id)
+        .outerjoin(held, held.c.owner == ranked.c.owner)
+        .where(
+            func.coalesce(held.c.others, 0) == 0,
+            ranked.c.rank + func.coalesce(held.c.mine, 0) <= per_chat,
+        )
+    )
+
+
 def _recipient(rep: Rep) -> Recipient:
     assert rep.id is not None
     return Recipient(rep.id, rep.chat_id, rep.language, rep.timezone)
@@ -154,10 +192,16 @@ class FollowUpRepository(RepositoryPart):
 
     # Claims (the dispatcher's side)
 
-    def claim_due_reminders(self, *, claimer: str, lease: timedelta, limit: int) -> list[DueReminder]:
+    def claim_due_reminders(
+        self, *, claimer: str, lease: timedelta, limit: int, per_chat: int | None = None
+    ) -> list[DueReminder]:
+        """Claim up to `limit` due reminders, oldest first. With `per_chat`, a rep's reminders are claimed
+        only while this claimer holds fewer than that many of theirs and no other claimer holds any: a
+        rep with a long backlog is then sent to by one dispatcher at a time, a chunk it can send within
+        its lease, and the other reps' reminders are claimed alongside rather than after it."""
         now = self.clock()
         with self._session() as session:
-            ids = self._claim(session, FollowUp, FollowUp.owner_id, claimer, now, lease, limit)
+            ids = self._claim(session, FollowUp, FollowUp.owner_id, claimer, now, lease, limit, per_chat)
             if not ids:
                 return []
             rows = session.exec(
@@ -215,13 +259,21 @@ class FollowUpRepository(RepositoryPart):
         now: datetime,
         lease: timedelta,
         limit: int,
+        per_chat: int | None = None,
     ) -> list[int]:
-        """Claim up to `limit` due rows of active reps, oldest first; the ids this claimer got."""
-        candidates = session.exec(
+        """Claim up to `limit` due rows of active reps, oldest first (at most `per_chat` held per rep, see
+        claim_due_reminders); the ids this claimer got."""
+        due = (
             select(table.id)
             .join(Rep, col(Rep.id) == rep_column)
             .where(_claimable(table, now), col(Rep.active).is_(True))
-            .order_by(col(table.due_at))
+        )
+        if per_chat is not None:
+            due = select(table.id).where(
+                col(table.id).in_(_within_chat_quota(table, rep_column, claimer, now, per_chat))
+            )
+        candidates = session.exec(
+            due.order_by(col(table.due_at), col(table.id))
             .limit(limit)
             .with_for_update(skip_locked=True, of=table)
         ).all()
@@ -240,6 +292,27 @@ class FollowUpRepository(RepositoryPart):
             )
         ).all()
         return [int(row) for row in claimed]
+
+    def renew(self, *, table: str, row_ids: Sequence[int], claimer: str, lease: timedelta) -> set[int]:
+        """Extend the lease of the rows this claimer still holds, to `lease` from now; returns their ids.
+
+        A dispatcher renews the rows still waiting in its queue before their lease runs out, so a queue
+        longer than the lease is never claimed by another dispatcher as well. A row another claimer took
+        meanwhile (this one stalled past its lease) is not renewed, and not returned: it must not be sent.
+        """
+        model: Any = FollowUp if table == "reminder" else Digest
+        now = self.clock()
+        held: set[int] = set()
+        ids = list(row_ids)
+        with self._session() as session:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                mine = sa.and_(
+                    col(model.id).in_(chunk), col(model.claimed_by) == claimer, col(model.state) == "claimed"
+                )
+                session.execute(sa.update(model).where(mine).values(lease_until=now + lease))
+                held.update(int(row) for row in session.exec(select(model.id).where(mine)).all())
+        return held
 
     def mark_reminder_sent(self, *, reminder_id: int, claimer: str, message_id: int | None) -> bool:
         return self._finish_claim(FollowUp, reminder_id, claimer, state="sent", message_id=message_id)

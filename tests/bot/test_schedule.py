@@ -62,6 +62,18 @@ def test_next_digest_skips_days_that_have_one() -> None:
     assert upcoming is not None and upcoming[0] == date(2026, 11, 26)
 
 
+def test_a_message_sent_more_than_the_claim_lease_after_its_time_is_late() -> None:
+    due = NOW
+    assert not schedule.is_late(due, due)
+    assert not schedule.is_late(due, due + timedelta(minutes=1))
+    assert not schedule.is_late(due, due + schedule.LATE_AFTER)
+    assert schedule.is_late(due, due + timedelta(minutes=3))
+    # Sent again after a crash: at the earliest once the dead dispatcher's lease ran out, which began no
+    # earlier than the due time. That is always late.
+    assert schedule.LATE_AFTER <= schedule.CLAIM_LEASE
+    assert schedule.is_late(due, due + schedule.CLAIM_LEASE + timedelta(seconds=1))
+
+
 def test_a_digest_for_a_day_that_is_over_is_stale() -> None:
     assert schedule.digest_is_stale(date(2026, 11, 24), NOW, HELSINKI)
     assert not schedule.digest_is_stale(date(2026, 11, 25), NOW, HELSINKI)

@@ -56,6 +56,21 @@ async def test_the_digest_comes_at_the_reps_time_with_today_and_overdue(
     assert "Today (1)" in latest and "Pekka Salo" in latest
 
 
+async def test_a_digest_sent_minutes_after_its_time_says_it_is_late(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await set_rep(app, rep, timezone="Europe/Helsinki", digest_time=time(8, 30))
+    await capture(rep, "Anna Virtanen, Acme Oy")  # tomorrow 09:00, so both mornings have something to say
+    await dispatch(app)  # plans tomorrow's digest
+    clock.now = datetime(2026, 11, 26, 6, 33, tzinfo=UTC)  # 08:33 in Helsinki: after a crash and a restart
+    await dispatch(app)
+    [digest] = digests(rep)
+    assert "Sent late: this digest was due Thu 26 Nov, 08:30." in digest
+    clock.now = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)  # a minute behind is not late
+    await dispatch(app)
+    assert "Sent late" not in digests(rep)[-1]
+
+
 async def test_prospects_gone_quiet_and_birthdays(rep: RepChat, app: Any, clock: FakeClock) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy", "No next step", qualified=True)
     repo = storage_of(app)

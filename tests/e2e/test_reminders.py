@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_SUBMITTED, JobEvent
 
 from bot.schedule import OPEN_STATES
 from storage.contacts import ContactOrder
@@ -182,9 +187,29 @@ async def test_missed_while_down_are_sent_late_with_the_due_time(
     clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # the bot was down for days
     assert await dispatch(app) == 2
     texts = [message.text or "" for message in rep.messages[-2:]]
-    assert "Sent late: I was offline when this was due (Thu 26 Nov, 09:00)" in texts[0]
+    assert "Sent late: this was due Thu 26 Nov, 09:00." in texts[0]
     assert "Sent late" in texts[1] and "Sat 28 Nov, 09:00" in texts[1]
     assert await dispatch(app) == 0
+
+
+async def test_a_reminder_sent_three_minutes_after_its_time_says_it_is_late(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    # Three minutes is what a restart after a crash costs: the dead dispatcher's two-minute lease, then a run.
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 3, tzinfo=UTC)
+    assert await dispatch(app) == 1
+    assert "Follow up: Anna Virtanen" in rep.last_text
+    assert "Sent late: this was due Thu 26 Nov, 09:00." in rep.last_text
+
+
+async def test_a_reminder_a_minute_behind_is_not_called_late(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture_with_next_step(rep)
+    clock.now = datetime(2026, 11, 26, 9, 1, tzinfo=UTC)
+    assert await dispatch(app) == 1
+    assert "late" not in rep.last_text
 
 
 async def test_a_429_is_waited_out_and_the_reminder_still_arrives(
@@ -331,3 +356,36 @@ async def test_lost_from_the_card_and_from_a_reminder_store_the_same(
         "open_followups": [],
         "followups": 1,
     }
+
+
+async def test_ticks_during_a_run_longer_than_the_interval_return_quietly(
+    start_app: Callable[..., Awaitable[Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = await start_app(dispatch_interval_seconds=0.01)
+    dispatcher = app.bot_data.dispatcher
+    finish = asyncio.Event()
+    runs: list[int] = []
+
+    async def long_run() -> int:
+        # A broadcast still going when the next ticks come: it holds the run's lock, as run_once does.
+        async with dispatcher._lock:
+            runs.append(1)
+            await finish.wait()
+        return 0
+
+    dispatcher.run_once = long_run
+    ticks: list[JobEvent] = []
+    app.job_queue.scheduler.add_listener(ticks.append, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES)
+    caplog.set_level(logging.WARNING)
+    await app.job_queue.start()
+    try:
+        for _ in range(1000):  # a bound on the wait, not a timing: the test needs a few ticks
+            if len(ticks) >= 8:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        during = len(runs)  # once finished, a tick before the stop may start a run of its own
+        finish.set()
+        await app.job_queue.stop()
+    assert len(ticks) >= 8 and during == 1
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []

@@ -10,7 +10,7 @@ from bot.delivery import Delivery, Result
 from runtime.dispatcher import Dispatcher
 from storage.engine import create_engine_for
 from storage.followups import DueDigest, DueReminder
-from tests.factories import FakeClock, Storage, seed_due_reminders
+from tests.factories import FakeClock, FakeMonotonic, Storage, seed_due_reminders
 
 DUE = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -39,8 +39,63 @@ def test_a_claimed_reminder_is_not_claimed_again_until_its_lease_lapses(
     assert not followups.mark_reminder_sent(reminder_id=first[1].id, claimer="a", message_id=2)
 
 
+def seed_backlog(repo: Storage, *, backlog: int, singles: int) -> list[int]:
+    """One rep with `backlog` reminders due at DUE and `singles` reps with one each, due a second later (the
+    big rep's rows are the oldest); the reps' ids, the big one first."""
+    [big] = seed_due_reminders(
+        repo.engine, reps=1, reminders=backlog, first_chat=10_000, due=DUE, now=repo.clock()
+    )
+    others = seed_due_reminders(
+        repo.engine,
+        reps=singles,
+        reminders=singles,
+        first_chat=20_000,
+        due=DUE + timedelta(seconds=1),
+        now=repo.clock(),
+    )
+    return [big, *others]
+
+
+def test_a_reps_backlog_is_claimed_a_chunk_at_a_time_and_by_one_claimer(
+    repo: Storage, clock: FakeClock
+) -> None:
+    big, *_ = seed_backlog(repo, backlog=100, singles=40)
+    followups, lease = repo.followups, timedelta(minutes=2)
+    clock.now = DUE + timedelta(minutes=1)
+    first = followups.claim_due_reminders(claimer="a", lease=lease, limit=60, per_chat=10)
+    mine = [row for row in first if row.recipient.rep_id == big]
+    # Ten of the big rep's, and every other rep's one, though all the big rep's are older.
+    assert len(mine) == 10 and len(first) == 50
+    assert followups.claim_due_reminders(claimer="a", lease=lease, limit=60, per_chat=10) == []
+    # Another dispatcher leaves the big rep alone while "a" is sending to them.
+    assert followups.claim_due_reminders(claimer="b", lease=lease, limit=60, per_chat=10) == []
+    for row in mine[:4]:
+        assert followups.mark_reminder_sent(reminder_id=row.id, claimer="a", message_id=row.id)
+    more = followups.claim_due_reminders(claimer="a", lease=lease, limit=60, per_chat=10)
+    assert len(more) == 4 and {row.recipient.rep_id for row in more} == {big}
+    assert not {row.id for row in more} & {row.id for row in first}
+
+
+def test_a_renewed_claim_is_not_taken_by_another_claimer(repo: Storage, clock: FakeClock) -> None:
+    seed(repo, 3, reps=1)
+    followups, lease = repo.followups, timedelta(minutes=2)
+    clock.now = DUE
+    held = followups.claim_due_reminders(claimer="a", lease=lease, limit=10)
+    ids = [row.id for row in held]
+    clock.advance(timedelta(seconds=90))
+    assert followups.renew(table="reminder", row_ids=ids, claimer="a", lease=lease) == set(ids)
+    clock.advance(timedelta(seconds=90))  # three minutes after the claim, 90 s after the renewal
+    assert followups.claim_due_reminders(claimer="b", lease=lease, limit=10) == []
+    # Once "a" stops renewing (it died), its lease runs out and "b" takes the rows; "a", should it wake,
+    # renews none of them.
+    clock.advance(timedelta(minutes=3))
+    taken = followups.claim_due_reminders(claimer="b", lease=lease, limit=10)
+    assert sorted(row.id for row in taken) == sorted(ids)
+    assert followups.renew(table="reminder", row_ids=ids, claimer="a", lease=lease) == set()
+
+
 def test_two_dispatchers_send_a_thousand_reminders_exactly_once(repo: Storage, database_url: str) -> None:
-    seed(repo, 1000)
+    seed(repo, 1000, reps=200)  # a broadcast: five each, so the overall rate is what bounds it
     clock = FakeClock(DUE + timedelta(minutes=1))
     sent: dict[str, list[int]] = {"one": [], "two": []}
     lock = threading.Lock()
@@ -58,7 +113,10 @@ def test_two_dispatchers_send_a_thousand_reminders_exactly_once(repo: Storage, d
         async def send_digest(digest: DueDigest) -> Delivery:
             raise AssertionError("no digest is due")
 
+        pacing = FakeMonotonic()
+
         async def no_wait(seconds: float) -> None:
+            await pacing.sleep(seconds)
             await asyncio.sleep(0)
 
         dispatcher = Dispatcher(
@@ -68,6 +126,7 @@ def test_two_dispatchers_send_a_thousand_reminders_exactly_once(repo: Storage, d
             send_digest=send_digest,
             batch=25,
             sleep=no_wait,
+            monotonic=pacing,
         )
         asyncio.run(dispatcher.run_once())
         engine.dispose()

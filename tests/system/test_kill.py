@@ -34,6 +34,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.i18n import Translator
+from bot.schedule import CLAIM_LEASE
 from storage.engine import create_engine_for
 from tests.factories import (
     TOKEN,
@@ -51,7 +52,7 @@ REPS = 100
 # Three reminders per rep: the pacer's one message a second per chat does not slow the broadcast, which
 # goes at BROADCAST_RATE_PER_SECOND (28), about eleven seconds for all of them.
 REMINDERS = 300
-# The process dies inside its 150th sendMessage, half-way through its second claimed batch of 100.
+# The process dies inside its 150th sendMessage, with rows it claimed still queued behind it.
 KILL_AT = 150
 FIRST_CHAT = 30_000
 DELIVERY_TIMEOUT = 40.0
@@ -151,6 +152,16 @@ def reminder_counts(fake: FakeBotAPI) -> Counter[str]:
     return counts
 
 
+def reminder_texts(fake: FakeBotAPI) -> dict[str, list[str]]:
+    """Each seeded contact's reminder messages, in the order they were sent."""
+    texts: dict[str, list[str]] = {}
+    for number in range(REPS):
+        for message in fake.messages(FIRST_CHAT + number):
+            text = message.text or ""
+            texts.setdefault(re.findall(r"Contact \d+", text)[0], []).append(text)
+    return texts
+
+
 def followups(engine: Engine) -> dict[str, list[str]]:
     """The seeded follow-ups' contact names, by state."""
     with engine.connect() as connection:
@@ -169,13 +180,8 @@ async def test_reminders_due_at_a_kill_are_all_sent_after_a_restart_and_only_the
     sqlite_url: str, fake: FakeBotAPI, tmp_path: Path
 ) -> None:
     engine = create_engine_for(sqlite_url)
-    seed_due_reminders(
-        engine,
-        reps=REPS,
-        reminders=REMINDERS,
-        first_chat=FIRST_CHAT,
-        due=datetime.now(UTC) - timedelta(minutes=1),
-    )
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    seed_due_reminders(engine, reps=REPS, reminders=REMINDERS, first_chat=FIRST_CHAT, due=due)
     for number in range(REPS):
         fake.register_chat(FIRST_CHAT + number)
     doomed: list[BotProcess] = []
@@ -213,11 +219,14 @@ async def test_reminders_due_at_a_kill_are_all_sent_after_a_restart_and_only_the
             assert len(claimed) + len(at_kill["sent"]) + len(at_kill.get("pending", [])) == REMINDERS
 
             # The dead process's claims hold for the dispatcher's two-minute lease (not a setting). Ending
-            # the leases now stands in for waiting those two minutes: the rows are as they would be then.
+            # the leases now, and moving those rows' due times back by the lease, stands in for waiting
+            # those two minutes: the rows are as they would be then.
             with engine.begin() as connection:
                 ended = connection.execute(
-                    sa.text("UPDATE followup SET lease_until = :past WHERE state = 'claimed'"),
-                    {"past": datetime.now(UTC) - timedelta(seconds=1)},
+                    sa.text(
+                        "UPDATE followup SET lease_until = :past, due_at = :waited WHERE state = 'claimed'"
+                    ),
+                    {"past": datetime.now(UTC) - timedelta(seconds=1), "waited": due - CLAIM_LEASE},
                 ).rowcount
             assert ended == len(claimed)
 
@@ -236,6 +245,12 @@ async def test_reminders_due_at_a_kill_are_all_sent_after_a_restart_and_only_the
         assert set(delivered) == {f"Contact {index}" for index in range(REMINDERS)}, "a reminder was lost"
         twice = {name for name, count in delivered.items() if count > 1}
         assert twice == in_flight and max(delivered.values()) == 2, "sent twice beyond the one in flight"
+        # What the dead process held arrives after the restart more than the lease after its time, and
+        # says it is late (the one in flight too, the second time); what was sent on time does not.
+        late = parse_html(Translator("en")("reminder.late", when="§")).text.split("§")[0]
+        texts = reminder_texts(fake)
+        assert all(late in texts[name][-1] for name in claimed), "sent after the crash, not marked late"
+        assert not any(late in texts[name][0] for name in set(at_kill["sent"]) | in_flight)
         assert len(followups(engine)["sent"]) == REMINDERS
     finally:
         engine.dispose()
