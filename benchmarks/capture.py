@@ -18,12 +18,12 @@ What is timed is the wall time of each `Application.process_update` call, i.e. t
 update, including PTB's request encoding and the fake Bot API answering in process (no network unless
 `--api-latency-ms` adds a round trip to every request).
 
-How updates reach the application: the bot is built with the default `concurrent_updates=False`, so in
-production (polling or PTB's webhook server) the update fetcher hands updates over one at a time through
-`Application.update_processor`. This benchmark does the same, so the numbers are what the deployment
-does; `--bypass-update-processor` awaits `process_update` from every rep task at once instead. With no
-network and a synchronous database driver nothing inside `process_update` yields to the event loop, so
-both ways still run one update at a time; they differ once `--api-latency-ms` makes handlers wait.
+How updates reach the application: through `Application.update_processor`, as the update fetcher and the
+bot's webhook server hand them over. The bot's processor (runtime/updates.py) runs different chats at once
+(CONCURRENT_UPDATES) and one chat's updates in order; the bare bot's is PTB's default, one at a time.
+`--bypass-update-processor` awaits `process_update` from every rep task at once instead. With no network
+and a synchronous database driver little inside `process_update` yields to the event loop; the ways differ
+once `--api-latency-ms` makes handlers wait.
 
 Telegram's quota: the bot's AIORateLimiter allows 30 chat-bound requests a second across all chats (every
 sendMessage and editMessageText here counts), so a closed loop of reps would mostly measure that limiter
@@ -144,8 +144,7 @@ class UpdateFeeder:
 
     async def feed(self, update: Update) -> None:
         if self.through_update_processor:
-            # Exactly what Application's update fetcher does with each update under run_polling and
-            # run_webhook: with concurrent_updates=False its semaphore lets one update in at a time.
+            # Exactly what the update fetcher (polling) and the webhook server do with each update.
             await self.app.update_processor.process_update(update, self._timed(update))
         else:
             await self._timed(update)
@@ -478,7 +477,7 @@ def setup_lines(options: Options, results: list[Result]) -> str:
     feeding = (
         "process_update awaited from every rep task at once"
         if options.bypass_update_processor
-        else "updates fed one at a time through Application.update_processor, as deployed"
+        else "updates fed through Application.update_processor, as deployed"
     )
     quota = (
         "Telegram's 30/s overall quota as the bot configures it"
