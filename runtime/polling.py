@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, RetryAfter
 
 from bot.config import Settings
 from runtime.application import BotApplication
@@ -142,8 +142,10 @@ class Polling:
                 log.warning("getUpdates: flood control, waiting %.0f s", seconds)
                 await asyncio.sleep(seconds)
                 continue
-            except TelegramError as error:
-                # Only the kind: a request's URL holds the token, and no error text is trusted not to.
+            except Exception as error:
+                # A TelegramError (network, 5xx, 409) or an answer PTB could not read: retried either way.
+                # Only the kind is logged: a request's URL holds the token, and no error text is trusted
+                # not to.
                 why = "another process polls for this bot" if isinstance(error, Conflict) else "failed"
                 log.warning("getUpdates %s (%s); trying again in %.0f s", why, type(error).__name__, delay)
                 await asyncio.sleep(delay)
@@ -180,6 +182,8 @@ class Polling:
         return _Kept(stored=stored, unstored={u.update_id for u in strangers})
 
     def _sort(self, updates: Sequence[Update]) -> tuple[list[Update], list[Update]]:
+        """The updates to store, and those of strangers (with an allow-list: neither listed, nor a rep,
+        nor redeeming what may be an invite), which the gate will refuse and which are not stored."""
         settings = self._settings
         if settings.open_to_all:
             return list(updates), []

@@ -209,3 +209,20 @@ async def test_get_updates_failures_are_retried_and_logged_without_the_token(
     assert len(failures) == 3
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
     assert "Anna Virtanen" not in caplog.text
+
+
+async def test_a_conflict_with_another_poller_is_waited_out(
+    settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A fake of its own: the 409s it answers are refusals, which the shared fixture would fail on.
+    fake = FakeBotAPI(token=TOKEN)
+    with caplog.at_level(logging.WARNING, logger="runtime"):
+        async with polling(settings, fake, clock):
+            # Someone set a webhook (or another process polls): Telegram refuses getUpdates with 409.
+            fake.webhook_url = "https://elsewhere.test/hook"
+            await until(lambda: "another process polls" in caplog.text, "the conflict logged")
+            fake.webhook_url = ""
+            queue_text(fake, REP, "Anna Virtanen")
+            await until(lambda: fake.messages(REP), "the rep answered once the conflict ended")
+    assert {rejection.error_code for rejection in fake.rejections} == {409}
+    assert TOKEN not in caplog.text

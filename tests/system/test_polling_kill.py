@@ -78,7 +78,7 @@ def answered(fake: FakeBotAPI) -> Counter[str]:
         labels = [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
         starts = [label.removeprefix(start_label) for label in labels if label.startswith(start_label)]
         text = parse_html(str(call.params.get("text", ""))).text
-        counts.update(starts or [word for word in _names_in(text)][:1])
+        counts.update(starts or _names_in(text)[:1])
     return counts
 
 
