@@ -57,6 +57,7 @@ def run(settings: Settings) -> None:
     import asyncio
 
     from runtime.application import build_application
+    from runtime.polling import run_polling
     from runtime.webhook import WebhookConfigError, run_webhook
 
     application = build_application(settings)
@@ -68,7 +69,9 @@ def run(settings: Settings) -> None:
         except WebhookConfigError as error:
             sys.exit(f"Configuration error: {error}.")
     else:
-        application.run_polling()
+        # Our own loop instead of PTB's run_polling: a fetched update is stored before Telegram is told
+        # it arrived, so a process killed mid-batch loses nothing (runtime/polling.py says more).
+        asyncio.run(run_polling(application))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -308,3 +308,16 @@ class CaptureDraft(SQLModel, table=True):
     changed_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update fetched by long polling and not yet processed: stored before Telegram is told it arrived
+    (runtime/polling.py), deleted as soon as it was processed. Nothing else refers to it."""
+
+    __tablename__ = "inbox"
+
+    # Telegram's update_id, the order updates are processed in.
+    update_id: int = Field(sa_column=Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    # The update as JSON, as Telegram sent it.
+    payload: str = Field(sa_column=Column(sa.Text, nullable=False))
+    received_at: datetime = _utc_column()

@@ -9,6 +9,7 @@ from storage.database import Database
 from storage.drafts import DraftBook
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
+from storage.inbox import Inbox
 from storage.privacy import PrivacyBook
 from storage.reps import RepBook
 from storage.stats import StatsBook
@@ -26,6 +27,7 @@ class Repositories:
     privacy: PrivacyBook
     exchange: Exchange
     stats: StatsBook
+    inbox: Inbox
 
     @classmethod
     def over(cls, database: Database) -> Repositories:
@@ -39,4 +41,5 @@ class Repositories:
             privacy=PrivacyBook(database),
             exchange=Exchange(database),
             stats=StatsBook(database),
+            inbox=Inbox(database),
         )

@@ -5,7 +5,8 @@ assertions on `rep.last_text` and on what the repository stored.
 
 For real processes (tests/system/test_replicas.py, tests/system/test_kill.py, benchmarks/process.py): the
 fake Bot API served over HTTP (`fake_bot_api_over_http`), `python main.py` in webhook mode as a process of
-its own (`BotProcess`, `bot_environment`), `RepOverWebhook`, a rep whose updates are posted to those
+its own (`BotProcess`, `bot_environment`, `bot_process`), or in polling mode (`bot_environment(...,
+webhook=False)`, `polling_bot_process`), `RepOverWebhook`, a rep whose updates are posted to those
 processes as Telegram posts them, and `seed_due_reminders`, reps with reminders already due.
 """
 
@@ -384,20 +385,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def bot_environment(database_url: str, bot_api: str, **settings: object) -> dict[str, str]:
-    """The environment of `python main.py` in webhook mode on 127.0.0.1 against the fake at `bot_api`;
-    `settings` add or override variables (DISPATCH_INTERVAL_SECONDS=0.5). PORT is chosen per process."""
+def bot_environment(
+    database_url: str, bot_api: str, *, webhook: bool = True, **settings: object
+) -> dict[str, str]:
+    """The environment of `python main.py` in webhook mode on 127.0.0.1 (long polling with
+    `webhook=False`) against the fake at `bot_api`; `settings` add or override variables
+    (DISPATCH_INTERVAL_SECONDS=0.5). PORT is chosen per process."""
     # Settings this machine may have in its environment must not leak into the processes.
     inherited = {
         name: value for name, value in os.environ.items() if name.lower() not in Settings.model_fields
     }
+    mode = {"WEBHOOK_URL": WEBHOOK_URL, "WEBHOOK_SECRET": WEBHOOK_SECRET} if webhook else {}
     return {
         **inherited,
         "BOT_TOKEN": TOKEN,
         "DATABASE_URL": database_url,
         "TELEGRAM_BASE_URL": f"{bot_api}/bot",
-        "WEBHOOK_URL": WEBHOOK_URL,
-        "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        **mode,
         "LISTEN": "127.0.0.1",
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
@@ -462,6 +466,19 @@ class BotProcess:
             await asyncio.sleep(every)
         raise AssertionError(f"the bot at {self.url} did not become healthy in {within:.0f} s")
 
+    async def wait_until_polling(
+        self, fake: FakeBotAPI, calls_before: int, within: float = START_TIMEOUT, *, every: float = 0.02
+    ) -> None:
+        """Until the fake saw a getUpdates beyond the `calls_before` it had when the process was spawned (a
+        polling process serves no /healthz, and it polls only once started); fails if the process exits
+        or takes longer than `within`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(fake.calls("getUpdates")) <= calls_before:
+            assert self.returncode is None, f"the bot exited with {self.returncode}"
+            assert loop.time() < deadline, f"the bot did not poll in {within:.0f} s"
+            await asyncio.sleep(every)
+
     def kill(self) -> None:
         """SIGKILL: no handler, no clean-up, as when the machine or the OOM killer ends the process.
         Synchronous, so it can be called from an ApiHook at an exact point of a Bot API call."""
@@ -497,6 +514,23 @@ async def bot_process(env: Mapping[str, str], folder: Path, name: str) -> AsyncI
     try:
         async with aiohttp.ClientSession() as http:
             await process.wait_until_healthy(http)
+        yield process
+    finally:
+        await process.close()
+        print(f"----- {process.log_path.name}\n{process.output()[-4000:]}")
+
+
+@asynccontextmanager
+async def polling_bot_process(
+    env: Mapping[str, str], folder: Path, name: str, fake: FakeBotAPI
+) -> AsyncIterator[BotProcess]:
+    """A `python main.py` in polling mode (`bot_environment(..., webhook=False)`) that has started polling
+    the fake, always ended (SIGKILL if still running) when the block is left; its output's end is
+    printed."""
+    calls_before = len(fake.calls("getUpdates"))
+    process = await BotProcess.spawn(env, folder, name)
+    try:
+        await process.wait_until_polling(fake, calls_before)
         yield process
     finally:
         await process.close()
