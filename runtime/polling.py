@@ -37,6 +37,7 @@ from typing import Final
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter
 
+from bot.access import invite_code
 from bot.config import Settings
 from runtime.application import BotApplication
 from storage.repositories import Repositories
@@ -74,6 +75,8 @@ class Polling:
         self.poll_timeout, self.retry_first, self.retry_max = poll_timeout, retry_first, retry_max
         self._in_flight: set[asyncio.Task[None]] = set()
         self._fetcher: asyncio.Task[None] | None = None
+        # The offset that confirms every batch fetched so far: sent on stop if the fetcher had not yet.
+        self._unconfirmed: int | None = None
 
     @property
     def _repositories(self) -> Repositories:
@@ -173,7 +176,7 @@ class Polling:
                 if stored or update.update_id in new.unstored:
                     self._handle(update.update_id, update, stored=stored)
             # The next getUpdates confirms this batch: every update in it is stored or being handled.
-            offset = updates[-1].update_id + 1
+            offset = self._unconfirmed = updates[-1].update_id + 1
 
     def _keep(self, updates: Sequence[Update]) -> _Kept:
         """Store the updates that may come from someone allowed in; which were new, which not stored."""
@@ -182,24 +185,26 @@ class Polling:
         return _Kept(stored=stored, unstored={u.update_id for u in strangers})
 
     def _sort(self, updates: Sequence[Update]) -> tuple[list[Update], list[Update]]:
-        """The updates to store, and those of strangers (with an allow-list: neither listed, nor a rep,
-        nor redeeming what may be an invite), which the gate will refuse and which are not stored."""
-        settings = self._settings
-        if settings.open_to_all:
+        """The updates to store, and those of strangers, which the gate will refuse and which are not
+        stored. Decided from the gate's memory, as the gate decides: a stranger costs no query here either.
+        A well-formed invite code the gate would still look up keeps its sender's batch."""
+        gate = self.application.bot_data.gate
+        if self._settings.open_to_all or gate is None:
             return list(updates), []
-        # A /start with a code may redeem an invite: the sender and what they send next are kept.
-        inviting = {u.effective_user.id for u in updates if u.effective_user is not None and _carries_code(u)}
-        unknown = {
-            u.effective_user.id
-            for u in updates
-            if u.effective_user is not None
-            and u.effective_user.id not in inviting
-            and not settings.is_listed(u.effective_user.id, u.effective_user.username)
-        }
-        reps = self._repositories.reps.registered(telegram_ids=unknown) if unknown else set()
-        strangers = unknown - reps
-        keep = [u for u in updates if u.effective_user is None or u.effective_user.id not in strangers]
-        return keep, [u for u in updates if u.effective_user is not None and u.effective_user.id in strangers]
+        keep, strangers = [], []
+        for update in updates:
+            user = update.effective_user
+            message = update.effective_message
+            code = invite_code(message.text if message is not None else None)
+            if (
+                user is None
+                or gate.allows(user.id, user.username)
+                or (code is not None and gate.may_try_invite(user.id))
+            ):
+                keep.append(update)
+            else:
+                strangers.append(update)
+        return keep, strangers
 
     def _handle(self, update_id: int, update: Update | str, *, stored: bool = True) -> None:
         task = asyncio.create_task(self._process(update_id, update, stored=stored))
@@ -242,6 +247,17 @@ class Polling:
             if late:
                 log.warning("stopping: %d updates left in the inbox for the next start", len(late))
                 await asyncio.wait(late)
+        await self._confirm()
+
+    async def _confirm(self) -> None:
+        """Tell Telegram what was fetched, as PTB's run_polling does on stop: otherwise the last batch,
+        processed and cleared from the inbox, would be sent again to the next start."""
+        if self._unconfirmed is None:
+            return
+        try:
+            await self.application.bot.get_updates(offset=self._unconfirmed, limit=1, timeout=0)
+        except Exception as error:
+            log.warning("stopping: the last batch was not confirmed (%s)", type(error).__name__)
 
 
 @dataclass(frozen=True)
@@ -250,13 +266,6 @@ class _Kept:
 
     stored: set[int]
     unstored: set[int]
-
-
-def _carries_code(update: Update) -> bool:
-    """A /start with something after it: how an invite link arrives (t.me/<bot>?start=<code>)."""
-    message = update.effective_message
-    words = (message.text or "").split() if message is not None else []
-    return len(words) == 2 and words[0].split("@")[0] == "/start"
 
 
 async def start_polling(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -168,14 +167,6 @@ class RepBook(RepositoryPart):
         that telling them from strangers costs no query per update."""
         with self._reading() as session:
             return frozenset(session.exec(select(Rep.telegram_id).where(Rep.access == "invite")).all())
-
-    def registered(self, *, telegram_ids: Collection[int]) -> set[int]:
-        """Which of these Telegram users are reps (in one query, however many are asked about)."""
-        if not telegram_ids:
-            return set()
-        query = select(Rep.telegram_id).where(col(Rep.telegram_id).in_(set(telegram_ids)))
-        with self._reading() as session:
-            return {int(telegram_id) for telegram_id in session.exec(query)}
 
     def set_awaiting(self, *, rep_id: int, awaiting: Awaiting | None) -> None:
         """What the rep's next typed text answers outside a capture (None: it goes to the capture)."""

@@ -169,8 +169,12 @@ async def test_a_strangers_update_is_answered_but_never_stored(
 ) -> None:
     listed, invited_rep, stranger, redeeming = REP, 7001, 6001, 6002
     settings = settings.model_copy(update={"allowed_users": [str(listed)]})
-    # A rep who got in with an invite earlier: not on the list, but registered.
-    make_rep(sqlite_storage(settings, clock), invited_rep)
+    # A rep who got in with an invite earlier: not on the list, but known to the gate as invited.
+    before = sqlite_storage(settings, clock)
+    make_rep(before, invited_rep)
+    with before.engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE rep SET access = 'invite' WHERE telegram_id = {invited_rep}")
+    before.engine.dispose()
     blocker = Blocker()
     async with polling(settings, fake, clock, blocker=blocker) as polled:
         storage = storage_of(polled.application)
@@ -178,7 +182,7 @@ async def test_a_strangers_update_is_answered_but_never_stored(
             "listed": queue_text(fake, listed, "Anna Virtanen"),
             "stranger": queue_text(fake, stranger, "Ola Nordmann"),
             "invited": queue_text(fake, invited_rep, "Liisa Korhonen"),
-            "redeeming": queue_text(fake, redeeming, "/start abcdefgh1234"),
+            "redeeming": queue_text(fake, redeeming, "/start abcdefgh12345678"),  # an invite code's shape
         }
         await until(lambda: len(blocker.held) == 4, "four updates in flight")
         assert inbox_ids(storage) == sorted([ids["listed"], ids["invited"], ids["redeeming"]])
@@ -226,3 +230,22 @@ async def test_a_conflict_with_another_poller_is_waited_out(
             await until(lambda: fake.messages(REP), "the rep answered once the conflict ended")
     assert {rejection.error_code for rejection in fake.rejections} == {409}
     assert TOKEN not in caplog.text
+
+
+async def test_a_stop_confirms_what_was_fetched_and_processed(
+    settings: Settings, fake: FakeBotAPI, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runtime.polling
+
+    # Two in flight fill the loop: it waits before its next getUpdates, the one that would confirm them.
+    monkeypatch.setattr(runtime.polling, "IN_FLIGHT_MAX", 2)
+    ids = [queue_text(fake, user, f"Anna Virtanen {user}") for user in (REP, REP + 1)]
+    blocker = Blocker()
+    async with polling(settings, fake, clock, blocker=blocker) as polled:
+        await until(lambda: len(blocker.held) == 2, "two updates in flight")
+        assert not confirmed(fake, ids[-1])
+        stopping = asyncio.create_task(polled.stop(grace=5))
+        blocker.released.set()
+        await stopping
+    assert all(fake.messages(user) for user in (REP, REP + 1))
+    assert confirmed(fake, ids[-1]), "processed and cleared, yet Telegram would send them again"

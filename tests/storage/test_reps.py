@@ -15,10 +15,3 @@ def test_registering_twice_returns_the_same_rep(repo: Storage) -> None:
         rep_id=first.id, timezone="Europe/Oslo", digest_time=time(7, 30), onboarded=True
     )
     assert (updated.timezone, updated.digest_time, updated.onboarded) == ("Europe/Oslo", time(7, 30), True)
-
-
-def test_which_telegram_users_are_reps_is_one_answer_for_many(repo: Storage) -> None:
-    make_rep(repo, 42)
-    make_rep(repo, 43)
-    assert repo.reps.registered(telegram_ids=[42, 44, 43, 42]) == {42, 43}
-    assert repo.reps.registered(telegram_ids=[]) == set()
