@@ -55,6 +55,11 @@ RECHECK_SECONDS = 1.0
 NAP_SECONDS = 1.0
 
 
+# One chat's messages at most once a second, with a margin: Telegram counts a sliding second, so a send
+# exactly a second after the last one in that chat is often refused (429), and a 429 pauses every chat.
+PER_CHAT_SECONDS = 1.1
+
+
 class Pacer:
     """Spaces sends: at most `rate` a second overall and one a second per chat; a 429 pauses everything.
 
@@ -62,7 +67,12 @@ class Pacer:
     """
 
     def __init__(
-        self, rate: float, *, per_chat: float = 1.0, monotonic: Callable[[], float], sleep: Sleep
+        self,
+        rate: float,
+        *,
+        per_chat: float = PER_CHAT_SECONDS,
+        monotonic: Callable[[], float],
+        sleep: Sleep,
     ) -> None:
         self.interval = 1.0 / rate
         self.per_chat = per_chat
@@ -285,6 +295,13 @@ class Dispatcher:
 
     async def _deliver(self, item: Queued, lineup: Lineup) -> None:
         row = item.row
+        # A full lease for the send itself, which may wait out Telegram's flood control inside the client's
+        # own retries; a row another dispatcher took meanwhile is not sent a second time.
+        if row.id not in self.followups.renew(
+            table=item.table, row_ids=[row.id], claimer=self.name, lease=self.lease
+        ):
+            log.warning("claimed row %s was taken over by another dispatcher; not sent", row.id)
+            return
         send: Callable[[], Awaitable[Delivery]] = (
             (lambda: self.send_reminder(row))
             if isinstance(row, DueReminder)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.delivery import Delivery, Result
-from runtime.dispatcher import Dispatcher, Pacer
+from runtime.dispatcher import PER_CHAT_SECONDS, Dispatcher, Pacer
 from storage.followups import DueDigest, DueReminder
 from tests.factories import FakeMonotonic, Storage, seed_due_reminders
 
@@ -31,14 +31,16 @@ async def test_sends_are_spread_evenly_at_the_rate() -> None:
     assert starts[-1] - starts[0] < 60 / 28 + 0.01
 
 
-async def test_one_chat_gets_at_most_one_message_a_second() -> None:
+async def test_one_chat_gets_at_most_one_message_a_second_with_a_margin() -> None:
     clock = FakeMonotonic()
     pacer = Pacer(28.0, monotonic=clock, sleep=clock.sleep)
     starts = []
     for _ in range(3):
         await pacer.wait(42)
         starts.append(clock.now)
-    assert [round(b - a, 3) for a, b in itertools.pairwise(starts)] == [1.0, 1.0]
+    # Telegram's sliding second refuses a send exactly a second after the last: a tenth to spare.
+    assert [round(b - a, 3) for a, b in itertools.pairwise(starts)] == [PER_CHAT_SECONDS] * 2
+    assert PER_CHAT_SECONDS > 1.0
 
 
 async def test_a_pause_holds_every_chat() -> None:
