@@ -24,6 +24,10 @@ Scenarios (`--scenario`, several allowed; all by default):
 - flood: the interactive load with ALLOWED_USERS set to the reps, while one stranger posts `--flood-rate`
   messages a second (100; `/start <code>` and text alternately). Goal: reps' p99 under 100 ms and the
   stranger answered at most once. The bare bot has no allow-list and is not run here.
+- delivery: `--light` reps (40) with one reminder each and one rep with `--heavy` (100), all due in the
+  same minute (the heavy rep's rows seeded first), DISPATCH_INTERVAL_SECONDS=0.5, the fake's Telegram-like
+  flood control on (30 sendMessage/s overall, 1/s per chat). Goal: the 40 delivered within 1.1x of 40/30 s
+  of the first send, the 100 at one a second, zero 429s, none twice.
 
     python -m benchmarks.http_load                                   # everything, SQLite and PostgreSQL
     python -m benchmarks.http_load --scenario interactive --skip-postgres
@@ -38,8 +42,11 @@ os.environ["PTB_TIMEDELTA"] = "true"
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import json
 import platform
+import re
 import sqlite3
 import statistics
 import sys
@@ -49,6 +56,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -65,6 +73,7 @@ from tests.factories import (
     bot_environment,
     fake_bot_api_over_http,
     free_port,
+    seed_due_reminders,
 )
 from tests.fake_bot_api import FakeBotAPI
 
@@ -86,6 +95,9 @@ class LatencyFake(FakeBotAPI):
     def __init__(self) -> None:
         super().__init__(token=TOKEN)
         self.answered_at: dict[int, float] = {}
+        self.sent_log: list[tuple[int, float, str]] = []  # sendMessage accepted: chat, when, text
+        self.expected_sends = 0
+        self.all_sent = asyncio.Event()  # set once `expected_sends` sendMessage were accepted
         self.answers: dict[int, int] = defaultdict(int)
         self.too_many = 0
 
@@ -99,6 +111,10 @@ class LatencyFake(FakeBotAPI):
                 chat = int(result["chat"]["id"])
                 self.answered_at[chat] = time.perf_counter()
                 self.answers[chat] += 1
+                if request.url.path.endswith("/sendMessage"):
+                    self.sent_log.append((chat, self.answered_at[chat], str(result.get("text", ""))))
+                    if self.expected_sends and len(self.sent_log) >= self.expected_sends:
+                        self.all_sent.set()
         return response
 
 
@@ -433,6 +449,101 @@ async def flood(options: argparse.Namespace, folder: Path) -> list[Flood]:
     return results
 
 
+@dataclass
+class Delivered:
+    database: str
+    spread_last: float  # first reminder sent -> the last of the 40 one-reminder reps
+    heavy_sent: int
+    heavy_gaps: list[float]  # between the heavy rep's consecutive reminders
+    heavy_seconds: float  # first to last of the heavy rep's
+    twice: int  # reminders delivered more than once
+    missing: int
+    too_many: int
+
+
+async def delivery(options: argparse.Namespace, folder: Path) -> list[Delivered]:
+    """`--light` reps with one reminder each and one rep with `--heavy`, all due now, the heavy rep's rows
+    seeded first (so claimed first); the fake's flood control on (30/s overall, 1/s per chat)."""
+    results: list[Delivered] = []
+    async with AsyncExitStack() as stack:
+        urls = [("SQLite", f"sqlite:///{folder / 'delivery.db'}")]
+        if not options.skip_postgres:
+            schema_url = stack.enter_context(postgres_schema(options.postgres_url))
+            if schema_url is not None:
+                urls.append(("PostgreSQL", schema_url))
+        for database, url in urls:
+            note(f"  delivery: {database}")
+            results.append(await delivery_on(database, url, options, folder))
+    return results
+
+
+async def delivery_on(database: str, url: str, options: argparse.Namespace, folder: Path) -> Delivered:
+    fake = LatencyFake()
+    fake.rate_limit(global_per_second=30, per_chat_per_second=1)
+    heavy_chat, light_first = 8_000_000, 8_000_001
+    fake.register_chat(heavy_chat)
+    for number in range(options.light):
+        fake.register_chat(light_first + number)
+    async with fake_bot_api_over_http(fake) as bot_api, aiohttp.ClientSession() as http:
+        env = bot_environment(url, bot_api, log_level="WARNING", dispatch_interval_seconds=0.5)
+        migrate = await BotProcess.spawn(env, folder, f"migrate-{database}", "migrate")
+        assert await migrate.wait(60) == 0, migrate.output()
+        await migrate.close()
+        engine = sa.create_engine(url)
+        due = datetime.now(UTC).replace(second=0, microsecond=0)
+        seed_due_reminders(engine, reps=1, reminders=options.heavy, first_chat=heavy_chat, due=due)
+        seed_due_reminders(
+            engine, reps=options.light, reminders=options.light, first_chat=light_first, due=due
+        )
+        engine.dispose()
+        process = await BotProcess.spawn(env, folder, f"delivery-{database}")
+        try:
+            await process.wait_until_healthy(http)
+            fake.expected_sends = options.heavy + options.light
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(fake.all_sent.wait(), options.heavy * 1.5 + 60)
+            await asyncio.sleep(2.0)  # anything sent twice would come now
+            code = await process.terminate()
+            assert code == 0, f"the bot exited with {code}"
+        finally:
+            await process.close()
+    log = list(fake.sent_log)
+    first = min(at for _chat, at, _text in log) if log else 0.0
+    light = [at for chat, at, _text in log if chat != heavy_chat]
+    heavy = sorted(at for chat, at, _text in log if chat == heavy_chat)
+    texts = [(chat, re.search(r"Contact \d+", text)) for chat, _at, text in log]
+    names = [(chat, found.group(0)) for chat, found in texts if found]
+    twice = len(names) - len(set(names))
+    return Delivered(
+        database,
+        max(light) - first if light else float("nan"),
+        len(heavy),
+        [b - a for a, b in itertools.pairwise(heavy)],
+        heavy[-1] - heavy[0] if heavy else float("nan"),
+        twice,
+        options.heavy + options.light - len(set(names)),
+        fake.too_many,
+    )
+
+
+def delivery_table(results: list[Delivered], light: int) -> str:
+    bound = light / 30
+    lines = [
+        f"| database | last of the {light} one-reminder reps s | bound {light}/30 s | ratio "
+        "| heavy rep: sent | first to last s | gap min / median / max s | 429s | twice | missing |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        gaps = r.heavy_gaps or [float("nan")]
+        lines.append(
+            f"| {r.database} | {r.spread_last:.2f} | {bound:.2f} | {r.spread_last / bound:.2f}x "
+            f"| {r.heavy_sent} "
+            f"| {r.heavy_seconds:.1f} | {min(gaps):.2f} / {statistics.median(gaps):.2f} / {max(gaps):.2f} "
+            f"| {r.too_many} | {r.twice} | {r.missing} |"
+        )
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------
@@ -526,6 +637,12 @@ async def run(options: argparse.Namespace) -> None:
             elif scenario == "saturation":
                 table = saturation_table(await saturation(options, folder))
                 head = f"{options.reps} reps, {options.step_seconds:g} s per step, steps {options.steps}"
+            elif scenario == "delivery":
+                table = delivery_table(await delivery(options, folder), options.light)
+                head = (
+                    f"{options.light} reps with one reminder and one rep with {options.heavy}, all due now, "
+                    "the fake's flood control on"
+                )
             else:
                 table = flood_table(await flood(options, folder))
                 head = (
@@ -543,8 +660,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--scenario",
         nargs="+",
-        choices=("interactive", "saturation", "flood"),
-        default=["interactive", "saturation", "flood"],
+        choices=("interactive", "saturation", "flood", "delivery"),
+        default=["interactive", "saturation", "flood", "delivery"],
     )
     parser.add_argument("--reps", type=int, default=200, help="reps (200)")
     parser.add_argument("--captures", type=int, default=1, help="quick captures per rep (1)")
@@ -560,6 +677,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--step-seconds", type=float, default=8.0, help="seconds per saturation step (8)")
     parser.add_argument("--flood-rate", type=float, default=100.0, help="stranger's messages/s (100)")
+    parser.add_argument("--light", type=int, default=40, help="delivery: reps with one reminder (40)")
+    parser.add_argument("--heavy", type=int, default=100, help="delivery: the one rep's reminders (100)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--skip-postgres", action="store_true")
     return parser.parse_args(argv)
