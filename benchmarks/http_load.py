@@ -463,7 +463,8 @@ class Delivered:
 
 async def delivery(options: argparse.Namespace, folder: Path) -> list[Delivered]:
     """`--light` reps with one reminder each and one rep with `--heavy`, all due now, the heavy rep's rows
-    seeded first (so claimed first); the fake's flood control on (30/s overall, 1/s per chat)."""
+    seeded first (so claimed first; `--heavy-last` seeds them after); the fake's flood control on (30/s
+    overall, 1/s per chat)."""
     results: list[Delivered] = []
     async with AsyncExitStack() as stack:
         urls = [("SQLite", f"sqlite:///{folder / 'delivery.db'}")]
@@ -491,10 +492,12 @@ async def delivery_on(database: str, url: str, options: argparse.Namespace, fold
         await migrate.close()
         engine = sa.create_engine(url)
         due = datetime.now(UTC).replace(second=0, microsecond=0)
-        seed_due_reminders(engine, reps=1, reminders=options.heavy, first_chat=heavy_chat, due=due)
-        seed_due_reminders(
-            engine, reps=options.light, reminders=options.light, first_chat=light_first, due=due
-        )
+        seeds = [
+            {"reps": 1, "reminders": options.heavy, "first_chat": heavy_chat},
+            {"reps": options.light, "reminders": options.light, "first_chat": light_first},
+        ]
+        for seed in reversed(seeds) if options.heavy_last else seeds:
+            seed_due_reminders(engine, due=due, **seed)
         engine.dispose()
         process = await BotProcess.spawn(env, folder, f"delivery-{database}")
         try:
@@ -640,7 +643,8 @@ async def run(options: argparse.Namespace) -> None:
             elif scenario == "delivery":
                 table = delivery_table(await delivery(options, folder), options.light)
                 head = (
-                    f"{options.light} reps with one reminder and one rep with {options.heavy}, all due now, "
+                    f"{options.light} reps with one reminder and one rep with {options.heavy}, all due now "
+                    f"(the heavy rep's rows seeded {'last' if options.heavy_last else 'first'}), "
                     "the fake's flood control on"
                 )
             else:
@@ -679,6 +683,9 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--flood-rate", type=float, default=100.0, help="stranger's messages/s (100)")
     parser.add_argument("--light", type=int, default=40, help="delivery: reps with one reminder (40)")
     parser.add_argument("--heavy", type=int, default=100, help="delivery: the one rep's reminders (100)")
+    parser.add_argument(
+        "--heavy-last", action="store_true", help="delivery: seed the heavy rep's rows after the others'"
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--skip-postgres", action="store_true")
     return parser.parse_args(argv)
