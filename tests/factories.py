@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import httpx
+import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -504,6 +505,47 @@ class BotProcess:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+async def eventually(condition: Callable[[], object], what: str, within: float = 10.0) -> None:
+    """Until `condition()` holds, asked every 10 ms: a bound, so a stuck loop fails instead of hanging
+    (a wait, not a measurement: nothing is asserted about how long it took)."""
+
+    async def holds() -> None:
+        done = bool(condition())
+        while not done:
+            await asyncio.sleep(0.01)
+            done = bool(condition())
+
+    try:
+        await asyncio.wait_for(holds(), timeout=within)
+    except TimeoutError:
+        pytest.fail(f"never happened: {what}")
+
+
+class KillAtSend:
+    """An `after` hook for fake_bot_api_over_http: kills `process` inside its `count`-th sendMessage,
+    after the fake carried the message out and before the answer went back, so the message reached the
+    rep and the process died without learning it."""
+
+    def __init__(self, count: int) -> None:
+        self.count, self.sends = count, 0
+        self.process: BotProcess | None = None
+
+    async def __call__(self, method: str) -> None:
+        if method == "sendMessage":
+            self.sends += 1
+            if self.sends == self.count and self.process is not None:
+                self.process.kill()
+
+    async def until_killed(self, env: Mapping[str, str], folder: Path, name: str, within: float) -> None:
+        """Spawn `python main.py`, wait for the kill, and print the end of its output."""
+        self.process = await BotProcess.spawn(env, folder, name)
+        try:
+            assert await self.process.wait(within) == -signal.SIGKILL
+        finally:
+            await self.process.close()
+            print(f"----- {self.process.log_path.name}\n{self.process.output()[-4000:]}")
 
 
 @asynccontextmanager

@@ -3,14 +3,13 @@ applied in the order given, a double tap saved once, many reps at once on SQLite
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 
-from tests.factories import FakeClock, RepChat, storage_of
+from tests.factories import FakeClock, RepChat, eventually, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 _queries = itertools.count(1)
@@ -50,16 +49,12 @@ _ids = itertools.count(10_000)
 
 
 async def settled(app: Any) -> None:
-    """Until the queue is empty and nothing runs (bounded: a stuck update fails the test)."""
-
-    async def idle() -> None:
-        # PTB offers no event for "every update is done": look every 10 ms.
-        busy = True
-        while busy:
-            await asyncio.sleep(0.01)
-            busy = not app.update_queue.empty() or app.update_processor.current_concurrent_updates > 0
-
-    await asyncio.wait_for(idle(), timeout=20)
+    """Until the queue is empty and nothing runs (PTB offers no event for "every update is done")."""
+    await eventually(
+        lambda: app.update_queue.empty() and app.update_processor.current_concurrent_updates == 0,
+        "every queued update processed",
+        within=20,
+    )
 
 
 def _draft(app: Any, rep: RepChat) -> Any:

@@ -22,7 +22,7 @@ from bot.i18n import Translator
 from runtime.application import build_application
 from runtime.polling import Polling, start_polling, stop_polling
 from storage.engine import create_engine_for
-from tests.factories import TOKEN, FakeClock, Storage, make_rep, storage_of, user_json
+from tests.factories import TOKEN, FakeClock, Storage, eventually, make_rep, storage_of, user_json
 from tests.fake_bot_api import FakeBotAPI, parse_html
 
 REP = 5001
@@ -30,11 +30,7 @@ WAIT = 10.0
 
 
 async def until(condition: Callable[[], object], what: str, within: float = WAIT) -> None:
-    """Until `condition()` holds (asked every 10 ms); fails after `within` seconds."""
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"not in {within:.0f} s: {what}"
-        await asyncio.sleep(0.01)
+    await eventually(condition, what, within)
 
 
 def queue_text(fake: FakeBotAPI, user_id: int, text: str) -> int:

@@ -39,6 +39,7 @@ from storage.engine import create_engine_for
 from tests.factories import (
     TOKEN,
     BotProcess,
+    KillAtSend,
     RepOverWebhook,
     bot_environment,
     bot_process,
@@ -184,28 +185,13 @@ async def test_reminders_due_at_a_kill_are_all_sent_after_a_restart_and_only_the
     seed_due_reminders(engine, reps=REPS, reminders=REMINDERS, first_chat=FIRST_CHAT, due=due)
     for number in range(REPS):
         fake.register_chat(FIRST_CHAT + number)
-    doomed: list[BotProcess] = []
-    sends = 0
-
-    async def kill_inside_a_send(method: str) -> None:
-        # After the fake accepted the message and before its answer goes back: the reminder reached the
-        # rep, and the process dies before it learns that, so it cannot have marked the row sent.
-        nonlocal sends
-        if method == "sendMessage":
-            sends += 1
-            if sends == KILL_AT:
-                doomed[0].kill()
+    # Inside a send: the reminder reached the rep, and the process dies before it can mark the row sent.
+    killer = KillAtSend(KILL_AT)
 
     try:
-        async with fake_bot_api_over_http(fake, after=kill_inside_a_send) as bot_api:
+        async with fake_bot_api_over_http(fake, after=killer) as bot_api:
             env = bot_environment(sqlite_url, bot_api, DISPATCH_INTERVAL_SECONDS=DISPATCH_INTERVAL)
-            first = await BotProcess.spawn(env, tmp_path, "before-kill")
-            doomed.append(first)
-            try:
-                assert await first.wait(DELIVERY_TIMEOUT) == -signal.SIGKILL
-            finally:
-                await first.close()
-                print(f"----- {first.log_path.name}\n{first.output()[-4000:]}")
+            await killer.until_killed(env, tmp_path, "before-kill", DELIVERY_TIMEOUT)
 
             at_kill = followups(engine)
             delivered = reminder_counts(fake)

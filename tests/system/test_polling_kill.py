@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,7 @@ import sqlalchemy as sa
 from bot.i18n import Translator
 from storage.engine import create_engine_for
 from tests.factories import (
-    BotProcess,
+    KillAtSend,
     bot_environment,
     fake_bot_api_over_http,
     polling_bot_process,
@@ -108,26 +107,12 @@ async def test_a_polling_process_killed_mid_batch_loses_nothing_it_fetched(
     # Onboarded reps (no reminders, no digests), so each name's first answer is the capture itself.
     seed_due_reminders(engine, reps=REPS, reminders=0, first_chat=FIRST_CHAT, due=datetime.now(UTC))
     names = queue_names(fake)
-    doomed: list[BotProcess] = []
-    sends = 0
-
-    async def kill_inside_a_send(method: str) -> None:
-        nonlocal sends
-        if method == "sendMessage":
-            sends += 1
-            if sends == KILL_AT:
-                doomed[0].kill()
+    killer = KillAtSend(KILL_AT)
 
     try:
-        async with fake_bot_api_over_http(fake, after=kill_inside_a_send) as bot_api:
+        async with fake_bot_api_over_http(fake, after=killer) as bot_api:
             env = bot_environment(sqlite_url, bot_api, webhook=False)
-            first = await BotProcess.spawn(env, tmp_path, "before-kill")
-            doomed.append(first)
-            try:
-                assert await first.wait(TIMEOUT) == -signal.SIGKILL
-            finally:
-                await first.close()
-                print(f"----- {first.log_path.name}\n{first.output()[-4000:]}")
+            await killer.until_killed(env, tmp_path, "before-kill", TIMEOUT)
 
             before = answered(fake)
             assert sum(before.values()) == KILL_AT and max(before.values()) == 1
