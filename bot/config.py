@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Updates handled at once by one process (those of one chat always one after another).
     concurrent_updates: int = Field(default=16, ge=1, le=256)
+    # Threads that run database calls off the event loop; unset: one per connection the pool lends (15),
+    # 0: on the event loop itself (one process, one rep at a time, as a benchmark baseline).
+    database_threads: int | None = Field(default=None, ge=0, le=256)
     # How often the dispatcher looks for due follow-ups and digests.
     dispatch_interval_seconds: float = Field(default=20.0, gt=0)
     # Reminders and digests sent per second by one process: under Telegram's ~30/s, leaving room for

@@ -242,7 +242,9 @@ async def start_services(application: BotApplication) -> None:
     assert data.settings is not None
     settings = data.settings
     data.engine = open_database(settings)
-    data.repositories = Repositories.over(Database(data.engine, data.clock))
+    data.repositories = Repositories.over(
+        Database(data.engine, data.clock, threads=settings.database_threads)
+    )
     data.dispatcher = Dispatcher(
         data.repositories.followups,
         clock=data.clock,
@@ -305,7 +307,9 @@ async def _erase_old_lost(context: Any) -> None:
 async def stop_services(application: BotApplication) -> None:
     """post_shutdown: close the database connections."""
     data = application.bot_data
-    if data.engine is not None:
+    if data.repositories is not None:
+        data.repositories.database.close()
+    elif data.engine is not None:
         data.engine.dispose()
     data.engine, data.repositories, data.dispatcher = None, None, None
 

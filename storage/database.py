@@ -4,9 +4,14 @@ optimistic-write checks)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -18,14 +23,34 @@ from storage.models import NO_FOLLOW_UP, Contact, FollowUp, UTCDateTime
 
 Clock = Callable[[], datetime]
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def pool_capacity(engine: Engine) -> int:
+    """How many connections the engine's pool hands out at once (its size and overflow)."""
+    pool = engine.pool
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", 0)
+    if callable(size):
+        return max(1, int(size()) + max(0, int(overflow)))
+    return 1
+
 
 class Database:
     """The engines and the clock, with the two kinds of transaction. One instance per process, shared by
     every storage part."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, threads: int | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        # The event loop never waits on the database: every call from a coroutine goes through run(), on a
+        # thread of this pool, one thread per connection the pool can lend (so no thread waits for one).
+        # threads=0 runs the calls on the loop itself (benchmarks/README.md measures both).
+        workers = pool_capacity(engine) if threads is None else threads
+        self._threads = (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="database") if workers > 0 else None
+        )
         self.read_engine = engine.execution_options(**{READ_ONLY: True})
         # A statement that stands alone (one read, or one conditional write) needs no transaction around it:
         # on PostgreSQL autocommit saves the round trips of BEGIN and COMMIT. SQLite begins as
@@ -38,6 +63,21 @@ class Database:
             self.statement_engine = self.statement_read_engine = engine.execution_options(
                 isolation_level="AUTOCOMMIT"
             )
+
+    async def run(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`work(*args, **kwargs)` on a database thread, awaited without blocking the event loop (the
+        caller's context variables, such as the log's correlation id, go with it)."""
+        call = functools.partial(work, *args, **kwargs)
+        if self._threads is None:
+            return call()
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._threads, context.run, call)
+
+    def close(self) -> None:
+        """Wait for the calls under way, then close the connections."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+        self.engine.dispose()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

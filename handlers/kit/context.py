@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -24,6 +25,9 @@ from storage.repositories import Repositories
 from storage.reps import RepBook, RepRead
 from storage.stats import StatsBook
 from storage.teams import TeamBook
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -71,6 +75,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if repositories is None:
             raise RuntimeError("the application was not started: post_init opens the repositories")
         return repositories
+
+    async def db(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A storage call, off the event loop: `await ctx.db(ctx.contacts.get_contact, owner_id=…)`.
+
+        Every read and write a handler makes goes through here, so no update waits for another's query."""
+        return await self.repositories.database.run(work, *args, **kwargs)
 
     @property
     def reps(self) -> RepBook:
