@@ -66,11 +66,12 @@ async def _try_invite(
     message = update.effective_message
     assert message is not None
     try:
-        outcome = ctx.teams.check_invite(code=code)
+        outcome = await ctx.db(ctx.teams.check_invite, code=code)
         rep = None
         if outcome is Redeemed.JOINED:
             ctx.speak_to(user)
-            outcome, rep = ctx.teams.redeem(
+            outcome, rep = await ctx.db(
+                ctx.teams.redeem,
                 code=code,
                 telegram_id=user.id,
                 chat_id=message.chat_id,

@@ -114,12 +114,14 @@ def _question(
     return "\n".join(lines), keyboard(*lines_of_buttons, controls)
 
 
-def _evaluation(
+async def _evaluation(
     ctx: BotContext, rep: RepRead, draft: DraftRead
 ) -> tuple[flow.Evaluation, ContactRead | None]:
     """What saving the draft would make of the contact, and the contact a logged meeting is on."""
     existing = (
-        ctx.contacts.get_contact(owner_id=rep.id, contact_id=draft.contact_id) if draft.contact_id else None
+        await ctx.db(ctx.contacts.get_contact, owner_id=rep.id, contact_id=draft.contact_id)
+        if draft.contact_id
+        else None
     )
     evaluation = flow.evaluate(
         draft.answers,
@@ -130,8 +132,8 @@ def _evaluation(
     return evaluation, existing
 
 
-def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
-    evaluation, existing = _evaluation(ctx, rep, draft)
+async def _summary(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+    evaluation, existing = await _evaluation(ctx, rep, draft)
     t = ctx.t
     markup = keyboard(
         [
@@ -151,10 +153,10 @@ def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
     return keyboard(*rows(fields, 3), [back])
 
 
-def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+async def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
-    matches = ctx.contacts.find_duplicates(
-        owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
+    matches = await ctx.db(
+        ctx.contacts.find_duplicates, owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
     )
     lines: list[str] = [t("capture.duplicate_intro")]
     choices = []
@@ -203,11 +205,11 @@ def _resume_offer(ctx: BotContext, draft: DraftRead) -> tuple[str, InlineKeyboar
     return text, markup
 
 
-def _render(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
+async def _render(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     if draft.mode == CaptureMode.DUPLICATE:
-        return _duplicates(ctx, rep, draft)
+        return await _duplicates(ctx, rep, draft)
     if draft.step is None:
-        return _summary(ctx, rep, draft)
+        return await _summary(ctx, rep, draft)
     return _question(ctx, draft, draft.step, CaptureMode(draft.mode))
 
 
@@ -221,7 +223,7 @@ async def _show(
 ) -> DraftRead:
     """Show the draft's current question or card: in place, or as a new message at the bottom of the chat
     (after typed text, which would otherwise leave the question scrolled out of sight)."""
-    text, markup = _render(ctx, rep, draft)
+    text, markup = await _render(ctx, rep, draft)
     if notice:
         text = f"{notice}\n\n{text}"
     if edit_message_id is not None:
@@ -233,7 +235,8 @@ async def _show(
     if draft.message_id is not None and draft.message_id != shown:
         await _retire(ctx, draft.chat_id, draft.message_id)
     if draft.message_id != shown:
-        draft = ctx.drafts.update_draft(draft=draft, message_id=shown) or draft
+        updated = await ctx.db(ctx.drafts.update_draft, draft=draft, message_id=shown)
+        draft = updated or draft
     return draft
 
 
@@ -256,29 +259,34 @@ async def _start(
     rep = ctx.rep
     chat = update.effective_chat
     assert chat is not None
-    open_draft = ctx.drafts.get_open_draft(owner_id=rep.id)
+    open_draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
     if open_draft is not None:
-        queued = ctx.drafts.update_draft(draft=open_draft, queued=answers) or open_draft
+        queued = await ctx.db(ctx.drafts.update_draft, draft=open_draft, queued=answers) or open_draft
         text, markup = _resume_offer(ctx, queued)
         await ctx.bot.send_message(chat.id, text, reply_markup=markup)
         return
     state = flow.start(answers)
-    draft = ctx.drafts.open_draft(owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step)
-    draft = _check_duplicates(ctx, rep, draft)
+    draft = await ctx.db(
+        ctx.drafts.open_draft, owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step
+    )
+    draft = await _check_duplicates(ctx, rep, draft)
     await _show(ctx, rep, draft, notice=notice)
 
 
-def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftRead:
+async def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftRead:
     """A name or phone like an existing contact's: ask before creating a second record of one person."""
     if draft.contact_id is not None or not (draft.answers.name or draft.answers.phone):
         return draft
-    matches = ctx.contacts.find_duplicates(
-        owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
+    matches = await ctx.db(
+        ctx.contacts.find_duplicates, owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
     )
     if not matches:
         return draft
     return (
-        ctx.drafts.update_draft(draft=draft, mode=CaptureMode.DUPLICATE, duplicate_of=matches[0].id) or draft
+        await ctx.db(
+            ctx.drafts.update_draft, draft=draft, mode=CaptureMode.DUPLICATE, duplicate_of=matches[0].id
+        )
+        or draft
     )
 
 
@@ -305,11 +313,12 @@ async def start_on_contact(update: Update, ctx: BotContext, contact: ContactRead
     """Log a meeting or call on a contact: the questions again with the earlier answers preselected (one tap
     keeps each). False when another capture is open: the rep finishes or cancels it first."""
     rep = ctx.rep
-    if ctx.drafts.get_open_draft(owner_id=rep.id) is not None:
+    if await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id) is not None:
         return False
     answers = contact.answers.model_copy(update={"name": contact.name, "company": contact.company})
     state = flow.start(answers)
-    draft = ctx.drafts.open_draft(
+    draft = await ctx.db(
+        ctx.drafts.open_draft,
         owner_id=rep.id,
         chat_id=rep.chat_id,
         answers=answers,
@@ -338,9 +347,9 @@ async def cancel_command(update: Update, ctx: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     waiting = rep.awaits(ctx.now()) is not None
-    drop_question(ctx)
-    draft = ctx.drafts.get_open_draft(owner_id=rep.id)
-    if draft is not None and ctx.drafts.cancel_draft(draft=draft):
+    await drop_question(ctx)
+    draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
+    if draft is not None and await ctx.db(ctx.drafts.cancel_draft, draft=draft):
         if draft.message_id is not None:
             await _retire(ctx, draft.chat_id, draft.message_id)
         await message.reply_text(ctx.t("capture.cancelled"))
@@ -387,7 +396,7 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = ctx.drafts.get_open_draft(owner_id=rep.id)
+    draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
     if draft is None:
         await start_from_text(update, ctx, message.text)
         return
@@ -417,11 +426,11 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
     new_state = flow.answer(
         state, step, value or None, now=ctx.now(), zone=rep.zone, working_days=rep.working_weekdays
     )
-    saved = _save(ctx, draft, new_state)
+    saved = await _save(ctx, draft, new_state)
     if saved is None:
         return
     if step is Step.NAME and state.mode is CaptureMode.ASK:
-        saved = _check_duplicates(ctx, rep, saved)
+        saved = await _check_duplicates(ctx, rep, saved)
     await _show(ctx, rep, saved, notice=notice)
 
 
@@ -435,12 +444,12 @@ async def _typed_date(ctx: BotContext, rep: RepRead, draft: DraftRead, message: 
     if parsed.due <= now:
         await _show(ctx, rep, draft, notice=ctx.t("dates.in_past", when=ctx.t.when(parsed.due, rep.zone)))
         return
-    saved = _save(ctx, draft, flow.typed_date(_state(draft), parsed.due))
+    saved = await _save(ctx, draft, flow.typed_date(_state(draft), parsed.due))
     if saved is not None:
         await _show(ctx, rep, saved, notice=ctx.t("dates.understood", when=ctx.t.when(parsed.due, rep.zone)))
 
 
-def _save(
+async def _save(
     ctx: BotContext,
     draft: DraftRead,
     state: CaptureState,
@@ -449,7 +458,8 @@ def _save(
     pressed: str | None = None,
 ) -> DraftRead | None:
     """The draft at its next state; `pressed` is the callback query that asked for it, if one did."""
-    return ctx.drafts.update_draft(
+    return await ctx.db(
+        ctx.drafts.update_draft,
         draft=draft,
         answers=state.answers,
         step=state.step,
@@ -464,7 +474,7 @@ async def on_other_message(update: Update, ctx: BotContext) -> None:
     """A photo, sticker, voice message or file: say what the bot is waiting for, and lose nothing."""
     message = update.effective_message
     assert message is not None
-    draft = ctx.drafts.get_open_draft(owner_id=ctx.rep.id)
+    draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=ctx.rep.id)
     if draft is None:
         await message.reply_text(ctx.t("capture.idle_hint"))
         return
@@ -519,9 +529,12 @@ async def on_question_button(update: Update, ctx: BotContext) -> None:
         await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
         return
     if new_state != state:
-        saved = _save(ctx, draft, new_state, pressed=press.query.id)
-        if saved is not None:
-            await _show(ctx, rep, saved, edit_message_id=press.message_id)
+        saved = await _save(ctx, draft, new_state, pressed=press.query.id)
+        if saved is None:
+            # Another press of this question (a double tap, on another replica) was saved first.
+            await press.answer(ctx.t.plain(_Stale.MOVED_ON))
+            return
+        await _show(ctx, rep, saved, edit_message_id=press.message_id)
     # Answered last: if the process dies before this, Telegram sends the update again and this is still
     # the query's first answer (a second answer would be refused).
     await press.answer()
@@ -539,7 +552,7 @@ async def _redraw_if_behind(ctx: BotContext, press: OwnedPress[QuestionButton, D
     draft = press.record
     if press.message_id != draft.message_id:
         return
-    _, markup = _render(ctx, press.rep, draft)
+    _, markup = await _render(ctx, press.rep, draft)
     shown = press.query.message
     behind = not (isinstance(shown, Message) and shown.reply_markup == markup)
     settled = draft.updated_at <= ctx.now() - REDRAW_AFTER
@@ -562,7 +575,7 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
     at_summary = draft.step is None and draft.mode != CaptureMode.DUPLICATE
     if action is SummaryAction.CANCEL:
         await press.answer()
-        if ctx.drafts.cancel_draft(draft=draft):
+        if await ctx.db(ctx.drafts.cancel_draft, draft=draft):
             await press.query.edit_message_text(ctx.t("capture.cancelled"))
     elif action is SummaryAction.SAVE and at_summary:
         await _save_capture(ctx, press)
@@ -578,8 +591,9 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
 
 async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftRead]) -> None:
     rep, draft = press.rep, press.record
-    evaluation, _ = _evaluation(ctx, rep, draft)
-    contact = ctx.drafts.save_capture(
+    evaluation, _ = await _evaluation(ctx, rep, draft)
+    contact = await ctx.db(
+        ctx.drafts.save_capture,
         draft=draft,
         answers=evaluation.answers,
         classification=evaluation.classification,
@@ -614,7 +628,7 @@ async def on_edit_field(update: Update, ctx: BotContext) -> None:
         await press.answer(ctx.t.plain(_Stale.MOVED_ON))
         return
     await press.answer()
-    saved = _save(ctx, draft, flow.edit(_state(draft), step))
+    saved = await _save(ctx, draft, flow.edit(_state(draft), step))
     if saved is not None:
         await _show(ctx, press.rep, saved, edit_message_id=press.message_id)
 
@@ -631,7 +645,9 @@ async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     answers = draft.answers
     contact_id = None
     if choice != "new":
-        matches = ctx.contacts.find_duplicates(owner_id=rep.id, name=answers.name, phone=answers.phone)
+        matches = await ctx.db(
+            ctx.contacts.find_duplicates, owner_id=rep.id, name=answers.name, phone=answers.phone
+        )
         contact = next((match for match in matches if str(match.id) == choice), None)
         if contact is None:
             await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
@@ -641,7 +657,9 @@ async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
             update={"name": contact.name, "company": answers.company or contact.company}
         )
     await press.answer()
-    saved = _save(ctx, draft, flow.after_duplicate_choice(_state(draft), answers), contact_id=contact_id)
+    saved = await _save(
+        ctx, draft, flow.after_duplicate_choice(_state(draft), answers), contact_id=contact_id
+    )
     if saved is not None:
         await _show(ctx, rep, saved, edit_message_id=press.message_id)
 
@@ -661,16 +679,18 @@ async def on_resume_button(update: Update, ctx: BotContext) -> None:
     await press.answer()
     if press.data.action is ResumeAction.RESTART:
         queued = draft.queued
-        if not ctx.drafts.cancel_draft(draft=draft):
+        if not await ctx.db(ctx.drafts.cancel_draft, draft=draft):
             return
         if draft.message_id is not None:
             await _retire(ctx, draft.chat_id, draft.message_id)
         state = flow.start(queued)
-        new = ctx.drafts.open_draft(owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step)
-        new = _check_duplicates(ctx, rep, new)
+        new = await ctx.db(
+            ctx.drafts.open_draft, owner_id=rep.id, chat_id=draft.chat_id, answers=queued, step=state.step
+        )
+        new = await _check_duplicates(ctx, rep, new)
         await _show(ctx, rep, new, edit_message_id=press.message_id)
         return
-    resumed = ctx.drafts.update_draft(draft=draft, clear_queued=True)
+    resumed = await ctx.db(ctx.drafts.update_draft, draft=draft, clear_queued=True)
     if resumed is not None:
         await _show(ctx, rep, resumed, edit_message_id=press.message_id)
 

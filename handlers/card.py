@@ -48,13 +48,17 @@ def card_keyboard(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
     return keyboard(*rows(buttons, 3))
 
 
-def render_card(ctx: BotContext, rep: RepRead, contact: ContactRead) -> tuple[str, InlineKeyboardMarkup]:
-    history = ctx.contacts.history(owner_id=rep.id, contact_id=contact.id, offset=0, limit=HISTORY_ON_CARD)
+async def render_card(
+    ctx: BotContext, rep: RepRead, contact: ContactRead
+) -> tuple[str, InlineKeyboardMarkup]:
+    history = await ctx.db(
+        ctx.contacts.history, owner_id=rep.id, contact_id=contact.id, offset=0, limit=HISTORY_ON_CARD
+    )
     return contact_card_text(ctx.t, contact, rep.zone, history), card_keyboard(ctx.t, contact.id)
 
 
 async def send_card(ctx: BotContext, rep: RepRead, contact: ContactRead, notice: str | None = None) -> None:
-    text, markup = render_card(ctx, rep, contact)
+    text, markup = await render_card(ctx, rep, contact)
     await ctx.bot.send_message(rep.chat_id, f"{notice}\n\n{text}" if notice else text, reply_markup=markup)
 
 
@@ -79,9 +83,9 @@ class _Press:
         """The card again, fresh from the database, with an optional line about what just happened."""
         await _redraw_card(self.ctx, self.press, self.contact.id, notice)
 
-    def ask(self, question: Question, detail: str | None = None) -> None:
+    async def ask(self, question: Question, detail: str | None = None) -> None:
         """The rep's next typed message answers this, about this contact."""
-        ask(self.ctx, question, contact_id=self.contact.id, detail=detail)
+        await ask(self.ctx, question, contact_id=self.contact.id, detail=detail)
 
 
 def own_contact(
@@ -117,16 +121,16 @@ async def on_tag_button(update: Update, ctx: BotContext) -> None:
 async def _redraw_card(
     ctx: BotContext, press: Press[CardButton] | Press[CardTagButton], contact_id: int, notice: str | None
 ) -> None:
-    contact = ctx.contacts.get_contact(owner_id=press.rep.id, contact_id=contact_id)
+    contact = await ctx.db(ctx.contacts.get_contact, owner_id=press.rep.id, contact_id=contact_id)
     if contact is None:
         return
-    text, markup = render_card(ctx, press.rep, contact)
+    text, markup = await render_card(ctx, press.rep, contact)
     await press.query.edit_message_text(f"{notice}\n\n{text}" if notice else text, reply_markup=markup)
 
 
 async def _view(press: _Press) -> None:
     await _answer(press)
-    drop_question(press.ctx)
+    await drop_question(press.ctx)
     await press.card()
 
 
@@ -149,7 +153,7 @@ async def _log_call(press: _Press) -> None:
 
 async def _note(press: _Press) -> None:
     await _answer(press)
-    press.ask(Question.CARD_NOTE)
+    await press.ask(Question.CARD_NOTE)
     await press.show(press.t("card.ask_note", name=press.contact.name), keyboard(press.back()))
 
 
@@ -177,11 +181,13 @@ async def _followup_choice(press: _Press) -> None:
         return
     await _answer(press)
     if choice is NextStepChoice.DATE:
-        press.ask(Question.CARD_DATE)
+        await press.ask(Question.CARD_DATE)
         await press.show(press.t("reminder.ask_date"), keyboard(press.back()))
         return
     due = due_for_choice(choice, press.ctx.now(), press.rep.zone, press.rep.working_weekdays)
-    press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
+    await press.ctx.db(
+        press.ctx.contacts.set_followup, owner_id=press.rep.id, contact_id=press.contact.id, due=due
+    )
     t = press.t
     await press.card(
         t("reminder.next_set", when=t.when(due, press.rep.zone)) if due else t("reminder.no_next_set")
@@ -197,8 +203,10 @@ async def _followup_date(press: _Press) -> None:
         await _answer(press, press.t.plain("card.date_passed"), alert=True)
         return
     await _answer(press)
-    press.ctx.contacts.set_followup(owner_id=press.rep.id, contact_id=press.contact.id, due=due)
-    drop_question(press.ctx)
+    await press.ctx.db(
+        press.ctx.contacts.set_followup, owner_id=press.rep.id, contact_id=press.contact.id, due=due
+    )
+    await drop_question(press.ctx)
     await press.card(press.t("reminder.next_set", when=press.t.when(due, press.rep.zone)))
 
 
@@ -240,7 +248,9 @@ async def _status_move(press: _Press) -> None:
         ]
         await press.show(t("reminder.ask_lost"), keyboard(*rows(buttons), press.back()))
         return
-    press.ctx.contacts.change_status(owner_id=press.rep.id, contact_id=press.contact.id, status=wanted)
+    await press.ctx.db(
+        press.ctx.contacts.change_status, owner_id=press.rep.id, contact_id=press.contact.id, status=wanted
+    )
     await press.card(t("card.status_set", status=t.plain(f"status.{wanted.value}")))
 
 
@@ -250,7 +260,9 @@ async def _status_lost(press: _Press) -> None:
         await _answer(press, press.t.plain("common.expired"), alert=True)
         return
     await _answer(press)
-    press.ctx.contacts.mark_lost(owner_id=press.rep.id, contact_id=press.contact.id, reason=reason)
+    await press.ctx.db(
+        press.ctx.contacts.mark_lost, owner_id=press.rep.id, contact_id=press.contact.id, reason=reason
+    )
     await press.card(press.t("reminder.lost_saved", reason=press.t.plain(f"lost.{reason.value}")))
 
 
@@ -269,7 +281,7 @@ async def _edit_field(press: _Press) -> None:
     t = press.t
     if spec.typed:
         current = getattr(press.contact, spec.name, None) if spec.name != "name" else press.contact.name
-        press.ask(Question.CARD_FIELD, detail=spec.name)
+        await press.ask(Question.CARD_FIELD, detail=spec.name)
         prompt = t(
             "card.ask_value",
             field=t.plain(f"field.{spec.name}"),
@@ -299,7 +311,8 @@ async def _edit_choice(press: _Press) -> None:
         await _answer(press, press.t.plain("common.expired"), alert=True)
         return
     await _answer(press)
-    press.ctx.contacts.update_field(
+    await press.ctx.db(
+        press.ctx.contacts.update_field,
         owner_id=press.rep.id,
         contact_id=press.contact.id,
         field=spec.name,
@@ -310,7 +323,7 @@ async def _edit_choice(press: _Press) -> None:
 
 async def _tags(press: _Press) -> None:
     await _answer(press)
-    press.ask(Question.CARD_TAGS)
+    await press.ask(Question.CARD_TAGS)
     buttons = []
     for tag in press.contact.tags:
         data = CardTagButton(press.contact.id, Text(search_key(tag)))
@@ -321,7 +334,7 @@ async def _tags(press: _Press) -> None:
 
 async def _birthday(press: _Press) -> None:
     await _answer(press)
-    press.ask(Question.CARD_BIRTHDAY)
+    await press.ask(Question.CARD_BIRTHDAY)
     rows = [press.back()]
     if press.contact.birthday:
         rows.insert(0, [_button(press.t.plain("card.remove_birthday"), press.contact.id, "bx")])
@@ -330,28 +343,33 @@ async def _birthday(press: _Press) -> None:
 
 async def _remove_birthday(press: _Press) -> None:
     await _answer(press)
-    press.ctx.contacts.set_birthday(owner_id=press.rep.id, contact_id=press.contact.id, birthday=None)
-    drop_question(press.ctx)
+    await press.ctx.db(
+        press.ctx.contacts.set_birthday, owner_id=press.rep.id, contact_id=press.contact.id, birthday=None
+    )
+    await drop_question(press.ctx)
     await press.card()
 
 
 async def _birthday_card_sent(press: _Press) -> None:
     """From the digest: one tap notes that a birthday card went out."""
-    press.ctx.contacts.add_note(
-        owner_id=press.rep.id, contact_id=press.contact.id, note=press.t.plain("card.birthday_note")
+    await press.ctx.db(
+        press.ctx.contacts.add_note,
+        owner_id=press.rep.id,
+        contact_id=press.contact.id,
+        note=press.t.plain("card.birthday_note"),
     )
     await _answer(press, press.t.plain("card.birthday_noted"))
 
 
 async def _merge(press: _Press) -> None:
     await _answer(press)
-    press.ask(Question.CARD_MERGE)
+    await press.ask(Question.CARD_MERGE)
     await press.show(press.t("card.ask_merge", name=press.contact.name), keyboard(press.back()))
 
 
 async def _merge_confirm(press: _Press) -> None:
     other = (
-        press.ctx.contacts.get_contact(owner_id=press.rep.id, contact_id=int(press.arg()))
+        await press.ctx.db(press.ctx.contacts.get_contact, owner_id=press.rep.id, contact_id=int(press.arg()))
         if press.arg().isdigit()
         else None
     )
@@ -367,19 +385,25 @@ async def _merge_confirm(press: _Press) -> None:
 
 async def _merge_do(press: _Press) -> None:
     other_id = int(press.arg()) if press.arg().isdigit() else 0
-    merged = press.ctx.contacts.merge(owner_id=press.rep.id, keep_id=press.contact.id, other_id=other_id)
+    merged = await press.ctx.db(
+        press.ctx.contacts.merge, owner_id=press.rep.id, keep_id=press.contact.id, other_id=other_id
+    )
     if not merged:
         await _answer(press, press.t.plain("contacts.not_found"), alert=True)
         return
     await _answer(press)
-    drop_question(press.ctx)
+    await drop_question(press.ctx)
     await press.card(press.t("card.merged"))
 
 
 async def _history(press: _Press) -> None:
     offset = int(press.arg()) if press.arg().isdigit() else 0
-    page = press.ctx.contacts.history(
-        owner_id=press.rep.id, contact_id=press.contact.id, offset=offset, limit=HISTORY_PAGE
+    page = await press.ctx.db(
+        press.ctx.contacts.history,
+        owner_id=press.rep.id,
+        contact_id=press.contact.id,
+        offset=offset,
+        limit=HISTORY_PAGE,
     )
     if page is None:
         await _answer(press, press.t.plain("contacts.not_found"), alert=True)
@@ -406,7 +430,7 @@ async def _delete(press: _Press) -> None:
 
 async def _delete_do(press: _Press) -> None:
     await _answer(press)
-    if press.ctx.contacts.delete(owner_id=press.rep.id, contact_id=press.contact.id):
+    if await press.ctx.db(press.ctx.contacts.delete, owner_id=press.rep.id, contact_id=press.contact.id):
         await press.show(press.t("card.deleted", name=press.contact.name), None)
 
 
@@ -456,9 +480,13 @@ def _typed(answer: Callable[[_Typed], Awaitable[None]]) -> TypedAnswer:
 
     async def take(_update: Update, ctx: BotContext, awaiting: Awaiting, text: str) -> None:
         contact_id = awaiting.contact_id
-        contact = ctx.contacts.get_contact(owner_id=ctx.rep.id, contact_id=contact_id) if contact_id else None
+        contact = (
+            await ctx.db(ctx.contacts.get_contact, owner_id=ctx.rep.id, contact_id=contact_id)
+            if contact_id
+            else None
+        )
         if contact is None:  # deleted or merged away meanwhile: say so, rather than drop the text unseen
-            drop_question(ctx)
+            await drop_question(ctx)
             await ctx.bot.send_message(ctx.rep.chat_id, ctx.t("contacts.not_found"))
             return
         await answer(_Typed(ctx, ctx.rep, contact, text, awaiting.detail or ""))
@@ -473,15 +501,17 @@ async def _typed_note(typed: _Typed) -> None:
         if len(note) > NOTE_MAX
         else None
     )
-    typed.ctx.contacts.add_note(owner_id=typed.rep.id, contact_id=typed.contact.id, note=note[:NOTE_MAX])
-    drop_question(typed.ctx)
+    await typed.ctx.db(
+        typed.ctx.contacts.add_note, owner_id=typed.rep.id, contact_id=typed.contact.id, note=note[:NOTE_MAX]
+    )
+    await drop_question(typed.ctx)
     await _resend_card(typed, "\n".join(filter(None, [notice, typed.ctx.t("card.note_added")])))
 
 
 async def _typed_field(typed: _Typed) -> None:
     t = typed.ctx.t
     if typed.argument not in FIELDS:  # a field this version no longer has
-        drop_question(typed.ctx)
+        await drop_question(typed.ctx)
         await typed.ctx.bot.send_message(typed.rep.chat_id, t("common.expired"))
         return
     try:
@@ -492,10 +522,14 @@ async def _typed_field(typed: _Typed) -> None:
             t(f"card.invalid.{problem.problem}", limit=FIELDS[typed.argument].max_length),
         )
         return
-    typed.ctx.contacts.update_field(
-        owner_id=typed.rep.id, contact_id=typed.contact.id, field=typed.argument, value=value
+    await typed.ctx.db(
+        typed.ctx.contacts.update_field,
+        owner_id=typed.rep.id,
+        contact_id=typed.contact.id,
+        field=typed.argument,
+        value=value,
     )
-    drop_question(typed.ctx)
+    await drop_question(typed.ctx)
     await _resend_card(typed, t("card.saved_field", field=t.plain(f"field.{typed.argument}")))
 
 
@@ -504,8 +538,10 @@ async def _typed_tags(typed: _Typed) -> None:
     if not tags:  # only separators or marks: ask again
         await typed.ctx.bot.send_message(typed.rep.chat_id, typed.ctx.t("card.ask_tags"))
         return
-    typed.ctx.contacts.add_tags(owner_id=typed.rep.id, contact_id=typed.contact.id, tags=tags)
-    drop_question(typed.ctx)
+    await typed.ctx.db(
+        typed.ctx.contacts.add_tags, owner_id=typed.rep.id, contact_id=typed.contact.id, tags=tags
+    )
+    await drop_question(typed.ctx)
     await _resend_card(typed, typed.ctx.t("card.tags_added"))
 
 
@@ -517,8 +553,10 @@ async def _typed_birthday(typed: _Typed) -> None:
             typed.ctx.t("card.invalid.birthday", text=typed.text[:50]),
         )
         return
-    typed.ctx.contacts.set_birthday(owner_id=typed.rep.id, contact_id=typed.contact.id, birthday=day)
-    drop_question(typed.ctx)
+    await typed.ctx.db(
+        typed.ctx.contacts.set_birthday, owner_id=typed.rep.id, contact_id=typed.contact.id, birthday=day
+    )
+    await drop_question(typed.ctx)
     await _resend_card(typed, typed.ctx.t("card.birthday_set"))
 
 
@@ -541,7 +579,9 @@ async def _typed_date(typed: _Typed) -> None:
 
 async def _typed_merge(typed: _Typed) -> None:
     t = typed.ctx.t
-    page = typed.ctx.contacts.find_contacts(owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6)
+    page = await typed.ctx.db(
+        typed.ctx.contacts.find_contacts, owner_id=typed.rep.id, text=typed.text[:100], offset=0, limit=6
+    )
     others = [item for item in page.items if item.id != typed.contact.id]
     if not others:
         await typed.ctx.bot.send_message(typed.rep.chat_id, t("find.none", text=typed.text[:100]))
@@ -560,7 +600,9 @@ async def _typed_merge(typed: _Typed) -> None:
 
 async def _resend_card(typed: _Typed, notice: str) -> None:
     """After typed input the card comes again at the bottom of the chat, with what changed."""
-    contact = typed.ctx.contacts.get_contact(owner_id=typed.rep.id, contact_id=typed.contact.id)
+    contact = await typed.ctx.db(
+        typed.ctx.contacts.get_contact, owner_id=typed.rep.id, contact_id=typed.contact.id
+    )
     if contact is not None:
         await send_card(typed.ctx, typed.rep, contact, notice)
 

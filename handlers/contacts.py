@@ -79,7 +79,7 @@ def _list_button(
     return ListButton(status, order, offset, tail)
 
 
-def _status_list(
+async def _status_list(
     ctx: BotContext,
     rep: RepRead,
     status: ListStatus,
@@ -87,8 +87,14 @@ def _status_list(
     offset: int,
     wanted: ContactFilter | None = None,
 ) -> tuple[str, InlineKeyboardMarkup] | None:
-    page = ctx.contacts.list_contacts(
-        owner_id=rep.id, status=status, order=order, offset=offset, limit=PAGE_SIZE, filter_by=wanted
+    page = await ctx.db(
+        ctx.contacts.list_contacts,
+        owner_id=rep.id,
+        status=status,
+        order=order,
+        offset=offset,
+        limit=PAGE_SIZE,
+        filter_by=wanted,
     )
     t = ctx.t
     if page.total == 0 and wanted is None:
@@ -131,7 +137,7 @@ async def list_command(update: Update, ctx: BotContext) -> None:
     assert message is not None and message.text is not None
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
     status = _LIST_STATUSES.get(command, ListStatus.LEAD)
-    view = _status_list(ctx, rep, status, _ORDERS[0], 0)
+    view = await _status_list(ctx, rep, status, _ORDERS[0], 0)
     if view is None:
         await message.reply_text(ctx.t(f"list.empty_{status}"))
         return
@@ -149,7 +155,7 @@ async def on_list_button(update: Update, ctx: BotContext) -> None:
     if data.filter and wanted is None:
         await press.answer(ctx.t.plain("common.expired"), alert=True)
         return
-    view = _status_list(ctx, press.rep, data.status, data.order, data.offset, wanted)
+    view = await _status_list(ctx, press.rep, data.status, data.order, data.offset, wanted)
     await press.answer()
     if view is None:
         await press.query.edit_message_text(ctx.t(f"list.empty_{data.status.value}"))
@@ -158,18 +164,19 @@ async def on_list_button(update: Update, ctx: BotContext) -> None:
     await press.query.edit_message_text(text, reply_markup=markup)
 
 
-def _filter_options(ctx: BotContext, rep: RepRead) -> list[tuple[str, ContactFilter]]:
+async def _filter_options(ctx: BotContext, rep: RepRead) -> list[tuple[str, ContactFilter]]:
     """The sources, then the rep's most used tags and industries, each with its label."""
     t = ctx.t
     options: list[tuple[str, ContactFilter]] = [
         (t.plain(f"option.source.{s.value}"), ContactFilter("s", s.value)) for s in Source
     ]
     options += [
-        (f"🏷 {tag}", ContactFilter("t", tag)) for tag in ctx.contacts.tag_choices(owner_id=rep.id, limit=8)
+        (f"🏷 {tag}", ContactFilter("t", tag))
+        for tag in await ctx.db(ctx.contacts.tag_choices, owner_id=rep.id, limit=8)
     ]
     options += [
         (f"🏭 {name}", ContactFilter("i", name))
-        for name in ctx.contacts.industry_choices(owner_id=rep.id, limit=6)
+        for name in await ctx.db(ctx.contacts.industry_choices, owner_id=rep.id, limit=6)
     ]
     return options
 
@@ -181,7 +188,8 @@ async def on_filter_button(update: Update, ctx: BotContext) -> None:
         return
     status, order, t = press.data.status, press.data.order, ctx.t
     choices = [
-        (label, _list_button(status, order, 0, wanted)) for label, wanted in _filter_options(ctx, press.rep)
+        (label, _list_button(status, order, 0, wanted))
+        for label, wanted in await _filter_options(ctx, press.rep)
     ]
     buttons = [button(short(label, FILTER_LABEL_MAX), data) for label, data in choices if data.fits()]
     no_filter = button(t.plain("list.no_filter"), ListButton(status, order, 0))
@@ -191,10 +199,12 @@ async def on_filter_button(update: Update, ctx: BotContext) -> None:
     )
 
 
-def _find_view(
+async def _find_view(
     ctx: BotContext, rep: RepRead, text: str, offset: int
 ) -> tuple[str, InlineKeyboardMarkup] | None:
-    page = ctx.contacts.find_contacts(owner_id=rep.id, text=text, offset=offset, limit=PAGE_SIZE)
+    page = await ctx.db(
+        ctx.contacts.find_contacts, owner_id=rep.id, text=text, offset=offset, limit=PAGE_SIZE
+    )
     if page.total == 0:
         return None
     t = ctx.t
@@ -217,7 +227,7 @@ async def find_command(update: Update, ctx: BotContext) -> None:
     if not text.strip():
         await message.reply_text(ctx.t("find.usage"))
         return
-    view = _find_view(ctx, rep, text, 0)
+    view = await _find_view(ctx, rep, text, 0)
     if view is None:
         await message.reply_text(ctx.t("find.none", text=text))
         return
@@ -231,7 +241,7 @@ async def on_find_button(update: Update, ctx: BotContext) -> None:
     if press is None:
         return
     text = press.data.text[:FIND_MAX]
-    view = _find_view(ctx, press.rep, text, press.data.offset)
+    view = await _find_view(ctx, press.rep, text, press.data.offset)
     await press.answer()
     if view is None:
         await press.query.edit_message_text(ctx.t("find.none", text=text))

@@ -95,9 +95,12 @@ def make_digest_sender(application: Any) -> Any:
     """The dispatcher's sender: the rep's digest, or nothing on a day with nothing to say."""
 
     async def send(digest: DueDigest) -> Delivery:
-        followups = application.bot_data.repositories.followups
-        data = followups.digest_data(
-            rep_id=digest.recipient.rep_id, zone=digest.recipient.zone, weekly=digest.weekly_summary
+        repositories = application.bot_data.repositories
+        data = await repositories.database.run(
+            repositories.followups.digest_data,
+            rep_id=digest.recipient.rep_id,
+            zone=digest.recipient.zone,
+            weekly=digest.weekly_summary,
         )
         if data.empty and not digest.send_when_empty:
             return Delivery(Result.NOTHING_TO_SAY)
@@ -114,7 +117,7 @@ async def today(update: Update, ctx: BotContext) -> None:
     """/today: the digest on demand."""
     rep = ctx.rep
     assert update.effective_message is not None
-    data = ctx.followups.digest_data(rep_id=rep.id, zone=rep.zone)
+    data = await ctx.db(ctx.followups.digest_data, rep_id=rep.id, zone=rep.zone)
     text, markup = render_digest(ctx.t, data, rep.zone, ctx.now())
     await update.effective_message.reply_text(text, reply_markup=markup)
 

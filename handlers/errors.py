@@ -58,7 +58,7 @@ async def on_error(update: object, ctx: BotContext) -> None:
     if update.effective_user is not None and ctx.bot_data.repositories is not None:
         # The error handler gets a context of its own: the rep's language is looked up again.
         try:
-            ctx.load_rep(update)
+            await ctx.load_rep(update)
         except Exception:  # the database itself may be what failed; the default language will do
             log.debug("no rep for the error message (ref %s)", reference)
     query = update.callback_query

@@ -47,7 +47,7 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
         return
     rep, kind = press.rep, press.data.kind
     await press.answer()
-    rows = ctx.exchange.export_rows(owner_id=rep.id, statuses=_EXPORTS[kind])
+    rows = await ctx.db(ctx.exchange.export_rows, owner_id=rep.id, statuses=_EXPORTS[kind])
     if not rows:
         await press.query.edit_message_text(ctx.t("export.nothing"))
         return
@@ -58,7 +58,7 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
             "due_at": item["due_at"],
             "summary": ctx.t.plain("export.event", name=item["name"]),
         }
-        for item in ctx.exchange.upcoming_followups(owner_id=rep.id)
+        for item in await ctx.db(ctx.exchange.upcoming_followups, owner_id=rep.id)
     ]
     files = [
         (contacts_csv(rows), f"{kind.value}.csv"),
@@ -84,7 +84,7 @@ async def on_document(update: Update, ctx: BotContext) -> None:
     except imports.Unreadable as problem:
         await message.reply_text(ctx.t(f"import.unreadable.{problem.reason}"))
         return
-    plan = ctx.exchange.plan_import(owner_id=rep.id, parsed=parsed)
+    plan = await ctx.db(ctx.exchange.plan_import, owner_id=rep.id, parsed=parsed)
     await message.reply_text(
         _preview(ctx, plan, list(parsed.columns)), reply_markup=_preview_keyboard(ctx, plan)
     )
@@ -133,7 +133,7 @@ async def on_import_button(update: Update, ctx: BotContext) -> None:
         return
     await press.answer()
     if action is ImportAction.CANCEL:
-        ctx.exchange.cancel_import(owner_id=press.rep.id, batch_id=batch)
+        await ctx.db(ctx.exchange.cancel_import, owner_id=press.rep.id, batch_id=batch)
         await press.query.edit_message_text(ctx.t("import.cancelled"))
         return
     if batch in running:
@@ -189,7 +189,7 @@ async def _run_import(
                 await _edit(ctx, rep, message_id, text, stop)
         result = work.result()
     except ImportCancelled:
-        ctx.exchange.cancel_import(owner_id=rep.id, batch_id=batch_id)
+        await ctx.db(ctx.exchange.cancel_import, owner_id=rep.id, batch_id=batch_id)
         await _edit(ctx, rep, message_id, t("import.stopped"), None)
         return
     finally:
@@ -226,7 +226,7 @@ async def undo_import(update: Update, ctx: BotContext) -> None:
     """/undoimport: take back the last import."""
     rep = ctx.rep
     assert update.effective_message is not None
-    removed = ctx.exchange.undo_last_import(owner_id=rep.id)
+    removed = await ctx.db(ctx.exchange.undo_last_import, owner_id=rep.id)
     text = ctx.t("import.nothing_to_undo") if removed is None else ctx.t.plural("import.undone", removed)
     await update.effective_message.reply_text(text)
 

@@ -154,7 +154,8 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     ctx.speak_to(user)
-    outcome, rep = ctx.teams.redeem(
+    outcome, rep = await ctx.db(
+        ctx.teams.redeem,
         code=code[:64],
         telegram_id=user.id,
         chat_id=message.chat_id,
@@ -169,9 +170,9 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
         ctx.remember_rep(rep)
         await _welcome_to_team(update, ctx, rep)
         return True
-    if ctx.reps.get_rep(telegram_id=user.id) is not None and (
+    if await ctx.db(ctx.reps.get_rep, telegram_id=user.id) is not None and (
         ctx.settings.open_to_all
-        or ctx.reps.is_invited(telegram_id=user.id)
+        or await ctx.db(ctx.reps.is_invited, telegram_id=user.id)
         or ctx.settings.is_listed(user.id, user.username)
     ):
         return True  # an old link tapped again by someone who is in already
@@ -181,7 +182,7 @@ async def _redeem_invite(update: Update, ctx: BotContext, code: str) -> bool:
 
 async def _welcome_to_team(update: Update, ctx: BotContext, rep: RepRead) -> None:
     """An invite into a team says which team."""
-    team = ctx.teams.team_name(team_id=rep.team_id) if rep.team_id else None
+    team = await ctx.db(ctx.teams.team_name, team_id=rep.team_id) if rep.team_id else None
     if team and update.effective_message is not None:
         await update.effective_message.reply_text(ctx.t("invite.joined_team", team=team))
 
@@ -201,7 +202,7 @@ async def show_help(update: Update, ctx: BotContext) -> None:
     await update.effective_message.reply_text(ctx.t("help.text"))
 
 
-def _settings_view(
+async def _settings_view(
     ctx: BotContext, rep: RepRead, data: SettingsButton
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     """What a settings button shows, after the change it makes; None for a day or language not offered."""
@@ -219,16 +220,16 @@ def _settings_view(
         days = toggle_working_day(rep.working_days, data.value)
         if days is None:
             return None
-        rep = ctx.reps.update_rep(rep_id=rep.id, working_days=days)
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, working_days=days)
         return t("settings.ask_days"), _days_keyboard(t, rep)
     if action is SettingsAction.EMPTY:
-        rep = ctx.reps.update_rep(rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
     elif action is SettingsAction.WEEKLY:
-        rep = ctx.reps.update_rep(rep_id=rep.id, weekly_summary=not rep.weekly_summary)
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, weekly_summary=not rep.weekly_summary)
     elif action is SettingsAction.LANGUAGE:
         if data.value not in SUPPORTED_LANGUAGES:
             return None
-        rep = ctx.reps.update_rep(rep_id=rep.id, language=data.value)
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, language=data.value)
         # The answer comes in the new language at once.
         ctx.remember_rep(rep)
         t = ctx.t
@@ -240,7 +241,7 @@ async def on_settings_button(update: Update, ctx: BotContext) -> None:
     press = await pressed(update, ctx, SettingsButton)
     if press is None:
         return
-    view = _settings_view(ctx, press.rep, press.data)
+    view = await _settings_view(ctx, press.rep, press.data)
     if view is None:
         await press.answer(ctx.t.plain("common.expired"), alert=True)
         return
@@ -256,7 +257,7 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
         return
     rep, choice = press.rep, press.data.zone
     if choice == TYPE_ZONE:
-        ask(ctx, Question.TIMEZONE)
+        await ask(ctx, Question.TIMEZONE)
         await press.answer()
         await press.query.edit_message_text(ctx.t("onboarding.type_zone_prompt"))
         return
@@ -264,7 +265,7 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
         if choice not in _valid_zones(choice):
             await press.answer(ctx.t.plain("common.expired"), alert=True)
             return
-        rep = ctx.reps.update_rep(rep_id=rep.id, timezone=choice)
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, timezone=choice)
     await press.answer()
     await _after_zone(update, ctx, rep, edit=True)
 
@@ -306,7 +307,7 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
         await press.answer(ctx.t.plain("common.expired"), alert=True)
         return
     was_onboarded = rep.onboarded
-    rep = ctx.reps.update_rep(rep_id=rep.id, digest_time=chosen, onboarded=True)
+    rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, digest_time=chosen, onboarded=True)
     await query.answer()
     if was_onboarded:
         await query.edit_message_text(_settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t))
@@ -325,11 +326,11 @@ async def _typed_zone(update: Update, ctx: BotContext, _awaiting: Awaiting, text
     rep = ctx.rep
     matches = find_zones(text[:100], str(ctx.t.locale))
     if len(matches) == 1:
-        drop_question(ctx)
-        rep = ctx.reps.update_rep(rep_id=rep.id, timezone=matches[0])
+        await drop_question(ctx)
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, timezone=matches[0])
         await _after_zone(update, ctx, rep, edit=False)
     elif matches:
-        drop_question(ctx)
+        await drop_question(ctx)
         await ctx.bot.send_message(
             rep.chat_id, ctx.t("onboarding.zone_choices"), reply_markup=_zone_keyboard(ctx.t, matches, ctx)
         )

@@ -18,7 +18,7 @@ from handlers.kit.preamble import pressed
 async def my_data(update: Update, ctx: BotContext) -> None:
     """/mydata: a JSON file of everything stored about the rep and a CSV of their contacts."""
     rep = ctx.rep
-    data = ctx.privacy.export(rep_id=rep.id)
+    data = await ctx.db(ctx.privacy.export, rep_id=rep.id)
     document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
     await ctx.bot.send_document(
         rep.chat_id,
@@ -50,7 +50,7 @@ async def on_erase_button(update: Update, ctx: BotContext) -> None:
     if press.data.answer is not EraseAnswer.YES:
         await press.query.edit_message_text(ctx.t("privacy.erase_cancelled"))
         return
-    ctx.privacy.erase(rep_id=press.rep.id)
+    await ctx.db(ctx.privacy.erase, rep_id=press.rep.id)
     if ctx.bot_data.gate is not None:
         ctx.bot_data.gate.forget(press.query.from_user.id)
     await press.query.edit_message_text(ctx.t("privacy.erased"))

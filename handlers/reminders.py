@@ -156,7 +156,7 @@ async def _edit(
     """The reminder, re-rendered with a line about where the rep is in the flow."""
     query = update.callback_query
     assert query is not None
-    contact = ctx.contacts.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    contact = await ctx.db(ctx.contacts.get_contact, owner_id=rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
     base = reminder_text(
@@ -243,12 +243,14 @@ async def _snooze(press: _Press) -> None:
     if choice is None:
         return
     due = schedule.snooze_until(Snooze(choice), press.now, press.zone, press.rep.working_weekdays)
-    if press.ctx.followups.reschedule(owner_id=press.rep.id, followup_id=press.followup.id, due=due):
+    if await press.ctx.db(
+        press.ctx.followups.reschedule, owner_id=press.rep.id, followup_id=press.followup.id, due=due
+    ):
         await press.show(press.t("reminder.snoozed", when=press.t.when(due, press.zone)), None)
 
 
 async def _ask_date(press: _Press) -> None:
-    ask(press.ctx, Question.FOLLOWUP_DATE, followup_id=press.followup.id, detail="r")
+    await ask(press.ctx, Question.FOLLOWUP_DATE, followup_id=press.followup.id, detail="r")
     await press.show(press.t("reminder.ask_date"), keyboard(press.back_row()))
 
 
@@ -261,7 +263,8 @@ async def _ask_lost(press: _Press) -> None:
 
 async def _lost(press: _Press) -> None:
     reason = press.arg({r.value for r in LostReason})
-    if reason is None or not press.ctx.contacts.mark_lost(
+    if reason is None or not await press.ctx.db(
+        press.ctx.contacts.mark_lost,
         owner_id=press.rep.id,
         contact_id=press.followup.contact_id,
         reason=LostReason(reason),
@@ -322,17 +325,21 @@ _ACTIONS = {
 async def _complete(
     update: Update, ctx: BotContext, rep: RepRead, followup: FollowUpRead, outcome: Outcome
 ) -> None:
-    contact = ctx.contacts.get_contact(owner_id=rep.id, contact_id=followup.contact_id)
+    contact = await ctx.db(ctx.contacts.get_contact, owner_id=rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
     evaluation = flow.evaluate(contact.answers, now=ctx.now(), touches_before=contact.touches)
-    interaction = ctx.followups.complete(
-        owner_id=rep.id, followup_id=followup.id, outcome=outcome.value, score=evaluation.score
+    interaction = await ctx.db(
+        ctx.followups.complete,
+        owner_id=rep.id,
+        followup_id=followup.id,
+        outcome=outcome.value,
+        score=evaluation.score,
     )
     if interaction is None:
         return
-    ask(ctx, Question.FOLLOWUP_NOTE, followup_id=followup.id, interaction_id=interaction)
-    done = ctx.followups.get_followup(owner_id=rep.id, followup_id=followup.id) or followup
+    await ask(ctx, Question.FOLLOWUP_NOTE, followup_id=followup.id, interaction_id=interaction)
+    done = await ctx.db(ctx.followups.get_followup, owner_id=rep.id, followup_id=followup.id) or followup
     text = (
         ctx.t("reminder.logged", outcome=ctx.t.plain(f"outcome.{outcome.value}"))
         + "\n"
@@ -346,12 +353,12 @@ async def _next_step(
 ) -> None:
     t = ctx.t
     if choice is NextStepChoice.DATE:
-        ask(ctx, Question.FOLLOWUP_DATE, followup_id=followup.id, detail="n")
+        await ask(ctx, Question.FOLLOWUP_DATE, followup_id=followup.id, detail="n")
         await _edit(update, ctx, rep, followup, t("reminder.ask_date"), _next_step_keyboard(t, followup.id))
         return
     due = due_for_choice(choice, ctx.now(), rep.zone, rep.working_weekdays)
-    if ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due):
-        drop_question(ctx)
+    if await ctx.db(ctx.followups.schedule_next, owner_id=rep.id, followup_id=followup.id, due=due):
+        await drop_question(ctx)
         line = t("reminder.next_set", when=t.when(due, rep.zone)) if due else t("reminder.no_next_set")
         await _edit(update, ctx, rep, followup, line, None)
 
@@ -367,15 +374,15 @@ async def _confirm_date(
         await query.edit_message_text(t("dates.in_past", when=t.when(due, rep.zone)))
         return
     if purpose == "r":
-        applied = ctx.followups.reschedule(owner_id=rep.id, followup_id=followup.id, due=due)
+        applied = await ctx.db(ctx.followups.reschedule, owner_id=rep.id, followup_id=followup.id, due=due)
         line = t("reminder.rescheduled", when=t.when(due, rep.zone))
     else:
-        applied = ctx.followups.schedule_next(owner_id=rep.id, followup_id=followup.id, due=due)
+        applied = await ctx.db(ctx.followups.schedule_next, owner_id=rep.id, followup_id=followup.id, due=due)
         line = t("reminder.next_set", when=t.when(due, rep.zone))
     if not applied:
         await query.edit_message_text(t("reminder.already_handled"))
         return
-    drop_question(ctx)
+    await drop_question(ctx)
     await query.edit_message_text(line)
     if followup.message_id is not None:
         try:
@@ -391,11 +398,11 @@ async def _typed_note(_update: Update, ctx: BotContext, awaiting: Awaiting, text
     """The note on a reminder's logged outcome; the interaction id is checked to be the rep's."""
     rep, interaction_id, followup_id = ctx.rep, awaiting.interaction_id, awaiting.followup_id
     note = text.strip()[:NOTE_MAX]
-    drop_question(ctx)
+    await drop_question(ctx)
     if (
         interaction_id is None
         or followup_id is None
-        or not ctx.followups.add_note(owner_id=rep.id, interaction_id=interaction_id, note=note)
+        or not await ctx.db(ctx.followups.add_note, owner_id=rep.id, interaction_id=interaction_id, note=note)
     ):
         await ctx.bot.send_message(rep.chat_id, ctx.t("reminder.already_handled"))
         return
@@ -404,7 +411,7 @@ async def _typed_note(_update: Update, ctx: BotContext, awaiting: Awaiting, text
         if len(text.strip()) > NOTE_MAX
         else ""
     )
-    followup = ctx.followups.get_followup(owner_id=rep.id, followup_id=followup_id)
+    followup = await ctx.db(ctx.followups.get_followup, owner_id=rep.id, followup_id=followup_id)
     markup = _next_step_keyboard(ctx.t, followup_id) if followup and followup.state == "done" else None
     await ctx.bot.send_message(rep.chat_id, notice + ctx.t("reminder.note_saved"), reply_markup=markup)
     if markup is not None and followup is not None and followup.message_id is not None:
@@ -419,7 +426,7 @@ async def _typed_date(_update: Update, ctx: BotContext, awaiting: Awaiting, text
     """A typed date for a reminder: echoed with a ✓ to confirm it (the question stays until then)."""
     rep, followup_id, purpose = ctx.rep, awaiting.followup_id, awaiting.detail or "r"
     if followup_id is None:
-        drop_question(ctx)
+        await drop_question(ctx)
         await ctx.bot.send_message(rep.chat_id, ctx.t("reminder.already_handled"))
         return
     t, now = ctx.t, ctx.now()

@@ -32,7 +32,7 @@ QUOTED = 60
 
 async def on_command(update: Update, ctx: BotContext) -> None:
     """Any command: the question waiting for typed text is dropped; the command runs as usual."""
-    drop_question(ctx)
+    await drop_question(ctx)
 
 
 async def on_message(update: Update, ctx: BotContext) -> None:
@@ -61,7 +61,7 @@ async def _on_text(update: Update, ctx: BotContext, message: Message, text: str)
     elif route is TextRoute.ASK_WHICH and awaiting is not None and awaiting.pending is not None:
         # A second text while the first waits to be told what it is: the rep is typing the people they
         # meet. The first starts a capture, this one follows as any text would; neither is lost.
-        drop_question(ctx)
+        await drop_question(ctx)
         await capture.start_from_text(update, ctx, awaiting.pending)
         await capture.on_text(update, ctx)
     elif route is TextRoute.ASK_WHICH and awaiting is not None:
@@ -72,7 +72,7 @@ async def _on_text(update: Update, ctx: BotContext, message: Message, text: str)
 
 async def _ask_which(ctx: BotContext, message: Message, awaiting: Awaiting, text: str) -> None:
     """Text that came long after the question: keep it, and let the rep say what it is for."""
-    ctx.reps.set_awaiting(rep_id=ctx.rep.id, awaiting=awaiting.holding(text))
+    await ctx.db(ctx.reps.set_awaiting, rep_id=ctx.rep.id, awaiting=awaiting.holding(text))
     t, asked = ctx.t, int(awaiting.asked_at.timestamp())
     markup = keyboard(
         [
@@ -103,10 +103,10 @@ async def on_which_button(update: Update, ctx: BotContext) -> None:
     if press.data.choice is TypedChoice.ANSWER:
         # Fresh again: if the answer needs another try (a date not understood), the next text answers it.
         again = awaiting.asked_again(ctx.now())
-        ctx.reps.set_awaiting(rep_id=press.rep.id, awaiting=again)
+        await ctx.db(ctx.reps.set_awaiting, rep_id=press.rep.id, awaiting=again)
         await ANSWERS[awaiting.question](update, ctx, again, text)
     else:
-        drop_question(ctx)
+        await drop_question(ctx)
         await capture.start_from_text(update, ctx, text)
 
 

@@ -107,7 +107,7 @@ async def stats(update: Update, ctx: BotContext) -> None:
     """/stats: the chart and the numbers."""
     rep = ctx.rep
     assert update.effective_message is not None
-    data = ctx.stats.stats(owner_id=rep.id, month_starts=month_starts(ctx.now(), rep.zone))
+    data = await ctx.db(ctx.stats.stats, owner_id=rep.id, month_starts=month_starts(ctx.now(), rep.zone))
     if not data.by_status:
         await update.effective_message.reply_text(ctx.t("stats.empty"))
         return

@@ -35,7 +35,7 @@ async def new_team(update: Update, ctx: BotContext) -> None:
     if not name:
         await message.reply_text(ctx.t("team.usage"))
         return
-    ctx.teams.create_team(name=name, manager_id=rep.id)
+    await ctx.db(ctx.teams.create_team, name=name, manager_id=rep.id)
     await message.reply_text(ctx.t("team.created", team=name[:80]))
 
 
@@ -64,12 +64,16 @@ async def on_invite_button(update: Update, ctx: BotContext) -> None:
     if not may_invite(role, admin=_is_admin(ctx, update), inviter_role=rep.role):
         await press.answer(ctx.t.plain("team.admins_only"), alert=True)
         return
-    code = ctx.teams.create_invite(
-        created_by=rep.id, team_id=rep.team_id, role=role.value, days=ctx.settings.invite_days
+    code = await ctx.db(
+        ctx.teams.create_invite,
+        created_by=rep.id,
+        team_id=rep.team_id,
+        role=role.value,
+        days=ctx.settings.invite_days,
     )
     link = f"https://t.me/{ctx.bot.username}?start={code}"
     await press.answer()
-    team = ctx.teams.team_name(team_id=rep.team_id) if rep.team_id else None
+    team = await ctx.db(ctx.teams.team_name, team_id=rep.team_id) if rep.team_id else None
     text: str = ctx.t("invite.link", link=link, days=ctx.settings.invite_days)
     if team:
         text = ctx.t("invite.into_team", team=team) + "\n" + text
@@ -97,7 +101,7 @@ async def team(update: Update, ctx: BotContext) -> None:
     """/team: the manager's view of the team's pipeline, with reassignment per rep."""
     rep = ctx.rep
     assert update.effective_message is not None
-    overview = ctx.teams.overview(manager=rep, zone=rep.zone)
+    overview = await ctx.db(ctx.teams.overview, manager=rep, zone=rep.zone)
     if overview is None:
         await update.effective_message.reply_text(ctx.t("team.managers_only"))
         return
@@ -135,7 +139,7 @@ async def on_team_button(update: Update, ctx: BotContext) -> None:
     if press is None:
         return
     rep, step, t = press.rep, press.data, ctx.t
-    overview = ctx.teams.overview(manager=rep, zone=rep.zone)
+    overview = await ctx.db(ctx.teams.overview, manager=rep, zone=rep.zone)
     members = {m.rep_id: m for m in overview.members} if overview else {}
     # Both ids are claims: each must be a member of the pressing manager's own team.
     if step.rep not in members or (step.action is not TeamAction.FROM and step.target not in members):
@@ -145,7 +149,7 @@ async def on_team_button(update: Update, ctx: BotContext) -> None:
     source = members[step.rep]
     if step.action is TeamAction.DO:
         target = members[step.target or 0]
-        moved = ctx.teams.reassign(manager=rep, from_rep=source.rep_id, to_rep=target.rep_id)
+        moved = await ctx.db(ctx.teams.reassign, manager=rep, from_rep=source.rep_id, to_rep=target.rep_id)
         await press.query.edit_message_text(
             t.plural("team.reassigned", moved or 0, source=source.name, target=target.name)
         )

@@ -254,7 +254,7 @@ async def start_services(application: BotApplication) -> None:
     )
     if data.gate is not None and not settings.open_to_all:
         # The gate tells the invited from strangers from memory: the set is read now, then refreshed.
-        data.gate.know_invited(data.repositories.reps.invited_ids())
+        data.gate.know_invited(await data.repositories.database.run(data.repositories.reps.invited_ids))
     await publish_commands(application, settings)
     # The first run is at once: whatever fell due while the bot was down is sent now, marked late.
     if application.job_queue is not None:
@@ -289,7 +289,8 @@ async def _refresh_invited(context: Any) -> None:
     if data.repositories is None or data.gate is None:
         return
     try:
-        data.gate.know_invited(data.repositories.reps.invited_ids())
+        repositories = data.repositories
+        data.gate.know_invited(await repositories.database.run(repositories.reps.invited_ids))
     except Exception:
         # The set it has stays good until the database answers again.
         log.warning("could not refresh who joined by invite", exc_info=True)
@@ -299,7 +300,9 @@ async def _erase_old_lost(context: Any) -> None:
     """RETENTION_LOST_MONTHS: lost contacts untouched that long are erased, hourly."""
     repositories = context.application.bot_data.repositories
     if repositories is not None:
-        erased = repositories.privacy.erase_lost(months=int(context.job.data))
+        erased = await repositories.database.run(
+            repositories.privacy.erase_lost, months=int(context.job.data)
+        )
         if erased:
             log.info("retention: erased %d lost contacts", erased)
 

@@ -205,6 +205,7 @@ class Dispatcher:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.followups, self.clock = followups, clock
+        self._db = followups.database.run
         self.send_reminder, self.send_digest = send_reminder, send_digest
         # A batch is LOOKAHEAD_SECONDS of sends at the overall rate.
         self.batch = batch or max(1, math.ceil(rate_per_second * LOOKAHEAD_SECONDS))
@@ -231,7 +232,7 @@ class Dispatcher:
                         came_back_short is None or self.pacer.monotonic() - came_back_short >= RECHECK_SECONDS
                     )
                 ):
-                    claimed, full = self._claim(lineup)
+                    claimed, full = await self._claim(lineup)
                     came_back_short = None if full else self.pacer.monotonic()
                     if not lineup:
                         if claimed:
@@ -239,11 +240,11 @@ class Dispatcher:
                         # Planning only when nothing is due keeps the database work out of a broadcast's
                         # way; a digest planned now may itself be due already (after downtime), so look
                         # again.
-                        if self.followups.plan_digests():
+                        if await self._db(self.followups.plan_digests):
                             continue
                         break
                 if self.clock() - renewed >= self.lease / 3:
-                    self._renew(lineup)
+                    await self._renew(lineup)
                     renewed = self.clock()
                     if not lineup:
                         continue
@@ -267,28 +268,36 @@ class Dispatcher:
         except Exception:
             log.exception("dispatcher run failed; the next run retries")
 
-    def _claim(self, lineup: Lineup) -> tuple[int, bool]:
+    async def _claim(self, lineup: Lineup) -> tuple[int, bool]:
         """Claim a batch into the lineup: how many rows were claimed, and whether the database had more."""
-        reminders = self.followups.claim_due_reminders(
-            claimer=self.name, lease=self.lease, limit=self.batch, per_chat=self.per_chat
+        reminders = await self._db(
+            self.followups.claim_due_reminders,
+            claimer=self.name,
+            lease=self.lease,
+            limit=self.batch,
+            per_chat=self.per_chat,
         )
-        digests = self.followups.claim_due_digests(claimer=self.name, lease=self.lease, limit=self.batch)
+        digests = await self._db(
+            self.followups.claim_due_digests, claimer=self.name, lease=self.lease, limit=self.batch
+        )
         for reminder in reminders:
             lineup.add(Queued(reminder))
         for digest in digests:
             if schedule.digest_is_stale(digest.local_date, self.clock(), digest.recipient.zone):
-                self.followups.skip_digest(digest_id=digest.id, claimer=self.name)
+                await self._db(self.followups.skip_digest, digest_id=digest.id, claimer=self.name)
             else:
                 lineup.add(Queued(digest))
         return len(reminders) + len(digests), len(reminders) >= self.batch or len(digests) >= self.batch
 
-    def _renew(self, lineup: Lineup) -> None:
+    async def _renew(self, lineup: Lineup) -> None:
         """Extend the claims of the rows still queued; any another dispatcher took meanwhile are dropped."""
         for table in ("reminder", "digest"):
             ids = lineup.ids(table)
             if not ids:
                 continue
-            held = self.followups.renew(table=table, row_ids=ids, claimer=self.name, lease=self.lease)
+            held = await self._db(
+                self.followups.renew, table=table, row_ids=ids, claimer=self.name, lease=self.lease
+            )
             if len(held) < len(ids):
                 log.warning("%d claimed rows were taken over by another dispatcher", len(ids) - len(held))
                 lineup.keep_only(table, held)
@@ -297,8 +306,8 @@ class Dispatcher:
         row = item.row
         # A full lease for the send itself, which may wait out Telegram's flood control inside the client's
         # own retries; a row another dispatcher took meanwhile is not sent a second time.
-        if row.id not in self.followups.renew(
-            table=item.table, row_ids=[row.id], claimer=self.name, lease=self.lease
+        if row.id not in await self._db(
+            self.followups.renew, table=item.table, row_ids=[row.id], claimer=self.name, lease=self.lease
         ):
             log.warning("claimed row %s was taken over by another dispatcher; not sent", row.id)
             return
@@ -322,28 +331,39 @@ class Dispatcher:
                 return
             delivery = Delivery(Result.TRANSIENT)
         if isinstance(row, DueDigest) and delivery is not None and delivery.result is Result.NOTHING_TO_SAY:
-            self.followups.skip_digest(digest_id=row.id, claimer=self.name)
+            await self._db(self.followups.skip_digest, digest_id=row.id, claimer=self.name)
             return
-        self._settle(item.table, row.id, row.attempts, row.recipient.rep_id, delivery)
+        await self._settle(item.table, row.id, row.attempts, row.recipient.rep_id, delivery)
 
-    def _settle(self, table: str, row_id: int, attempts: int, rep_id: int, delivery: Delivery | None) -> None:
+    async def _settle(
+        self, table: str, row_id: int, attempts: int, rep_id: int, delivery: Delivery | None
+    ) -> None:
         now = self.clock()
         if delivery is not None and delivery.result is Result.SENT:
             self.sent += 1
             if table == "reminder":
-                self.followups.mark_reminder_sent(
-                    reminder_id=row_id, claimer=self.name, message_id=delivery.message_id
+                await self._db(
+                    self.followups.mark_reminder_sent,
+                    reminder_id=row_id,
+                    claimer=self.name,
+                    message_id=delivery.message_id,
                 )
             else:
-                self.followups.mark_digest_sent(digest_id=row_id, claimer=self.name)
+                await self._db(self.followups.mark_digest_sent, digest_id=row_id, claimer=self.name)
         elif delivery is not None and delivery.result is Result.BLOCKED:
             log.info("rep %s blocked the bot: marked inactive", rep_id)
-            self.followups.deactivate_rep(rep_id=rep_id)
-            self.followups.release(
-                table=table, row_id=row_id, claimer=self.name, retry_after=None, count_attempt=False
+            await self._db(self.followups.deactivate_rep, rep_id=rep_id)
+            await self._db(
+                self.followups.release,
+                table=table,
+                row_id=row_id,
+                claimer=self.name,
+                retry_after=None,
+                count_attempt=False,
             )
         else:
-            self.followups.release(
+            await self._db(
+                self.followups.release,
                 table=table,
                 row_id=row_id,
                 claimer=self.name,

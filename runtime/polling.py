@@ -30,9 +30,9 @@ import contextlib
 import json
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter
@@ -59,6 +59,9 @@ SHUTDOWN_GRACE_SECONDS: Final = 10.0
 # Telegram keeps an update it could not deliver for 24 hours; a row older than that is not sent again.
 TELEGRAM_KEEPS_SECONDS: Final = 24 * 3600
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 class Polling:
     """The fetch loop and the updates in flight, over a started application."""
@@ -84,6 +87,9 @@ class Polling:
         assert repositories is not None, "post_init opens the database before polling starts"
         return repositories
 
+    async def _db(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._repositories.database.run(work, *args, **kwargs)
+
     @property
     def _settings(self) -> Settings:
         settings = self.application.bot_data.settings
@@ -107,7 +113,7 @@ class Polling:
         inbox = self._repositories.inbox
         newest: int | None = None
         resumed = 0
-        while rows := inbox.pending(limit=BATCH, after=newest):
+        while rows := await self._db(inbox.pending, limit=BATCH, after=newest):
             for update_id, payload in rows:
                 await self._room()
                 self._handle(update_id, payload)
@@ -119,7 +125,7 @@ class Polling:
         # Within Telegram's 24 hours update ids run in sequence, so the offset after the newest row
         # confirms exactly what was stored. Older, nothing stored is still with Telegram, and after a
         # quiet week Telegram may start from a random id, which an old offset could skip.
-        received = inbox.received_at(update_id=newest)
+        received = await self._db(inbox.received_at, update_id=newest)
         clock = self.application.bot_data.clock
         if received is None or (clock() - received).total_seconds() > TELEGRAM_KEEPS_SECONDS:
             return None
@@ -158,7 +164,7 @@ class Polling:
                 delay = self.retry_first
                 continue
             try:
-                new = self._keep(updates)
+                new = await self._keep(updates)
             except Exception as error:
                 # Not stored, so not confirmed: the same offset asks Telegram for the batch again.
                 log.warning(
@@ -178,10 +184,12 @@ class Polling:
             # The next getUpdates confirms this batch: every update in it is stored or being handled.
             offset = self._unconfirmed = updates[-1].update_id + 1
 
-    def _keep(self, updates: Sequence[Update]) -> _Kept:
+    async def _keep(self, updates: Sequence[Update]) -> _Kept:
         """Store the updates that may come from someone allowed in; which were new, which not stored."""
         keep, strangers = self._sort(updates)
-        stored = self._repositories.inbox.keep(updates=[(u.update_id, u.to_json()) for u in keep])
+        stored = await self._db(
+            self._repositories.inbox.keep, updates=[(u.update_id, u.to_json()) for u in keep]
+        )
         return _Kept(stored=stored, unstored={u.update_id for u in strangers})
 
     def _sort(self, updates: Sequence[Update]) -> tuple[list[Update], list[Update]]:
@@ -224,7 +232,7 @@ class Polling:
             log.exception("update %s could not be processed", update_id)
         if stored:
             try:
-                self._repositories.inbox.done(update_id=update_id)
+                await self._db(self._repositories.inbox.done, update_id=update_id)
             except Exception as error:
                 # The row stays, and the update is handled once more on the next start.
                 log.warning("update %s processed but not cleared (%s)", update_id, type(error).__name__)

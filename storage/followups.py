@@ -32,6 +32,10 @@ DIGEST_LINES = 6
 DIGEST_COUNT_CAP = 1000
 # Ids per statement when renewing claims: well under either database's limit on bound parameters.
 _CHUNK = 500
+# Claims that keep a rep's rows with one dispatcher take this transaction-level lock on PostgreSQL, so two
+# dispatchers claiming at the same instant take turns and the second sees what the first holds (SQLite's
+# BEGIN IMMEDIATE already runs one writer at a time).
+_PER_CHAT_CLAIM_LOCK = 0x50524F53
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,8 @@ class FollowUpRepository(RepositoryPart):
             .where(_claimable(table, now), col(Rep.active).is_(True))
         )
         if per_chat is not None:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(sa.select(func.pg_advisory_xact_lock(_PER_CHAT_CLAIM_LOCK)))
             due = select(table.id).where(
                 col(table.id).in_(_within_chat_quota(table, rep_column, claimer, now, per_chat))
             )

@@ -78,8 +78,8 @@ class Storage(Repositories):
         return self.database.clock  # a FakeClock in tests: they move it with `.now = ...`
 
     @classmethod
-    def on(cls, engine: Engine, clock: Callable[[], datetime]) -> Storage:
-        return cls(**vars(Repositories.over(Database(engine, clock))))
+    def on(cls, engine: Engine, clock: Callable[[], datetime], *, threads: int | None = None) -> Storage:
+        return cls(**vars(Repositories.over(Database(engine, clock, threads=threads))))
 
 
 def storage_of(app: Any) -> Storage:
@@ -326,7 +326,10 @@ class RepChat:
 
     async def _process(self, payload: dict[str, Any]) -> None:
         payload["update_id"] = next(_update_ids)
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        update = Update.de_json(payload, self.app.bot)
+        # As the application's own fetcher does: through the update processor (one chat's updates in
+        # order, different chats at once).
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
 
 
 _update_ids = itertools.count(1)

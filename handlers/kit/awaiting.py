@@ -19,7 +19,7 @@ TypedAnswer = Callable[[Update, BotContext, Awaiting, str], Awaitable[None]]
 TypedAnswers = Mapping[Question, TypedAnswer]
 
 
-def ask(
+async def ask(
     ctx: BotContext,
     question: Question,
     *,
@@ -37,10 +37,10 @@ def ask(
         interaction_id=interaction_id,
         detail=detail,
     )
-    ctx.reps.set_awaiting(rep_id=ctx.rep.id, awaiting=asked)
+    await ctx.db(ctx.reps.set_awaiting, rep_id=ctx.rep.id, awaiting=asked)
 
 
-def drop_question(ctx: BotContext) -> None:
+async def drop_question(ctx: BotContext) -> None:
     """Typed text no longer answers anything: it goes to the capture again."""
     if ctx.rep.awaiting is not None:
-        ctx.reps.set_awaiting(rep_id=ctx.rep.id, awaiting=None)
+        await ctx.db(ctx.reps.set_awaiting, rep_id=ctx.rep.id, awaiting=None)

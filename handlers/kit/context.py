@@ -131,7 +131,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             raise RuntimeError("no rep was loaded for this update: it did not come from a private chat")
         return self._rep
 
-    def load_rep(self, update: Update) -> RepRead:
+    async def load_rep(self, update: Update) -> RepRead:
         """The rep sending this update, registered on first contact with defaults from the settings.
 
         With an allow-list only a listed user is registered here (an invited one was, when the invite was
@@ -141,14 +141,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         user = update.effective_user
         if user is None:
             raise RuntimeError("an update without a user reached a rep handler")
-        rep = self.reps.get_rep(telegram_id=user.id)
+        rep = await self.db(self.reps.get_rep, telegram_id=user.id)
         if rep is None or not rep.active:
             listed = not self.settings.open_to_all and self.settings.is_listed(user.id, user.username)
             if rep is None and not listed and not self.settings.open_to_all:
                 # The gate let them by on a memory that is behind: they erased their data, on another
                 # replica a moment ago.
                 raise NotARep(user.id)
-            rep = self.reps.register_rep(
+            rep = await self.db(
+                self.reps.register_rep,
                 telegram_id=user.id,
                 chat_id=update.effective_chat.id if update.effective_chat else user.id,
                 language=self.language_of(user),

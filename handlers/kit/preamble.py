@@ -61,7 +61,7 @@ async def load_rep(update: Update, ctx: BotContext) -> None:
     if update.message is None and update.callback_query is None:
         return
     try:
-        ctx.load_rep(update)
+        await ctx.load_rep(update)
     except NotARep:
         # The gate's memory was behind the database: it forgets them, and refuses them from now on.
         if ctx.bot_data.gate is not None:
@@ -105,12 +105,12 @@ async def pressed_on(
     *,
     refusal: str = "common.expired",
 ) -> OwnedPress[D, R] | None:
-    """The press with the record its data names, loaded by `load` (an owner-scoped query) and checked
-    once more to be the rep's: ids in buttons are claims, never trusted."""
+    """The press with the record its data names, loaded by `load` (an owner-scoped query, run off the
+    event loop) and checked once more to be the rep's: ids in buttons are claims, never trusted."""
     press = await pressed(update, ctx, kind, refusal=refusal)
     if press is None:
         return None
-    record = load(press.data)
+    record = await ctx.db(load, press.data)
     if record is None or record.owner_id != press.rep.id:
         await press.answer(ctx.t.plain(refusal), alert=True)
         return None

@@ -3,13 +3,14 @@ applied in the order given, a double tap saved once, many reps at once on SQLite
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 
-from tests.factories import FakeClock, RepChat, eventually, storage_of
+from tests.factories import FakeClock, RepChat, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 _queries = itertools.count(1)
@@ -49,12 +50,8 @@ _ids = itertools.count(10_000)
 
 
 async def settled(app: Any) -> None:
-    """Until the queue is empty and nothing runs (PTB offers no event for "every update is done")."""
-    await eventually(
-        lambda: app.update_queue.empty() and app.update_processor.current_concurrent_updates == 0,
-        "every queued update processed",
-        within=20,
-    )
+    """Until every queued update was processed (the application marks each done after processing it)."""
+    await asyncio.wait_for(app.update_queue.join(), timeout=20)
 
 
 def _draft(app: Any, rep: RepChat) -> Any:

@@ -106,7 +106,8 @@ def dispatcher_on(
 ) -> Dispatcher:
     """A dispatcher over the test's database on virtual time; its sends are logged. `flood(n)`, for the
     n-th send, may answer a 429 with that many seconds to wait."""
-    followups = Storage.on(repo.engine, time.clock).followups
+    # The database calls on the loop itself: virtual time moves only once every coroutine is parked.
+    followups = Storage.on(repo.engine, time.clock, threads=0).followups
     attempts = itertools.count(1)
 
     async def send_reminder(reminder: DueReminder) -> Delivery:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col
 
 from bot.delivery import Delivery, Result
 from runtime.dispatcher import Dispatcher
 from storage.engine import create_engine_for
 from storage.followups import DueDigest, DueReminder
+from storage.models import FollowUp
 from tests.factories import FakeClock, FakeMonotonic, Storage, seed_due_reminders
 
 DUE = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -74,6 +79,33 @@ def test_a_reps_backlog_is_claimed_a_chunk_at_a_time_and_by_one_claimer(
     more = followups.claim_due_reminders(claimer="a", lease=lease, limit=60, per_chat=10)
     assert len(more) == 4 and {row.recipient.rep_id for row in more} == {big}
     assert not {row.id for row in more} & {row.id for row in first}
+
+
+def test_two_claimers_at_the_same_instant_never_split_one_reps_backlog(
+    repo: Storage, clock: FakeClock
+) -> None:
+    # Two dispatchers (replicas) claiming in the same instant, on threads of their own, again and again.
+    # A claim smaller than the rep's quota: what the first takes, the second would find past it.
+    big, *_ = seed_backlog(repo, backlog=100, singles=0)
+    followups, lease = repo.followups, timedelta(minutes=2)
+    clock.now = DUE + timedelta(minutes=1)
+    for round_ in range(20):
+        start = threading.Barrier(2)
+
+        def claim(claimer: str, start: threading.Barrier = start) -> list[int]:
+            start.wait()
+            rows = followups.claim_due_reminders(claimer=claimer, lease=lease, limit=5, per_chat=10)
+            return [row.id for row in rows if row.recipient.rep_id == big]
+
+        with ThreadPoolExecutor(2) as pool:
+            a, b = pool.map(claim, (f"a{round_}", f"b{round_}"))
+        assert not (a and b), f"round {round_}: both claimers hold the big rep's reminders"
+        with repo.engine.begin() as connection:  # everything given back for the next round
+            connection.execute(
+                sa.update(FollowUp)
+                .where(col(FollowUp.state) == "claimed")
+                .values(state="pending", claimed_by=None, lease_until=None)
+            )
 
 
 def test_a_renewed_claim_is_not_taken_by_another_claimer(repo: Storage, clock: FakeClock) -> None:

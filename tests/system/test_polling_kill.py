@@ -115,7 +115,8 @@ async def test_a_polling_process_killed_mid_batch_loses_nothing_it_fetched(
             await killer.until_killed(env, tmp_path, "before-kill", TIMEOUT)
 
             before = answered(fake)
-            assert sum(before.values()) == KILL_AT and max(before.values()) == 1
+            # Updates of different chats run at once: a send or two beside the 20th may land as well.
+            assert sum(before.values()) >= KILL_AT and max(before.values()) == 1
             last = max(names)
             assert any((call.params.get("offset") or 0) > last for call in fake.calls("getUpdates")), (
                 "the batch was not confirmed to Telegram before the kill: the test proves nothing"

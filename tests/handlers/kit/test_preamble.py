@@ -3,6 +3,7 @@ flow runs, and answered once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -31,10 +32,17 @@ class Record:
     owner_id: int
 
 
+async def run_here(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The context's storage call (ctx.db), run in place: the lookups here touch no database."""
+    return work(*args, **kwargs)
+
+
 def press_of(data: str) -> tuple[Any, Any, Query]:
     query = Query(data)
     update = SimpleNamespace(callback_query=query)
-    ctx = SimpleNamespace(rep=SimpleNamespace(id=REP_ID), t=SimpleNamespace(plain=lambda key: f"<{key}>"))
+    ctx = SimpleNamespace(
+        rep=SimpleNamespace(id=REP_ID), t=SimpleNamespace(plain=lambda key: f"<{key}>"), db=run_here
+    )
     return update, ctx, query
 
 
