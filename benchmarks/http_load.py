@@ -294,6 +294,22 @@ async def all_targets(
                         started("bot, PostgreSQL", schema_url, folder, **settings)
                     )
                 )
+        if options.on_loop:
+            # The same bot with its database calls on the event loop (DATABASE_THREADS=0), a file of its
+            # own: what the thread pool costs or saves.
+            on_loop = {**settings, "database_threads": 0}
+            url = f"sqlite:///{folder / 'on-loop.db'}"
+            targets.append(
+                await stack.enter_async_context(started("bot, SQLite, on the loop", url, folder, **on_loop))
+            )
+            if not options.skip_postgres:
+                loop_schema = stack.enter_context(postgres_schema(options.postgres_url))
+                if loop_schema is not None:
+                    targets.append(
+                        await stack.enter_async_context(
+                            started("bot, PostgreSQL, on the loop", loop_schema, folder, **on_loop)
+                        )
+                    )
         if bare:
             targets.append(await stack.enter_async_context(started(BARE, None, folder)))
         yield targets
@@ -688,6 +704,11 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--on-loop",
+        action="store_true",
+        help="also run the bot with its database calls on the event loop (DATABASE_THREADS=0)",
+    )
     return parser.parse_args(argv)
 
 
