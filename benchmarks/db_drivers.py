@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import itertools
 import os
 import platform
@@ -57,6 +58,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
@@ -73,7 +75,7 @@ from bot.qualification import (
 from bot.scoring import Engagement, classify, score
 from storage.database import Database, pool_capacity
 from storage.drafts import DraftRead
-from storage.engine import SQLITE_BUSY_TIMEOUT_MS, _begin, create_engine_for
+from storage.engine import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, _begin, create_engine_for, is_sqlite
 from storage.migrate import upgrade_to_latest
 from storage.repositories import Repositories
 from storage.reps import RepRead
@@ -205,6 +207,7 @@ class Target:
     repositories: Repositories
     call: Call
     close: Callable[[], Awaitable[None]]
+    lock_waits: list[float] = field(default_factory=list)  # seconds each writing BEGIN IMMEDIATE waited
     reps: list[CapturingRep] = field(default_factory=list)
     samples: dict[int, Sample] = field(default_factory=dict)
 
@@ -217,6 +220,7 @@ class Sample:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     lags: list[float] = field(default_factory=list)
+    lock_waits: list[float] = field(default_factory=list)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -247,6 +251,7 @@ async def measure(target: Target, concurrency: int, seconds: float, sample: Samp
 
     beating = asyncio.create_task(heartbeat())
     await asyncio.sleep(0)
+    target.lock_waits.clear()
     start = time.perf_counter()
     deadline = start + seconds
     await asyncio.gather(*(tapping(rep) for rep in target.reps[:concurrency]))
@@ -258,6 +263,7 @@ async def measure(target: Target, concurrency: int, seconds: float, sample: Samp
         sample.seconds += elapsed
         sample.latencies += latencies
         sample.lags += lags
+        sample.lock_waits += target.lock_waits
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -265,14 +271,36 @@ async def measure(target: Target, concurrency: int, seconds: float, sample: Samp
 # ---------------------------------------------------------------------------------------------------------
 
 
+def watch_write_lock(engine: Engine, waits: list[float]) -> None:
+    """Time SQLite's BEGIN IMMEDIATE of every writing transaction: how long a writer waited for the write
+    lock (SQLite's busy handler sleeps and retries until the lock is free or busy_timeout passes)."""
+
+    def before(connection: sa.Connection) -> None:
+        connection.info["begun"] = time.perf_counter()
+
+    def after(connection: sa.Connection) -> None:
+        begun = connection.info.pop("begun")
+        if not connection.get_execution_options().get(READ_ONLY, False):
+            waits.append(time.perf_counter() - begun)
+
+    if is_sqlite(engine):
+        # Around storage.engine's own listener, which sends the BEGIN.
+        event.remove(engine, "begin", _begin)
+        for listener in (before, _begin, after):
+            event.listen(engine, "begin", listener)
+
+
 def sync_target(label: str, url: str, *, threads: int | None) -> Target:
     """(a) threads=0: the synchronous driver on the loop; (b) threads=None: on the pool's threads."""
-    database = Database(create_engine_for(url), clock, threads=threads)
+    engine = create_engine_for(url)
+    database = Database(engine, clock, threads=threads)
 
     async def close() -> None:
         database.close()
 
-    return Target(label, Repositories.over(database), database.run, close)
+    target = Target(label, Repositories.over(database), database.run, close)
+    watch_write_lock(engine, target.lock_waits)
+    return target
 
 
 def _configure_aiosqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -307,7 +335,9 @@ def async_target(label: str, url: str, capacity: int) -> Target:
     async def close() -> None:
         await engine.dispose()
 
-    return Target(label, Repositories.over(database), greenlet_spawn, close)
+    target = Target(label, Repositories.over(database), greenlet_spawn, close)
+    watch_write_lock(engine.sync_engine, target.lock_waits)
+    return target
 
 
 @contextmanager
@@ -404,19 +434,20 @@ def report(results: list[tuple[str, list[Target]]]) -> None:
     print()
     print(
         "| database | variant | coroutines | updates | updates/s | p50 ms | p99 ms | "
-        "loop lag p50 ms | loop lag p99 ms | loop lag max ms |"
+        "loop lag p50 ms | loop lag p99 ms | loop lag max ms | write lock wait p99 ms |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for database, targets in results:
         for concurrency in CONCURRENCY:
             for target in targets:
                 sample = target.samples[concurrency]
-                latency, lag = sample.latencies, sample.lags
+                latency, lag, waits = sample.latencies, sample.lags, sample.lock_waits
+                waited = f"{percentile(waits, 0.99) * 1e3:.1f}" if waits else "–"
                 print(
                     f"| {database} | {target.label} | {concurrency} | {sample.updates:,} | "
                     f"{sample.updates / sample.seconds:,.0f} | {percentile(latency, 0.5) * 1e3:.1f} | "
                     f"{percentile(latency, 0.99) * 1e3:.1f} | {percentile(lag, 0.5) * 1e3:.2f} | "
-                    f"{percentile(lag, 0.99) * 1e3:.1f} | {max(lag) * 1e3:.1f} |"
+                    f"{percentile(lag, 0.99) * 1e3:.1f} | {max(lag) * 1e3:.1f} | {waited} |"
                 )
 
 
@@ -477,11 +508,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        import aiosqlite  # noqa: F401
-        import greenlet  # noqa: F401
-    except ImportError as missing:
-        sys.exit(f'{missing.name} is missing: .venv/bin/pip install -e ".[dev,postgres,bench]"')
+    for driver in ("aiosqlite", "greenlet"):
+        if importlib.util.find_spec(driver) is None:
+            sys.exit(f'{driver} is missing: .venv/bin/pip install -e ".[dev,postgres,bench]"')
     asyncio.run(run(parse(argv)))
 
 
