@@ -32,7 +32,8 @@ The three variants take turns, in rotating order, in rounds of `--seconds / --ro
 the machine falls on all of them alike; each does an untimed warm-up first. A run fails if a storage call
 raises (a "database is locked" included) or if a guarded update loses (no two updates of one rep overlap).
 
-    python -m benchmarks.db_drivers [--seconds 4] [--rounds 2] [--postgres-url URL] [--skip-postgres]
+    python -m benchmarks.db_drivers [--seconds 4] [--rounds 2] [--threads N] [--postgres-url URL]
+                                    [--skip-postgres]
 """
 
 from __future__ import annotations
