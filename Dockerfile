@@ -40,9 +40,10 @@ USER bot
 # Webhook mode listens on PORT (8443 by default), plain HTTP: TLS is the proxy's job (compose.yaml).
 EXPOSE 8443
 
-# Webhook mode: this container's /healthz (200 when the application runs and the database answers).
-# Long polling has no server to ask; the check then always passes, and a polling bot that fails exits
-# (and is restarted) instead. `healthcheck` imports only the settings, so it is cheap every 30 s.
+# Webhook mode: this container's /healthz (200 when the application runs, the database answers and the
+# dispatcher ran lately). Long polling has no server: the bot notes in data/health.json when its dispatcher
+# and getUpdates loop last ran, and the check reads that. `healthcheck` needs no BOT_TOKEN and imports only
+# the settings and that file's reader, so it is cheap every 30 s.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "main.py", "healthcheck"]
 

@@ -1,25 +1,33 @@
 """The entry point: `python main.py` runs the bot (long polling, or webhook mode with WEBHOOK_URL);
-`python main.py migrate` only migrates the database; `python main.py healthcheck` is Docker's HEALTHCHECK."""
+`python main.py migrate` only migrates the database; `python main.py healthcheck` is Docker's HEALTHCHECK.
+Neither of those two needs BOT_TOKEN."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import urllib.error
 import urllib.request
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.config import Settings
-from runtime.logs import configure_logging
+from bot.config import DeploymentSettings, Settings
+from runtime.logs import configure_logging, secrets_of
 
 # Served by runtime/webhook.py; tests/e2e/test_webhook.py runs `healthcheck` against that server.
 HEALTH_PATH = "/healthz"
 
+log = logging.getLogger("main")
 
-def load_settings() -> Settings:
+SettingsKind = TypeVar("SettingsKind", bound=DeploymentSettings)
+
+
+def load_settings(kind: type[SettingsKind]) -> SettingsKind:
     try:
-        return Settings()
+        return kind()
     except ValidationError as error:
         problems = "; ".join(
             f"{'_'.join(str(part) for part in problem['loc']).upper() or 'settings'}: {problem['msg']}"
@@ -34,44 +42,87 @@ def load_settings() -> Settings:
         sys.exit(f"Configuration error: {problems}.{hint}")
 
 
-def healthcheck(settings: Settings) -> int:
-    """0 when this container's /healthz answers 200. In polling mode there is no server to ask, and a bot
-    that stopped working exits (and is restarted) instead, so there is nothing to check: 0 as well."""
+def healthcheck(settings: DeploymentSettings) -> int:
+    """0 when this container's bot works. Webhook mode: its /healthz answers 200 (the database answers and
+    the dispatcher runs). Long polling has no server: the bot writes when its dispatcher and its
+    getUpdates loop last ran to HEALTH_FILE, and both must have run lately (runtime/health.py)."""
     if not settings.webhook_url:
-        print("polling mode: no health endpoint")
-        return 0
+        from runtime.health import problems_in_file
+
+        problems = problems_in_file(settings.health_file)
+        print("; ".join(problems) if problems else "ok")
+        return 1 if problems else 0
     host = "127.0.0.1" if settings.listen in ("", "0.0.0.0", "::") else settings.listen
     host = f"[{host}]" if ":" in host else host
     try:
         with urllib.request.urlopen(f"http://{host}:{settings.port}{HEALTH_PATH}", timeout=8) as answer:
             print(answer.status, answer.read().decode("utf-8", "replace"))
             return 0 if answer.status == 200 else 1
-    except urllib.error.HTTPError as error:  # 503: the database does not answer
+    except urllib.error.HTTPError as error:  # 503: the database does not answer, or a loop stalled
         print(error.code, error.read().decode("utf-8", "replace"))
     except OSError as error:
         print(f"no answer: {type(error).__name__}")
     return 1
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings) -> int:
+    """Run the bot until it is stopped; the exit code. A start Telegram refuses, or a Bot API that cannot be
+    reached, is one line saying which host and what to check, not a traceback."""
     import asyncio
+
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from runtime.application import build_application
     from runtime.polling import run_polling
     from runtime.webhook import WebhookConfigError, run_webhook
 
     application = build_application(settings)
-    if settings.webhook_url:
-        # Our own small server instead of PTB's run_webhook: an update is confirmed to Telegram only after
-        # it was processed, and /healthz checks the database (runtime/webhook.py says more).
-        try:
+    bot_api = _host_of(settings.telegram_base_url)
+    try:
+        if settings.webhook_url:
+            # Our own small server instead of PTB's run_webhook: an update is confirmed to Telegram only
+            # after it was processed, and /healthz checks the database (runtime/webhook.py says more).
             asyncio.run(run_webhook(application, settings))
-        except WebhookConfigError as error:
-            sys.exit(f"Configuration error: {error}.")
-    else:
-        # Our own loop instead of PTB's run_polling: a fetched update is stored before Telegram is told
-        # it arrived, so a process killed mid-batch loses nothing (runtime/polling.py says more).
-        asyncio.run(run_polling(application))
+        else:
+            # Our own loop instead of PTB's run_polling: a fetched update is stored before Telegram is
+            # told it arrived, so a process killed mid-batch loses nothing (runtime/polling.py says more).
+            asyncio.run(run_polling(application, health_file=settings.health_file))
+    except WebhookConfigError as error:
+        sys.exit(f"Configuration error: {error}.")
+    except InvalidToken:
+        log.critical(
+            "the Bot API at %s rejected BOT_TOKEN: check the token with @BotFather (/mybots, API Token); "
+            "it may have been revoked or replaced",
+            bot_api,
+        )
+        return 1
+    except NetworkError as error:  # TimedOut included; PTB names httpx's error in the message
+        log.critical(
+            "cannot reach the Bot API at %s (%s): check TELEGRAM_BASE_URL and this machine's network "
+            "(DNS, firewall, proxy)",
+            bot_api,
+            error.message,
+        )
+        return 1
+    except TelegramError as error:
+        # Anything else escaping is a start-up call Telegram refused (setWebhook, deleteWebhook, ...).
+        log.critical(
+            "the Bot API at %s refused a start-up call (%s: %s): check %sTELEGRAM_BASE_URL",
+            bot_api,
+            type(error).__name__,
+            error.message,
+            "WEBHOOK_URL and " if settings.webhook_url else "",
+        )
+        return 1
+    return 0
+
+
+def _host_of(url: str) -> str:
+    """The scheme, host and port of a URL: never its path, which a Bot API URL follows with the token, nor
+    any user name and password in it."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}" if parts.hostname else "the configured URL"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -86,18 +137,20 @@ def main(argv: list[str] | None = None) -> None:
         help="run (default), migrate, or healthcheck (for Docker's HEALTHCHECK)",
     )
     args = parser.parse_args(argv)
-    settings = load_settings()
     if args.command == "healthcheck":
-        # Docker runs this every 30 seconds in every replica: it imports only the settings, not the bot
-        # (migrate and run import theirs when called).
-        sys.exit(healthcheck(settings))
-    configure_logging(settings.log_level, settings.log_format)
+        # Docker runs this every 30 seconds in every replica: it imports only the settings and the health
+        # file's reader, not the bot; it needs no BOT_TOKEN, nor does migrate.
+        sys.exit(healthcheck(load_settings(DeploymentSettings)))
     if args.command == "migrate":
         from runtime.application import migrate_database
 
-        migrate_database(settings)
-    else:
-        run(settings)
+        deployment = load_settings(DeploymentSettings)
+        configure_logging(deployment.log_level, deployment.log_format, secrets=secrets_of(deployment))
+        migrate_database(deployment)
+        return
+    settings = load_settings(Settings)
+    configure_logging(settings.log_level, settings.log_format, secrets=secrets_of(settings))
+    sys.exit(run(settings))
 
 
 if __name__ == "__main__":

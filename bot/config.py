@@ -17,14 +17,16 @@ Language = Literal["en", "fi", "nb", "hu", "fr"]
 # A Bot API token is "<bot id>:<secret>"; checking the shape early turns a typo into a clear start-up error
 # instead of a 401 from Telegram after the bot has already opened its database.
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# Words of the example tokens in .env.example and README.md; a real token's secret is random letters.
+_PLACEHOLDER_WORDS = ("replace-with", "your-token", "from-botfather")
 
 
-class Settings(BaseSettings):
-    """Everything the deployer can set, with the defaults the README documents."""
+class DeploymentSettings(BaseSettings):
+    """Everything the deployer can set but the token, with the defaults the README documents: what
+    `python main.py migrate` and `healthcheck` read, so they run where no BOT_TOKEN is set."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    bot_token: SecretStr
     database_url: str = "sqlite:///data/prospect.db"
     telegram_base_url: str = "https://api.telegram.org/bot"
     # Where files sent to the bot are downloaded from (a self-hosted Bot API server serves them too).
@@ -44,6 +46,8 @@ class Settings(BaseSettings):
     listen: str = "0.0.0.0"
     port: int = 8443
     log_level: str = "INFO"
+    # Long polling: where the bot writes when its loops last ran, for `python main.py healthcheck`.
+    health_file: Path = Path("data/health.json")
     # Updates handled at once by one process (those of one chat always one after another).
     concurrent_updates: int = Field(default=16, ge=1, le=256)
     # Threads that run database calls off the event loop; unset: one per connection the pool lends (15),
@@ -54,14 +58,6 @@ class Settings(BaseSettings):
     # Reminders and digests sent per second by one process: under Telegram's ~30/s, leaving room for
     # replies; with several replicas, divide by their number.
     broadcast_rate_per_second: float = Field(default=28.0, gt=0, le=30)
-
-    @field_validator("bot_token")
-    @classmethod
-    def _token_has_bot_api_shape(cls, value: SecretStr) -> SecretStr:
-        if not _TOKEN_SHAPE.match(value.get_secret_value()):
-            # The value itself is never echoed: a mistyped token is still mostly a secret.
-            raise ValueError("BOT_TOKEN does not look like a token from @BotFather (<digits>:<letters>)")
-        return value
 
     @field_validator("default_timezone")
     @classmethod
@@ -89,7 +85,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
+    def _webhook_needs_secret(self) -> DeploymentSettings:
         if self.webhook_url and not self.webhook_secret:
             raise ValueError(
                 "WEBHOOK_URL is set but WEBHOOK_SECRET is not: Telegram's requests must be checked"
@@ -114,6 +110,33 @@ class Settings(BaseSettings):
 
     def is_admin(self, user_id: int, username: str | None) -> bool:
         return _listed(self.admin_users, user_id, username)
+
+
+class Settings(DeploymentSettings):
+    """The settings of the running bot: the deployment's, and the token from @BotFather."""
+
+    bot_token: SecretStr
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_has_bot_api_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if not _TOKEN_SHAPE.match(token):
+            # The value itself is never echoed: a mistyped token is still mostly a secret.
+            raise ValueError("BOT_TOKEN does not look like a token from @BotFather (<digits>:<letters>)")
+        if is_placeholder_token(token):
+            raise ValueError(
+                "BOT_TOKEN is still the example from .env.example or the README: "
+                "put the token @BotFather gave you there (/mybots, API Token)"
+            )
+        return value
+
+
+def is_placeholder_token(token: str) -> bool:
+    """The examples the documentation shows (`123456789:replace-with-your-token`), which have the shape
+    of a token and would only be refused by Telegram, after the bot had opened its database."""
+    _bot_id, _, secret = token.partition(":")
+    return any(word in secret.lower() for word in _PLACEHOLDER_WORDS)
 
 
 def _listed(entries: list[str], user_id: int, username: str | None) -> bool:

@@ -12,6 +12,7 @@ from telegram.ext import filters as F
 
 from handlers.kit.commands import PRIVATE_MESSAGE
 from handlers.kit.context import BotContext
+from storage.engine import failure_will_recur
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +37,23 @@ def fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
 
 
 async def on_error(update: object, ctx: BotContext) -> None:
-    """Log the failure with a reference (never the update's personal data) and tell the rep, once per update,
-    that something went wrong and what was kept."""
+    """Log the failure by its type with a reference (never the update's personal data, nor the error's
+    message where it may quote them: runtime/logs.py) and tell the rep, once per update, that something went
+    wrong, what was kept, and whether trying again can help."""
     reference = uuid.uuid4().hex[:8]
     if isinstance(ctx.error, BadRequest) and "query is too old" in str(ctx.error).lower():
         # A button press answered before a restart and sent again by Telegram: nothing is wrong and
         # nothing more can be answered.
         log.info("a button press was answered already (ref %s)", reference)
         return
-    log.error("update failed (ref %s)", reference, exc_info=ctx.error)
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "update %s failed (ref %s): %s",
+        update_id,
+        reference,
+        type(ctx.error).__name__,
+        exc_info=ctx.error,
+    )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     # Each handler group that fails on one update (a database outage fails them all) calls this handler;
@@ -69,6 +78,11 @@ async def on_error(update: object, ctx: BotContext) -> None:
         except Exception:
             log.warning("could not answer the button press of error ref %s", reference)
     try:
-        await ctx.bot.send_message(update.effective_chat.id, ctx.t("errors.internal", reference=reference))
+        # "Try again in a moment" only where a moment can help: not when the schema or the database's
+        # permissions are wrong, which fail every time until someone fixes them.
+        apology = (
+            "errors.lasting" if ctx.error is not None and failure_will_recur(ctx.error) else "errors.internal"
+        )
+        await ctx.bot.send_message(update.effective_chat.id, ctx.t(apology, reference=reference))
     except Exception:
         log.warning("could not tell the rep about error ref %s", reference)

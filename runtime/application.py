@@ -17,13 +17,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.access import AccessGate
-from bot.config import SUPPORTED_LANGUAGES, Settings
+from bot.config import SUPPORTED_LANGUAGES, DeploymentSettings, Settings
 from bot.i18n import LANGUAGE_ALIASES, Translator, catalog_path
 from handlers import register_handlers
 from handlers.digest import make_digest_sender
 from handlers.kit.context import BotContext, BotData, utc_now
 from handlers.reminders import make_reminder_sender
 from runtime.dispatcher import TICK_JOB_KWARGS, Dispatcher
+from runtime.health import Health
 from runtime.updates import ChatOrderedProcessor
 from storage.database import Clock, Database
 from storage.engine import create_engine_for
@@ -35,15 +36,20 @@ log = logging.getLogger(__name__)
 # How far behind another replica's invites the access gate may be: a stranger's updates never query,
 # so this one small query is what keeps the gate's memory current.
 INVITED_REFRESH_SECONDS = 15.0
+# The dispatcher's job counts as stalled after this many of its intervals without a run (a minute at least).
+DISPATCHER_SILENT_RUNS = 3
+DISPATCHER_SILENT_MIN_SECONDS = 60.0
 
 
 class RuntimeData(BotData):
-    """The services handlers see, plus what only the composition root holds: the engine and the dispatcher."""
+    """The services handlers see, plus what only the composition root holds: the engine, the dispatcher
+    and the health of the loops."""
 
     def __init__(self) -> None:
         super().__init__()
         self.engine: Engine | None = None
         self.dispatcher: Dispatcher | None = None
+        self.health = Health()
 
 
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], RuntimeData, Any]
@@ -220,7 +226,7 @@ def build_application(
     return application
 
 
-def open_database(settings: Settings) -> Engine:
+def open_database(settings: DeploymentSettings) -> Engine:
     """The engine for DATABASE_URL, the schema migrated to the newest (a SQLite file's folder made)."""
     sqlite_file = settings.sqlite_path()
     if sqlite_file is not None:
@@ -230,7 +236,7 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
-def migrate_database(settings: Settings) -> None:
+def migrate_database(settings: DeploymentSettings) -> None:
     """`python main.py migrate`: only the migrations, then the connections closed."""
     open_database(settings).dispose()
     log.info("database is at the newest schema")
@@ -251,6 +257,7 @@ async def start_services(application: BotApplication) -> None:
         send_reminder=make_reminder_sender(application),
         send_digest=make_digest_sender(application),
         rate_per_second=settings.broadcast_rate_per_second,
+        on_run=lambda: data.health.beat("dispatcher"),
     )
     if data.gate is not None and not settings.open_to_all:
         # The gate tells the invited from strangers from memory: the set is read now, then refreshed.
@@ -258,6 +265,12 @@ async def start_services(application: BotApplication) -> None:
     await publish_commands(application, settings)
     # The first run is at once: whatever fell due while the bot was down is sent now, marked late.
     if application.job_queue is not None:
+        data.health.expect(
+            "dispatcher",
+            within=max(
+                DISPATCHER_SILENT_RUNS * settings.dispatch_interval_seconds, DISPATCHER_SILENT_MIN_SECONDS
+            ),
+        )
         application.job_queue.run_repeating(
             data.dispatcher.tick,
             interval=settings.dispatch_interval_seconds,

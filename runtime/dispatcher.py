@@ -203,10 +203,14 @@ class Dispatcher:
         retries_after_429: int = 3,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        on_run: Callable[[], None] = lambda: None,
     ) -> None:
         self.followups, self.clock = followups, clock
         self._db = followups.database.run
         self.send_reminder, self.send_digest = send_reminder, send_digest
+        # Told after every run that did not fail, and when a tick finds the previous run still sending:
+        # the health check's sign that the dispatcher works (runtime/health.py).
+        self.on_run = on_run
         # A batch is LOOKAHEAD_SECONDS of sends at the overall rate.
         self.batch = batch or max(1, math.ceil(rate_per_second * LOOKAHEAD_SECONDS))
         self.lease, self.retries_after_429 = lease, retries_after_429
@@ -262,11 +266,14 @@ class Dispatcher:
         """The JobQueue callback; a failure is logged and the next tick tries again."""
         if self._lock.locked():
             # The previous run is still sending (a long broadcast); it takes what falls due meanwhile.
+            self.on_run()
             return
         try:
             await self.run_once()
         except Exception:
             log.exception("dispatcher run failed; the next run retries")
+        else:
+            self.on_run()
 
     async def _claim(self, lineup: Lineup) -> tuple[int, bool]:
         """Claim a batch into the lineup: how many rows were claimed, and whether the database had more."""

@@ -32,6 +32,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, ParamSpec, TypeVar
 
 from telegram import Update
@@ -58,6 +59,10 @@ RETRY_MAX_SECONDS: Final = 30.0
 SHUTDOWN_GRACE_SECONDS: Final = 10.0
 # Telegram keeps an update it could not deliver for 24 hours; a row older than that is not sent again.
 TELEGRAM_KEEPS_SECONDS: Final = 24 * 3600
+# The fetcher counts as stalled after this many long polls' worth of time (plus a margin for the request
+# each) without a getUpdates answered and its batch stored: the health check then fails.
+SILENT_POLLS: Final = 3
+POLL_MARGIN_SECONDS: Final = 5.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -105,6 +110,9 @@ class Polling:
     async def start(self) -> None:
         """Hand the rows a killed process left to the processor, then start fetching."""
         offset = await self._resume()
+        self.application.bot_data.health.expect(
+            "getUpdates", within=SILENT_POLLS * (self.poll_timeout + POLL_MARGIN_SECONDS)
+        )
         self._fetcher = asyncio.create_task(self._fetch(offset), name="polling")
 
     async def _resume(self) -> int | None:
@@ -162,6 +170,7 @@ class Polling:
                 continue
             if not updates:
                 delay = self.retry_first
+                self.application.bot_data.health.beat("getUpdates")
                 continue
             try:
                 new = await self._keep(updates)
@@ -177,6 +186,7 @@ class Polling:
                 delay = min(delay * 2, self.retry_max)
                 continue
             delay = self.retry_first
+            self.application.bot_data.health.beat("getUpdates")
             for update in updates:
                 stored = update.update_id in new.stored
                 if stored or update.update_id in new.unstored:
@@ -316,9 +326,13 @@ async def stop_polling(
         await application.post_shutdown(application)
 
 
-async def run_polling(application: BotApplication) -> None:
+async def run_polling(application: BotApplication, *, health_file: Path | None = None) -> None:
     """Poll until SIGTERM (docker stop) or SIGINT (Ctrl+C), then shut down cleanly; an error polling cannot
-    go on from (a revoked token) ends it too, and is raised."""
+    go on from (a revoked token) ends it too, and is raised. With `health_file`, the loops' beats are
+    written there for `python main.py healthcheck` (runtime/health.py)."""
+    health = application.bot_data.health
+    if health_file is not None:
+        health.write_to(health_file)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
@@ -338,5 +352,6 @@ async def run_polling(application: BotApplication) -> None:
         if failed:
             polling.fetching.result()  # raises what ended the loop
     finally:
+        health.stop()
         for signum in signals:
             loop.remove_signal_handler(signum)

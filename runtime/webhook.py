@@ -61,8 +61,10 @@ def create_web_app(application: BotApplication, *, path: str, secret: str) -> we
             return web.Response(status=403)
         try:
             payload = json.loads(await request.read())
-            if not isinstance(payload, dict):
-                raise ValueError("an update is a JSON object")
+            # PTB builds an Update from whatever it is given; an update_id that is not a number would
+            # fail later, inside processing, as a 500 that Telegram retries for a day.
+            if not isinstance(payload, dict) or type(payload.get("update_id")) is not int:
+                raise ValueError("an update is a JSON object with a numeric update_id")
             update = Update.de_json(payload, application.bot)
         except Exception:
             # Neither the body nor the error is logged: an update is full of personal data.
@@ -78,7 +80,8 @@ def create_web_app(application: BotApplication, *, path: str, secret: str) -> we
         return web.Response(status=200)
 
     async def healthz(_request: web.Request) -> web.Response:
-        """200 when the application runs and the database answers a trivial query, else 503."""
+        """200 when the application runs, the database answers a trivial query and the dispatcher has run
+        lately (runtime/health.py), else 503."""
         engine = application.bot_data.engine
         if engine is None or not application.running:
             return web.json_response({"status": "starting"}, status=503)
@@ -89,6 +92,10 @@ def create_web_app(application: BotApplication, *, path: str, secret: str) -> we
             # Only the kind of failure: a driver's message can name hosts and users.
             log.warning("health check: the database did not answer (%s)", type(error).__name__)
             return web.json_response({"status": "database unavailable"}, status=503)
+        stalled = application.bot_data.health.problems()
+        if stalled:
+            log.warning("health check: %s", "; ".join(stalled))
+            return web.json_response({"status": "stalled", "problems": stalled}, status=503)
         return web.json_response({"status": "ok"})
 
     app = web.Application()

@@ -109,7 +109,16 @@ async def test_a_body_that_is_not_an_update_is_a_bad_request(
     settings: Settings, fake: FakeBotAPI, clock: FakeClock
 ) -> None:
     async with serving(webhook_settings(settings), fake, clock) as replica:
-        for body in (b"{not json", b"", b"[1, 2]", b'"text"', b'{"message": {"text": "/help"}}'):
+        for body in (
+            b"{not json",
+            b"",
+            b"[1, 2]",
+            b'"text"',
+            b'{"message": {"text": "/help"}}',
+            b'{"update_id": "x"}',
+            b'{"update_id": true}',
+            b'{"update_id": 1.5, "message": {"text": "/help"}}',
+        ):
             status, _ = await replica.post(body)
             assert status == 400, body
         assert fake.messages(REP) == []
@@ -134,6 +143,25 @@ async def test_healthz_asks_the_database(settings: Settings, fake: FakeBotAPI, c
         finally:
             data.engine = engine
             unreachable.dispose()
+
+
+async def test_healthz_fails_when_the_dispatcher_has_not_run_lately(
+    settings: Settings, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    async with serving(webhook_settings(settings), fake, clock) as replica:
+        health = replica.server.application.bot_data.health
+        # The health's own clock, not a wait: an hour from now, the last dispatcher run is an hour old.
+        health.clock = lambda: time.time() + 3600
+        async with replica.http.get("/healthz") as response:
+            assert response.status == 503
+            answer = await response.json()
+        assert answer["status"] == "stalled"
+        assert answer["problems"][0].startswith("dispatcher has not run for ")
+        assert await asyncio.to_thread(healthcheck, replica.settings) == 1
+        health.clock = time.time
+        await replica.server.application.bot_data.dispatcher.tick()
+        async with replica.http.get("/healthz") as response:
+            assert response.status == 200
 
 
 async def test_start_sets_the_webhook_once_and_runs_the_dispatcher(
@@ -166,7 +194,6 @@ async def test_docker_healthcheck_command(settings: Settings, fake: FakeBotAPI, 
         assert await asyncio.to_thread(healthcheck, replica.settings) == 0
         port = replica.settings.port
     assert await asyncio.to_thread(healthcheck, webhook_settings(settings, port=port)) == 1
-    assert healthcheck(settings) == 0, "polling mode has no endpoint and nothing to check"
 
 
 @pytest.mark.parametrize("secret", ["", "has space", "ä", "x" * 257])
