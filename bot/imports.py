@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import cache
 
 from charset_normalizer import from_bytes
 
+from bot.config import SUPPORTED_LANGUAGES
 from bot.contact_fields import Invalid, clean_field, parse_tags
-from bot.qualification import NOTE_MAX
+from bot.i18n import Translator
+from bot.qualification import NOTE_MAX, Source
 from bot.text_keys import search_key
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -52,7 +55,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "industry": ("industry", "toimiala", "bransje", "iparag", "secteur", "secteur d'activite"),
     "location": (
         "city", "location", "town", "kaupunki", "paikkakunta", "sijainti", "sted", "by", "varos", "telepules",
-        "ville", "localite",
+        "helyszin", "ville", "localite", "localisation",
     ),
     "note": (
         "note", "notes", "description", "comment", "comments", "muistiinpanot", "huomautus", "lisatiedot", "notat",
@@ -61,6 +64,23 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "labels", "tunnisteet", "avainsanat", "stikkord", "etiketter", "cimkek", "etiquettes"),
 }  # fmt: skip
 _LOOKUP = {alias: column for column, aliases in HEADERS.items() for alias in aliases}
+
+
+@cache
+def _source_words() -> dict[str, str]:
+    # The bot's own export writes a source as the card shows it, in the rep's language.
+    words = {search_key(source.value): source.value for source in Source}
+    for language in SUPPORTED_LANGUAGES:
+        t = Translator(language)
+        words |= {search_key(t.plain(f"option.source.{source.value}")): source.value for source in Source}
+    return words
+
+
+def source_code(text: str) -> str | None:
+    """A source cell as a code: "Kylmäsoitto" and "cold_call" give "cold_call"; other text is kept folded
+    (storage files what it does not know as "other")."""
+    key = search_key(text)
+    return _source_words().get(key, key) or None
 
 
 class Unreadable(ValueError):
@@ -201,7 +221,7 @@ def _row(line: int, cells: list[str], positions: dict[str, int]) -> ImportRow | 
     except Invalid as problem:
         return InvalidRow(line, problem.problem)
     note = cell("note")[:NOTE_MAX] or None
-    source = search_key(cell("source")) or None
+    source = source_code(cell("source"))
     return ImportRow(
         line=line,
         name=values["name"] or name,

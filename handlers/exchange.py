@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import imports
-from bot.exports import contacts_csv, contacts_vcard, followups_calendar
+from bot.exports import column_headers, contact_row, contacts_csv, contacts_vcard, followups_calendar
 from handlers.kit.buttons import ExportButton, ExportKind, ImportAction, ImportButton
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
@@ -47,11 +47,11 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
         return
     rep, kind = press.rep, press.data.kind
     await press.answer()
-    rows = await ctx.db(ctx.exchange.export_rows, owner_id=rep.id, statuses=_EXPORTS[kind])
-    if not rows:
+    contacts = await ctx.db(ctx.exchange.export_contacts, owner_id=rep.id, statuses=_EXPORTS[kind])
+    if not contacts:
         await press.query.edit_message_text(ctx.t("export.nothing"))
         return
-    await press.query.edit_message_text(ctx.t.plural("export.done", len(rows)))
+    await press.query.edit_message_text(ctx.t.plural("export.done", len(contacts)))
     followups = [
         {
             "id": item["id"],
@@ -60,9 +60,10 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
         }
         for item in await ctx.db(ctx.exchange.upcoming_followups, owner_id=rep.id)
     ]
+    rows = [contact_row(contact, ctx.t, rep.zone) for contact in contacts]
     files = [
-        (contacts_csv(rows), f"{kind.value}.csv"),
-        (contacts_vcard(rows), f"{kind.value}.vcf"),
+        (contacts_csv(rows, column_headers(ctx.t)), f"{kind.value}.csv"),
+        (contacts_vcard(contacts, ctx.t, rep.zone), f"{kind.value}.vcf"),
         (followups_calendar(followups, product="Prospect bot", now=ctx.now()), "follow-ups.ics"),
     ]
     for content, filename in files:

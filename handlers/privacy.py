@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.exports import contacts_csv
+from bot.exports import column_headers, contact_row, contacts_csv, rep_data_json
 from handlers.kit.buttons import EraseAnswer, EraseButton
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
@@ -16,17 +14,18 @@ from handlers.kit.preamble import pressed
 
 
 async def my_data(update: Update, ctx: BotContext) -> None:
-    """/mydata: a JSON file of everything stored about the rep and a CSV of their contacts."""
-    rep = ctx.rep
+    """/mydata: a JSON file of everything stored about the rep and a CSV of their contacts (as /export)."""
+    rep, t = ctx.rep, ctx.t
     data = await ctx.db(ctx.privacy.export, rep_id=rep.id)
-    document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    contacts = [contact_row(contact, t, rep.zone) for contact in data.contacts]
+    document = rep_data_json(tables=data.tables, contacts=contacts, zone=rep.zone, now=ctx.now())
     await ctx.bot.send_document(
         rep.chat_id,
         InputFile(document, filename="prospect-bot-data.json"),
-        caption=ctx.t.plain("privacy.mydata"),
+        caption=t.plain("privacy.mydata"),
     )
     await ctx.bot.send_document(
-        rep.chat_id, InputFile(contacts_csv(data["contact"]), filename="contacts.csv")
+        rep.chat_id, InputFile(contacts_csv(contacts, column_headers(t)), filename="contacts.csv")
     )
 
 

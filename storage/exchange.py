@@ -1,17 +1,18 @@
-"""Data in and out: export rows and CSV imports (planned, applied in one transaction, undone). Every query
-is scoped by the owner."""
+"""Data in and out: exported contacts and CSV imports (planned, applied in one transaction, undone).
+Every query is scoped by the owner."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from bot.exports import ContactRecord, NoteRecord
 from bot.imports import ImportRow, ParsedFile
 from bot.schedule import OPEN_STATES
 from bot.status import IMPORTED
@@ -52,41 +53,54 @@ class ImportResult:
     skipped: int
 
 
+def contact_records(
+    session: Session, *, owner_id: int, statuses: tuple[str, ...] | None = None
+) -> list[ContactRecord]:
+    """The rep's contacts as exported (/export, /mydata), by name: each with its tags, its notes newest
+    first, and its next follow-up."""
+    query = select(Contact).where(Contact.owner_id == owner_id).order_by(col(Contact.name_key))
+    if statuses:
+        query = query.where(col(Contact.status).in_(statuses))
+    contacts = session.exec(query).all()
+    # All of the owner's tags and notes, whichever statuses were asked for: one indexed read each.
+    tags: dict[int, list[str]] = {}
+    for contact_id, tag in session.exec(
+        select(ContactTag.contact_id, ContactTag.tag)
+        .where(ContactTag.owner_id == owner_id)
+        .order_by(col(ContactTag.tag_key))
+    ).all():
+        tags.setdefault(contact_id, []).append(tag)
+    notes: dict[int, list[NoteRecord]] = {}
+    for contact_id, occurred_at, kind, note in session.exec(
+        select(Interaction.contact_id, Interaction.occurred_at, Interaction.kind, Interaction.note)
+        .where(Interaction.owner_id == owner_id, col(Interaction.note).is_not(None))
+        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+    ).all():
+        notes.setdefault(contact_id, []).append(NoteRecord(occurred_at, kind, note or ""))
+    return [
+        ContactRecord(
+            **contact.model_dump(include=_RECORD_FIELDS),
+            tags=tuple(tags.get(contact.id or 0, ())),
+            notes=tuple(notes.get(contact.id or 0, ())),
+            next_follow_up=due_or_none(contact.next_due_at),
+        )
+        for contact in contacts
+    ]
+
+
+_RECORD_FIELDS = {field.name for field in fields(ContactRecord)} - {"tags", "notes", "next_follow_up"}
+
+
 class Exchange(RepositoryPart):
     """Export and import."""
 
     # Export
 
-    def export_rows(self, *, owner_id: int, statuses: tuple[str, ...] | None) -> list[dict[str, Any]]:
-        """The rep's contacts as plain rows, with their tags, latest note and next follow-up."""
+    def export_contacts(self, *, owner_id: int, statuses: tuple[str, ...] | None) -> list[ContactRecord]:
+        """The rep's contacts (of these statuses, or all), by name, with their tags, notes and next
+        follow-up: what /export writes."""
         with self._reading() as session:
-            query = select(Contact).where(Contact.owner_id == owner_id).order_by(col(Contact.name_key))
-            if statuses:
-                query = query.where(col(Contact.status).in_(statuses))
-            contacts = session.exec(query).all()
-            ids = [contact.id for contact in contacts]
-            tags: dict[int, list[str]] = {}
-            for contact_id, tag in session.exec(
-                select(ContactTag.contact_id, ContactTag.tag).where(col(ContactTag.contact_id).in_(ids))
-            ).all():
-                tags.setdefault(contact_id, []).append(tag)
-            notes = dict(
-                session.exec(
-                    select(Interaction.contact_id, Interaction.note)
-                    .where(col(Interaction.contact_id).in_(ids), col(Interaction.note).is_not(None))
-                    .order_by(col(Interaction.occurred_at))
-                ).all()
-            )
-            rows = []
-            for contact in contacts:
-                row = contact.model_dump(
-                    exclude={"search_text", "name_key", "phone_key", "score_reasons", "next_due_at"}
-                )
-                row["tags"] = ", ".join(sorted(tags.get(contact.id or 0, [])))
-                row["note"] = notes.get(contact.id or 0)
-                row["next_follow_up"] = due_or_none(contact.next_due_at)
-                rows.append(row)
-            return rows
+            return contact_records(session, owner_id=owner_id, statuses=statuses)
 
     def upcoming_followups(self, *, owner_id: int) -> list[dict[str, Any]]:
         now = self.clock()

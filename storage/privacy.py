@@ -1,41 +1,109 @@
 """The rep's own data: everything stored about them (/mydata), erasing it (/deleteme), and the retention
-of lost contacts (RETENTION_LOST_MONTHS)."""
+of lost contacts (RETENTION_LOST_MONTHS).
+
+Which tables hold rows of a rep, and how each finds them, is declared once (`REP_ROWS`); /mydata and
+/deleteme both walk it. A table that holds nothing of a rep to export is listed in `NOT_EXPORTED` with
+the reason, and a test checks that every table of the schema is in one of the two, so a new table
+cannot be left out of /mydata unnoticed.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel, col, select
 
+from bot.exports import ContactRecord
 from storage.database import RepositoryPart
-from storage.models import CaptureDraft, Contact, ContactTag, Digest, FollowUp, Interaction, Invite, Rep
-
-# The tables that hold rows of one rep, by the column that names the rep.
-REP_TABLES: tuple[tuple[type[SQLModel], str], ...] = (
-    (CaptureDraft, "owner_id"),
-    (Digest, "rep_id"),
-    (FollowUp, "owner_id"),
-    (Interaction, "owner_id"),
-    (ContactTag, "owner_id"),
-    (Contact, "owner_id"),
-    (Invite, "created_by"),
+from storage.exchange import contact_records
+from storage.models import (
+    CaptureDraft,
+    Contact,
+    ContactTag,
+    Digest,
+    FollowUp,
+    ImportBatch,
+    Interaction,
+    Invite,
+    Rep,
+    Team,
+    due_or_none,
 )
+
+
+@dataclass(frozen=True)
+class RepRows:
+    """How one table's rows of a rep are found, and whether /deleteme deletes them."""
+
+    table: type[SQLModel]
+    of: Callable[[int], ColumnElement[bool]]
+    erased: bool = True
+
+    @property
+    def name(self) -> str:
+        return str(self.table.__tablename__)
+
+
+# Every table with rows of a rep, children before their parents (the order /deleteme deletes in; /mydata
+# lists them the other way round, the rep first).
+REP_ROWS: tuple[RepRows, ...] = (
+    RepRows(CaptureDraft, lambda rep_id: col(CaptureDraft.owner_id) == rep_id),
+    RepRows(Digest, lambda rep_id: col(Digest.rep_id) == rep_id),
+    RepRows(FollowUp, lambda rep_id: col(FollowUp.owner_id) == rep_id),
+    # The rep's contacts' history. An event the rep made on a contact now someone else's (moved by a
+    # manager) names the rep by id only; it belongs to that contact, and erasure clears the id.
+    RepRows(Interaction, lambda rep_id: col(Interaction.owner_id) == rep_id),
+    RepRows(ContactTag, lambda rep_id: col(ContactTag.owner_id) == rep_id),
+    RepRows(Contact, lambda rep_id: col(Contact.owner_id) == rep_id),
+    # An import keeps every row of the file it read until it is cancelled or undone.
+    RepRows(ImportBatch, lambda rep_id: col(ImportBatch.owner_id) == rep_id),
+    RepRows(Invite, lambda rep_id: col(Invite.created_by) == rep_id),
+    # The team the rep is in: its name is shown to them, and it stays for the team's other members.
+    RepRows(
+        Team,
+        lambda rep_id: col(Team.id) == select(Rep.team_id).where(col(Rep.id) == rep_id).scalar_subquery(),
+        erased=False,
+    ),
+    RepRows(Rep, lambda rep_id: col(Rep.id) == rep_id),
+)
+
+# Tables of the schema that /mydata does not export, and why.
+NOT_EXPORTED: dict[str, str] = {
+    "inbox": (
+        "In polling mode, an update fetched from Telegram waits here only while it is processed, a few "
+        "seconds, and is deleted as soon as it was (runtime/polling.py). When /mydata runs, what it holds "
+        "of the rep is the /mydata command itself and whatever they sent at that same moment: their own "
+        "messages, which the rep has, and which are gone within seconds. With an allow-list, nothing of a "
+        "stranger is ever stored here."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RepData:
+    """Everything stored about a rep: each table's rows of theirs (column -> value, as stored), and their
+    contacts as exported (the same as /export writes)."""
+
+    tables: dict[str, list[dict[str, Any]]]
+    contacts: list[ContactRecord]
 
 
 class PrivacyBook(RepositoryPart):
     """Export and erasure of a rep's data."""
 
-    def export(self, *, rep_id: int) -> dict[str, Any]:
-        """Everything stored about the rep and their contacts, as plain data (for /mydata)."""
+    def export(self, *, rep_id: int) -> RepData:
+        """Everything stored about the rep and their contacts, read in one transaction (for /mydata)."""
         with self._reading() as session:
-            rep = session.get_one(Rep, rep_id)
-            data: dict[str, Any] = {"rep": _plain(rep)}
-            for table, column in REP_TABLES:
-                rows = session.exec(select(table).where(getattr(table, column) == rep_id)).all()
-                data[str(table.__tablename__)] = [_plain(row) for row in rows]
-            return data
+            tables = {
+                rows.name: [_stored(row) for row in session.exec(select(rows.table).where(rows.of(rep_id)))]
+                for rows in reversed(REP_ROWS)
+            }
+            return RepData(tables=tables, contacts=contact_records(session, owner_id=rep_id))
 
     def erase(self, *, rep_id: int) -> None:
         """Erase the rep and every row of theirs, in every table."""
@@ -55,16 +123,15 @@ class PrivacyBook(RepositoryPart):
 def _erase(session: Session, rep_id: int) -> None:
     # The database cascades from the rep row too; deleting explicitly, children first, makes the erasure
     # complete even where a foreign key would only set NULL (invites the rep created).
-    for table, column in REP_TABLES:
-        session.execute(sa.delete(table).where(getattr(table, column) == rep_id))
     session.execute(sa.update(Interaction).where(col(Interaction.actor_id) == rep_id).values(actor_id=None))
-    session.execute(sa.delete(Rep).where(col(Rep.id) == rep_id))
+    for rows in REP_ROWS:
+        if rows.erased:
+            session.execute(sa.delete(rows.table).where(rows.of(rep_id)))
 
 
-def _plain(row: SQLModel) -> dict[str, Any]:
-    # A contact's next_due_at only repeats its follow-ups, which are exported in their own list.
-    values = row.model_dump(exclude={"next_due_at"})
-    return {
-        key: value.isoformat() if isinstance(value, date | datetime) else value
-        for key, value in values.items()
-    }
+def _stored(row: SQLModel) -> dict[str, Any]:
+    values = row.model_dump()
+    if isinstance(row, Contact):
+        # No open follow-up is stored as a far-future instant (for the lists' order): it means none.
+        values["next_due_at"] = due_or_none(row.next_due_at)
+    return values

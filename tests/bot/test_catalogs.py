@@ -33,7 +33,7 @@ PLURAL_FORMS = {
 # "🎂 {day}", the company sizes) have no letters once placeholders and tags are taken out: `has_words`
 # recognises them, rather than a list that every new layout id would have to join. Words are listed here.
 SAME_AS_ENGLISH = {
-    # French sales people say "lead", "prospect" and "manager"; "budget", "note(s)" are French words too.
+    # French sales people say "lead", "prospect", "manager", "score"; "budget", "note(s)" are French too.
     "fr": frozenset(
         {
             "status.lead",
@@ -45,10 +45,13 @@ SAME_AS_ENGLISH = {
             "cardaction.nt",
             "history.kind.note",
             "import.column.note",
+            "export.column.score",
+            "export.column.budget",
+            "export.column.notes",
         }
     ),
     # "Status" is the Norwegian word too.
-    "nb": frozenset({"field.status", "cardaction.st"}),
+    "nb": frozenset({"field.status", "cardaction.st", "export.column.status"}),
 }
 
 # Button labels stay short enough for two buttons side by side on a phone.

@@ -12,7 +12,8 @@ import icalendar
 import pytest
 import vobject
 
-from tests.factories import RepChat, capture, storage_of
+from bot.i18n import Translator
+from tests.factories import FakeClock, RepChat, capture, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 
@@ -40,8 +41,8 @@ async def test_export_csv_vcard_and_calendar(rep: RepChat, fake: FakeBotAPI) -> 
     assert "2 contacts" in rep.last_text
     files = documents(fake)
     rows = list(csv.DictReader(io.StringIO(files["all.csv"].decode("utf-8-sig"))))
-    assert {row["name"] for row in rows} == {"Aino Hämäläinen", "Pekka Salo"}
-    assert next(row for row in rows if row["name"] == "Aino Hämäläinen")["company"] == "'=Kone"
+    assert {row["Name"] for row in rows} == {"Aino Hämäläinen", "Pekka Salo"}
+    assert next(row for row in rows if row["Name"] == "Aino Hämäläinen")["Company"] == "'=Kone"
     cards = list(vobject.readComponents(files["all.vcf"].decode()))
     assert sorted(card.fn.value for card in cards) == ["Aino Hämäläinen", "Pekka Salo"]
     calendar = icalendar.Calendar.from_ical(files["follow-ups.ics"])
@@ -75,6 +76,121 @@ async def test_an_import_round_trips_an_export(
     await other_rep.send("/find hamalainen")
     await other_rep.press("1.")
     assert "Aino Hämäläinen, Kone" in other_rep.last_text and "aino@kone.fi" in other_rep.last_text
+
+
+# What a rep in New York and one in Helsinki read in their export: headers, statuses and answers in their
+# language, times in their zone with its offset, the tags, the notes and the next follow-up.
+READ_BY_REP = {
+    "en": {
+        "city": "New York",
+        "headers": (
+            "Name, Company, Role, Phone, Email, Status, Lost reason, Score, Source, Buying stage, Need, "
+            "Budget, Authority, Timeline, Market fit, Industry, Location, Company size, Purchase frequency, "
+            "Purchase volume, Influence, Birthday, Tags, Notes, Next follow-up, Last contact, Created, "
+            "Updated"
+        ),
+        "row": {
+            "Name": "Aino Hämäläinen",
+            "Company": "Kone",
+            "Status": "Prospect",
+            "Lost reason": "",
+            "Score": "97",
+            "Source": "Cold call",
+            "Need": "Yes",
+            "Budget": "Yes",
+            "Authority": "Decision-maker",
+            "Timeline": "< 1 month",
+            "Market fit": "Yes",
+            "Tags": "trade fair, VIP",
+            "Notes": "2026-11-25 08:00 Meeting: Wants a demo in January",
+            "Next follow-up": "2026-11-26T09:00:00-05:00",
+            "Created": "2026-11-25T08:00:00-05:00",
+        },
+    },
+    "fi": {
+        "city": "Helsinki",
+        "headers": (
+            "Nimi, Yritys, Titteli, Puhelin, Sähköposti, Tila, Menetyksen syy, Pisteet, Lähde, Ostovaihe, "
+            "Tarve, Budjetti, Päätösvalta, Aikataulu, Kohdemarkkina, Toimiala, Sijainti, Yrityksen koko, "
+            "Ostotiheys, Ostovolyymi, Vaikutusvalta, Syntymäpäivä, Tunnisteet, Muistiinpanot, "
+            "Seuraava yhteydenotto, Viimeisin yhteydenpito, Luotu, Päivitetty"
+        ),
+        "row": {
+            "Nimi": "Aino Hämäläinen",
+            "Yritys": "Kone",
+            "Tila": "Prospekti",
+            "Menetyksen syy": "",
+            "Pisteet": "97",
+            "Lähde": "Kylmäsoitto",
+            "Tarve": "Kyllä",
+            "Budjetti": "Kyllä",
+            "Päätösvalta": "Päätöksentekijä",
+            "Aikataulu": "Alle kuukausi",
+            "Kohdemarkkina": "Kyllä",
+            "Tunnisteet": "trade fair, VIP",
+            "Muistiinpanot": "2026-11-25 15:00 Tapaaminen: Wants a demo in January",
+            "Seuraava yhteydenotto": "2026-11-26T09:00:00+02:00",
+            "Luotu": "2026-11-25T15:00:00+02:00",
+        },
+    },
+}
+
+
+async def qualified_contact_with_tags(rep: RepChat, t: Translator, city: str) -> None:
+    """A rep in `city` captures a prospect (every answer, a cold call, a note, tomorrow) and tags it."""
+    await rep.send("/start")
+    await rep.press(t.plain("onboarding.type_zone"))
+    await rep.send(city)
+    await rep.press(t.plain("common.skip"))
+    await rep.send("Aino Hämäläinen, Kone")
+    for step, option in (
+        ("need", "yes"),
+        ("budget", "yes"),
+        ("authority", "decider"),
+        ("timeline", "lt1m"),
+        ("fit", "yes"),
+        ("source", "cold_call"),
+    ):
+        await rep.press(t.plain(f"option.{step}.{option}"))
+    await rep.send("Wants a demo in January")
+    await rep.press(t.plain("option.next.tomorrow"))
+    await rep.press(t.plain("capture.save"))
+    await rep.send("/find aino")
+    await rep.press("1.")
+    await rep.press(t.plain("cardaction.tg"))
+    await rep.send("VIP, trade fair")
+
+
+@pytest.mark.parametrize("language", ["en", "fi"])
+async def test_an_export_reads_in_the_reps_words_and_zone_and_imports_again(
+    app: Any, fake: FakeBotAPI, clock: FakeClock, language: str
+) -> None:
+    t, expected = Translator(language), READ_BY_REP[language]
+    rep = RepChat(app, fake, user_id=5101, language_code=language, clock=clock)
+    await qualified_contact_with_tags(rep, t, str(expected["city"]))
+    await rep.send("/export")
+    await rep.press(t.plain("export.all"))
+    exported = documents(fake)["all.csv"]
+    [row] = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+    assert ", ".join(row) == expected["headers"]
+    assert {header: row[header] for header in expected["row"]} == expected["row"]
+    for code in ("lt1m", "decider", "cold_call", "prospect", "meeting", "yes"):
+        assert code not in row.values()
+    [card] = list(vobject.readComponents(documents(fake)["all.vcf"].decode()))
+    assert card.note.value == row[t.plain("export.column.notes")]
+
+    # Another rep of the same language imports the file: source, tags and note come with the contact.
+    colleague = RepChat(app, fake, user_id=5102, language_code=language, clock=clock)
+    await colleague.send_document(exported, "all.csv")
+    await colleague.press(t.plain("import.go"))
+    await wait_for_import(app)
+    await colleague.send("/export")
+    await colleague.press(t.plain("export.all"))
+    [again] = list(csv.DictReader(io.StringIO(documents(fake)["all.csv"].decode("utf-8-sig"))))
+    for column in ("name", "company", "source", "tags"):
+        header = t.plain(f"export.column.{column}")
+        assert again[header] == row[header]
+    assert "Wants a demo in January" in again[t.plain("export.column.notes")]
 
 
 CRM_EXPORT = (

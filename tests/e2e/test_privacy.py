@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import SQLModel
 
+from bot.exports import safe_cell
 from runtime.logs import quiet_libraries
-from tests.factories import TOKEN, FakeClock, RepChat, storage_of
+from tests.factories import TOKEN, FakeClock, RepChat, eventually, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
 NAME, PHONE, NOTE = "Aino Hämäläinen", "+358 40 765 4321", "Secret plan: =SUM(A1) and a discount"
@@ -31,19 +33,88 @@ async def capture_everything(rep: RepChat) -> None:
     await rep.press("✅ Save")
 
 
-async def test_mydata_sends_everything_as_json_and_a_safe_csv(rep: RepChat, fake: FakeBotAPI) -> None:
+async def test_mydata_sends_every_table_of_the_rep_and_the_contacts_as_export_writes_them(
+    start_app: Callable[..., Awaitable[Any]], fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    app = await start_app(admin_users=["5001"])
+    rep = RepChat(app, fake, user_id=5001, clock=clock)
+    await rep.send("/start")
+    await rep.press("⌨️ Type a city")
+    await rep.send("Helsinki")
+    await rep.press("Skip")
+    await rep.send("/newteam Sales North")
+    await rep.send("/invite")
+    await rep.press("👤 A rep")
     await capture_everything(rep)
+    await rep.send("/find aino")
+    await rep.press("1.")
+    await rep.press("🔖 Tags")
+    await rep.send("VIP, trade fair")
+    await rep.send_document(b"Name,Company,Notes\nPekka Salo,Nokia,Met at Slush\n", "people.csv")
+    await rep.press("📥 Import")
+    await eventually(lambda: not app.bot_data.running_imports, "the import finished")
+    await app.bot_data.dispatcher.run_once()  # plans tomorrow's digest
+    other = RepChat(app, fake, user_id=5002, first_name="Ola", clock=clock)
+    await other.send("Ola Nordmann, Fjord AS")
+
     await rep.send("/mydata")
-    documents = [call.params["document"] for call in fake.calls("sendDocument")]
-    assert [document.filename for document in documents] == ["prospect-bot-data.json", "contacts.csv"]
-    data = json.loads(documents[0].content)
-    assert data["rep"]["telegram_id"] == rep.user_id
-    [contact] = data["contact"]
-    assert (contact["name"], contact["phone"]) == (NAME, PHONE)
-    assert [i["note"] for i in data["interaction"]] == [NOTE]
-    assert len(data["followup"]) == 1
-    rows = list(csv.DictReader(io.StringIO(documents[1].content.decode("utf-8-sig"))))
-    assert rows[0]["name"] == NAME and rows[0]["company"] == "'=cmd|' /C calc'!A0"
+    await rep.send("/export")
+    await rep.press("All")
+    files = {
+        call.params["document"].filename: call.params["document"].content
+        for call in fake.calls("sendDocument")
+    }
+    document = files["prospect-bot-data.json"].decode()
+    data = json.loads(document)
+    stored = data["stored"]
+    # Every table with rows of the rep, each with the rep's rows: none left out, the import's rows included.
+    assert list(stored) == [
+        "rep", "team", "invite", "importbatch", "contact", "contacttag", "interaction", "followup", "digest",
+        "capturedraft",
+    ]  # fmt: skip
+    assert all(stored[table] for table in stored), [table for table in stored if not stored[table]]
+    [me] = stored["rep"]
+    assert (me["telegram_id"], me["timezone"], me["created_at"]) == (
+        rep.user_id,
+        "Europe/Helsinki",
+        "2026-11-25T15:00:00+02:00",
+    )
+    assert [team["name"] for team in stored["team"]] == ["Sales North"]
+    [batch] = stored["importbatch"]
+    assert [(row["name"], row["note"]) for row in batch["rows"]] == [("Pekka Salo", "Met at Slush")]
+    assert sorted(i["note"] for i in stored["interaction"] if i["note"]) == ["Met at Slush", NOTE]
+    assert [f["due_at"] for f in stored["followup"]] == ["2026-11-26T09:00:00+02:00"]
+    # Whatever points at a rep or a contact points at this rep or one of theirs: nothing of the other rep.
+    contact_ids = {contact["id"] for contact in stored["contact"]}
+    for table, rows in stored.items():
+        for key in SQLModel.metadata.tables[table].foreign_keys:
+            mine = {"rep": {me["id"]}, "contact": contact_ids}.get(key.column.table.name)
+            if mine is None:
+                continue
+            for row in rows:
+                assert row[key.parent.name] in mine | {None}, (table, key.parent.name)
+    assert "Ola Nordmann" not in document and "Fjord" not in document
+    assert data["time_zone"] == "Europe/Helsinki"
+
+    # The contacts, as /export writes them: tags, notes and the next follow-up filled in, in words.
+    aino = next(contact for contact in data["contacts"] if contact["Name"] == NAME)
+    assert (aino["Phone"], aino["Company"], aino["Need"], aino["Status"]) == (
+        PHONE,
+        "=cmd|' /C calc'!A0",
+        "Yes",
+        "Lead",
+    )
+    assert aino["Tags"] == "trade fair, VIP"
+    assert aino["Notes"] == f"2026-11-25 15:00 Meeting: {NOTE}"
+    assert aino["Next follow-up"] == "2026-11-26T09:00:00+02:00"
+    pekka = next(contact for contact in data["contacts"] if contact["Name"] == "Pekka Salo")
+    assert pekka["Notes"] == "2026-11-25 15:00 Imported: Met at Slush"
+    rows = list(csv.DictReader(io.StringIO(files["contacts.csv"].decode("utf-8-sig"))))
+    assert rows == [
+        {header: safe_cell(value) for header, value in contact.items()} for contact in data["contacts"]
+    ]
+    assert next(row for row in rows if row["Name"] == NAME)["Company"] == "'=cmd|' /C calc'!A0"
+    assert files["contacts.csv"] == files["all.csv"]
 
 
 async def test_deleteme_erases_every_row_of_the_rep(rep: RepChat, other_rep: RepChat, app: Any) -> None:
