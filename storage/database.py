@@ -5,8 +5,10 @@ optimistic-write checks)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -48,6 +50,13 @@ class Database:
         # thread of this pool, one thread per connection the pool can lend (so no thread waits for one).
         # threads=0 runs the calls on the loop itself (benchmarks/README.md measures both).
         workers = pool_capacity(engine) if threads is None else threads
+        # SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps in its busy
+        # handler (up to 100 ms a nap) however soon the lock is free. This process's writers queue here
+        # instead and go in the moment the one before has committed; other processes still meet the busy
+        # handler. PostgreSQL locks rows, not the database: nothing to queue for.
+        self._writers: AbstractContextManager[object] = (
+            threading.RLock() if is_sqlite(engine) else contextlib.nullcontext()
+        )
         self._threads = (
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="database") if workers > 0 else None
         )
@@ -82,8 +91,14 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A transaction that writes."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._writers, Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def writing_statement(self) -> Iterator[sa.Connection]:
+        """A connection for one write that stands alone (see statement_engine), in its turn on SQLite."""
+        with self._writers, self.statement_engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -174,7 +174,7 @@ class DraftBook(RepositoryPart):
             values["contact_id"] = contact_id
         if queued is not None or clear_queued:
             values["queued"] = queued.model_dump(mode="json") if queued is not None else None
-        with self.database.statement_engine.begin() as connection:
+        with self.database.writing_statement() as connection:
             if not changed_one(connection.execute(_DRAFT_AT_VERSION, _at_version(draft) | values)):
                 return None
         # The version guard proves what the row now holds: no need to read it back.
@@ -204,7 +204,7 @@ class DraftBook(RepositoryPart):
         }
         if session is not None:
             return changed_one(session.execute(_DRAFT_AT_VERSION, values))
-        with self.database.statement_engine.begin() as connection:
+        with self.database.writing_statement() as connection:
             return changed_one(connection.execute(_DRAFT_AT_VERSION, values))
 
     def save_capture(

@@ -37,7 +37,8 @@ class Inbox(RepositoryPart):
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(_TABLE.c.update_id)
         )
-        with self.engine.begin() as connection:
+        with self.database.writing() as session:
+            connection = session.connection()
             return {int(update_id) for update_id in connection.execute(statement, rows).scalars()}
 
     def pending(self, *, limit: int, after: int | None = None) -> list[tuple[int, str]]:
@@ -56,5 +57,5 @@ class Inbox(RepositoryPart):
 
     def done(self, *, update_id: int) -> None:
         """The update was processed: its row goes at once (it holds a message's text, a name)."""
-        with self.database.statement_engine.begin() as connection:
+        with self.database.writing_statement() as connection:
             connection.execute(sa.delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
