@@ -32,7 +32,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 from telegram import Update
 from telegram.ext import Application
 
@@ -87,6 +87,20 @@ def storage_of(app: Any) -> Storage:
     repositories = app.bot_data.repositories
     assert repositories is not None, "the application was not started"
     return Storage(**vars(repositories))
+
+
+def traces_of(app: Any, user_id: int, first_name: str | None = None) -> list[str]:
+    """Every cell, in every table of the metadata, that holds the user's Telegram id (their private chat's
+    id too), as a number or inside text or JSON, or their first name: "table.column" for each."""
+    found = []
+    with storage_of(app).engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in connection.execute(sa.select(table)).mappings():
+                for column, value in row.items():
+                    text = str(value)
+                    if value == user_id or str(user_id) in text or (first_name and first_name in text):
+                        found.append(f"{table.name}.{column}")
+    return found
 
 
 def make_rep(repo: Storage, telegram_id: int = 1) -> RepRead:

@@ -46,7 +46,9 @@ class BotData:
         self.settings: Settings | None = None
         self.clock: Clock = utc_now
         self.repositories: Repositories | None = None
-        # Imports running in this process: batch id -> the event their Cancel button sets.
+        # Imports being applied by this process: batch id -> the event Stop sets when pressed here. The
+        # claim and a Stop pressed on another replica are in the database (storage.exchange); this is
+        # how this process hears its own Stop without a write, which SQLite would make wait for the import.
         self.running_imports: dict[int, threading.Event] = {}
         self.background: set[asyncio.Task[None]] = set()
         # Updates whose failure the rep was told about (the error handler runs once per failing group).

@@ -187,3 +187,71 @@ def test_the_awaiting_value_migration_keeps_every_row(empty_engine: sa.Engine) -
 def insert_into(table: str, **values: object) -> sa.Insert:
     """An INSERT into a table as the old schema has it, without reflecting it (which would warn)."""
     return sa.insert(sa.table(table, *(sa.column(name) for name in values))).values(**values)
+
+
+def test_the_import_claim_migration_keeps_which_import_made_each_contact(empty_engine: sa.Engine) -> None:
+    migrate(empty_engine, "0009")
+    naive = NOW.replace(tzinfo=None)
+    with empty_engine.begin() as connection:
+        rep_id = connection.execute(
+            insert_into(
+                "rep",
+                telegram_id=1,
+                chat_id=1,
+                language="fi",
+                timezone="Europe/Helsinki",
+                digest_time="08:30",
+                onboarded=True,
+                working_days="12345",
+                digest_when_empty=False,
+                weekly_summary=False,
+                active=True,
+                access="open",
+                role="rep",
+                display_name="Aino",
+                created_at=naive,
+                updated_at=naive,
+            ).returning(sa.column("id"))
+        ).scalar_one()
+        batch_id = connection.execute(
+            insert_into(
+                "importbatch", owner_id=rep_id, state="done", rows="[]", merged="{}", created_at=naive
+            ).returning(sa.column("id"))
+        ).scalar_one()
+        connection.execute(
+            insert_into(
+                "contact",
+                owner_id=rep_id,
+                name="Pekka",
+                name_key="pekka",
+                status="lead",
+                status_rule="imported",
+                status_reasons="[]",
+                score=0,
+                score_reasons="[]",
+                touches=0,
+                search_text="pekka",
+                import_batch_id=batch_id,
+                next_due_at=datetime(9999, 12, 31),
+                created_at=naive,
+                updated_at=naive,
+            )
+        )
+
+    def made_by() -> list[tuple[object, ...]]:
+        with empty_engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text("SELECT import_batch_id FROM contact"))]
+
+    migrate(empty_engine, "head")
+    with empty_engine.connect() as connection:
+        batch = connection.execute(
+            sa.text("SELECT state, stop_requested, lease_until FROM importbatch")
+        ).one()
+    assert (batch.state, bool(batch.stop_requested), batch.lease_until) == ("done", False, None)
+    assert made_by() == [(batch_id,)]
+    # Down and up again: the table its contacts refer to is never rebuilt, so /undoimport still finds them.
+    migrate(empty_engine, "0009", down=True)
+    assert made_by() == [(batch_id,)]
+    migrate(empty_engine, "head")
+    assert made_by() == [(batch_id,)]
+    assert Storage.on(empty_engine, FakeClock(NOW)).exchange.undo_last_import(owner_id=rep_id) == 1
