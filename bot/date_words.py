@@ -79,6 +79,10 @@ class DateWords:
     # Hours 1 to `afternoon_until` typed with no am/pm, no part of the day and no leading zero are taken
     # as afternoon working hours ("tomorrow at 3" is 15:00): nobody books a follow-up for 3 a.m.
     afternoon_until: int = 6
+    # Whether a clock time with minutes ("3:30") follows that rule too. English speakers write the
+    # afternoon that way even where clocks show 24 hours; Finns, Norwegians, Hungarians and the French
+    # write 15:30, so their "3:30" is as written (in a 12-hour region, everyone's follows the rule).
+    afternoon_clock_times: bool = False
 
 
 _EN = DateWords(
@@ -144,6 +148,7 @@ _EN = DateWords(
     },
     day_suffixes=("st", "nd", "rd", "th"),
     fillers=("on", "the", "of", "for", "please"),
+    afternoon_clock_times=True,
 )
 
 _FI = DateWords(

@@ -12,8 +12,8 @@ it reads resolves by these rules, the same in every language:
   14:00, evening 18:00).
 - An hour from 1 to 6 with no am/pm, no part of the day and no leading zero is in the afternoon
   ("tomorrow at 3" is 15:00, "holnap 2-kor" 14:00); "03:00" and "3 am" are 3 in the morning. A clock
-  time with minutes is read as written in a 24-hour region ("3:30" is 03:30 in Helsinki) and by the same
-  afternoon rule in a 12-hour one ("3:30" is 3:30 PM in Chicago).
+  time with minutes follows the same rule in English and in 12-hour regions ("tomorrow 3:30" is 15:30),
+  and is read as written in the other languages in 24-hour regions ("huomenna 3.30" is 03:30).
 - A weekday is the next such day after today ("friday" and "next friday" on a Wednesday are both in two
   days); "next week tuesday" / "ensi viikon tiistaina" is the Tuesday of next week; "next week" alone is in
   seven days, as the button.
@@ -654,8 +654,8 @@ def _valid(day: int, month: int, year: int = 2028) -> bool:
 def _clock(reading: _Reading, words: DateWords, style: DateStyle) -> time | None:
     """The wall-clock time read, with the am/pm rules applied; None when no time was given.
 
-    A bare hour from 1 to 6 is afternoon; so is a clock time ("3:30") in a 12-hour region, where it is
-    written without am/pm. In a 24-hour region a clock time is read as written: "3:30" is 03:30."""
+    A bare hour from 1 to 6 is afternoon; so is a clock time ("3:30") in English and in a 12-hour region,
+    where it is written without am/pm. Otherwise a clock time is read as written: "klo 3.30" is 03:30."""
     if reading.noon and reading.hour is None:
         return time(12, 0)
     if reading.hour is None:
@@ -670,7 +670,7 @@ def _clock(reading: _Reading, words: DateWords, style: DateStyle) -> time | None
     elif (
         not reading.hour_is_24
         and 1 <= hour <= words.afternoon_until
-        and (style.hour12 or not reading.clock_written)
+        and (style.hour12 or words.afternoon_clock_times or not reading.clock_written)
     ):
         hour += 12
     return time(hour, reading.minute)

@@ -52,7 +52,8 @@ def zone_at(latitude: float, longitude: float) -> str | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
     zone = _finder().timezone_at(lat=latitude, lng=longitude)
-    if zone is None:
+    # At sea the answer is an offset zone (Etc/GMT+11): no city to name, and no rep works there.
+    if zone is None or not zone.startswith(_REGIONS):
         return None
     try:
         zoneinfo.ZoneInfo(zone)
