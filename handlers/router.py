@@ -2,6 +2,7 @@
 
 The rule, in order (docs/architecture.md says why):
 - a forwarded message starts a capture of the person it came from; a shared contact, of that contact;
+- a shared location sets the rep's time zone;
 - a file is an import;
 - typed text goes where `bot.awaiting.route_text` says: the question asked outside a capture (a card's
   note or field, a typed time zone, a reminder's note or date) while it is fresh, the capture otherwise,
@@ -43,6 +44,8 @@ async def on_message(update: Update, ctx: BotContext) -> None:
         await capture.on_forwarded(update, ctx)
     elif message.contact is not None:
         await capture.on_shared_contact(update, ctx)
+    elif message.location is not None:
+        await onboarding.on_location(update, ctx)
     elif message.document is not None:
         await exchange.on_document(update, ctx)
     elif message.text and message.text.strip():

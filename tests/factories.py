@@ -188,6 +188,12 @@ class RepChat:
         message["contact"] = contact
         await self._process({"message": message})
 
+    async def send_location(self, latitude: float, longitude: float) -> None:
+        """Share a location, as the request_location button makes Telegram send it."""
+        message = self._message()
+        message["location"] = {"latitude": latitude, "longitude": longitude}
+        await self._process({"message": message})
+
     async def forward(
         self, text: str, *, sender: str | None = None, hidden_sender: str | None = None
     ) -> None:

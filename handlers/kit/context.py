@@ -174,7 +174,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def t(self) -> Translator:
         """The translator in the rep's language: from their row once the rep is loaded, else the default."""
-        return Translator(self._language or self.settings.default_language)
+        zone = self._rep.zone if self._rep is not None else None
+        return Translator(self._language or self.settings.default_language, now=self.now(), zone=zone)
 
     def speak_to(self, user: User | None) -> None:
         """Answer in this user's Telegram language, before (or without) registering them as a rep."""

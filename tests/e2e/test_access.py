@@ -293,7 +293,8 @@ async def team_with_two_reps(
         code = await invite_link(admin)
         rep = chat(app, fake, clock, user_id, name)
         await rep.send(f"/start {code}")
-        assert "You joined the team Sales North" in rep.messages[-2].text  # type: ignore[operator]
+        # Before the share-location hint and the greeting.
+        assert "You joined the team Sales North" in rep.messages[-3].text  # type: ignore[operator]
         reps.append(rep)
     return admin, reps[0], reps[1]
 
