@@ -467,8 +467,8 @@ async def test_stats_picture_and_numbers(rep: RepChat, fake: FakeBotAPI) -> None
     await rep.send("/stats")
     [photo] = [call.params["photo"] for call in fake.calls("sendPhoto")]
     assert photo.content.startswith(b"\x89PNG\r\n\x1a\n") and 10_000 < len(photo.content) < 500_000
-    text = rep.last_text
-    assert "Lead 1 · Prospect 0 · Customer 1 · Repeat buyer 0 · Lost 1" in text
-    assert "Qualified: 50% · Won: 50%" in text
-    assert "This month: new 3, won 1" in text
-    assert "Lost: Budget 1" in text
+    text = rep.last.caption or ""
+    assert "3 contacts → 1 prospect (33%) → 1 customer (100%) → 0 repeat buyers (0%)" in text
+    assert "New customers this month: 1 (last month: 0)" in text
+    assert "New contacts this month: 3" in text
+    assert "Lost: 1 — Budget (1)" in text
