@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import json
 import math
@@ -197,7 +198,10 @@ class LocalBotAPI:
         self._messages: dict[int, dict[int, SentMessage]] = collections.defaultdict(dict)
         self._user_messages: dict[int, set[int]] = collections.defaultdict(set)
         self._last_message_id: dict[int, int] = collections.defaultdict(int)
-        self._pending_callbacks: set[str] = set()
+        # Callback queries not yet answered, and the chat each was pressed in (when the harness said).
+        self._pending_callbacks: dict[str, int | None] = {}
+        self._queued_event: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+        self._watchers: list[Callable[[int], None]] = []
         self._files: dict[str, UploadedFile] = {}
         self._file_counter = itertools.count(1)
         self._updates: list[JsonDict] = []
@@ -254,15 +258,28 @@ class LocalBotAPI:
         self._user_messages[chat_id].add(message_id)
         return message_id
 
-    def register_callback_query(self, callback_query_id: str) -> None:
-        """Announce a callback query the harness is about to deliver; it can be answered once."""
-        self._pending_callbacks.add(callback_query_id)
+    def register_callback_query(self, callback_query_id: str, chat_id: int | None = None) -> None:
+        """Announce a callback query the harness is about to deliver (pressed in `chat_id`); it can be
+        answered once."""
+        self._pending_callbacks[callback_query_id] = chat_id
+
+    def watch(self, on_change: Callable[[int], None]) -> None:
+        """Call `on_change(chat_id)` whenever the bot changes what a chat shows: a message sent, edited or
+        deleted, or a press in it answered."""
+        self._watchers.append(on_change)
+
+    def _changed(self, chat_id: int | None) -> None:
+        if chat_id is not None:
+            for on_change in self._watchers:
+                on_change(chat_id)
 
     def queue_update(self, update: JsonDict) -> int:
         """Queue an update for getUpdates; returns its update_id."""
         update = dict(update)
         update.setdefault("update_id", next(self._update_counter))
         self._updates.append(update)
+        if self._queued_event is not None:
+            self._queued_event[1].set()
         return int(update["update_id"])
 
     # -- behaviour switches --------------------------------------------------------------------
@@ -296,6 +313,21 @@ class LocalBotAPI:
         if not messages:
             raise AssertionError(f"the bot has sent nothing to chat {chat_id}")
         return messages[-1]
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        """A file the bot sent or a user uploaded, by its file_id."""
+        return self._files.get(file_id)
+
+    def has_user_message(self, chat_id: int, message_id: int) -> bool:
+        """Whether a message the user sent is still in the chat (the bot may delete it)."""
+        return message_id in self._user_messages[chat_id]
+
+    def menu_commands(self, language_code: str | None) -> list[dict[str, str]]:
+        """The command menu a user with this app language sees in a private chat, as Telegram picks it:
+        the list set for the language, else the default one."""
+        default = command_scope_key(None, None)[0]
+        language = (language_code or "")[:2].lower()
+        return self.commands.get((default, language)) or self.commands.get((default, ""), [])
 
     @staticmethod
     def buttons(message: SentMessage) -> list[list[tuple[str, str | None]]]:
@@ -361,6 +393,8 @@ class LocalBotAPI:
             self.too_many_requests += 1
         elif not refusal.deliberate:
             self.rejections.append(Rejection(method, params, refusal.error_code, refusal.description))
+            chat_id = params.get("chat_id")
+            self._changed(chat_id if isinstance(chat_id, int) else None)
         return self._answer_error(refusal)
 
     def _answer_error(self, refusal: BotApiRefusal) -> httpx.Response:
@@ -456,6 +490,22 @@ class LocalBotAPI:
             "file_size": len(content),
         }
 
+    def register_user_photo(self, content: bytes, filename: str = "photo.jpg") -> list[JsonDict]:
+        """A photo the user sends: its PhotoSize list, to put in a message update. Raises BotApiRefusal
+        for what Telegram's apps could not send as a photo."""
+        _validate_photo(content)
+        file_id = self._store_file(UploadedFile(filename, content, None))
+        width, height = _image_size(content)
+        return [
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id[-12:],
+                "width": width,
+                "height": height,
+                "file_size": len(content),
+            }
+        ]
+
     async def _get_file(self, params: dict[str, Any]) -> JsonDict:
         file_id = params.get("file_id")
         if not isinstance(file_id, str) or file_id not in self._files:
@@ -546,6 +596,7 @@ class LocalBotAPI:
             message_id=self._next_message_id(chat_id), chat_id=chat_id, date=int(self.wall_clock()), **fields
         )
         self._messages[chat_id][message.message_id] = message
+        self._changed(chat_id)
         return message
 
     def _editable_message(self, chat_id: int, message_id: int) -> SentMessage:
@@ -618,6 +669,7 @@ class LocalBotAPI:
         message.parse_mode, message.reply_markup = optional_str(parse_mode), markup
         message.edited_count += 1
         message.edit_date = int(self.wall_clock())
+        self._changed(chat_id)
         return self._message_json(message)
 
     async def _edit_message_reply_markup(self, params: dict[str, Any]) -> Any:
@@ -634,6 +686,7 @@ class LocalBotAPI:
         message.reply_markup = markup
         message.edited_count += 1
         message.edit_date = int(self.wall_clock())
+        self._changed(chat_id)
         return self._message_json(message)
 
     async def _delete_message(self, params: dict[str, Any]) -> Any:
@@ -642,6 +695,7 @@ class LocalBotAPI:
         if message_id in self._user_messages[chat_id]:
             # Bots may delete incoming messages in private chats.
             self._user_messages[chat_id].discard(message_id)
+            self._changed(chat_id)
             return True
         message = self._messages[chat_id].get(message_id)
         if message is None or message.deleted:
@@ -649,6 +703,7 @@ class LocalBotAPI:
         if self.wall_clock() - message.date > DELETE_WINDOW_SECONDS:
             raise bad_request("message can't be deleted for everyone")
         message.deleted = True
+        self._changed(chat_id)
         return True
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> Any:
@@ -657,8 +712,9 @@ class LocalBotAPI:
         if not isinstance(query_id, str) or query_id not in self._pending_callbacks:
             # Unknown, already answered, or too old: Telegram cannot tell them apart either.
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
-        self._pending_callbacks.discard(query_id)
+        chat_id = self._pending_callbacks.pop(query_id)
         self.answered_callbacks[query_id] = dict(params)
+        self._changed(chat_id)
         return True
 
     async def _set_my_commands(self, params: dict[str, Any]) -> Any:
@@ -764,15 +820,42 @@ class LocalBotAPI:
         batch = self._updates[: limit if isinstance(limit, int) and 0 < limit <= 100 else 100]
         timeout = params.get("timeout")
         if not batch and isinstance(timeout, int) and timeout > 0:
-            await asyncio.sleep(min(timeout, self.long_poll_wait))
+            # Telegram holds the request open and answers as soon as an update arrives.
+            queued = self._update_queued()
+            queued.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(queued.wait(), min(timeout, self.long_poll_wait))
+            batch = self._updates[: limit if isinstance(limit, int) and 0 < limit <= 100 else 100]
         return batch
+
+    def _update_queued(self) -> asyncio.Event:
+        """Set when an update is queued; one per event loop (a test or a benchmark may run several)."""
+        loop = asyncio.get_running_loop()
+        if self._queued_event is None or self._queued_event[0] is not loop:
+            self._queued_event = (loop, asyncio.Event())
+        return self._queued_event[1]
 
 
 def _image_size(content: bytes) -> tuple[int, int]:
-    """Width and height from a PNG header; other formats report 1x1."""
+    """Width and height from a PNG header or a JPEG's frame header; other formats report 1x1."""
     if content.startswith(b"\x89PNG\r\n\x1a\n") and len(content) >= 24:
         width, height = struct.unpack(">II", content[16:24])
         return int(width), int(height)
+    if content.startswith(b"\xff\xd8"):
+        return _jpeg_size(content)
+    return 1, 1
+
+
+def _jpeg_size(content: bytes) -> tuple[int, int]:
+    """Walk the JPEG's segments to the first start-of-frame marker, which holds the size."""
+    position = 2
+    while position + 9 <= len(content) and content[position] == 0xFF:
+        marker = content[position + 1]
+        (length,) = struct.unpack(">H", content[position + 2 : position + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", content[position + 5 : position + 9])
+            return int(width), int(height)
+        position += 2 + length
     return 1, 1
 
 
