@@ -162,6 +162,10 @@ function messageElement(message) {
     image.className = "photo";
     image.src = message.photo;
     image.alt = "photo";
+    // A picture grows the chat once loaded: keep the newest message in view.
+    image.addEventListener("load", () => {
+      if (wrap === chat.lastElementChild || wrap.nextElementSibling === null) chat.scrollTop = chat.scrollHeight;
+    });
     bubble.appendChild(image);
   }
   if (message.document) bubble.appendChild(fileLink(message.document));
