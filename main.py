@@ -130,7 +130,11 @@ def try_it(port: int | None) -> int:
     try:
         asyncio.run(run_try(settings, port=DEFAULT_PORT if port is None else port))
     except OSError as error:
-        log.critical("the chat page cannot listen on 127.0.0.1:%s (%s)", port or DEFAULT_PORT, error.strerror)
+        log.critical(
+            "the chat page cannot listen on 127.0.0.1:%s (%s): is it running already? --port picks another",
+            DEFAULT_PORT if port is None else port,
+            error.strerror,
+        )
         return 1
     return 0
 

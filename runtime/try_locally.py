@@ -93,18 +93,18 @@ class TrySession:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        """The bot first (database migrated, command menu set), then the page."""
-        self._polling = await start_polling(self.application)
+        """The page's port first (a port in use is said at once), then the bot: the database migrated,
+        the command menu set, polling."""
         self._runner = web.AppRunner(create_chat_page(self.apps), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
         try:
-            await site.start()
-        except OSError:
+            await web.TCPSite(self._runner, self.host, self.port).start()
+            if self.port == 0:
+                self.port = int(self._runner.addresses[0][1])
+            self._polling = await start_polling(self.application)
+        except BaseException:
             await self.stop()
             raise
-        if self.port == 0:
-            self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,15 @@ async def test_files_contacts_and_photos_go_both_ways(browser_page: Any, session
     await expect(funnel).to_have_count(1, timeout=PAGE_WAIT_MS)
     await expect(funnel).to_have_js_property("complete", True)
     assert await funnel.evaluate("image => image.naturalWidth") > 100
+
+
+async def test_a_port_in_use_is_said_before_the_bot_starts(sqlite_url: str) -> None:
+    settings = Settings(**{**try_overrides([]), "database_url": sqlite_url}, _env_file=None)  # type: ignore[call-arg]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        session = TrySession(settings, port=taken.getsockname()[1])
+        with pytest.raises(OSError, match="address already in use"):
+            await session.start()
+    assert not session.application.running
+    assert session.api.chat_actions == [] and session.api.commands == {}, "the bot made no call"
