@@ -157,6 +157,7 @@ async def test_files_contacts_and_photos_go_both_ways(browser_page: Any, session
     await expect(browser_page.locator(".message.user .contact-card")).to_contain_text("+358 40 123 4567")
     await chat.expect_last("Liisa Laine")
     await chat.send("/cancel")
+    await chat.expect_last("Nothing was saved")
 
     # A photo is shown as sent, and the bot says what it takes instead.
     picture = io.BytesIO()
