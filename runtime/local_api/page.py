@@ -7,6 +7,8 @@ Telegram apps over the local Bot API, and the JSON it talks to.
     POST /api/chats/<user>/text             {"text": ...}
     POST /api/chats/<user>/press            {"message_id": ..., "data": ...}: the bot's answer
     POST /api/chats/<user>/contact          {"phone": ..., "first_name": ..., "last_name": ...}
+    POST /api/chats/<user>/location         {"latitude": ..., "longitude": ...}
+    POST /api/chats/<user>/reply-button     {"text": ...}: a text button of the reply keyboard
     POST /api/chats/<user>/document         multipart, one file
     POST /api/chats/<user>/photo            multipart, one picture
     GET  /api/files/<file_id>               a file the bot sent or a user uploaded
@@ -52,6 +54,8 @@ def create_chat_page(apps: UserApps) -> web.Application:
     app.router.add_post("/api/chats/{user}/text", _text)
     app.router.add_post("/api/chats/{user}/press", _press)
     app.router.add_post("/api/chats/{user}/contact", _contact)
+    app.router.add_post("/api/chats/{user}/location", _location)
+    app.router.add_post("/api/chats/{user}/reply-button", _reply_button)
     app.router.add_post("/api/chats/{user}/document", _document)
     app.router.add_post("/api/chats/{user}/photo", _photo)
     app.router.add_get("/api/files/{file_id}", _file)
@@ -120,6 +124,7 @@ async def _chat(request: web.Request) -> web.Response:
                 for _, message in timeline
             ],
             "commands": apps.api.menu_commands(user.language_code),
+            "reply_keyboard": _reply_keyboard_json(apps.api.reply_keyboard(user_id)),
             "refused": refused,
         }
     )
@@ -148,6 +153,23 @@ async def _contact(request: web.Request) -> web.Response:
         first_name=str(body.get("first_name", "")),
         last_name=str(body.get("last_name", "")),
     )
+    return web.json_response({"ok": True})
+
+
+async def _location(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    latitude, longitude = body.get("latitude"), body.get("longitude")
+    if not isinstance(latitude, int | float) or not isinstance(longitude, int | float):
+        raise UserInputError("a location is a latitude and a longitude, in degrees")
+    request.app[APPS_KEY].share_location(
+        _user_id(request), latitude=float(latitude), longitude=float(longitude)
+    )
+    return web.json_response({"ok": True})
+
+
+async def _reply_button(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    request.app[APPS_KEY].tap_reply_button(_user_id(request), str(body.get("text", "")))
     return web.json_response({"ok": True})
 
 
@@ -207,6 +229,27 @@ def _bot_json(message: SentMessage) -> JsonDict:
     return shown
 
 
+def _reply_keyboard_json(markup: JsonDict | None) -> list[list[JsonDict]] | None:
+    """The reply keyboard's rows: each button's text and what a tap on it shares."""
+    if markup is None:
+        return None
+    rows = []
+    for row in markup.get("keyboard", []):
+        buttons = []
+        for button in row:
+            about = {"text": button} if isinstance(button, str) else button
+            kind = (
+                "location"
+                if about.get("request_location")
+                else "contact"
+                if about.get("request_contact")
+                else "text"
+            )
+            buttons.append({"text": about.get("text", ""), "kind": kind})
+        rows.append(buttons)
+    return rows
+
+
 def _user_json(message: UserMessage) -> JsonDict:
     content = message.content
     shown: JsonDict = {"id": message.message_id, "from": "user", "date": message.date, "entities": []}
@@ -214,6 +257,8 @@ def _user_json(message: UserMessage) -> JsonDict:
         shown["text"] = content["text"]
     if "contact" in content:
         shown["contact"] = content["contact"]
+    if "location" in content:
+        shown["location"] = content["location"]
     if "document" in content:
         document = content["document"]
         shown["document"] = {

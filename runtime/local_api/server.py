@@ -202,6 +202,8 @@ class LocalBotAPI:
         self._pending_callbacks: dict[str, int | None] = {}
         self._queued_event: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self._watchers: list[Callable[[int], None]] = []
+        # The reply keyboard each chat shows under its input field, until a message removes it.
+        self._reply_keyboards: dict[int, JsonDict] = {}
         self._files: dict[str, UploadedFile] = {}
         self._file_counter = itertools.count(1)
         self._updates: list[JsonDict] = []
@@ -317,6 +319,27 @@ class LocalBotAPI:
     def file(self, file_id: str) -> UploadedFile | None:
         """A file the bot sent or a user uploaded, by its file_id."""
         return self._files.get(file_id)
+
+    def reply_keyboard(self, chat_id: int) -> JsonDict | None:
+        """The reply keyboard the chat shows (``keyboard`` and its flags), if a message set one."""
+        return self._reply_keyboards.get(chat_id)
+
+    def reply_keyboard_used(self, chat_id: int) -> None:
+        """The user tapped a button of a one-time keyboard: the app hides it."""
+        keyboard = self._reply_keyboards.get(chat_id)
+        if keyboard is not None and keyboard.get("one_time_keyboard") is True:
+            del self._reply_keyboards[chat_id]
+            self._changed(chat_id)
+
+    def _keep_reply_keyboard(self, chat_id: int, markup: object) -> None:
+        """A sent message's reply keyboard replaces the chat's; remove_keyboard takes it away (an inline
+        keyboard leaves it as it is). The markup was validated already."""
+        if not isinstance(markup, dict):
+            return
+        if "keyboard" in markup:
+            self._reply_keyboards[chat_id] = dict(markup)
+        elif markup.get("remove_keyboard") is True:
+            self._reply_keyboards.pop(chat_id, None)
 
     def has_user_message(self, chat_id: int, message_id: int) -> bool:
         """Whether a message the user sent is still in the chat (the bot may delete it)."""
@@ -640,6 +663,7 @@ class LocalBotAPI:
             raw_text=str(params["text"]),
             entities=formatted.entities,
         )
+        self._keep_reply_keyboard(chat_id, params.get("reply_markup"))
         return self._message_json(message)
 
     async def _edit_message_text(self, params: dict[str, Any]) -> Any:
@@ -746,6 +770,7 @@ class LocalBotAPI:
         self._check_reply_target(chat_id, params)
         self._check_reachable(chat_id)
         self._check_flood_control(method, chat_id)
+        self._keep_reply_keyboard(chat_id, params.get("reply_markup"))
         return self._new_message(
             chat_id,
             text=None,

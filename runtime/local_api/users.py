@@ -114,6 +114,23 @@ class UserApps:
             contact["last_name"] = last_name.strip()
         self._send(user_id, {"contact": contact})
 
+    def share_location(self, user_id: int, *, latitude: float, longitude: float) -> None:
+        """A location, as a request_location button makes the app send it."""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise UserInputError("a location is a latitude within ±90 and a longitude within ±180")
+        self._send(user_id, {"location": {"latitude": latitude, "longitude": longitude}})
+        self.api.reply_keyboard_used(user_id)
+
+    def tap_reply_button(self, user_id: int, text: str) -> None:
+        """Tap a text button of the chat's reply keyboard: the app sends its text as a message."""
+        keyboard = self.api.reply_keyboard(self.user(user_id).id)
+        rows = keyboard.get("keyboard", []) if keyboard else []
+        labels = [button if isinstance(button, str) else button.get("text") for row in rows for button in row]
+        if text not in labels:
+            raise UserInputError("the chat shows no such button (any more)")
+        self.send_text(user_id, text)
+        self.api.reply_keyboard_used(user_id)
+
     def send_document(self, user_id: int, *, filename: str, content: bytes, mime_type: str | None) -> None:
         """A file sent as a document (a CSV to import, say)."""
         if not content:

@@ -11,7 +11,14 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import BadRequest
 
 from runtime.local_api import LocalBotAPI
@@ -149,3 +156,43 @@ async def test_a_post_without_the_pages_header_is_refused(client: TestClient) ->
     assert (await client.post(f"/api/chats/{REP.id}/text", json={"text": ""}, headers=PAGE)).status == 400
     assert (await client.get("/api/chats/4242?after=-1")).status == 400
     assert (await client.get("/static/../page.py")).status == 404
+
+
+async def test_a_reply_keyboard_stays_until_removed_and_a_location_button_shares_one(
+    apps: UserApps,
+    bot: Bot,
+    client: TestClient,  # type: ignore[type-arg]
+) -> None:
+    share = ReplyKeyboardMarkup(
+        [[KeyboardButton("📍 Share my location", request_location=True)], ["Later"]], one_time_keyboard=True
+    )
+    await bot.send_message(REP.id, "Where are you?", reply_markup=share)
+    await bot.send_message(
+        REP.id,
+        "Or pick one",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Oslo", callback_data="z")]]),
+    )
+    view = await (await client.get(f"/api/chats/{REP.id}?after=-1")).json()
+    assert view["reply_keyboard"] == [
+        [{"text": "📍 Share my location", "kind": "location"}],
+        [{"text": "Later", "kind": "text"}],
+    ]
+    with pytest.raises(UserInputError, match="no such button"):
+        apps.tap_reply_button(REP.id, "Sooner")
+    answer = await client.post(
+        f"/api/chats/{REP.id}/location", json={"latitude": 60.1699, "longitude": 24.9384}, headers=PAGE
+    )
+    assert answer.status == 200
+    [update] = await bot.get_updates(timeout=1)
+    assert update.message is not None and update.message.location is not None
+    assert (update.message.location.latitude, update.message.location.longitude) == (60.1699, 24.9384)
+    # A one-time keyboard hides once used.
+    assert apps.api.reply_keyboard(REP.id) is None
+
+    await bot.send_message(REP.id, "Again?", reply_markup=share)
+    apps.tap_reply_button(REP.id, "Later")
+    await bot.send_message(REP.id, "Where are you?", reply_markup=share)
+    await bot.send_message(REP.id, "Thanks", reply_markup=ReplyKeyboardRemove())
+    assert apps.api.reply_keyboard(REP.id) is None
+    later = await bot.get_updates(offset=update.update_id + 1, timeout=1)
+    assert [sent.message.text for sent in later if sent.message] == ["Later"]

@@ -5,7 +5,9 @@
 
 const $ = (id) => document.getElementById(id);
 const chat = $("chat");
-const state = { user: null, version: -1, shown: new Map(), poll: null, commands: [] };
+const state = { user: null, version: -1, shown: new Map(), poll: null, commands: [], languages: {} };
+// Where a rep of each language is likely to be, for the location form's first choice.
+const HOME = { en: "London", fi: "Helsinki", nb: "Oslo", hu: "Budapest", fr: "Paris" };
 
 async function post(path, body, isForm) {
   const headers = { "X-Chat-Page": "1" };
@@ -124,6 +126,53 @@ function contactCard(contact) {
   return card;
 }
 
+function locationCard(location) {
+  const card = document.createElement("div");
+  card.className = "location-card";
+  const icon = document.createElement("span");
+  icon.className = "icon";
+  icon.textContent = "📍";
+  const about = document.createElement("div");
+  about.textContent = `${location.latitude.toFixed(4)}, ${location.longitude.toFixed(4)}`;
+  card.append(icon, about);
+  return card;
+}
+
+// The reply keyboard sits under the chat, in place of the phone's keyboard, until the bot removes it.
+function replyKeyboard(rows) {
+  const board = $("reply-keyboard");
+  board.replaceChildren();
+  board.hidden = !rows || rows.length === 0;
+  for (const row of rows || []) {
+    const line = document.createElement("div");
+    line.className = "row";
+    for (const button of row) {
+      const element = document.createElement("button");
+      element.type = "button";
+      element.textContent = button.text;
+      element.addEventListener("click", () => {
+        if (button.kind === "location") openForm("location-form");
+        else if (button.kind === "contact") openForm("contact-form");
+        else post("reply-button", { text: button.text });
+      });
+      line.appendChild(element);
+    }
+    board.appendChild(line);
+  }
+}
+
+function openForm(id) {
+  closeMenus();
+  const form = $(id).querySelector("form");
+  form.reset();
+  if (id === "location-form") {
+    const home = [...form.elements.place.options].find((o) => o.text === HOME[state.languages[state.user]]);
+    if (home) form.elements.place.value = home.value;
+  }
+  $(id).hidden = false;
+  form.elements[0].focus();
+}
+
 function keyboard(message) {
   const board = document.createElement("div");
   board.className = "keyboard";
@@ -170,6 +219,7 @@ function messageElement(message) {
   }
   if (message.document) bubble.appendChild(fileLink(message.document));
   if (message.contact) bubble.appendChild(contactCard(message.contact));
+  if (message.location) bubble.appendChild(locationCard(message.location));
   if (message.text) {
     const text = document.createElement("div");
     text.className = "text";
@@ -223,6 +273,7 @@ function render(view) {
     chat.appendChild(note);
   }
   $("empty").hidden = view.messages.length > 0;
+  replyKeyboard(view.reply_keyboard);
   state.commands = view.commands;
   if (added || nearBottom) chat.scrollTop = chat.scrollHeight;
 }
@@ -329,6 +380,7 @@ function choose(user) {
   state.version = -1;
   state.shown.clear();
   chat.querySelectorAll(".message, .refused").forEach((element) => element.remove());
+  replyKeyboard(null);
   const url = new URL(window.location.href);
   url.searchParams.set("rep", user);
   window.history.replaceState(null, "", url);
@@ -342,6 +394,7 @@ async function start() {
   document.title = `${about.bot.name}: try it`;
   const picker = $("rep");
   for (const user of about.users) {
+    state.languages[user.id] = user.language;
     const option = document.createElement("option");
     option.value = user.id;
     option.textContent = `${user.name} (${user.language})`;
@@ -379,11 +432,14 @@ $("attach-button").addEventListener("click", () => {
 });
 $("attach-document").addEventListener("click", () => { closeMenus(); $("document-input").click(); });
 $("attach-photo").addEventListener("click", () => { closeMenus(); $("photo-input").click(); });
-$("attach-contact").addEventListener("click", () => {
-  closeMenus();
-  $("contact").reset();
-  $("contact-form").hidden = false;
-  $("contact").elements.first_name.focus();
+$("attach-contact").addEventListener("click", () => openForm("contact-form"));
+$("attach-location").addEventListener("click", () => openForm("location-form"));
+$("location-cancel").addEventListener("click", () => { $("location-form").hidden = true; });
+$("location").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const [latitude, longitude] = event.target.elements.place.value.split(",").map(Number);
+  $("location-form").hidden = true;
+  await post("location", { latitude, longitude });
 });
 $("document-input").addEventListener("change", (event) => upload("document", event.target));
 $("photo-input").addEventListener("change", (event) => upload("photo", event.target));
