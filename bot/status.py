@@ -21,6 +21,15 @@ ALLOWED_MOVES: dict[Status, tuple[Status, ...]] = {
     Status.LOST: (Status.LEAD,),
 }
 
+# The statuses each list shows: a repeat buyer is a customer who bought again, and is found among customers.
+LIST_MEMBERS: dict[Status, tuple[Status, ...]] = {
+    Status.LEAD: (Status.LEAD,),
+    Status.PROSPECT: (Status.PROSPECT,),
+    Status.CUSTOMER: (Status.CUSTOMER, Status.REPEAT_BUYER),
+    Status.REPEAT_BUYER: (Status.REPEAT_BUYER,),
+    Status.LOST: (Status.LOST,),
+}
+
 # Statuses that a rep set by hand: a new meeting's answers re-score the contact but do not re-classify it.
 SET_BY_REP = frozenset({Status.CUSTOMER, Status.REPEAT_BUYER, Status.LOST})
 

@@ -12,6 +12,7 @@ from bot.contact_fields import FIELDS
 from bot.dates import NO_YEAR
 from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
+from bot.scoring import Status
 from handlers.kit.keyboards import short
 from storage.contacts import ContactListItem, ContactRead, HistoryItem, HistoryPage
 
@@ -199,6 +200,8 @@ def list_line(t: Translator, index: int, item: ContactListItem, zone: ZoneInfo, 
         if item.company
         else t("list.who", name=item.name)
     )
+    if item.status is Status.REPEAT_BUYER:  # listed among the customers, and told apart there
+        who = t("list.repeat_buyer", who=who)
     overdue = item.next_due is not None and item.next_due < now
     return t(
         "list.line_overdue" if overdue else "list.line", index=index, who=who, score=item.score, when=when

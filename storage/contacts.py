@@ -19,7 +19,7 @@ from bot.contact_fields import TAGS_MAX
 from bot.qualification import QualificationAnswers
 from bot.schedule import OPEN_STATES, LostReason
 from bot.scoring import Status
-from bot.status import StatusFields, marked_lost, set_by_rep
+from bot.status import LIST_MEMBERS, StatusFields, marked_lost, set_by_rep
 from bot.text_keys import phone_key, search_key
 from storage.database import RepositoryPart, changed_one, escape_like, lock_contacts, refresh_next_due
 from storage.models import Contact, ContactTag, FollowUp, Interaction, due_or_none
@@ -270,9 +270,14 @@ class ContactBook(RepositoryPart):
         limit: int,
         filter_by: ContactFilter | None = None,
     ) -> Page:
-        """A page of the rep's contacts with one status, by next follow-up, newest or highest score first,
-        optionally only those with a source, a tag or an industry."""
-        condition = sa.and_(col(Contact.owner_id) == owner_id, col(Contact.status) == status)
+        """A page of the rep's list of one status (customers with the repeat buyers: bot.status.LIST_MEMBERS),
+        by next follow-up, newest or highest score first, optionally only those with a source, a tag or an
+        industry."""
+        members = [member.value for member in LIST_MEMBERS[Status(status)]]
+        condition = sa.and_(
+            col(Contact.owner_id) == owner_id,
+            col(Contact.status) == members[0] if len(members) == 1 else col(Contact.status).in_(members),
+        )
         if filter_by is not None:
             condition = sa.and_(condition, _filter_condition(owner_id, filter_by))
         items, total = self._list_items(condition, order, offset, limit)

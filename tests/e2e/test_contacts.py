@@ -48,6 +48,24 @@ async def test_lists_page_with_arrows_and_sort_by_score(rep: RepChat) -> None:
     assert "best score first" in rep.last_text
 
 
+async def test_repeat_buyers_are_listed_among_the_customers_and_marked(rep: RepChat) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy", qualified=True)
+    await capture(rep, "Pekka Salo, Nokia", qualified=True)
+    for name, moves in (("anna", ("→ Customer", "→ Repeat buyer")), ("pekka", ("→ Customer",))):
+        await rep.send(f"/find {name}")
+        await rep.press("1.")
+        for move in moves:
+            await rep.press("🏷 Status")
+            await rep.press(move)
+    await rep.send("/customers")
+    listed = rep.last_text
+    assert "Customers (2)" in listed
+    assert "Anna Virtanen, Acme Oy · 🔁 repeat buyer · 87" in listed
+    assert "Pekka Salo, Nokia · 87" in listed and "Pekka Salo, Nokia · 🔁" not in listed
+    await rep.press("2. Anna Virtanen")
+    assert "Repeat buyer" in rep.last_text
+
+
 async def test_empty_lists_say_how_to_fill_them(rep: RepChat) -> None:
     await rep.send("/prospects")
     assert "No prospects yet" in rep.last_text
