@@ -1,16 +1,16 @@
-"""Keys for matching what reps type: case- and accent-insensitive names, and phone numbers as digits."""
+"""Keys for matching what reps type: case- and accent-insensitive names, and phone numbers (bot/phones.py)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from bot import phones
 
 # Letters that Unicode does not decompose into a base letter and a mark, but that reps type without
 # the mark all the same ("Sørensen" is searched as "sorensen", "Straße" as "strasse").
 _FOLDED_LETTERS = str.maketrans(
     {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "\u0131": "i"}
 )
-_PHONE_DIGITS_COMPARED = 9
 
 
 def search_key(text: str) -> str:
@@ -20,13 +20,8 @@ def search_key(text: str) -> str:
     return " ".join(stripped.translate(_FOLDED_LETTERS).split())
 
 
-def phone_key(phone: str) -> str | None:
-    """The last nine digits, so that '+358 40 123 4567' and '040-123 4567' are the same phone.
-
-    Without knowing the country, the national prefix cannot be told apart from the number; the last nine
-    digits are the part that every way of writing one number shares.
-    """
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 5:
-        return None
-    return digits[-_PHONE_DIGITS_COMPARED:]
+def phone_key(phone: str, region: str | None = None) -> str | None:
+    """The number a phone is matched on: '+358 40 123 4567' and, read in Finland, '040-123 4567' are the
+    same phone (bot.phones.phone_key). Without the rep's country only a number with its country code is
+    read; the contact's write in storage/contacts.py always knows the country."""
+    return phones.phone_key(phone, region)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 
+from bot import phones
 from bot.capture import Evaluation
 from bot.contact_fields import FIELDS
 from bot.dates import NO_YEAR
@@ -100,7 +101,7 @@ def contact_card_text(
     if contact.role:
         lines.append(t("card.role", role=contact.role))
     if contact.phone:
-        lines.append(t("card.phone", phone=contact.phone))
+        lines.append(t("card.phone", phone=phones.display(contact.phone)))
     if contact.email:
         lines.append(t("card.email", email=contact.email))
     lines += ["", status_line(t, contact.status, contact.status_reasons)]

@@ -2,10 +2,15 @@
 
 Each method is scoped by the owner: an id from a button that is not the rep's own contact changes nothing
 and returns False or None. Changes the rep makes are recorded in the history with who and when.
+
+A contact's phone is stored in one form whoever writes it (a capture, a card edit, an import, a merge):
+E.164, read in the owner's country (bot/phones.py), with `phone_key` the number duplicates are matched on.
+The mapper hooks at the end of this module do it as the row is written.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,14 +20,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from bot import phones
 from bot.contact_fields import TAGS_MAX
 from bot.qualification import QualificationAnswers
 from bot.schedule import OPEN_STATES, LostReason
 from bot.scoring import Status
 from bot.status import LIST_MEMBERS, StatusFields, marked_lost, set_by_rep
-from bot.text_keys import phone_key, search_key
+from bot.text_keys import search_key
 from storage.database import RepositoryPart, changed_one, escape_like, lock_contacts, refresh_next_due
-from storage.models import Contact, ContactTag, FollowUp, Interaction, due_or_none
+from storage.models import Contact, ContactTag, FollowUp, Interaction, Rep, due_or_none
 
 # /find counts matches up to this many; a search that finds more says so and asks for another word.
 FIND_COUNT_CAP = 1000
@@ -174,8 +180,19 @@ def search_text(session: Session, contact: Contact) -> str:
         contact.location,
     )
     parts = [word or "" for word in words] + [note or "" for note in notes] + list(tags)
-    digits = "".join(char for char in contact.phone or "" if char.isdigit())
-    return " | ".join([search_key(" ".join(parts)), digits])
+    return " | ".join([search_key(" ".join(parts)), phones.search_digits(contact.phone or "")])
+
+
+def owner_region(connection: Session | sa.Connection, owner_id: int) -> str | None:
+    """The country the rep's phone numbers are read in (bot.phones.region_for their zone and language)."""
+    row = connection.execute(
+        sa.select(col(Rep.timezone), col(Rep.language)).where(col(Rep.id) == owner_id)
+    ).first()
+    return phones.region_for(row[0], row[1]) if row else None
+
+
+# A search made of digits and what people write between them: "040-123 45 67", "+47 (912) 34 567".
+_PHONE_QUERY = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
 def contact_read(session: Session, row: Contact) -> ContactRead:
@@ -247,11 +264,15 @@ class ContactBook(RepositoryPart):
             return contact_read(session, row) if row else None
 
     def find_duplicates(self, *, owner_id: int, name: str | None, phone: str | None) -> list[ContactListItem]:
-        """The rep's contacts with the same name (ignoring case and accents) or the same phone."""
+        """The rep's contacts with the same name (ignoring case and accents) or the same phone number,
+        however either phone was written (read in the rep's country)."""
         conditions = []
         if name:
             conditions.append(col(Contact.name_key) == search_key(name))
-        key = phone_key(phone) if phone else None
+        key = None
+        if phone:
+            with self._reading() as session:
+                key = phones.phone_key(phone, owner_region(session, owner_id))
         if key:
             conditions.append(col(Contact.phone_key) == key)
         if not conditions:
@@ -291,11 +312,19 @@ class ContactBook(RepositoryPart):
         digits = "".join(char for char in text if char.isdigit())
         if not words:
             return Page((), 0, offset)
-        conditions = [col(Contact.search_text).like(f"%{escape_like(word)}%", escape="\\") for word in words]
-        if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").lstrip("+")):
-            conditions = [col(Contact.search_text).like(f"%{digits}%")]
-        condition = sa.and_(col(Contact.owner_id) == owner_id, *conditions)
+        conditions: list[Any] = [
+            col(Contact.search_text).like(f"%{escape_like(word)}%", escape="\\") for word in words
+        ]
         with self._reading() as session:
+            if len(digits) >= 4 and _PHONE_QUERY.match(text.strip()):
+                # A number: part of one as written (either form, see bot.phones.search_digits), or the
+                # whole number in any spelling ("040 123 4567" is "+358 40 123 4567" in Finland).
+                number = phones.read_phone(text, owner_region(session, owner_id))
+                as_written = col(Contact.search_text).like(f"%{digits}%")
+                conditions = [
+                    sa.or_(as_written, col(Contact.phone_key) == number.key) if number.valid else as_written
+                ]
+            condition = sa.and_(col(Contact.owner_id) == owner_id, *conditions)
             # The matches up to the cap, id and score only: on SQLite the (owner_id, search_text, score) index
             # answers this without reading a row, on PostgreSQL the trigram index. A rare word is then one
             # pass; a common one stops at the cap, and its page walks the score index instead.
@@ -403,14 +432,14 @@ class ContactBook(RepositoryPart):
             contact = self._own(session, owner_id, contact_id)
             if contact is None:
                 return False
+            if field == "phone" and value:  # compared, stored and shown in the history in its one form
+                value = phones.read_phone(value, owner_region(session, owner_id)).stored
             before = getattr(contact, field)
             if before == value:
                 return True
             setattr(contact, field, value)
             if field == "name" and value:
                 contact.name_key = search_key(value)
-            if field == "phone":
-                contact.phone_key = phone_key(value) if value else None
             self._record(session, contact, "edit", changes={field: [before, value]})
             self._refresh_search(session, contact)
             return True
@@ -615,3 +644,24 @@ class ContactBook(RepositoryPart):
                 .limit(limit)
             ).all()
             return [str(row[0]) for row in rows]
+
+
+@sa.event.listens_for(Contact, "before_insert")
+def _phone_of_a_new_contact(_mapper: Any, connection: sa.Connection, contact: Contact) -> None:
+    """A new contact's phone in one form, whichever writer made it (a capture, an import)."""
+    _store_phone(connection, contact)
+
+
+@sa.event.listens_for(Contact, "before_update")
+def _phone_of_a_changed_contact(_mapper: Any, connection: sa.Connection, contact: Contact) -> None:
+    """A changed phone (a card edit, a merge, an import filling it in) in one form; others are left."""
+    if sa.inspect(contact).attrs.phone.history.has_changes():
+        _store_phone(connection, contact)
+
+
+def _store_phone(connection: sa.Connection, contact: Contact) -> None:
+    if not contact.phone:
+        contact.phone, contact.phone_key = None, None
+        return
+    phone = phones.read_phone(contact.phone, owner_region(connection, contact.owner_id))
+    contact.phone, contact.phone_key = phone.stored, phone.key

@@ -15,7 +15,7 @@ from bot.qualification import QualificationAnswers, Step
 from bot.schedule import OPEN_STATES
 from bot.scoring import Classification, Score, Status
 from bot.status import status_after_meeting
-from bot.text_keys import phone_key, search_key
+from bot.text_keys import search_key
 from storage.contacts import ANSWER_COLUMNS, ContactRead, contact_read, search_text
 from storage.database import RepositoryPart, changed_one
 from storage.models import CaptureDraft, Contact, FollowUp, Interaction
@@ -293,8 +293,8 @@ class DraftBook(RepositoryPart):
         contact.name = answers.name or contact.name
         contact.name_key = search_key(contact.name)
         contact.company = answers.company or contact.company
-        if answers.phone:
-            contact.phone, contact.phone_key = answers.phone, phone_key(answers.phone)
+        if answers.phone:  # stored in one form, with its key, as every contact's phone is (storage.contacts)
+            contact.phone = answers.phone
         for field in ANSWER_COLUMNS:
             value = getattr(answers, field)
             setattr(contact, field, value.value if value is not None else None)

@@ -229,3 +229,74 @@ def test_the_import_claim_migration_keeps_which_import_made_each_contact(empty_e
     migrate(empty_engine, "head")
     assert made_by() == [(batch_id,)]
     assert Storage.on(empty_engine, FakeClock(NOW)).exchange.undo_last_import(owner_id=rep_id) == 1
+
+
+def test_stored_phones_are_read_in_their_owners_country_and_kept_as_e164(empty_engine: sa.Engine) -> None:
+    migrate(empty_engine, "0010")
+    naive = NOW.replace(tzinfo=None)
+    owners = {}
+    with empty_engine.begin() as connection:
+        for telegram_id, language, timezone in ((1, "en", "Europe/Helsinki"), (2, "nb", "UTC")):
+            owners[telegram_id] = connection.execute(
+                insert_into(
+                    "rep",
+                    telegram_id=telegram_id,
+                    chat_id=telegram_id,
+                    language=language,
+                    timezone=timezone,
+                    digest_time="08:30",
+                    onboarded=True,
+                    working_days="12345",
+                    digest_when_empty=False,
+                    weekly_summary=False,
+                    active=True,
+                    access="open",
+                    role="rep",
+                    created_at=naive,
+                    updated_at=naive,
+                ).returning(sa.column("id"))
+            ).scalar_one()
+        for owner, name, phone in (
+            (1, "Aino", "040-123 4567"),
+            (1, "Antti", "ext. 12"),
+            (2, "Kari", "912 34 567"),
+        ):
+            digits = "".join(char for char in phone if char.isdigit())
+            connection.execute(
+                insert_into(
+                    "contact",
+                    owner_id=owners[owner],
+                    name=name,
+                    name_key=name.lower(),
+                    phone=phone,
+                    phone_key=digits[-9:] if len(digits) >= 5 else None,
+                    status="lead",
+                    status_rule="bant-v1",
+                    status_reasons="[]",
+                    score=0,
+                    score_reasons="[]",
+                    touches=0,
+                    search_text=f"{name.lower()} | {digits}",
+                    next_due_at=datetime(9999, 12, 31),
+                    created_at=naive,
+                    updated_at=naive,
+                )
+            )
+    migrate(empty_engine, "head")
+    with empty_engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT name, phone, phone_key FROM contact ORDER BY name")).all()
+    assert [tuple(row) for row in rows] == [
+        ("Aino", "+358401234567", "+358401234567"),
+        ("Antti", "ext. 12", None),
+        ("Kari", "+4791234567", "+4791234567"),
+    ]
+    repo = Storage.on(empty_engine, FakeClock(NOW))
+    finnish, norwegian = owners[1], owners[2]
+    found = repo.contacts.find_contacts(owner_id=finnish, text="+358 40 123 4567", offset=0, limit=5)
+    assert [item.name for item in found.items] == ["Aino"]
+    twins = repo.contacts.find_duplicates(owner_id=norwegian, name=None, phone="+47 912 34 567")
+    assert [item.name for item in twins] == ["Kari"]
+    migrate(empty_engine, "0010", down=True)
+    migrate(empty_engine, "head")
+    twins = repo.contacts.find_duplicates(owner_id=norwegian, name=None, phone="91234567")
+    assert [item.name for item in twins] == ["Kari"]
