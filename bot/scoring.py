@@ -99,6 +99,21 @@ class Score:
         return tuple(sorted(self.reasons, key=lambda reason: -abs(reason.points))[:count])
 
 
+# The card lists this many parts of a score; with more, the last of them is the rest's sum ("other +7").
+SCORE_PARTS_SHOWN = 5
+
+
+def score_parts(
+    reasons: tuple[tuple[str, int], ...], shown: int = SCORE_PARTS_SHOWN
+) -> tuple[tuple[tuple[str, int], ...], int | None]:
+    """The parts of a score to list, biggest first, and the sum of the rest (None when every part is
+    listed): what is listed always adds up to the score (before it is clamped to 0-100)."""
+    ordered = tuple(sorted(reasons, key=lambda reason: -abs(reason[1])))
+    if len(ordered) <= shown:
+        return ordered, None
+    return ordered[: shown - 1], sum(points for _, points in ordered[shown - 1 :])
+
+
 @dataclass(frozen=True)
 class Engagement:
     """How much contact there has been: the number of interactions and the latest one."""

@@ -75,10 +75,20 @@ def status_after_meeting(
     )
 
 
-def set_by_rep(status: Status) -> StatusFields:
+def set_by_rep(status: Status, classification: Classification | None = None) -> StatusFields:
     """A status the rep chose on the card (check_move said it is allowed); a reopened contact is no longer
-    lost for a reason. Lost has a reason of its own: see marked_lost."""
-    return StatusFields(status, "rep", (f"set.{status}",))
+    lost for a reason. Lost has a reason of its own: see marked_lost.
+
+    A lead or prospect chosen by hand says what its answers say (`classification`, of the contact's
+    answers): a lead what is missing to qualify, a prospect the criteria met, and a prospect whose answers
+    fall short that the rep chose it, and what is still open."""
+    if classification is None or status not in (Status.LEAD, Status.PROSPECT):
+        return StatusFields(status, "rep", (f"set.{status}",))
+    codes = tuple(reason.code for reason in classification.reasons)
+    if classification.status is status:
+        return StatusFields(status, "rep", codes)
+    # A lead by choice whose answers qualify has nothing missing: the rep's choice is the reason.
+    return StatusFields(status, "rep", (f"set.{status}", *(codes if status is Status.PROSPECT else ())))
 
 
 def marked_lost(reason: LostReason) -> StatusFields:

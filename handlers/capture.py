@@ -182,6 +182,8 @@ async def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[
     lines.append("")
     lines.append(t("capture.duplicate_question"))
     choices.append([button(t.plain("capture.create_new"), DuplicateButton(draft.id, "new"))])
+    # The rep may have met this person before and need no record at all: Cancel saves nothing.
+    choices.append([button(t.plain("common.cancel"), SummaryButton(draft.id, SummaryAction.CANCEL))])
     return "\n".join(lines), keyboard(*choices)
 
 

@@ -13,7 +13,7 @@ from bot.contact_fields import FIELDS
 from bot.dates import NO_YEAR
 from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
-from bot.scoring import Status
+from bot.scoring import Status, score_parts
 from handlers.kit.keyboards import short
 from storage.contacts import ContactListItem, ContactRead, HistoryItem, HistoryPage
 
@@ -33,11 +33,15 @@ def status_line(t: Translator, status: str, reasons: tuple[str, ...] | list[str]
     return t("card.status_line", status=t.plain(f"status.{status}"), reasons=words)
 
 
-def score_line(t: Translator, score: int, reasons: tuple[tuple[str, int], ...], count: int = 3) -> str:
+def score_line(t: Translator, score: int, reasons: tuple[tuple[str, int], ...]) -> str:
+    """ "Score 87/100: need +25, budget +20, decision-maker +20, other +22": the parts add up to the score."""
+    listed, rest = score_parts(reasons)
     parts = [
         t.plain("card.score_part", reason=t.plain(f"reason.{code}"), points=f"{points:+d}")
-        for code, points in reasons[:count]
+        for code, points in listed
     ]
+    if rest is not None:
+        parts.append(t.plain("card.score_other", points=f"{rest:+d}"))
     return t("card.score_line", score=score, reasons=", ".join(parts))
 
 
@@ -67,7 +71,7 @@ def summary_text(
             t, evaluation.classification.status.value, [r.code for r in evaluation.classification.reasons]
         )
     )
-    lines.append(score_line(t, score.value, tuple((r.code, r.points) for r in score.main_reasons())))
+    lines.append(score_line(t, score.value, tuple((r.code, r.points) for r in score.reasons)))
     lines.append("")
     lines.append(t("card.answers", answers=answers_line(t, answers, SUMMARY_FIELDS)))
     if answers.note:

@@ -24,7 +24,7 @@ from bot import phones
 from bot.contact_fields import TAGS_MAX
 from bot.qualification import QualificationAnswers
 from bot.schedule import OPEN_STATES, LostReason
-from bot.scoring import Status
+from bot.scoring import Status, classify
 from bot.status import LIST_MEMBERS, StatusFields, marked_lost, set_by_rep
 from bot.text_keys import search_key
 from storage.database import RepositoryPart, changed_one, escape_like, lock_contacts, refresh_next_due
@@ -494,7 +494,9 @@ class ContactBook(RepositoryPart):
             if contact is None:
                 return False
             before = contact.status
-            _set_status(contact, set_by_rep(status), self.clock())
+            _set_status(
+                contact, set_by_rep(status, classify(contact_read(session, contact).answers)), self.clock()
+            )
             session.add(contact)
             self._record(session, contact, "status", changes={"status": [before, contact.status]})
             return True

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.qualification import Authority, Budget, Fit, Need, QualificationAnswers, Timeline
-from bot.scoring import Engagement, Status, classify, score
+from bot.scoring import Engagement, Status, classify, score, score_parts
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 QUALIFIED = QualificationAnswers(
@@ -78,3 +78,19 @@ def test_more_touches_score_higher_up_to_a_cap() -> None:
         return score(QUALIFIED, Engagement(touches=touches, last_touch=NOW), NOW).value
 
     assert with_touches(1) < with_touches(2) < with_touches(3) == with_touches(10)
+
+
+def test_the_listed_parts_of_a_score_add_up_to_it() -> None:
+    five = (
+        ("need.yes", 25),
+        ("touches", 2),
+        ("budget.yes", 20),
+        ("authority.decision_maker", 20),
+        ("fit.yes", 10),
+    )
+    listed, rest = score_parts(five)
+    assert rest is None and [code for code, _ in listed][:2] == ["need.yes", "budget.yes"]
+    seven = (*five, ("timeline.under_1_month", 20), ("quiet", -10))
+    listed, rest = score_parts(seven)
+    assert len(listed) == 4 and rest is not None
+    assert sum(points for _, points in listed) + rest == sum(points for _, points in seven)

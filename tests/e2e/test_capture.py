@@ -56,7 +56,11 @@ async def test_quick_capture_of_a_prospect_takes_eight_interactions(rep: RepChat
     await me.press("Tomorrow")
     summary = rep.last_text
     assert "Prospect: need, budget, decision-maker, timeline under 1 month" in summary
-    assert "Score 87/100: need +25, budget +20, decision-maker +20" in summary
+    # Every part of the score is listed, so that they add up to it.
+    assert (
+        "Score 87/100: need +25, budget +20, decision-maker +20, timeline under 1 month +20, meetings +2\n"
+        in summary
+    )
     assert "Next step: Thu 26 Nov, 09:00" in summary
     await me.press("✅ Save")
     assert me.count <= 8
@@ -202,6 +206,13 @@ async def test_a_forward_from_a_hidden_user_uses_the_name_telegram_shows(rep: Re
     assert "Zsófia K." in rep.last_text and "Company?" in rep.last_text
 
 
+async def capture_named(rep: RepChat, name: str) -> None:
+    await rep.send(name)
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+
+
 async def test_a_matching_name_offers_to_log_the_meeting_on_the_existing_contact(
     rep: RepChat, app: Any
 ) -> None:
@@ -243,6 +254,18 @@ async def test_a_matching_phone_can_still_become_a_new_contact(rep: RepChat, app
     await rep.press("No next step")
     await rep.press("✅ Save")
     assert len(contacts(app, rep)) == 2
+
+
+async def test_the_duplicate_offer_can_be_cancelled_and_saves_nothing(rep: RepChat, app: Any) -> None:
+    await capture_named(rep, "Anna Virtanen, Acme Oy")
+    await rep.send("Anna Virtanen")
+    assert "You already have" in rep.last_text
+    assert rep.button_labels[-1] == "✖ Cancel"
+    await rep.press("✖ Cancel")
+    assert rep.last_text == "Capture cancelled. Nothing was saved." and rep.button_labels == []
+    assert len(contacts(app, rep)) == 1
+    await rep.send("Pekka Salo")  # nothing left open: a new name starts a new capture
+    assert "Company?" in rep.last_text
 
 
 async def test_cancel_saves_nothing_and_old_buttons_expire(rep: RepChat, app: Any) -> None:

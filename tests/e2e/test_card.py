@@ -124,6 +124,27 @@ async def test_status_moves_follow_the_table_and_are_in_the_history(rep: RepChat
     assert "Status: Prospect → Customer" in history
 
 
+async def test_a_reopened_lead_says_what_is_missing_not_only_who_set_it(rep: RepChat) -> None:
+    await rep.send("Pekka Salo, Nokia")
+    await rep.press("Yes")  # need
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+    await open_card(rep, "pekka")
+    await rep.press("🏷 Status")
+    await rep.press("→ Lost")
+    await rep.press("Priorities")
+    await rep.press("🏷 Status")
+    await rep.press("→ Lead")
+    card = rep.last_text
+    assert "Lead: budget unknown, decision-maker unknown, timeline unknown" in card
+    assert "set by you" not in card
+    # Made a prospect by hand with answers that fall short: the rep's choice, and what is still open.
+    await rep.press("🏷 Status")
+    await rep.press("→ Prospect")
+    assert "Prospect: set by you, budget unknown, decision-maker unknown, timeline unknown" in rep.last_text
+
+
 async def test_edit_fields_with_checks(rep: RepChat, app: Any) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy")
     await open_card(rep, "anna")
