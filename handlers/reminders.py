@@ -61,19 +61,26 @@ def reminder_text(
     kind: str,
     zone: Any,
     now: datetime,
+    lost_reason: str | None = None,
+    returned_at: datetime | None = None,
 ) -> str:
-    """Who, why (the last note, shortened) and when it was planned; late reminders say so."""
+    """Who, why (the last note, shortened) and when it was planned; late reminders say so. A lost
+    contact's (a win-back) says why it was lost rather than a score that no longer means anything."""
     title = "reminder.title_winback" if kind == "winback" else "reminder.title"
     who = t("reminder.who_company", name=name, company=company) if company else t("reminder.who", name=name)
-    lines: list[str] = [
-        t(title, who=who),
-        t("reminder.status", status=t.plain(f"status.{status}"), score=score),
-    ]
+    standing = (
+        t("reminder.status_lost", reason=t.plain(f"lost.{lost_reason}"))
+        if status == "lost" and lost_reason
+        else t("reminder.status", status=t.plain(f"status.{status}"), score=score)
+    )
+    lines: list[str] = [t(title, who=who), standing]
     if note:
         lines.append(t("card.note", note=short(note, NOTE_PREVIEW)))
     lines.append(t("reminder.planned", when=t.when(due, zone)))
     if schedule.is_late(due, now):
-        lines.append(t("reminder.late", when=t.when(due, zone)))
+        # Due while the rep had blocked the bot, it waited for them: not the bot's delay.
+        held = returned_at is not None and due < returned_at
+        lines.append(t("reminder.held" if held else "reminder.late", when=t.when(due, zone)))
     return "\n".join(lines)
 
 
@@ -120,6 +127,8 @@ def make_reminder_sender(application: Any) -> Any:
             kind=reminder.kind,
             zone=reminder.recipient.zone,
             now=application.bot_data.clock(),
+            lost_reason=reminder.lost_reason,
+            returned_at=reminder.recipient.returned_at,
         )
         markup = _main_keyboard(t, reminder.id, reminder.contact_id)
         return await deliver(application.bot.send_message, reminder.recipient.chat_id, text, markup)
@@ -173,6 +182,7 @@ async def _edit(
         kind=followup.kind,
         zone=rep.zone,
         now=followup.due_at,  # the late notice belongs to the first sending only
+        lost_reason=contact.lost_reason,
     )
     await query.edit_message_text(f"{base}\n\n{extra}", reply_markup=markup)
 

@@ -46,6 +46,8 @@ class Recipient:
     chat_id: int
     language: str
     timezone: str
+    # When the rep last came back after blocking the bot (see reminder_text in handlers/reminders.py).
+    returned_at: datetime | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -65,6 +67,7 @@ class DueReminder:
     status: Status
     score: int
     latest_note: str | None
+    lost_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def _within_chat_quota(table: Any, rep_column: Any, claimer: str, now: datetime,
 
 def _recipient(rep: Rep) -> Recipient:
     assert rep.id is not None
-    return Recipient(rep.id, rep.chat_id, rep.language, rep.timezone)
+    return Recipient(rep.id, rep.chat_id, rep.language, rep.timezone, rep.returned_at)
 
 
 class FollowUpRepository(RepositoryPart):
@@ -228,6 +231,7 @@ class FollowUpRepository(RepositoryPart):
                     status=Status(contact.status),
                     score=contact.score,
                     latest_note=self._latest_note(session, contact.id or 0),
+                    lost_reason=contact.lost_reason,
                 )
                 for followup, rep, contact in rows
             ]

@@ -77,6 +77,8 @@ class Rep(SQLModel, table=True):
     weekly_summary: bool = False
     # False after the rep blocked the bot: nothing more is sent, nothing is deleted.
     active: bool = True
+    # When the rep last came back after blocking the bot: a reminder due before it was held back for them.
+    returned_at: datetime | None = _utc_column(nullable=True)
     # How the rep got in: "open" (anyone could), "listed" (ALLOWED_USERS) or "invite" (a one-time link).
     access: str = Field(default="open", max_length=16)
     team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL", index=True)

@@ -115,6 +115,8 @@ class RepBook(RepositoryPart):
                     updated_at=now,
                 )
             else:
+                if not row.active:
+                    row.returned_at = now
                 row.chat_id, row.active, row.updated_at = chat_id, True, now
             session.add(row)
             session.flush()

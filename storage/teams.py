@@ -218,6 +218,8 @@ class TeamBook(RepositoryPart):
                     created_at=now,
                     updated_at=now,
                 )
+            if rep.id is not None and not rep.active:
+                rep.returned_at = now
             rep.access, rep.active, rep.updated_at = "invite", True, now
             if invite.team_id is not None:
                 rep.team_id, rep.role = invite.team_id, invite.role

@@ -147,6 +147,10 @@ async def test_lost_with_a_reason_and_a_win_back_reminder(rep: RepChat, app: Any
     clock.now = datetime(2027, 2, 26, 9, 0, tzinfo=UTC)
     assert await dispatch(app) == 1
     assert "Try again: Anna Virtanen" in rep.last_text
+    # Lost for a reason, and no score that no longer means anything.
+    assert "Lost: Competitor" in rep.last_text and "score" not in rep.last_text
+    await rep.press("💤 Snooze")
+    assert "Lost: Competitor" in rep.last_text and "score" not in rep.last_text
 
 
 async def test_a_handled_reminders_buttons_change_nothing(rep: RepChat, app: Any, clock: FakeClock) -> None:
@@ -255,8 +259,9 @@ async def test_a_rep_who_blocked_the_bot_is_inactive_until_start(
     fake.blocked_users.discard(rep.user_id)
     await rep.send("/start")
     assert repo.reps.get_rep(telegram_id=rep.user_id).active is True
-    assert await dispatch(app) == 1  # the kept reminder, late
-    assert "Sent late" in rep.last_text
+    assert await dispatch(app) == 1  # the kept reminder, held back for the rep: not the bot's delay
+    assert "This was due Thu 26 Nov, 09:00, while you had blocked me" in rep.last_text
+    assert "Sent late" not in rep.last_text
 
 
 async def test_one_bad_row_does_not_stop_the_others(
