@@ -51,7 +51,7 @@ from handlers.kit.buttons import (
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, refusal_text
-from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
 from storage.contacts import ContactRead
 from storage.drafts import DraftRead
@@ -103,7 +103,7 @@ def _question(
             )
             for option in CHOICES.get(step, ())
         ]
-        lines_of_buttons.extend(rows(options))
+        lines_of_buttons.extend(rows(options, ROW_EACH if step is Step.SOURCE else 2))
     controls = []
     if step is not Step.NAME or mode is not CaptureMode.ASK:
         controls.append(button(t.plain("common.back"), QuestionButton(draft.id, step.value, flow.BACK)))

@@ -27,7 +27,7 @@ from handlers.kit.awaiting import TypedAnswer, TypedAnswers, ask, drop_question
 from handlers.kit.buttons import CardButton, CardTagButton, ContactButton, Text
 from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, read_rep_birthday, refusal_text
-from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, Press, pressed_on
 from storage.contacts import ContactRead
 from storage.reps import RepRead
@@ -247,7 +247,7 @@ async def _status_move(press: _Press) -> None:
             _button(t.plain(f"lost.{reason.value}"), press.contact.id, "sl", reason.value)
             for reason in LostReason
         ]
-        await press.show(t("reminder.ask_lost"), keyboard(*rows(buttons), press.back()))
+        await press.show(t("reminder.ask_lost"), keyboard(*rows(buttons, ROW_EACH), press.back()))
         return
     await press.ctx.db(
         press.ctx.contacts.change_status, owner_id=press.rep.id, contact_id=press.contact.id, status=wanted
@@ -297,7 +297,7 @@ async def _edit_field(press: _Press) -> None:
     buttons.append(_button(t.plain("card.clear"), press.contact.id, "ec", spec.name, "-"))
     await press.show(
         t("card.ask_choice", field=t.plain(f"field.{spec.name}")),
-        keyboard(*rows(buttons), press.back()),
+        keyboard(*rows(buttons, ROW_EACH if spec.name == "source" else 2), press.back()),
     )
 
 

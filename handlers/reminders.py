@@ -28,7 +28,7 @@ from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import ContactButton, FollowUpButton
 from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, refusal_text
-from handlers.kit.keyboards import button, keyboard, rows, short
+from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
 from storage.followups import DueReminder, FollowUpRead
 from storage.reps import RepRead
@@ -271,7 +271,7 @@ async def _ask_lost(press: _Press) -> None:
     buttons = [
         _button(press.t.plain(f"lost.{r.value}"), press.followup.id, "lr", r.value) for r in LostReason
     ]
-    await press.show(press.t("reminder.ask_lost"), keyboard(*rows(buttons), press.back_row()))
+    await press.show(press.t("reminder.ask_lost"), keyboard(*rows(buttons, ROW_EACH), press.back_row()))
 
 
 async def _lost(press: _Press) -> None:

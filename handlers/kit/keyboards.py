@@ -16,6 +16,11 @@ def button(label: str, data: ButtonData) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data.pack())
 
 
+# Sources and lost reasons read long in some languages ("Prospection téléphonique", "Ingen
+# beslutningstaker"): such choices get a row each, so that no phone cuts their labels short.
+ROW_EACH = 1
+
+
 def rows(buttons: Sequence[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
     """The buttons laid out `width` to a row, in order."""
     return [list(buttons[index : index + width]) for index in range(0, len(buttons), width)]

@@ -64,7 +64,7 @@ def test_a_row_reads_as_the_card_does_in_the_reps_zone() -> None:
         "Décideur",
         "Moins d'un mois",
     )
-    assert (row["Origine"], row["Étape d'achat"]) == ("Appel à froid", "Intérêt")
+    assert (row["Origine"], row["Étape d'achat"]) == ("Prospection téléphonique", "Intérêt")
     # Summer time in Helsinki: UTC+3; the meeting at 21:15 UTC was past midnight there.
     assert row["Prochaine relance"] == "2026-07-02T09:00:00+03:00"
     assert row["Créé le"] == "2026-07-01T00:15:00+03:00"

@@ -293,7 +293,7 @@ async def test_a_second_save_tap_stores_one_contact(rep: RepChat, app: Any) -> N
 
 async def test_a_very_long_name_is_cut_and_the_rep_is_told(rep: RepChat, app: Any) -> None:
     await rep.send("A" * 5000)
-    assert "Too long (Name): I kept the first 200 characters" in rep.last_text
+    assert "Name was too long: I kept the first 200 characters" in rep.last_text
     await rep.press("⏩ Finish")
     await rep.press("No next step")
     await rep.press("✅ Save")

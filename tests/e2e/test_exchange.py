@@ -213,7 +213,7 @@ READ_BY_REP = {
     "fi": {
         "city": "Helsinki",
         "headers": (
-            "Nimi, Yritys, Titteli, Puhelin, Sähköposti, Tila, Menetyksen syy, Pisteet, Lähde, Ostovaihe, "
+            "Nimi, Yritys, Titteli, Puhelin, Sähköposti, Tila, Häviön syy, Pisteet, Lähde, Ostovaihe, "
             "Tarve, Budjetti, Päätösvalta, Aikataulu, Kohdemarkkina, Toimiala, Sijainti, Yrityksen koko, "
             "Ostotiheys, Ostovolyymi, Vaikutusvalta, Syntymäpäivä, Tunnisteet, Muistiinpanot, "
             "Seuraava yhteydenotto, Viimeisin yhteydenpito, Luotu, Päivitetty"
@@ -222,7 +222,7 @@ READ_BY_REP = {
             "Nimi": "Aino Hämäläinen",
             "Yritys": "Kone",
             "Tila": "Prospekti",
-            "Menetyksen syy": "",
+            "Häviön syy": "",
             "Pisteet": "97",
             "Lähde": "Kylmäsoitto",
             "Tarve": "Kyllä",
