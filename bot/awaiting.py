@@ -53,6 +53,9 @@ class Awaiting:
     interaction_id: int | None = None
     detail: str | None = None  # the card field being edited, or why a reminder asks for a date
     pending: str | None = None
+    # The message that asks (a card or reminder turned into the question): its buttons come off once the
+    # question is answered or dropped, so no live ◀ Back is left on a stale prompt.
+    prompt_id: int | None = None
 
     def encode(self) -> str:
         values = {
@@ -63,6 +66,7 @@ class Awaiting:
             "i": self.interaction_id,
             "d": self.detail,
             "p": self.pending,
+            "m": self.prompt_id,
         }
         return json.dumps({key: value for key, value in values.items() if value is not None})
 
@@ -81,6 +85,7 @@ class Awaiting:
                 interaction_id=_optional_int(values.get("i")),
                 detail=_optional_str(values.get("d")),
                 pending=_optional_str(values.get("p")),
+                prompt_id=_optional_int(values.get("m")),
             )
         except (ValueError, KeyError, TypeError):
             return None

@@ -86,7 +86,9 @@ class _Press:
 
     async def ask(self, question: Question, detail: str | None = None) -> None:
         """The rep's next typed message answers this, about this contact."""
-        await ask(self.ctx, question, contact_id=self.contact.id, detail=detail)
+        await ask(
+            self.ctx, question, contact_id=self.contact.id, detail=detail, prompt_id=self.press.message_id
+        )
 
 
 def own_contact(

@@ -30,6 +30,7 @@ from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, refusal_text
 from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
+from storage.contacts import ContactRead
 from storage.followups import DueReminder, FollowUpRead
 from storage.reps import RepRead
 
@@ -171,8 +172,14 @@ async def _edit(
     contact = await ctx.db(ctx.contacts.get_contact, owner_id=rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
-    base = reminder_text(
-        ctx.t,
+    base = _reminder_of(ctx.t, contact, followup, rep.zone)
+    await query.edit_message_text(f"{base}\n\n{extra}", reply_markup=markup)
+
+
+def _reminder_of(t: Translator, contact: ContactRead, followup: FollowUpRead, zone: Any) -> str:
+    """The reminder as the rep goes on with it: as sent, less the late notice (the first sending's)."""
+    return reminder_text(
+        t,
         name=contact.name,
         company=contact.company,
         status=contact.status,
@@ -180,11 +187,10 @@ async def _edit(
         note=contact.latest_note,
         due=followup.due_at,
         kind=followup.kind,
-        zone=rep.zone,
-        now=followup.due_at,  # the late notice belongs to the first sending only
+        zone=zone,
+        now=followup.due_at,
         lost_reason=contact.lost_reason,
     )
-    await query.edit_message_text(f"{base}\n\n{extra}", reply_markup=markup)
 
 
 async def on_reminder_button(update: Update, ctx: BotContext) -> None:
@@ -213,6 +219,7 @@ class _Press:
         self.update, self.ctx = update, ctx
         self.rep, self.followup, self.args = press.rep, press.record, press.data.args
         self.t, self.now, self.zone = ctx.t, ctx.now(), press.rep.zone
+        self.message_id = press.message_id
 
     def arg(self, allowed: set[str]) -> str | None:
         """The first argument if it is one of the allowed values (button data is never trusted)."""
@@ -263,7 +270,13 @@ async def _snooze(press: _Press) -> None:
 
 
 async def _ask_date(press: _Press) -> None:
-    await ask(press.ctx, Question.FOLLOWUP_DATE, followup_id=press.followup.id, detail="r")
+    await ask(
+        press.ctx,
+        Question.FOLLOWUP_DATE,
+        followup_id=press.followup.id,
+        detail="r",
+        prompt_id=press.message_id,
+    )
     await press.show(press.t("reminder.ask_date"), keyboard(press.back_row()))
 
 
@@ -400,10 +413,16 @@ async def _confirm_date(
     await drop_question(ctx)
     await query.edit_message_text(line)
     if followup.message_id is not None:
+        # The reminder above asked "When? Type a date…": it now says where it went, with no buttons.
+        contact = await ctx.db(ctx.contacts.get_contact, owner_id=rep.id, contact_id=followup.contact_id)
         try:
-            await ctx.bot.edit_message_reply_markup(rep.chat_id, followup.message_id, reply_markup=None)
+            if contact is None:
+                await ctx.bot.edit_message_reply_markup(rep.chat_id, followup.message_id, reply_markup=None)
+            else:
+                text = _reminder_of(ctx.t, contact, followup, rep.zone)
+                await ctx.bot.edit_message_text(f"{text}\n\n{line}", rep.chat_id, followup.message_id)
         except BadRequest as error:
-            log.debug("reminder %s keeps its buttons: %s", followup.id, error)
+            log.debug("reminder %s not redrawn: %s", followup.id, error)
 
 
 # Typed answers

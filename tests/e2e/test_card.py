@@ -80,16 +80,52 @@ async def test_cancel_drops_a_question_the_card_asked(rep: RepChat) -> None:
     assert "Company?" in rep.last_text
 
 
+def prompt_buttons(rep: RepChat, message_id: int) -> list[str]:
+    """The labels a message the bot sent still has (after its edits)."""
+    message = next(m for m in rep.messages if m.message_id == message_id)
+    return [
+        text
+        for row in (message.reply_markup or {}).get("inline_keyboard", [])
+        for text in [b["text"] for b in row]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "typed", "notice"),
+    [
+        ("📝 Note", None, "Wants a demo", "Note added"),
+        ("🔖 Tags", None, "vip", "Tags saved"),
+        ("🎂 Birthday", None, "12.3.", "Birthday saved"),
+        ("✏️ Edit", "Email", "anna@acme.fi", "Email saved"),
+    ],
+)
+async def test_after_typing_into_the_card_its_prompt_is_retired(
+    rep: RepChat, action: str, field: str | None, typed: str, notice: str
+) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy")
+    await open_card(rep, "anna")
+    await rep.press(action)
+    if field:
+        await rep.press(field)
+    prompt = rep.last_with_buttons.message_id
+    assert "◀ Back" in prompt_buttons(rep, prompt)
+    await rep.send(typed)
+    assert notice in rep.last_text and "🤝 Meeting" in rep.button_labels
+    assert prompt_buttons(rep, prompt) == []  # no live ◀ Back on the stale prompt
+
+
 async def test_schedule_and_move_the_follow_up_from_the_card(rep: RepChat, app: Any) -> None:
     await capture(rep, "Aino Hämäläinen, Kone")
     await open_card(rep, "aino")
     await rep.press("⏰ Follow-up")
     assert "Now: Thu 26 Nov, 09:00" in rep.last_text
     await rep.press("📅 Type a date")
+    prompt = rep.last_with_buttons.message_id
     await rep.send("7.12. 13:15")
     assert "Understood: Mon 7 Dec, 13:15" in rep.last_text
     await rep.press("✓ Confirm")
     assert "Next step: Mon 7 Dec, 13:15" in rep.last_text
+    assert prompt_buttons(rep, prompt) == []  # the "When?" prompt above has no ◀ Back left
     assert stored(app, rep, "aino").next_due == datetime(2026, 12, 7, 13, 15, tzinfo=UTC)
     await rep.press("⏰ Follow-up")
     await rep.press("✖ No follow-up")

@@ -112,13 +112,20 @@ async def test_reschedule_by_typed_date_confirms_what_it_understood(
     await capture_with_next_step(rep)
     clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     await dispatch(app)
+    reminder_id = rep.last.message_id
     await rep.press("📅 Reschedule")
     await rep.send("someday maybe")
     assert "couldn't read “someday maybe” as a date" in rep.last_text
     await rep.send("next friday 14:00")
     assert "Understood: Fri 27 Nov, 14:00" in rep.last_text
+    reminder = next(m for m in rep.messages if m.message_id == reminder_id)
+    assert "When?" in (reminder.text or "") and reminder.reply_markup
     await rep.press("✓ Confirm")
     assert "Moved to Fri 27 Nov, 14:00" in rep.last_text
+    # The reminder no longer asks for a date, and has no ◀ Back left to press.
+    reminder = next(m for m in rep.messages if m.message_id == reminder_id)
+    assert "When?" not in (reminder.text or "") and "Moved to Fri 27 Nov, 14:00" in (reminder.text or "")
+    assert not (reminder.reply_markup or {}).get("inline_keyboard")
     assert contact_of(app, rep).next_due == datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
     clock.now = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
     assert await dispatch(app) == 1
