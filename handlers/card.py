@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.awaiting import Awaiting, Question
@@ -17,7 +17,7 @@ from bot.contact_fields import FIELDS, Invalid, clean_field, parse_tags
 from bot.dates import DateRefusal, Refusal, due_for_choice
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
-from bot.schedule import LostReason
+from bot.schedule import LostReason, local_day
 from bot.scoring import Status
 from bot.status import ALLOWED_MOVES, check_move
 from bot.text_keys import search_key
@@ -354,14 +354,21 @@ async def _remove_birthday(press: _Press) -> None:
 
 
 async def _birthday_card_sent(press: _Press) -> None:
-    """From the digest: one tap notes that a birthday card went out."""
-    await press.ctx.db(
-        press.ctx.contacts.add_note,
+    """From the digest: one tap notes that a birthday card went out, once; the button comes off."""
+    noted = await press.ctx.db(
+        press.ctx.contacts.note_birthday_card,
         owner_id=press.rep.id,
         contact_id=press.contact.id,
         note=press.t.plain("card.birthday_note"),
+        since=local_day(press.ctx.now(), press.rep.zone).start,
     )
-    await _answer(press, press.t.plain("card.birthday_noted"))
+    await _answer(press, press.t.plain("card.birthday_noted" if noted else "card.birthday_already"))
+    message = press.press.query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is not None:
+        tapped = press.press.query.data
+        kept = [[key for key in row if key.callback_data != tapped] for row in markup.inline_keyboard]
+        await press.press.query.edit_message_reply_markup(keyboard(*kept))
 
 
 async def _merge(press: _Press) -> None:

@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
 from bot.scoring import Status, score_parts
 from handlers.kit.keyboards import short
-from storage.contacts import ContactListItem, ContactRead, HistoryItem, HistoryPage
+from storage.contacts import BIRTHDAY_CARD, ContactListItem, ContactRead, HistoryItem, HistoryPage
 
 SUMMARY_FIELDS = (Step.NEED, Step.BUDGET, Step.AUTHORITY, Step.TIMELINE, Step.FIT, Step.SOURCE)
 
@@ -189,7 +189,8 @@ def history_line(t: Translator, item: HistoryItem, zone: ZoneInfo) -> str:
     """One event: when, what kind, the note (shortened), and what changed."""
     changes = [change_text(t, field, *pair) for field, pair in item.changes.items() if isinstance(pair, list)]
     # A change made on the card speaks for itself; a meeting or call also says what it changed.
-    parts = [] if item.kind in ("status", "edit") and changes else [t.plain(f"history.kind.{item.kind}")]
+    speaks_for_itself = (item.kind in ("status", "edit") and changes) or item.kind == BIRTHDAY_CARD
+    parts = [] if speaks_for_itself else [t.plain(f"history.kind.{item.kind}")]
     if item.note:
         parts.append(short(item.note, 120))
     if changes:

@@ -57,7 +57,8 @@ def render_digest(
                 if item.when
                 else ""
             )
-            line = t(line_id, index=shown + 1, who=who, when=when)
+            sent = line_id == "digest.line_birthday" and item.done
+            line = t("digest.line_birthday_sent" if sent else line_id, index=shown + 1, who=who, when=when)
             if sum(len(text) for text in [*lines, *block, line]) > TEXT_BUDGET:
                 break
             block.append(line)
@@ -66,7 +67,7 @@ def render_digest(
             buttons.append(
                 button(t.plain("list.button", index=shown, name=name), ContactButton(item.contact_id))
             )
-            if line_id == "digest.line_birthday":
+            if line_id == "digest.line_birthday" and not sent:
                 # One tap notes that the card went out, as the source documents suggest.
                 buttons.append(
                     button(t.plain("digest.card_sent", index=shown), CardButton(item.contact_id, "bc"))

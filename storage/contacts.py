@@ -183,6 +183,24 @@ def search_text(session: Session, contact: Contact) -> str:
     return " | ".join([search_key(" ".join(parts)), phones.search_digits(contact.phone or "")])
 
 
+# The history entry of a birthday card sent (from the digest's one tap).
+BIRTHDAY_CARD = "birthday"
+
+
+def birthday_card_sent(session: Session, contact_ids: list[int], since: datetime) -> set[int]:
+    """Of these contacts, those whose birthday card was noted since `since`."""
+    if not contact_ids:
+        return set()
+    rows = session.exec(
+        select(Interaction.contact_id).where(
+            col(Interaction.contact_id).in_(contact_ids),
+            Interaction.kind == BIRTHDAY_CARD,
+            col(Interaction.occurred_at) >= since,
+        )
+    ).all()
+    return {int(row) for row in rows}
+
+
 def owner_region(connection: Session | sa.Connection, owner_id: int) -> str | None:
     """The country the rep's phone numbers are read in (bot.phones.region_for their zone and language)."""
     row = connection.execute(
@@ -548,6 +566,23 @@ class ContactBook(RepositoryPart):
             if contact is None:
                 return False
             self._record(session, contact, "note", note=note)
+            contact.last_touch_at = self.clock()
+            self._refresh_search(session, contact)
+            return True
+
+    def note_birthday_card(
+        self, *, owner_id: int, contact_id: int, note: str, since: datetime
+    ) -> bool | None:
+        """The birthday card sent, in the history once: False when one was noted since `since` (the start
+        of the rep's day: a second tap, or the same line in /today), None when not the rep's contact."""
+        with self._session() as session:
+            contact = self._own(session, owner_id, contact_id)
+            if contact is None:
+                return None
+            lock_contacts(session, [contact_id])  # two taps at once: the second sees the first's entry
+            if birthday_card_sent(session, [contact_id], since):
+                return False
+            self._record(session, contact, BIRTHDAY_CARD, note=note)
             contact.last_touch_at = self.clock()
             self._refresh_search(session, contact)
             return True

@@ -9,7 +9,7 @@ clause, and its BEGIN IMMEDIATE (storage.engine) serialises the claims instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from bot import schedule
 from bot.schedule import OPEN_STATES, FollowUpKind, FollowUpState
 from bot.scoring import Score, Status
 from bot.text_keys import search_key
+from storage.contacts import birthday_card_sent
 from storage.database import RepositoryPart, lock_contacts, refresh_next_due
 from storage.models import Contact, Digest, FollowUp, Interaction, Rep
 
@@ -98,6 +99,7 @@ class DigestLine:
     name: str
     company: str | None
     when: datetime | None  # the follow-up's due time; for quiet prospects, the last touch
+    done: bool = False  # a birthday whose card was noted today
 
 
 @dataclass(frozen=True)
@@ -439,11 +441,15 @@ class FollowUpRepository(RepositoryPart):
             mine, sa.extract("month", birthday) == today.month, sa.extract("day", birthday) == today.day
         )
         with self._reading() as session:
+            born = self._contact_section(session, birthdays, None)
+            sent = birthday_card_sent(session, [line.contact_id for line in born.lines], window.start)
             return DigestData(
                 today=self._followup_section(session, rep_id, window.start, window.end),
                 overdue=self._followup_section(session, rep_id, None, window.start),
                 quiet=self._contact_section(session, quiet, col(Contact.last_touch_at)),
-                birthdays=self._contact_section(session, birthdays, None),
+                birthdays=replace(
+                    born, lines=tuple(replace(line, done=line.contact_id in sent) for line in born.lines)
+                ),
                 week=week,
             )
 

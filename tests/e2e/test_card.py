@@ -241,8 +241,19 @@ async def test_birthday_is_set_and_appears_in_the_digest_with_card_sent(
     clock.now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
     await rep.send("/today")
     assert "Birthdays 🎂 (1)" in rep.last_text
+    card_sent = rep.button_data("🎂 2: card sent")
+    digest = rep.last_with_buttons
     assert await rep.press("🎂 2: card sent") == "Noted: card sent 🎂"
     assert stored(app, rep, "anna").latest_note == "🎂 Birthday card sent"
+    assert "🎂 2: card sent" not in [text for row in rep.fake.buttons(digest) for text, _ in row]
+    # A second tap (an old copy of the button) notes nothing more; /today no longer offers it.
+    assert await rep.press_data(card_sent, message=digest) == "Already noted today: card sent 🎂"
+    await rep.send("/today")
+    assert "2. Anna Virtanen, Acme Oy · ✓ card sent" in rep.last_text
+    assert not any("card sent" in label for label in rep.button_labels)
+    await open_card(rep, "anna")
+    await rep.press("🕘 History")
+    assert rep.last_text.count("Birthday card sent") == 1
 
 
 async def test_merge_two_records_of_one_person(rep: RepChat, app: Any) -> None:
