@@ -52,8 +52,15 @@ def render_digest(
                 if item.company
                 else t("list.who", name=item.name)
             )
+            # Today's by their time; an overdue one by its day and time (a missed 9:00 call, not just a day).
             when = (
-                (t.clock_time(item.when, zone) if line_id == "digest.line_today" else t.day(item.when, zone))
+                (
+                    t.clock_time(item.when, zone)
+                    if line_id == "digest.line_today"
+                    else t.when(item.when, zone)
+                    if line_id == "digest.line_overdue"
+                    else t.day(item.when, zone)
+                )
                 if item.when
                 else ""
             )

@@ -52,7 +52,7 @@ async def test_the_digest_comes_at_the_reps_time_with_today_and_overdue(
     clock.now = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)
     await dispatch(app)
     latest = digests(rep)[-1]
-    assert "Overdue (1)" in latest and "Thu 26 Nov · Anna Virtanen" in latest
+    assert "Overdue (1)" in latest and "Thu 26 Nov, 09:00 · Anna Virtanen" in latest
     assert "Today (1)" in latest and "Pekka Salo" in latest
 
 
