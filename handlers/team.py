@@ -89,8 +89,22 @@ def _overview_text(t: Translator, overview: TeamOverview) -> str:
         counts = " · ".join(f"{t.plain(f'status.{s}')} {member.by_status.get(s, 0)}" for s in _FUNNEL[:3])
         role = t.plain("team.manager") if member.role == "manager" else ""
         lines.append(t("team.member", name=member.name or "?", role=role, counts=counts))
-        lines.append(t("team.member_due", today=member.due_today, overdue=member.overdue))
+        lines.append(
+            t(
+                "team.member_due",
+                today=_who(t, member.due_today, member.today_names),
+                overdue=_who(t, member.overdue, member.overdue_names),
+            )
+        )
     return "\n".join(lines)
+
+
+def _who(t: Translator, count: int, names: tuple[str, ...]) -> str:
+    """ "2: Anna Virtanen, Pekka Salo", "5: Anna, Pekka, Liisa…": how many, and who."""
+    if not names:
+        return str(count)
+    who = ", ".join(short(name, NAME_MAX) for name in names) + ("…" if count > len(names) else "")
+    return t.plain("team.due_who", count=count, names=who)
 
 
 def _member_name(member: MemberSummary) -> str:

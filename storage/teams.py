@@ -41,6 +41,10 @@ class Redeemed(Enum):
     UNKNOWN = "unknown"
 
 
+# How many of a member's due and overdue contacts /team names.
+MEMBER_NAMES = 3
+
+
 @dataclass(frozen=True)
 class MemberSummary:
     rep_id: int
@@ -49,6 +53,9 @@ class MemberSummary:
     by_status: dict[str, int]
     due_today: int
     overdue: int
+    # Who they are: the contacts of the follow-ups due today and overdue, soonest first (a few).
+    today_names: tuple[str, ...] = ()
+    overdue_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,19 +104,27 @@ class TeamBook(RepositoryPart):
                 .group_by(col(Contact.owner_id), col(Contact.status))
             ).all()
             due = session.exec(
-                select(FollowUp.owner_id, FollowUp.due_at).where(
+                select(FollowUp.owner_id, FollowUp.due_at, Contact.name)
+                .join(Contact, col(Contact.id) == FollowUp.contact_id)
+                .where(
                     col(FollowUp.owner_id).in_(ids),
                     col(FollowUp.state).in_(OPEN_STATES),
                     col(FollowUp.due_at) < window.end,
                 )
+                .order_by(col(FollowUp.due_at), col(FollowUp.id))
             ).all()
         funnel: Counter[str] = Counter()
         by_rep: dict[int, Counter[str]] = {}
         for owner, status, number in counts:
             funnel[status] += number
             by_rep.setdefault(owner, Counter())[status] += number
-        today = Counter(owner for owner, due_at in due if due_at >= window.start)
-        overdue = Counter(owner for owner, due_at in due if due_at < window.start)
+        today = Counter(owner for owner, due_at, _ in due if due_at >= window.start)
+        overdue = Counter(owner for owner, due_at, _ in due if due_at < window.start)
+
+        def names(owner: int | None, *, late: bool) -> tuple[str, ...]:
+            found = [name for rep, due_at, name in due if rep == owner and (due_at < window.start) == late]
+            return tuple(found[:MEMBER_NAMES])
+
         summaries = tuple(
             MemberSummary(
                 member.id or 0,
@@ -118,6 +133,8 @@ class TeamBook(RepositoryPart):
                 dict(by_rep.get(member.id or 0, Counter())),
                 today[member.id or 0],
                 overdue[member.id or 0],
+                names(member.id, late=False),
+                names(member.id, late=True),
             )
             for member in members
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -319,6 +319,14 @@ async def test_a_manager_sees_the_team_and_reassigns_a_reps_contacts(
     view = manager.last_text
     assert "Sales North" in view and "Funnel: Lead 3 · Prospect 0" in view
     assert "Mikko : Lead 2" in view and "Sara : Lead 1" in view
+    # The next day the manager sees who is due, not only how many.
+    clock.now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    await capture(sara, "Liisa Koski, Fiskars")  # due the next day, at 09:00
+    clock.now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    await manager.send("/team")
+    view = manager.last_text
+    assert "⏰ today 0 · overdue 2: Anna Virtanen, Pekka Salo" in view
+    assert "⏰ today 1: Liisa Koski · overdue 1: Jean Dupont" in view
     # Reps see only their own records.
     await sara.send("/find anna")
     assert "Nothing found" in sara.last_text
