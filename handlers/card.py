@@ -34,7 +34,7 @@ from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
 
-HISTORY_ON_CARD = 3
+HISTORY_ON_CARD = 5
 HISTORY_PAGE = 6
 _NEXT = (NextStepChoice.TOMORROW, NextStepChoice.IN_3_DAYS, NextStepChoice.NEXT_WEEK, NextStepChoice.DATE)
 
@@ -53,7 +53,7 @@ async def render_card(
     ctx: BotContext, rep: RepRead, contact: ContactRead
 ) -> tuple[str, InlineKeyboardMarkup]:
     history = await ctx.db(
-        ctx.contacts.history, owner_id=rep.id, contact_id=contact.id, offset=0, limit=HISTORY_ON_CARD
+        ctx.contacts.card_history, owner_id=rep.id, contact_id=contact.id, limit=HISTORY_ON_CARD
     )
     return contact_card_text(ctx.t, contact, rep.zone, history), card_keyboard(ctx.t, contact.id)
 

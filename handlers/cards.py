@@ -134,9 +134,11 @@ def contact_card_text(
         lines.append(t("card.birthday", day=birthday_text(t, contact.birthday)))
     when = t.when(contact.next_due, zone) if contact.next_due else t.plain("capture.no_next_step")
     lines.append(t("card.next_step", when=when))
-    if history is not None and history.items:
+    if history is not None and (history.items or history.moves):
         lines += ["", t("card.history", shown=len(history.items), total=history.total)]
         lines += [history_line(t, item, zone) for item in history.items]
+        if history.moves:  # status changes and edits, counted: the meetings' notes stay in sight
+            lines.append(t.plural("card.history_moves", history.moves))
     lines += ["", t.plural("card.meta", contact.touches, created=t.day(contact.created_at, zone))]
     return "\n".join(lines)
 

@@ -132,6 +132,13 @@ class HistoryPage:
     items: tuple[HistoryItem, ...]
     total: int
     offset: int
+    # On the card: how many of the entries not shown are status changes and edits (collapsed to a count).
+    moves: int = 0
+
+
+# History entries that only move the record (a status change, an edit, a merge): the card counts them
+# rather than letting them push the meetings and their notes out of sight.
+MOVE_KINDS = ("status", "edit", "merge", "lost")
 
 
 _ORDERINGS: dict[ContactOrder, Callable[[], list[Any]]] = {
@@ -443,6 +450,26 @@ class ContactBook(RepositoryPart):
             ).all()
             items = tuple(HistoryItem(row.occurred_at, row.kind, row.note, dict(row.changes)) for row in rows)
             return HistoryPage(items, total, offset)
+
+    def card_history(self, *, owner_id: int, contact_id: int, limit: int) -> HistoryPage | None:
+        """What the card shows of the history: the latest meetings, calls and notes (any entry with a
+        note, or that is not a mere move), newest first, and how many status changes and edits there are
+        besides (`moves`); `total` counts every entry."""
+        with self._reading() as session:
+            if self._own(session, owner_id, contact_id) is None:
+                return None
+            mine = sa.and_(col(Interaction.contact_id) == contact_id, col(Interaction.owner_id) == owner_id)
+            move = sa.and_(col(Interaction.kind).in_(MOVE_KINDS), col(Interaction.note).is_(None))
+            total = session.exec(select(func.count()).select_from(Interaction).where(mine)).one()
+            moves = session.exec(select(func.count()).select_from(Interaction).where(mine, move)).one()
+            rows = session.exec(
+                select(Interaction)
+                .where(mine, sa.not_(move))
+                .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+                .limit(limit)
+            ).all()
+            items = tuple(HistoryItem(row.occurred_at, row.kind, row.note, dict(row.changes)) for row in rows)
+            return HistoryPage(items, total, 0, moves=moves)
 
     def update_field(self, *, owner_id: int, contact_id: int, field: str, value: str | None) -> bool:
         """Set one field (see bot.contact_fields.FIELDS), keeping the search keys and the history right."""

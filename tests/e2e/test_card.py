@@ -35,6 +35,21 @@ async def test_the_card_shows_everything_and_the_latest_history(rep: RepChat) ->
     assert rep.button_labels[:3] == ["🤝 Meeting", "📞 Call", "📝 Note"]
 
 
+async def test_meeting_notes_stay_on_the_card_behind_status_moves(rep: RepChat) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy", note="Asked about SLA")
+    await open_card(rep, "anna")
+    await rep.press("📝 Note")
+    await rep.send("Wants a demo in January")
+    for move in ("→ Prospect", "→ Lead", "→ Prospect", "→ Lead", "→ Prospect", "→ Lead"):
+        await rep.press("🏷 Status")
+        await rep.press(move)
+    card = rep.last_text
+    assert "History (latest 2 of 8)" in card
+    assert "Note · Wants a demo in January" in card and "Meeting · Asked about SLA" in card
+    assert "• and 6 status changes and edits: 🕘 History" in card
+    assert "Status: Prospect → Lead" not in card
+
+
 async def test_log_a_call_keeps_earlier_answers_with_one_tap_and_shows_what_changed(
     rep: RepChat, app: Any
 ) -> None:
