@@ -123,6 +123,11 @@ BUTTON_IDS = frozenset(
         "import.skip",
         "import.go",
         "import.stop",
+        "calendar.turn_on",
+        "calendar.new_address",
+        "calendar.turn_off",
+        "calendar.confirm_new_yes",
+        "calendar.copy",
     }
 )
 # English labels known to be over the limit, reported to their author with shorter wordings; the
