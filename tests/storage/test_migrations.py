@@ -229,3 +229,48 @@ def test_the_import_claim_migration_keeps_which_import_made_each_contact(empty_e
     migrate(empty_engine, "head")
     assert made_by() == [(batch_id,)]
     assert Storage.on(empty_engine, FakeClock(NOW)).exchange.undo_last_import(owner_id=rep_id) == 1
+
+
+def test_the_calendar_migration_adds_a_table_and_keeps_every_rep(empty_engine: sa.Engine) -> None:
+    migrate(empty_engine, "0010")
+    naive = NOW.replace(tzinfo=None)
+    with empty_engine.begin() as connection:
+        rep_id = connection.execute(
+            insert_into(
+                "rep",
+                telegram_id=1,
+                chat_id=1,
+                language="nb",
+                timezone="Europe/Oslo",
+                digest_time="08:30",
+                onboarded=True,
+                working_days="12345",
+                digest_when_empty=False,
+                weekly_summary=False,
+                active=True,
+                access="open",
+                role="rep",
+                display_name="Kari",
+                created_at=naive,
+                updated_at=naive,
+            ).returning(sa.column("id"))
+        ).scalar_one()
+
+    def reps() -> list[tuple[object, ...]]:
+        with empty_engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text("SELECT id, timezone FROM rep"))]
+
+    migrate(empty_engine, "head")
+    storage = Storage.on(empty_engine, FakeClock(NOW))
+    assert storage.calendar.turn_on(rep_id=rep_id, token_hash="f" * 64) is not None
+    assert reps() == [(rep_id, "Europe/Oslo")]
+    migrate(empty_engine, "0010", down=True)
+    assert "calendar_feed" not in sa.inspect(empty_engine).get_table_names()
+    assert reps() == [(rep_id, "Europe/Oslo")]
+    migrate(empty_engine, "head")
+    assert storage.calendar.feed_status(rep_id=rep_id) is None
+    # Erasing the rep takes their subscription with it.
+    storage.calendar.turn_on(rep_id=rep_id, token_hash="f" * 64)
+    storage.privacy.erase(rep_id=rep_id)
+    with empty_engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM calendar_feed")).scalar() == 0
