@@ -6,6 +6,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -45,6 +46,11 @@ class DeploymentSettings(BaseSettings):
     webhook_secret: SecretStr | None = None
     listen: str = "0.0.0.0"
     port: int = 8443
+    # The address the bot's web server is reached at from outside (scheme, host, an optional path a proxy
+    # strips), for the reps' calendar subscriptions; unset in webhook mode: the origin of WEBHOOK_URL.
+    public_url: str | None = None
+    # Long polling has no web server; with this port it serves the calendar feeds on LISTEN:CALENDAR_PORT.
+    calendar_port: int | None = Field(default=None, ge=0, le=65535)
     log_level: str = "INFO"
     # Long polling: where the bot writes when its loops last ran, for `python main.py healthcheck`.
     health_file: Path = Path("data/health.json")
@@ -91,6 +97,37 @@ class DeploymentSettings(BaseSettings):
                 "WEBHOOK_URL is set but WEBHOOK_SECRET is not: Telegram's requests must be checked"
             )
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "PUBLIC_URL must be an http:// or https:// address, such as https://bot.example.com"
+            )
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _calendar_port_needs_public_url(self) -> DeploymentSettings:
+        if self.calendar_port is not None and not self.webhook_url and not self.public_url:
+            raise ValueError(
+                "CALENDAR_PORT is set but PUBLIC_URL is not: the calendar's address must be known to give it"
+            )
+        return self
+
+    @property
+    def calendar_base_url(self) -> str | None:
+        """Where the reps' calendar feeds are reached from outside, when a web server serves them: the
+        webhook's server (PUBLIC_URL, or WEBHOOK_URL's origin), or in long polling CALENDAR_PORT's."""
+        if self.webhook_url:
+            if self.public_url:
+                return self.public_url
+            parts = urlsplit(self.webhook_url)
+            return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+        return self.public_url if self.calendar_port is not None else None
 
     def sqlite_path(self) -> Path | None:
         """The database file when running on SQLite, so its folder can be created on start."""

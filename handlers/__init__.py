@@ -8,6 +8,7 @@ from telegram.ext import Application
 
 from handlers import (
     access,
+    calendar,
     capture,
     card,
     contacts,
@@ -37,6 +38,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     # to exactly one flow; last, whatever no flow took (unknown commands, tampered buttons). They share
     # one group so that exactly one of them answers each update.
     application.add_handlers(onboarding.handlers())
+    application.add_handlers(calendar.handlers())
     application.add_handlers(contacts.handlers())
     application.add_handlers(card.handlers())
     application.add_handlers(reminders.handlers())

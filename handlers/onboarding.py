@@ -27,7 +27,14 @@ from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days, toggle_working_day
 from bot.timezones import city_name, find_zones, likely_zones, zone_at
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
-from handlers.kit.buttons import DigestTimeButton, SettingsAction, SettingsButton, TimezoneButton
+from handlers.kit.buttons import (
+    CalendarAction,
+    CalendarButton,
+    DigestTimeButton,
+    SettingsAction,
+    SettingsButton,
+    TimezoneButton,
+)
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows
@@ -134,14 +141,22 @@ def _languages_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
     return keyboard(*rows(buttons, 3), [back])
 
 
-def _settings_keyboard(t: Translator) -> InlineKeyboardMarkup:
+def _settings_keyboard(ctx: BotContext) -> InlineKeyboardMarkup:
+    t = ctx.t
+
     def to(action: SettingsAction, label: str) -> list[InlineKeyboardButton]:
         return [button(t.plain(label), SettingsButton(action))]
 
+    # The calendar is offered where a web server serves it (handlers/calendar.py).
+    calendar = (
+        [button(t.plain("settings.calendar_button"), CalendarButton(CalendarAction.SHOW))]
+        if ctx.settings.calendar_base_url
+        else []
+    )
     return keyboard(
         to(SettingsAction.LANGUAGES, "settings.language_button"),
         to(SettingsAction.DAYS, "settings.days_button") + to(SettingsAction.EMPTY, "settings.empty_button"),
-        to(SettingsAction.WEEKLY, "settings.weekly_button"),
+        to(SettingsAction.WEEKLY, "settings.weekly_button") + calendar,
         to(SettingsAction.TIMEZONE, "settings.zone_button")
         + to(SettingsAction.DIGEST, "settings.digest_button"),
     )
@@ -218,7 +233,7 @@ async def show_settings(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        _settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t)
+        _settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx)
     )
 
 
@@ -262,7 +277,7 @@ async def _settings_view(
         # The answer comes in the new language at once.
         ctx.remember_rep(rep)
         t = ctx.t
-    return _settings_text(t, rep), _settings_keyboard(t)
+    return _settings_text(t, rep), _settings_keyboard(ctx)
 
 
 async def on_settings_button(update: Update, ctx: BotContext) -> None:
@@ -317,7 +332,7 @@ def _valid_zones(zone: str) -> set[str]:
 async def _after_zone(update: Update, ctx: BotContext, rep: RepRead, *, edit: bool) -> None:
     """Onboarding goes on to the digest time; from /settings, the settings are shown again."""
     if rep.onboarded:
-        text, markup = _settings_text(ctx.t, rep), _settings_keyboard(ctx.t)
+        text, markup = _settings_text(ctx.t, rep), _settings_keyboard(ctx)
     else:
         text = (
             ctx.t("onboarding.zone_set", zone=_zone_name(ctx.t, rep.timezone))
@@ -346,7 +361,7 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
     rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, digest_time=chosen, onboarded=True)
     await query.answer()
     if was_onboarded:
-        await query.edit_message_text(_settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t))
+        await query.edit_message_text(_settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx))
     else:
         # Sent rather than edited in: only a sent message can take the share-location keyboard away.
         await query.edit_message_reply_markup(None)

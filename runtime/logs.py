@@ -12,7 +12,9 @@ filter (`Redaction`) rewrites each record before it is formatted:
   values: a database error's text does ("DETAIL: Key (name_key)=(anna virtanen)", "[parameters: ...]"),
   so it is replaced by its SQLSTATE and statement (SQLite's own messages, which never quote values, stay);
 - PTB's DEBUG lines about Bot API calls keep the method and the names of its parameters, not their
-  values (the texts sent, the chat's names).
+  values (the texts sent, the chat's names);
+- the token in a calendar feed's path (`/calendar/<token>.ics`) is replaced too, wherever a library
+  prints a request's path or URL.
 
 httpx logs every request URL at INFO; it and APScheduler's per-run lines stay at WARNING.
 """
@@ -45,6 +47,8 @@ _WHOLE_WORD_BELOW = 8
 _WORD = "A-Za-z0-9_-"
 _SCALARS = (str, int, float, bool, type(None))
 _STATEMENT_SHOWN = 300
+# A calendar feed's path holds its token: wherever a library prints a request's path, the token goes.
+_FEED_PATH = re.compile(r"(/calendar/)[^\s/?#\"']+")
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,7 @@ class Redaction(logging.Filter):
         self._pattern = re.compile("|".join(patterns)) if patterns else None
 
     def redact(self, text: str) -> str:
+        text = _FEED_PATH.sub(rf"\g<1>{REDACTED}", text)
         return self._pattern.sub(REDACTED, text) if self._pattern is not None else text
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -35,12 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, ParamSpec, TypeVar
 
+from aiohttp import web
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter
 
 from bot.access import invite_code
 from bot.config import Settings
 from runtime.application import BotApplication
+from runtime.calendar import start_calendar_server
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,8 @@ class Polling:
         self._fetcher: asyncio.Task[None] | None = None
         # The offset that confirms every batch fetched so far: sent on stop if the fetcher had not yet.
         self._unconfirmed: int | None = None
+        # With CALENDAR_PORT, the web server of the reps' calendar feeds (runtime/calendar.py).
+        self.calendar: web.AppRunner | None = None
 
     @property
     def _repositories(self) -> Repositories:
@@ -303,6 +307,9 @@ async def start_polling(
             await application.post_init(application)
         await application.start()
         await application.bot.delete_webhook(drop_pending_updates=False)
+        settings = application.bot_data.settings
+        if settings is not None and settings.calendar_port is not None:
+            polling.calendar = await start_calendar_server(application, settings)
         await polling.start()
     except BaseException:
         await stop_polling(application, polling)
@@ -317,6 +324,9 @@ async def stop_polling(
     """Updates first (those in flight finish within `grace`), then the job queue, then the services:
     PTB's order of stop, post_stop, shutdown, post_shutdown."""
     await polling.stop(grace)
+    if polling.calendar is not None:
+        await polling.calendar.cleanup()
+        polling.calendar = None
     if application.running:
         await application.stop()
     if application.post_stop is not None:

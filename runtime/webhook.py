@@ -26,6 +26,7 @@ from telegram import Update
 
 from bot.config import Settings
 from runtime.application import BotApplication
+from runtime.calendar import add_calendar_routes
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ def webhook_path(url: str) -> str:
 
 
 def create_web_app(application: BotApplication, *, path: str, secret: str) -> web.Application:
-    """POST `path`: Telegram's updates, with its secret-token header; GET /healthz: the replica's health."""
+    """POST `path`: Telegram's updates, with its secret-token header; GET /healthz: the replica's health;
+    GET /calendar/<token>.ics: a rep's calendar feed."""
     expected = secret.encode()
 
     async def receive_update(request: web.Request) -> web.Response:
@@ -101,6 +103,8 @@ def create_web_app(application: BotApplication, *, path: str, secret: str) -> we
     app = web.Application()
     app.router.add_post(path, receive_update)
     app.router.add_get(HEALTH_PATH, healthz)
+    # The reps' calendar feeds (runtime/calendar.py): GET /calendar/<token>.ics.
+    add_calendar_routes(app, application)
     return app
 
 
@@ -143,7 +147,7 @@ async def start_webhook(application: BotApplication, settings: Settings) -> Webh
         raise WebhookConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     runner = web.AppRunner(
         create_web_app(application, path=webhook_path(url), secret=secret),
-        access_log=None,  # every health check would be a line; refusals are logged above
+        access_log=None,  # a line per health check, and a feed path holds its token; refusals logged above
         shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
     )
     try:

@@ -332,3 +332,22 @@ class InboxUpdate(SQLModel, table=True):
     # The update as JSON, as Telegram sent it.
     payload: str = Field(sa_column=Column(sa.Text, nullable=False))
     received_at: datetime = _utc_column()
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A rep's calendar subscription (bot/calendar.py): the SHA-256 of the token in its address, never the
+    token itself, and what the feed last showed, for its ETag and Last-Modified. No row: turned off."""
+
+    __tablename__ = "calendar_feed"
+
+    rep_id: int = Field(
+        sa_column=Column(sa.Integer, sa.ForeignKey("rep.id", ondelete="CASCADE"), primary_key=True)
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    # One more for each new address: a button that makes a new one names the address it replaces.
+    version: int = 1
+    # When the current address was made.
+    issued_at: datetime = _utc_column()
+    # The hash of what the feed showed when last fetched, and since when it shows that.
+    content_hash: str | None = Field(default=None, max_length=64)
+    changed_at: datetime | None = _utc_column(nullable=True)

@@ -22,6 +22,7 @@ from bot.exports import ContactRecord
 from storage.database import RepositoryPart
 from storage.exchange import contact_records
 from storage.models import (
+    CalendarFeed,
     CaptureDraft,
     Contact,
     ContactTag,
@@ -54,6 +55,8 @@ class RepRows:
 REP_ROWS: tuple[RepRows, ...] = (
     RepRows(CaptureDraft, lambda rep_id: col(CaptureDraft.owner_id) == rep_id),
     RepRows(Digest, lambda rep_id: col(Digest.rep_id) == rep_id),
+    # The calendar subscription: the hash of its address's token (never the token), and when it changed.
+    RepRows(CalendarFeed, lambda rep_id: col(CalendarFeed.rep_id) == rep_id),
     RepRows(FollowUp, lambda rep_id: col(FollowUp.owner_id) == rep_id),
     # The rep's contacts' history. An event the rep made on a contact now someone else's (moved by a
     # manager) names the rep by id only; it belongs to that contact, and erasure clears the id.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.calendar import CalendarBook
 from storage.contacts import ContactBook
 from storage.database import Database
 from storage.drafts import DraftBook
@@ -28,6 +29,7 @@ class Repositories:
     exchange: Exchange
     stats: StatsBook
     inbox: Inbox
+    calendar: CalendarBook
 
     @classmethod
     def over(cls, database: Database) -> Repositories:
@@ -42,4 +44,5 @@ class Repositories:
             exchange=Exchange(database),
             stats=StatsBook(database),
             inbox=Inbox(database),
+            calendar=CalendarBook(database),
         )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import shutil
+import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -216,3 +220,19 @@ def rep(app: Any, fake: FakeBotAPI, clock: FakeClock) -> RepChat:
 @pytest.fixture
 def other_rep(app: Any, fake: FakeBotAPI, clock: FakeClock) -> RepChat:
     return RepChat(app, fake, user_id=5002, first_name="Ola", clock=clock)
+
+
+@pytest.fixture
+def operator_log() -> Iterator[io.StringIO]:
+    """The log as `python main.py` configures it, at DEBUG, into a buffer; everything put back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    hooks = sys.excepthook, threading.excepthook
+    buffer = io.StringIO()
+    yield buffer
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+    sys.excepthook, threading.excepthook = hooks

@@ -41,6 +41,7 @@ from bot.config import Settings
 from bot.qualification import QualificationAnswers
 from bot.schedule import OPEN_STATES
 from runtime.application import build_application, start_services, stop_services
+from runtime.calendar import start_calendar_server
 from runtime.webhook import HEALTH_PATH, SECRET_HEADER
 from storage.database import Database
 from storage.models import NO_FOLLOW_UP, Contact, Digest, FollowUp, Rep, UTCDateTime
@@ -892,3 +893,15 @@ class ChatPage:
     async def button_labels(self) -> list[str]:
         message = self.page.locator(".message.bot:has(.keyboard)").last
         return [label.strip() for label in await message.locator(".keyboard button").all_inner_texts()]
+
+
+@asynccontextmanager
+async def calendar_feeds(app: Any) -> AsyncIterator[aiohttp.ClientSession]:
+    """The calendar feeds of a started application served as long polling serves them (CALENDAR_PORT),
+    on 127.0.0.1; yields an HTTP client whose base URL is that server."""
+    runner = await start_calendar_server(app, app.bot_data.settings)
+    try:
+        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{runner.addresses[0][1]}") as http:
+            yield http
+    finally:
+        await runner.cleanup()

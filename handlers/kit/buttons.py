@@ -285,6 +285,20 @@ class SettingsButton(ButtonData, prefix="st"):
     value: str = ""  # the day of `wd`, the language code of `lang`
 
 
+class CalendarAction(StrEnum):
+    SHOW = "show"
+    ON = "on"
+    NEW = "new"  # ask to confirm a new address
+    NEW_YES = "newyes"  # make it, replacing address `version`
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class CalendarButton(ButtonData, prefix="cal"):
+    action: CalendarAction
+    version: int | None = None  # the address a new one replaces (`newyes`)
+
+
 # Teams, privacy, export and import
 
 

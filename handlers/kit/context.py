@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.access import AccessGate
 from bot.config import Settings
 from bot.i18n import Translator, language_for
+from storage.calendar import CalendarBook
 from storage.contacts import ContactBook
 from storage.database import Clock
 from storage.drafts import DraftBook
@@ -115,6 +116,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def stats(self) -> StatsBook:
         return self.repositories.stats
+
+    @property
+    def calendar(self) -> CalendarBook:
+        return self.repositories.calendar
 
     @property
     def settings(self) -> Settings:

@@ -123,6 +123,11 @@ BUTTON_IDS = frozenset(
         "import.skip",
         "import.go",
         "import.stop",
+        "calendar.turn_on",
+        "calendar.new_address",
+        "calendar.turn_off",
+        "calendar.confirm_new_yes",
+        "calendar.copy",
     }
 )
 # Choices laid out one to a row (handlers/kit/keyboards.py ROW_EACH): the whole width is theirs.

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 import sys
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
@@ -46,22 +42,6 @@ NOTE = "Wants the SLA terms before Easter"
 EMAIL = "annukka.kivela@logistiikka.example"
 PERSONAL = (REP_NAME, FIRST, LAST, "Kivelä", PHONE, "712 3394", "7123394", EMAIL, "annukka.kivela", NOTE)
 SECRETS = (TOKEN, TOKEN.partition(":")[2], "123456%3ATEST-token", WEBHOOK_SECRET)
-
-
-@pytest.fixture
-def operator_log() -> Iterator[io.StringIO]:
-    """The log as `python main.py` configures it, at DEBUG, into a buffer; everything put back after."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
-    hooks = sys.excepthook, threading.excepthook
-    buffer = io.StringIO()
-    yield buffer
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, old in levels.items():
-        logging.getLogger(name).setLevel(old)
-    sys.excepthook, threading.excepthook = hooks
 
 
 def refuse_emails(database_url: str) -> None:

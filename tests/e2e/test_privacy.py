@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from bot.calendar import new_token, token_hash
 from bot.exports import safe_cell
 from runtime.logs import quiet_libraries
 from tests.factories import TOKEN, FakeClock, RepChat, eventually, storage_of
@@ -57,6 +58,11 @@ async def test_mydata_sends_every_table_of_the_rep_and_the_contacts_as_export_wr
     await app.bot_data.dispatcher.run_once()  # plans tomorrow's digest
     other = RepChat(app, fake, user_id=5002, first_name="Ola", clock=clock)
     await other.send("Ola Nordmann, Fjord AS")
+    storage = storage_of(app)
+    me_stored = storage.reps.get_rep(telegram_id=rep.user_id)
+    assert me_stored is not None
+    calendar_hash = token_hash(new_token())
+    assert storage.calendar.turn_on(rep_id=me_stored.id, token_hash=calendar_hash) is not None
 
     await rep.send("/mydata")
     await rep.send("/export")
@@ -70,9 +76,10 @@ async def test_mydata_sends_every_table_of_the_rep_and_the_contacts_as_export_wr
     stored = data["stored"]
     # Every table with rows of the rep, each with the rep's rows: none left out, the import's rows included.
     assert list(stored) == [
-        "rep", "team", "invite", "importbatch", "contact", "contacttag", "interaction", "followup", "digest",
-        "capturedraft",
+        "rep", "team", "invite", "importbatch", "contact", "contacttag", "interaction", "followup",
+        "calendar_feed", "digest", "capturedraft",
     ]  # fmt: skip
+    assert [feed["token_hash"] for feed in stored["calendar_feed"]] == [calendar_hash]
     assert all(stored[table] for table in stored), [table for table in stored if not stored[table]]
     [me] = stored["rep"]
     assert (me["telegram_id"], me["timezone"], me["created_at"]) == (
@@ -121,6 +128,11 @@ async def test_mydata_sends_every_table_of_the_rep_and_the_contacts_as_export_wr
 async def test_deleteme_erases_every_row_of_the_rep(rep: RepChat, other_rep: RepChat, app: Any) -> None:
     await capture_everything(rep)
     await other_rep.send("Ola Nordmann, Fjord AS")
+    storage = storage_of(app)
+    for who in (rep, other_rep):
+        stored = storage.reps.get_rep(telegram_id=who.user_id)
+        assert stored is not None
+        storage.calendar.turn_on(rep_id=stored.id, token_hash=token_hash(new_token()))
     await rep.send("/deleteme")
     await rep.press("✖ Cancel")
     assert "Nothing was erased" in rep.last_text
@@ -137,6 +149,7 @@ async def test_deleteme_erases_every_row_of_the_rep(rep: RepChat, other_rep: Rep
             assert PHONE not in text and PHONE_STORED not in text, table
         assert connection.exec_driver_sql("SELECT count(*) FROM rep").scalar() == 1  # the other rep stays
         assert connection.exec_driver_sql("SELECT count(*) FROM capturedraft").scalar() == 1
+        assert connection.exec_driver_sql("SELECT count(*) FROM calendar_feed").scalar() == 1  # the other's
 
 
 async def test_lost_contacts_are_erased_after_the_retention_period(

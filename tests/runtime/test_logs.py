@@ -37,6 +37,21 @@ def test_a_short_secret_is_redacted_only_where_it_stands_alone() -> None:
     assert redacted(["abc"], "secret abc in abcdef and xabc") == "secret [redacted] in abcdef and xabc"
 
 
+def test_a_calendar_feed_s_token_is_redacted_from_any_path_or_url() -> None:
+    token = "Qx7-_abcdefghijklmnopqrstuvwxyz0123456789AB"
+    line = redacted(
+        [],
+        '%s "GET /calendar/%s.ics HTTP/1.1" 200 and %s',
+        "127.0.0.1",
+        token,
+        f"https://bot.example.com/calendar/{token}.ics?x=1",
+    )
+    assert token not in line
+    assert line == (
+        '127.0.0.1 "GET /calendar/[redacted] HTTP/1.1" 200 and https://bot.example.com/calendar/[redacted]?x=1'
+    )
+
+
 def test_ptb_debug_lines_keep_parameter_names_not_values() -> None:
     record = logging.LogRecord(
         "telegram.ext.ExtBot",

@@ -179,7 +179,7 @@ def insert_into(table: str, **values: object) -> sa.Insert:
 
 
 def old_rep(connection: sa.Connection, **values: object) -> int:
-    """A rep row as the schemas 0007 to 0009 have it; its id."""
+    """A rep row as the schemas 0007 to 0010 have it; its id."""
     naive = NOW.replace(tzinfo=None)
     row = {
         "telegram_id": 1,
@@ -200,7 +200,7 @@ def old_rep(connection: sa.Connection, **values: object) -> int:
 
 
 def old_contact(connection: sa.Connection, owner_id: int, name: str, **values: object) -> None:
-    """A lead as the schemas 0007 to 0009 have it, with no follow-up."""
+    """A lead as the schemas 0007 to 0010 have it, with no follow-up."""
     naive = NOW.replace(tzinfo=None)
     row = {
         "owner_id": owner_id,
@@ -253,54 +253,25 @@ def test_the_import_claim_migration_keeps_which_import_made_each_contact(empty_e
 
 def test_stored_phones_are_read_in_their_owners_country_and_kept_as_e164(empty_engine: sa.Engine) -> None:
     migrate(empty_engine, "0010")
-    naive = NOW.replace(tzinfo=None)
     owners = {}
     with empty_engine.begin() as connection:
         for telegram_id, language, timezone in ((1, "en", "Europe/Helsinki"), (2, "nb", "UTC")):
-            owners[telegram_id] = connection.execute(
-                insert_into(
-                    "rep",
-                    telegram_id=telegram_id,
-                    chat_id=telegram_id,
-                    language=language,
-                    timezone=timezone,
-                    digest_time="08:30",
-                    onboarded=True,
-                    working_days="12345",
-                    digest_when_empty=False,
-                    weekly_summary=False,
-                    active=True,
-                    access="open",
-                    role="rep",
-                    created_at=naive,
-                    updated_at=naive,
-                ).returning(sa.column("id"))
-            ).scalar_one()
+            owners[telegram_id] = old_rep(
+                connection, telegram_id=telegram_id, chat_id=telegram_id, language=language, timezone=timezone
+            )
         for owner, name, phone in (
             (1, "Aino", "040-123 4567"),
             (1, "Antti", "ext. 12"),
             (2, "Kari", "912 34 567"),
         ):
             digits = "".join(char for char in phone if char.isdigit())
-            connection.execute(
-                insert_into(
-                    "contact",
-                    owner_id=owners[owner],
-                    name=name,
-                    name_key=name.lower(),
-                    phone=phone,
-                    phone_key=digits[-9:] if len(digits) >= 5 else None,
-                    status="lead",
-                    status_rule="bant-v1",
-                    status_reasons="[]",
-                    score=0,
-                    score_reasons="[]",
-                    touches=0,
-                    search_text=f"{name.lower()} | {digits}",
-                    next_due_at=datetime(9999, 12, 31),
-                    created_at=naive,
-                    updated_at=naive,
-                )
+            old_contact(
+                connection,
+                owners[owner],
+                name,
+                phone=phone,
+                phone_key=digits[-9:] if len(digits) >= 5 else None,
+                search_text=f"{name.lower()} | {digits}",
             )
     migrate(empty_engine, "head")
     with empty_engine.connect() as connection:
@@ -320,3 +291,28 @@ def test_stored_phones_are_read_in_their_owners_country_and_kept_as_e164(empty_e
     migrate(empty_engine, "head")
     twins = repo.contacts.find_duplicates(owner_id=norwegian, name=None, phone="91234567")
     assert [item.name for item in twins] == ["Kari"]
+
+
+def test_the_calendar_migration_adds_a_table_and_keeps_every_rep(empty_engine: sa.Engine) -> None:
+    migrate(empty_engine, "0010")
+    with empty_engine.begin() as connection:
+        rep_id = old_rep(connection, language="nb", timezone="Europe/Oslo", display_name="Kari")
+
+    def reps() -> list[tuple[object, ...]]:
+        with empty_engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text("SELECT id, timezone FROM rep"))]
+
+    migrate(empty_engine, "head")
+    storage = Storage.on(empty_engine, FakeClock(NOW))
+    assert storage.calendar.turn_on(rep_id=rep_id, token_hash="f" * 64) is not None
+    assert reps() == [(rep_id, "Europe/Oslo")]
+    migrate(empty_engine, "0010", down=True)
+    assert "calendar_feed" not in sa.inspect(empty_engine).get_table_names()
+    assert reps() == [(rep_id, "Europe/Oslo")]
+    migrate(empty_engine, "head")
+    assert storage.calendar.feed_status(rep_id=rep_id) is None
+    # Erasing the rep takes their subscription with it.
+    storage.calendar.turn_on(rep_id=rep_id, token_hash="f" * 64)
+    storage.privacy.erase(rep_id=rep_id)
+    with empty_engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM calendar_feed")).scalar() == 0

@@ -7,6 +7,8 @@ import pytest
 from handlers.kit import buttons
 from handlers.kit.buttons import (
     ButtonData,
+    CalendarAction,
+    CalendarButton,
     CaptureDateButton,
     CardButton,
     CardTagButton,
@@ -67,6 +69,8 @@ EXAMPLES: list[tuple[ButtonData, str]] = [
     (SettingsButton(SettingsAction.SHOW), "st:show"),
     (SettingsButton(SettingsAction.WORKING_DAY, "3"), "st:wd:3"),
     (SettingsButton(SettingsAction.LANGUAGE, "fi"), "st:lang:fi"),
+    (CalendarButton(CalendarAction.ON), "cal:on"),
+    (CalendarButton(CalendarAction.NEW_YES, 3), "cal:newyes:3"),
     (TeamButton(5, TeamAction.FROM), "tm:5:from"),
     (TeamButton(5, TeamAction.DO, 9), "tm:5:do:9"),
     (InviteButton(InviteRole.MANAGER), "iv:manager"),
