@@ -18,7 +18,7 @@ from bot.imports import ImportRow, ParsedFile
 from bot.schedule import OPEN_STATES
 from bot.status import IMPORTED
 from bot.text_keys import phone_key, search_key
-from storage.contacts import search_text
+from storage.contacts import owner_region, search_text
 from storage.database import RepositoryPart, changed_one
 from storage.models import Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
 
@@ -168,8 +168,9 @@ class Exchange(RepositoryPart):
                         by_key.setdefault(key, contact_id or 0)
             rows, duplicates = [], 0
             seen: dict[str, int] = {}
+            region = owner_region(session, owner_id)
             for row in parsed.rows:
-                keys = _keys(row)
+                keys = _keys(row, region)
                 match = next((by_key[key] for key in keys if key in by_key), None)
                 earlier = next((seen[key] for key in keys if key in seen), None)
                 entry = asdict(row) | {"duplicate_of": match, "repeat_of_line": earlier}
@@ -503,10 +504,13 @@ class Exchange(RepositoryPart):
 _SOURCES = frozenset({"meeting", "event", "referral", "inbound", "cold_call", "list", "other"})
 
 
-def _keys(row: ImportRow) -> list[str]:
+def _keys(row: ImportRow, region: str | None) -> list[str]:
+    """What a row is matched on: its name, its phone read in the rep's country (as contacts store it), its
+    e-mail."""
     keys = [f"n:{search_key(row.name)}"]
-    if row.phone and phone_key(row.phone):
-        keys.append(f"p:{phone_key(row.phone)}")
+    number = phone_key(row.phone, region) if row.phone else None
+    if number:
+        keys.append(f"p:{number}")
     if row.email:
         keys.append(f"e:{row.email.lower()}")
     return keys

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.imports import ImportRow, ParsedFile
+from bot.qualification import QualificationAnswers
 from storage.engine import create_engine_for
 from storage.exchange import (
     IMPORT_CHUNK,
@@ -22,7 +23,7 @@ from storage.exchange import (
     ImportStop,
 )
 from storage.migrate import upgrade_to_latest
-from tests.factories import FakeClock, Storage, make_rep
+from tests.factories import FakeClock, Storage, make_rep, save
 
 
 def test_an_import_batch_is_found_by_its_owner_only(repo: Storage) -> None:
@@ -37,6 +38,15 @@ def test_an_import_batch_is_found_by_its_owner_only(repo: Storage) -> None:
     exchange.cancel_import(owner_id=owner.id, batch_id=plan.batch_id)
     found = exchange.import_batch(owner_id=owner.id, batch_id=plan.batch_id)
     assert found is not None and found.state == "cancelled"
+
+
+def test_a_national_number_in_a_file_matches_the_contact_stored_in_e164(repo: Storage) -> None:
+    # A Helsinki rep's contact was saved as +358 40 123 4567; the file writes it as Finns do.
+    rep = make_rep(repo, 1)
+    save(repo, rep, QualificationAnswers(name="Aino Virtanen", phone="+358 40 123 4567"), repo.clock())
+    rows = [ImportRow(line=2, name="A. Virtanen", phone="040 123 4567")]
+    plan = repo.exchange.plan_import(owner_id=rep.id, parsed=ParsedFile(rows=rows))
+    assert (plan.new, plan.duplicates) == (0, 1)
 
 
 def planned(repo: Storage, owner_id: int, count: int) -> int:
