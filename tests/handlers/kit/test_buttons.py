@@ -8,6 +8,8 @@ from handlers.kit import buttons
 from handlers.kit.buttons import (
     ButtonData,
     CardButton,
+    CardPhotoAction,
+    CardPhotoButton,
     CardTagButton,
     ContactButton,
     DigestTimeButton,
@@ -50,6 +52,7 @@ EXAMPLES: list[tuple[ButtonData, str]] = [
     (DuplicateButton(12, "new"), "d:12:new"),
     (ResumeButton(12, ResumeAction.RESTART, 3), "n:12:restart:3"),
     (TypedTextButton(1700000000, TypedChoice.NEW), "w:1700000000:new"),
+    (CardPhotoButton(CardPhotoAction.TYPE_NAME), "cp:name"),
     (ContactButton(7), "c:7"),
     (CardButton(7, "st", ("customer",)), "ct:7:st:customer"),
     (CardButton(7, "bc"), "ct:7:bc"),
