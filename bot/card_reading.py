@@ -105,16 +105,31 @@ def for_reading(image: Image.Image, side: int = READ_SIDE) -> Image.Image:
     if abs(scale - 1) > 0.1:
         size = (round(image.width * scale), round(image.height * scale))
         image = image.resize(size, Image.Resampling.LANCZOS)
-    # The background: the paper's brightness, text filtered out (a max filter over letters), smoothed.
-    small = image.reduce(8).filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(3))
-    background = np.asarray(small.resize(image.size, Image.Resampling.BILINEAR), dtype=np.float32)
-    pixels = np.asarray(image, dtype=np.float32)
-    flat = np.clip(pixels / np.maximum(background, 1.0) * 255.0, 0, 255).astype(np.uint8)
-    upright = ImageOps.autocontrast(Image.fromarray(flat), cutoff=1)
+    upright = flattened(image)
     angle = skew_angle(upright)
     if angle:
         upright = upright.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     return upright
+
+
+def flattened(image: Image.Image) -> Image.Image:
+    """The image divided by its background (the paper's brightness: text filtered out by a max filter
+    over letters, smoothed), contrast stretched: white paper wherever the light falls."""
+    small = image.reduce(8).filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(3))
+    background = np.asarray(small.resize(image.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    pixels = np.asarray(image, dtype=np.float32)
+    flat = np.clip(pixels / np.maximum(background, 1.0) * 255.0, 0, 255).astype(np.uint8)
+    return ImageOps.autocontrast(Image.fromarray(flat), cutoff=1)
+
+
+# Under this share of dark pixels, an image holds no text (a card's print covers a few percent of it).
+INK_MIN = 0.002
+
+
+def has_ink(image: Image.Image) -> bool:
+    """Whether an image has anything dark enough to be print on it (looked at in half size)."""
+    pixels = np.asarray(flattened(image.reduce(2)))
+    return bool((pixels < 128).mean() >= INK_MIN)
 
 
 # A photo taken by hand is tilted by a few degrees; Tesseract reads lines tilted over about 2 degrees in
@@ -202,7 +217,9 @@ class CardReader:
             # A complete vCard: the printed text would only repeat it.
             fields = qr
         else:
-            text, heights = self.ocr(for_reading(image), self.languages(language))
+            # A photo of a wall or a pocket has no ink to read: it is not even prepared for Tesseract.
+            inked = has_ink(image)
+            text, heights = self.ocr(for_reading(image), self.languages(language)) if inked else ("", [])
             printed = fields_from_text(text, region=region, heights=heights)
             fields = merged(qr, printed) if qr is not None else printed
         return CardReading(fields, time.perf_counter() - started)

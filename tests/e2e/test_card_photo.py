@@ -177,7 +177,7 @@ async def test_a_card_with_a_known_email_offers_to_log_the_meeting_on_that_conta
     )
     save(repo_of(app), owner, known, clock())
     await rep.send_photo(business_card(ENGLISH_CARD))
-    assert "already have" in rep.last_text or "Olli Taylor" in rep.last_text
+    assert "You already have:" in rep.last_text and "Olli Taylor" in rep.last_text
     await rep.press("📎 Add to Olli Taylor")
     await rep.press("⏩ Finish")
     await rep.press("No next step")
