@@ -96,7 +96,7 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
 # Words that begin a street or postal line, or end a street name, in the five languages.
 STREET_WORDS: tuple[str, ...] = (
     "katu", "tie", "kuja", "polku", "väylä", "ranta", "aukio", "tori",
-    "gate", "gata", "veien", "vei", "vegen", "veg", "plass", "allé", "alle", "torget",
+    "gate", "gata", "veien", "vei", "vegen", "veg", "plass", "allé", "alle", "torget", "brygge", "bryggen",
     "utca", "út", "útja", "tér", "körút", "köz", "sor", "rakpart",
     "rue", "avenue", "boulevard", "bd", "allée", "place", "chemin", "impasse", "quai", "cours", "route",
     "street", "st", "road", "rd", "lane", "avenue", "ave", "way", "drive", "square", "place", "court",

@@ -153,17 +153,14 @@ def skew_angle(image: Image.Image) -> float:
 
 
 def qr_payloads(image: Image.Image) -> list[str]:
-    """The text of every QR code in the image (zxing-cpp), at most a few. Its bytes as the code holds
-    them (UTF-8, as vCards are written), not the library's printable rendering of control characters."""
+    """The text of every QR code in the image (zxing-cpp), at most a few: decoded in the code's own
+    character set (UTF-8, or the standard's Latin-1), control characters as they are (the library's
+    default would spell them out, "<CR><LF>"), for the card rules to strip."""
     import zxingcpp
 
     formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     results = zxingcpp.read_barcodes(image, formats=formats, text_mode=zxingcpp.TextMode.Plain)
-    return [
-        bytes(result.bytes[:QR_PAYLOAD_MAX]).decode("utf-8", errors="replace")
-        for result in results[:4]
-        if result.valid and result.bytes
-    ]
+    return [result.text[:QR_PAYLOAD_MAX] for result in results[:4] if result.valid and result.text]
 
 
 def find_tessdata(configured: Path | None = None) -> Path | None:

@@ -56,3 +56,10 @@ def test_without_the_language_data_the_reader_is_unavailable(tmp_path: Path) -> 
     assert not reader.available
     with pytest.raises(CardReadingUnavailable):
         reader.read(business_card(["Anna Virtanen"]), region="FI", language="fi")
+
+
+def test_a_qr_code_in_latin_1_keeps_its_accents() -> None:
+    # Many generators write Latin-1, the QR standard's default, when the text fits it.
+    vcard = "BEGIN:VCARD\r\nFN:Håkon Sørensen\r\nORG:Ærø Fisk AS\r\nTEL:+47 912 34 567\r\nEND:VCARD"
+    fields = CardReader().read(business_card(["Håkon"], qr=vcard), region="NO", language="nb").fields
+    assert (fields.name, fields.company) == ("Håkon Sørensen", "Ærø Fisk AS")
