@@ -225,6 +225,15 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIRS[0] / path), size)
 
 
+def _fitting(path: str, size: int, text: str, room: float) -> ImageFont.FreeTypeFont:
+    """The font at this size, or smaller until the line fits on the card, as a designer would set it."""
+    font = _font(path, size)
+    while size > 14 and font.getlength(text) > room:
+        size -= 1
+        font = _font(path, size)
+    return font
+
+
 def _vcard(card: Card) -> str:
     e = card.expected
     family, _, given = str(e["name"]).partition(" ")
@@ -262,12 +271,7 @@ def _draw(
     draw = ImageDraw.Draw(image)
     regular, bold = FONT_FAMILIES[font]
     big, mid, small = rng.randint(50, 60), rng.randint(32, 38), rng.randint(25, 29)
-    f_name, f_title, f_company, f_small = (
-        _font(bold, big),
-        _font(regular, mid),
-        _font(bold, mid + 4),
-        _font(regular, small),
-    )
+    f_name, f_title, f_company = _font(bold, big), _font(regular, mid), _font(bold, mid + 4)
     margin = 60
     qr_size = 230 if card.qr else 0
     if card.qr:
@@ -294,7 +298,9 @@ def _draw(
         draw.text((margin, y), title, font=f_title, fill=ink)
         y += mid + 30
         for line in contact + address:
-            draw.text((margin, y), line, font=f_small, fill=ink)
+            draw.text(
+                (margin, y), line, font=_fitting(regular, small, line, width - 2 * margin - qr_size), fill=ink
+            )
             y += small + 9
     elif card.layout == "two_column":
         y = margin
@@ -304,7 +310,12 @@ def _draw(
         # The contact lines in a column on the right, or under the name when a QR code takes the right.
         x, y = (margin, margin + big + mid + 40) if card.qr else (width // 2 + 20, margin + big + mid + 40)
         for line in contact + address:
-            draw.text((x, y), line, font=f_small, fill=ink)
+            draw.text(
+                (x, y),
+                line,
+                font=_fitting(regular, small, line, width - x - 30 - (qr_size if x == margin else 0)),
+                fill=ink,
+            )
             y += small + 8
     elif card.layout == "centered" and not card.qr:
         y = margin
@@ -313,7 +324,13 @@ def _draw(
             y += fnt.size + 18
         y += 10
         for line in contact + address:
-            draw.text((width // 2, y), line, font=f_small, fill=ink, anchor="ma")
+            draw.text(
+                (width // 2, y),
+                line,
+                font=_fitting(regular, small, line, width - 2 * margin),
+                fill=ink,
+                anchor="ma",
+            )
             y += small + 7
     else:
         y = margin
@@ -324,7 +341,9 @@ def _draw(
         draw.text((margin, y), company, font=f_company, fill=accent)
         y += mid + 34
         for line in contact + address:
-            draw.text((margin, y), line, font=f_small, fill=ink)
+            draw.text(
+                (margin, y), line, font=_fitting(regular, small, line, width - 2 * margin - qr_size), fill=ink
+            )
             y += small + 8
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -301,7 +301,10 @@ def _mended(line: str) -> str:
         line = re.sub(rf"(@[\w-]+(?:\.[\w-]+)*) ({_TLD_GROUP})\b", r"\1.\2", line)
     if "@" not in line:
         line = re.sub(
-            rf"^([\w.+-]+)[Q©®]((?:[\w-]+\.)+(?:{_TLD_GROUP}))$", r"\1@\2", line, flags=re.IGNORECASE
+            rf"^([\w.+-]+)(?:[Q©®&]|\(Ø|\(@|\(Q)((?:[\w-]+\.)+(?:{_TLD_GROUP}))$",
+            r"\1@\2",
+            line,
+            flags=re.IGNORECASE,
         )
     return re.sub(r"^(?:w{2,4}[nv]?w?|vvww|wvw)\.(?=[a-z0-9])", "www.", line, flags=re.IGNORECASE)
 
@@ -319,6 +322,18 @@ def _company_from_domain(lines: Sequence[str], email: str | None, website: str |
         if folded and (stem in folded or folded in stem) and len(folded) >= 3:
             return line
     return None
+
+
+def _domain_as_on_the_web(email: str, website: str) -> str:
+    """An email whose domain OCR misread at its end ("acme.co.ul") where the web address printed beside
+    it reads "www.acme.co.uk": the web address's spelling of the same domain."""
+    local, _, domain = email.partition("@")
+    host = website.split("/")[0].removeprefix("www.")
+    if domain == host or domain.split(".")[0] != host.split(".")[0]:
+        return email
+    if abs(len(domain) - len(host)) <= 2 and (host.startswith(domain[:-2]) or domain.startswith(host)):
+        return f"{local}@{host}"
+    return email
 
 
 def _fold(text: str) -> str:
@@ -369,6 +384,8 @@ def fields_from_text(text: str, *, region: str, heights: Sequence[float] | None 
             continue
         rest.append((line, height))
     email = clean_text(emails[0].lower(), EMAIL_MAX) if emails else None
+    if email and website:
+        email = _domain_as_on_the_web(email, website)
     names: list[tuple[str, float]] = []
     others: list[str] = []
     for line, height in rest:

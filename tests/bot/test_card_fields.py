@@ -214,3 +214,19 @@ def test_a_typed_detail_is_checked_like_the_contacts_own_fields() -> None:
         with pytest.raises(Invalid) as raised:
             clean_detail(step, text)
         assert raised.value.problem == problem
+
+
+@pytest.mark.parametrize(
+    ("lines", "email"),
+    [
+        ("mikko.heikkinen&mikkoheikkinen.fi", "mikko.heikkinen@mikkoheikkinen.fi"),
+        ("lars.bakke(Øbergenmarine.no", "lars.bakke@bergenmarine.no"),
+        # The end of the domain misread, the web address beside it whole: its spelling wins.
+        (
+            "charlotte.harris@harboursystems.co.ul\nwww.harboursystems.co.uk",
+            "charlotte.harris@harboursystems.co.uk",
+        ),
+    ],
+)
+def test_an_at_sign_or_a_domain_ocr_misread_is_mended(lines: str, email: str) -> None:
+    assert fields_from_text(f"Anna Virtanen\n{lines}", region="FI").email == email
