@@ -43,6 +43,8 @@ RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /app -
     && mkdir data \
     && chown bot:bot data
 USER bot
+# matplotlib's list of fonts, built once here as the bot's user rather than on the first /stats.
+RUN python -c "import matplotlib.font_manager"
 
 # Webhook mode listens on PORT (8443 by default), plain HTTP: TLS is the proxy's job (compose.yaml).
 EXPOSE 8443

@@ -1,6 +1,7 @@
 """The entry point: `python main.py` runs the bot (long polling, or webhook mode with WEBHOOK_URL);
-`python main.py migrate` only migrates the database; `python main.py healthcheck` is Docker's HEALTHCHECK.
-Neither of those two needs BOT_TOKEN."""
+`python main.py migrate` only migrates the database; `python main.py healthcheck` is Docker's HEALTHCHECK;
+`python main.py try` runs the bot against a local Bot API with a chat page in the browser. None of those
+three needs BOT_TOKEN."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 import sys
 import urllib.error
 import urllib.request
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -25,9 +26,9 @@ log = logging.getLogger("main")
 SettingsKind = TypeVar("SettingsKind", bound=DeploymentSettings)
 
 
-def load_settings(kind: type[SettingsKind]) -> SettingsKind:
+def load_settings(kind: type[SettingsKind], **overrides: Any) -> SettingsKind:
     try:
-        return kind()
+        return kind(**overrides)
     except ValidationError as error:
         problems = "; ".join(
             f"{'_'.join(str(part) for part in problem['loc']).upper() or 'settings'}: {problem['msg']}"
@@ -117,6 +118,27 @@ def run(settings: Settings) -> int:
     return 0
 
 
+def try_it(port: int | None) -> int:
+    """`python main.py try`: the bot and its chat page until Ctrl+C; the exit code."""
+    import asyncio
+
+    from runtime.try_locally import DEFAULT_PORT, run_try, try_overrides
+
+    deployment = load_settings(DeploymentSettings)
+    settings = load_settings(Settings, **try_overrides(deployment.admin_users))
+    configure_logging(settings.log_level, settings.log_format, secrets=secrets_of(settings))
+    try:
+        asyncio.run(run_try(settings, port=DEFAULT_PORT if port is None else port))
+    except OSError as error:
+        log.critical(
+            "the chat page cannot listen on 127.0.0.1:%s (%s): is it running already? --port picks another",
+            DEFAULT_PORT if port is None else port,
+            error.strerror,
+        )
+        return 1
+    return 0
+
+
 def _host_of(url: str) -> str:
     """The scheme, host and port of a URL: never its path, which a Bot API URL follows with the token, nor
     any user name and password in it."""
@@ -133,10 +155,19 @@ def main(argv: list[str] | None = None) -> None:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "healthcheck"],
-        help="run (default), migrate, or healthcheck (for Docker's HEALTHCHECK)",
+        choices=["run", "migrate", "healthcheck", "try"],
+        help="run (default), migrate, healthcheck (for Docker's HEALTHCHECK), or try (the bot with a chat "
+        "page in the browser, no token needed)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="try: the chat page's port on 127.0.0.1 (default 8765)",
     )
     args = parser.parse_args(argv)
+    if args.command == "try":
+        sys.exit(try_it(args.port))
     if args.command == "healthcheck":
         # Docker runs this every 30 seconds in every replica: it imports only the settings and the health
         # file's reader, not the bot; it needs no BOT_TOKEN, nor does migrate.

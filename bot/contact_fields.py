@@ -1,10 +1,11 @@
-"""The contact's editable fields: which exist, how typed values are checked, and the fixed choices."""
+"""The contact's editable fields: which exist, how typed values are checked, and the fixed choices.
+
+Birthdays are read by bot/dates.py (`read_birthday`), with typed dates."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 
 from bot.qualification import Source
@@ -84,7 +85,6 @@ FIELDS: dict[str, FieldSpec] = {
 }
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]?\s*(\d{4})?\s*$")
 TAG_MAX = 30
 TAGS_MAX = 20
 
@@ -124,25 +124,3 @@ def parse_tags(text: str) -> list[str]:
             seen.add(tag.casefold())
             tags.append(tag)
     return tags
-
-
-def parse_birthday(text: str, language: str = "en") -> date | None:
-    """'12.3.', '12.3.1980', '12/03', '1980-03-12': day first, year optional (stored as year 1904, a leap
-    year, so 29 February is a valid birthday). A year first ('1980. 03. 12.') is read year-month-day, and
-    in Hungarian, as Hungarians write dates, the month comes before the day ('03. 12.')."""
-    year_first = re.match(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$", text)
-    month_first = re.match(r"^\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*$", text) if language == "hu" else None
-    if year_first:
-        year, month, day = (int(part) for part in year_first.groups())
-    elif month_first:
-        year, (month, day) = 1904, (int(part) for part in month_first.groups())
-    else:
-        match = _DAY_MONTH.match(text)
-        if not match:
-            return None
-        day, month = int(match.group(1)), int(match.group(2))
-        year = int(match.group(3)) if match.group(3) else 1904
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.date_style import DateStyle, DateStyleChoice, style_for
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
@@ -70,12 +71,25 @@ class Html(str):
     __slots__ = ()
 
 
+# Month first in English is American English; other languages keep their own locale and name the month.
+_MONTH_FIRST_LOCALES = {"en": "en_US"}
+# Beyond this, the echo of a date says how far ahead it is ("in 6 months"); nearer, the weekday says it.
+_FAR_AHEAD = timedelta(days=14)
+
+
 @dataclass(frozen=True)
 class Translator:
     """The texts and formats of one language. Values passed to a message are HTML-escaped, since every
-    message is sent with parse_mode=HTML; `plain` is for button labels and alerts, which are not HTML."""
+    message is sent with parse_mode=HTML; `plain` is for button labels and alerts, which are not HTML.
+
+    Dates and times follow the rep's way of writing them (bot/date_style.py: their region, or their choice
+    in /settings). Given `now`, a date shows its year whenever it is not this year's, and `echo` adds how
+    far ahead it is."""
 
     language: str
+    now: datetime | None = None
+    zone: ZoneInfo | None = None
+    date_style: str = DateStyleChoice.AUTO
 
     def __call__(self, message_id: str, /, **values: object) -> Html:
         text = _translations(self.language).gettext(message_id)
@@ -107,26 +121,67 @@ class Translator:
         """0.25 -> "25 %" in Finnish, "25%" in English."""
         return format_percent(value, locale=self.locale)
 
+    def style(self, zone: ZoneInfo | None = None) -> DateStyle:
+        """Day or month first, 24 or 12 hours: for the rep's zone (or this one), and their choice."""
+        where = self.zone or zone
+        return style_for(self.language, where.key if where else "UTC", self.date_style)
+
+    def _date_locale(self, style: DateStyle) -> Locale:
+        if not style.day_first and self.language in _MONTH_FIRST_LOCALES:
+            return Locale.parse(_MONTH_FIRST_LOCALES[self.language])
+        return self.locale
+
     def when(self, instant: datetime, zone: ZoneInfo) -> str:
-        """A day and a time in the rep's zone and locale: "Thu 26 Nov, 14:00"."""
-        local = instant.astimezone(zone)
+        """A weekday, a date and a time in the rep's zone and way of writing: "Thu 26 Nov, 14:00", "Thu,
+        Nov 26, 2:00 PM"; with the year when it is not this year's ("Fri 1 Jan 2027, 09:00")."""
         # CLDR's own pattern for joining a date and a time ("{1}, {0}" in English, "{1} {0}" in Finnish).
         pattern = str(self.locale.datetime_formats["medium"])
-        return pattern.format(
-            self.clock_time(instant, zone), format_skeleton("MMMEd", local, locale=self.locale)
-        )
+        return pattern.format(self.clock_time(instant, zone), self.day(instant, zone))
 
     def day(self, instant: datetime, zone: ZoneInfo) -> str:
-        """A day in the rep's zone and locale: "Thu 26 Nov"."""
-        return format_skeleton("MMMEd", instant.astimezone(zone), locale=self.locale)
+        """A day in the rep's zone and locale: "Thu 26 Nov", with the year when it is not this year's."""
+        local = instant.astimezone(zone)
+        skeleton = "yMMMEd" if self._other_year(local, zone) else "MMMEd"
+        return format_skeleton(skeleton, local, locale=self._date_locale(self.style(zone)))
+
+    def _other_year(self, local: datetime, zone: ZoneInfo) -> bool:
+        return self.now is not None and local.year != self.now.astimezone(zone).year
 
     def clock_time(self, instant: datetime, zone: ZoneInfo) -> str:
-        """A time of day in the rep's zone and locale: "14:00", "14.00"."""
-        return format_skeleton("Hm", instant.astimezone(zone), locale=self.locale)
+        """A time of day in the rep's zone and locale: "14:00", "14.00", "2:00 PM"."""
+        skeleton = "hm" if self.style(zone).hour12 else "Hm"
+        return format_skeleton(skeleton, instant.astimezone(zone), locale=self._date_locale(self.style(zone)))
 
     def wall_time(self, at: time) -> str:
-        """A wall-clock time with no day (the digest's time) in the locale: "08:30", "8.30"."""
-        return format_skeleton("Hm", datetime.combine(date(2000, 1, 1), at), locale=self.locale)
+        """A wall-clock time with no day (the digest's time) in the locale: "08:30", "8.30", "8:30 AM"."""
+        style = self.style()
+        return format_skeleton(
+            "hm" if style.hour12 else "Hm",
+            datetime.combine(date(2000, 1, 1), at),
+            locale=self._date_locale(style),
+        )
+
+    def echo(self, instant: datetime, zone: ZoneInfo, *, with_time: bool = True) -> str:
+        """A date read back to the rep so that it cannot be misread: weekday, date, time, the year when it
+        is not this year's, and how near it is where that helps ("tomorrow", "in 6 months")."""
+        when = self.when(instant, zone) if with_time else self.day(instant, zone)
+        relative = self.relative(instant, zone)
+        return self.plain("dates.relative", when=when, relative=relative) if relative else when
+
+    def relative(self, instant: datetime, zone: ZoneInfo) -> str | None:
+        if self.now is None or instant <= self.now:
+            return None
+        ahead = instant - self.now
+        days = (instant.astimezone(zone).date() - self.now.astimezone(zone).date()).days
+        if ahead < timedelta(hours=3):
+            return str(format_timedelta(ahead, add_direction=True, locale=self.locale))
+        if days == 0:
+            return self.plain("dates.today")
+        if days == 1:
+            return self.plain("dates.tomorrow")
+        if ahead >= _FAR_AHEAD:
+            return str(format_timedelta(ahead, add_direction=True, locale=self.locale))
+        return None
 
 
 def _escape(value: object) -> str:

@@ -16,6 +16,7 @@ from charset_normalizer import from_bytes
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.contact_fields import Invalid, clean_field, parse_tags
+from bot.exports import safe_cell
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, Source
 from bot.text_keys import search_key
@@ -203,10 +204,19 @@ def parse(data: bytes) -> ParsedFile:
     return parsed
 
 
+def unguarded(text: str) -> str:
+    """The cell without the apostrophe the bot's own export puts before a formula-like value (`'+358 …`,
+    `'=Kone`), so that importing an export gives back what was exported. An apostrophe anywhere else, or
+    before other text, is the cell's own."""
+    if text.startswith("'") and safe_cell(text[1:]) == text:
+        return text[1:].strip()
+    return text
+
+
 def _row(line: int, cells: list[str], positions: dict[str, int]) -> ImportRow | InvalidRow:
     def cell(column: str) -> str:
         index = positions.get(column)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        return unguarded(cells[index].strip()) if index is not None and index < len(cells) else ""
 
     # First and last name joined in the file's own order (Hungarian puts the family name first).
     parts = sorted(("first_name", "last_name"), key=lambda column: positions.get(column, 0))

@@ -1,4 +1,5 @@
-"""Time zones a rep is likely to pick, and finding one from a typed city or zone name."""
+"""Time zones a rep is likely to pick, finding one from a typed city or zone name, and from a shared
+location (timezonefinder: the zone boundaries ship inside the package, nothing is downloaded)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,24 @@ import zoneinfo
 from functools import cache
 
 from babel.dates import get_timezone_location
+from timezonefinder import TimezoneFinder
 
 from bot.text_keys import search_key
 
-# The zones offered as buttons first, by the rep's language (then the deployment's default zone).
+# The zones offered as buttons, by the rep's language, after the deployment's default zone. English is
+# spoken by reps in the other four languages' countries too: an English-speaking rep in Helsinki gets a
+# Helsinki button wherever the bot is deployed.
 LIKELY_ZONES = {
-    "en": ("Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles"),
+    "en": (
+        "Europe/London",
+        "America/New_York",
+        "America/Chicago",
+        "America/Los_Angeles",
+        "Europe/Helsinki",
+        "Europe/Oslo",
+        "Europe/Budapest",
+        "Europe/Paris",
+    ),
     "fi": ("Europe/Helsinki", "Europe/Stockholm"),
     "nb": ("Europe/Oslo", "Europe/Stockholm"),
     "hu": ("Europe/Budapest", "Europe/Vienna"),
@@ -21,8 +34,32 @@ MAX_MATCHES = 6
 
 
 def likely_zones(language: str, default_zone: str) -> tuple[str, ...]:
+    """The deployment's default zone first (unless it is UTC, where nobody lives), then the language's."""
     zones = LIKELY_ZONES.get(language, ())
-    return zones if default_zone in zones or default_zone == "UTC" else (*zones, default_zone)
+    first = () if default_zone == "UTC" else (default_zone,)
+    return tuple(dict.fromkeys((*first, *zones)))
+
+
+@cache
+def _finder() -> TimezoneFinder:
+    # Reads the boundaries from the package's own files on demand (in_memory=False): a few MB, not 40.
+    return TimezoneFinder(in_memory=False)
+
+
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """The IANA zone at these coordinates, or None for a point outside every zone or coordinates that
+    cannot be (a shared location is typed input: nothing in it is verified)."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    zone = _finder().timezone_at(lat=latitude, lng=longitude)
+    # At sea the answer is an offset zone (Etc/GMT+11): no city to name, and no rep works there.
+    if zone is None or not zone.startswith(_REGIONS):
+        return None
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+    return zone
 
 
 def city_name(zone: str, locale: str) -> str:

@@ -4,7 +4,7 @@ the summary card and Save. The questions are one message edited in place; the dr
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
@@ -25,7 +25,7 @@ from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
 from bot.card_fields import clean_detail, detail_limit, details_in_note
 from bot.contact_fields import Invalid
-from bot.dates import parse_typed_date
+from bot.dates import DateRefusal, Refusal
 from bot.i18n import Translator
 from bot.qualification import (
     CHOICES,
@@ -41,6 +41,7 @@ from bot.qualification import (
 from handlers.cards import answer_label, summary_text
 from handlers.kit.awaiting import drop_question
 from handlers.kit.buttons import (
+    CaptureDateButton,
     ContactButton,
     DuplicateButton,
     EditFieldButton,
@@ -52,6 +53,7 @@ from handlers.kit.buttons import (
 )
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
+from handlers.kit.dates import read_date, refusal_text
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
 from storage.contacts import ContactListItem, ContactRead
@@ -232,10 +234,14 @@ async def _show(
     *,
     edit_message_id: int | None = None,
     notice: str | None = None,
+    offer: list[list[InlineKeyboardButton]] | None = None,
 ) -> DraftRead:
     """Show the draft's current question or card: in place, or as a new message at the bottom of the chat
-    (after typed text, which would otherwise leave the question scrolled out of sight)."""
+    (after typed text, which would otherwise leave the question scrolled out of sight); `offer` is a row
+    of buttons above the question's own."""
     text, markup = await _render(ctx, rep, draft)
+    if offer:
+        markup = InlineKeyboardMarkup([*offer, *markup.inline_keyboard])
     if notice:
         text = f"{notice}\n\n{text}"
     if edit_message_id is not None:
@@ -491,18 +497,54 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
 
 
 async def _typed_date(ctx: BotContext, rep: RepRead, draft: DraftRead, message: Message) -> None:
+    """A typed next step: saved and echoed, or refused with why and the question again (with its
+    examples); a day.month that has passed comes with a button for the same day next year."""
     text = message.text or ""
-    now = ctx.now()
-    parsed = parse_typed_date(text, language=rep.language, zone=rep.zone, now=now)
-    if parsed is None:
-        await _show(ctx, rep, draft, notice=ctx.t("dates.not_understood", text=text[:100]))
+    reading = read_date(ctx, rep, text)
+    if isinstance(reading, DateRefusal):
+        offer = (
+            [
+                [
+                    button(
+                        ctx.t.plain("dates.next_year"),
+                        CaptureDateButton(draft.id, _minutes(reading.next_year)),
+                    )
+                ]
+            ]
+            if reading.reason is Refusal.PASSED and reading.next_year is not None
+            else []
+        )
+        await _show(ctx, rep, draft, notice=refusal_text(ctx.t, reading, text, rep), offer=offer)
         return
-    if parsed.due <= now:
-        await _show(ctx, rep, draft, notice=ctx.t("dates.in_past", when=ctx.t.when(parsed.due, rep.zone)))
-        return
-    saved = await _save(ctx, draft, flow.typed_date(_state(draft), parsed.due))
+    saved = await _save(ctx, draft, flow.typed_date(_state(draft), reading.due))
     if saved is not None:
-        await _show(ctx, rep, saved, notice=ctx.t("dates.understood", when=ctx.t.when(parsed.due, rep.zone)))
+        await _show(ctx, rep, saved, notice=ctx.t("dates.understood", when=ctx.t.echo(reading.due, rep.zone)))
+
+
+def _minutes(instant: datetime) -> int:
+    return int(instant.timestamp()) // 60
+
+
+async def on_capture_date(update: Update, ctx: BotContext) -> None:
+    """The date the bot offered for the next step (next year's): taken while the capture still asks."""
+    press = await _pressed(update, ctx, CaptureDateButton)
+    if press is None:
+        return
+    rep, draft = press.rep, press.record
+    due = datetime.fromtimestamp(press.data.minutes * 60, UTC)
+    if draft.mode != CaptureMode.DATE:
+        await press.answer(ctx.t.plain(_Stale.MOVED_ON))
+        return
+    if due <= ctx.now():
+        await press.answer(ctx.t.plain("card.date_passed"), alert=True)
+        return
+    saved = await _save(ctx, draft, flow.typed_date(_state(draft), due), pressed=press.query.id)
+    if saved is None:
+        await press.answer(ctx.t.plain(_Stale.MOVED_ON))
+        return
+    notice = ctx.t("dates.understood", when=ctx.t.echo(due, rep.zone))
+    await _show(ctx, rep, saved, edit_message_id=press.message_id, notice=notice)
+    await press.answer()
 
 
 async def _save(
@@ -553,7 +595,13 @@ class _Stale(StrEnum):
 
 
 DraftButton = TypeVar(
-    "DraftButton", QuestionButton, SummaryButton, EditFieldButton, DuplicateButton, ResumeButton
+    "DraftButton",
+    QuestionButton,
+    SummaryButton,
+    EditFieldButton,
+    DuplicateButton,
+    ResumeButton,
+    CaptureDateButton,
 )
 
 
@@ -760,4 +808,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(on_edit_field, pattern=EditFieldButton.pattern()),
         CallbackQueryHandler(on_duplicate_button, pattern=DuplicateButton.pattern()),
         CallbackQueryHandler(on_resume_button, pattern=ResumeButton.pattern()),
+        CallbackQueryHandler(on_capture_date, pattern=CaptureDateButton.pattern()),
     ]

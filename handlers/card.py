@@ -13,8 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.awaiting import Awaiting, Question
-from bot.contact_fields import FIELDS, Invalid, clean_field, parse_birthday, parse_tags
-from bot.dates import due_for_choice, parse_typed_date
+from bot.contact_fields import FIELDS, Invalid, clean_field, parse_tags
+from bot.dates import DateRefusal, Refusal, due_for_choice
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
 from bot.schedule import LostReason
@@ -26,6 +26,7 @@ from handlers.cards import choice_label, contact_card_text, history_line
 from handlers.kit.awaiting import TypedAnswer, TypedAnswers, ask, drop_question
 from handlers.kit.buttons import CardButton, CardTagButton, ContactButton, Text
 from handlers.kit.context import BotContext
+from handlers.kit.dates import read_date, read_rep_birthday, refusal_text
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, Press, pressed_on
 from storage.contacts import ContactRead
@@ -190,7 +191,7 @@ async def _followup_choice(press: _Press) -> None:
     )
     t = press.t
     await press.card(
-        t("reminder.next_set", when=t.when(due, press.rep.zone)) if due else t("reminder.no_next_set")
+        t("reminder.next_set", when=t.echo(due, press.rep.zone)) if due else t("reminder.no_next_set")
     )
 
 
@@ -207,7 +208,7 @@ async def _followup_date(press: _Press) -> None:
         press.ctx.contacts.set_followup, owner_id=press.rep.id, contact_id=press.contact.id, due=due
     )
     await drop_question(press.ctx)
-    await press.card(press.t("reminder.next_set", when=press.t.when(due, press.rep.zone)))
+    await press.card(press.t("reminder.next_set", when=press.t.echo(due, press.rep.zone)))
 
 
 async def _status_menu(press: _Press) -> None:
@@ -546,7 +547,7 @@ async def _typed_tags(typed: _Typed) -> None:
 
 
 async def _typed_birthday(typed: _Typed) -> None:
-    day = parse_birthday(typed.text, typed.rep.language)
+    day = read_rep_birthday(typed.rep, typed.text)
     if day is None:
         await typed.ctx.bot.send_message(
             typed.rep.chat_id,
@@ -561,20 +562,34 @@ async def _typed_birthday(typed: _Typed) -> None:
 
 
 async def _typed_date(typed: _Typed) -> None:
-    t, now = typed.ctx.t, typed.ctx.now()
-    parsed = parse_typed_date(typed.text, language=typed.rep.language, zone=typed.rep.zone, now=now)
-    if parsed is None or parsed.due <= now:
-        problem = (
-            t("dates.not_understood", text=typed.text[:100])
-            if parsed is None
-            else t("dates.in_past", when=t.when(parsed.due, typed.rep.zone))
+    """A typed follow-up date: echoed with a ✓ to confirm; refused with why and the examples again, a
+    day.month that has passed with a ✓ for the same day next year."""
+    t, rep, contact_id = typed.ctx.t, typed.rep, typed.contact.id
+    reading = read_date(typed.ctx, rep, typed.text)
+    if isinstance(reading, DateRefusal):
+        text = refusal_text(t, reading, typed.text, rep) + "\n" + t("reminder.ask_date")
+        offer = (
+            InlineKeyboardMarkup(
+                [
+                    [
+                        _button(
+                            t.plain("dates.next_year"),
+                            contact_id,
+                            "fd",
+                            int(reading.next_year.timestamp()) // 60,
+                        )
+                    ]
+                ]
+            )
+            if reading.reason is Refusal.PASSED and reading.next_year is not None
+            else None
         )
-        await typed.ctx.bot.send_message(typed.rep.chat_id, problem + "\n" + t("reminder.ask_date"))
+        await typed.ctx.bot.send_message(rep.chat_id, text, reply_markup=offer)
         return
-    minutes = int(parsed.due.timestamp()) // 60
-    markup = InlineKeyboardMarkup([[_button(t.plain("reminder.confirm"), typed.contact.id, "fd", minutes)]])
-    text = t("dates.understood", when=t.when(parsed.due, typed.rep.zone)) + "\n" + t("reminder.type_again")
-    await typed.ctx.bot.send_message(typed.rep.chat_id, text, reply_markup=markup)
+    minutes = int(reading.due.timestamp()) // 60
+    markup = InlineKeyboardMarkup([[_button(t.plain("reminder.confirm"), contact_id, "fd", minutes)]])
+    text = t("dates.understood", when=t.echo(reading.due, rep.zone)) + "\n" + t("reminder.type_again")
+    await typed.ctx.bot.send_message(rep.chat_id, text, reply_markup=markup)
 
 
 async def _typed_merge(typed: _Typed) -> None:

@@ -9,6 +9,7 @@ from babel.dates import format_skeleton
 
 from bot.capture import Evaluation
 from bot.contact_fields import FIELDS
+from bot.dates import NO_YEAR
 from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
 from handlers.kit.keyboards import short
@@ -159,9 +160,17 @@ def choice_label(t: Translator, field: str, value: str | None) -> str:
 
 
 def birthday_text(t: Translator, day: date) -> str:
-    # Year 1904 marks a birthday given without the year.
-    pattern = "MMMMd" if day.year == 1904 else "yMMMMd"
+    """ "12 March", or "12 March 1980" when the year was given (year 1904 marks one given without it)."""
+    pattern = "MMMMd" if day.year == NO_YEAR else "yMMMMd"
     return str(format_skeleton(pattern, day, locale=t.locale))
+
+
+def _birthday_value(t: Translator, stored: str) -> str:
+    """A birthday as the history stored it (an ISO date), in words, with no invented year."""
+    try:
+        return birthday_text(t, date.fromisoformat(stored))
+    except ValueError:
+        return stored
 
 
 _ANSWER_FIELDS = {"need", "budget", "authority", "timeline", "fit", "source"}
@@ -179,6 +188,8 @@ def change_text(t: Translator, field: str, before: object, after: object) -> str
             return t.plain(f"option.{field}.{raw}")
         if field in FIELDS and FIELDS[field].choices:
             return choice_label(t, field, str(raw))
+        if field == "birthday":
+            return _birthday_value(t, str(raw))
         return str(raw)
 
     label = t.plain(f"field.{field}") if field != "merged" else t.plain("history.merged")

@@ -104,7 +104,9 @@ def make_digest_sender(application: Any) -> Any:
         )
         if data.empty and not digest.send_when_empty:
             return Delivery(Result.NOTHING_TO_SAY)
-        t = Translator(digest.recipient.language)
+        t = Translator(
+            digest.recipient.language, now=application.bot_data.clock(), zone=digest.recipient.zone
+        )
         text, markup = render_digest(
             t, data, digest.recipient.zone, application.bot_data.clock(), due=digest.due_at
         )

@@ -17,8 +17,8 @@ from handlers.kit.buttons import ExportButton, ExportKind, ImportAction, ImportB
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard
-from handlers.kit.preamble import pressed, pressed_on
-from storage.exchange import ImportBatchRead, ImportCancelled, ImportPlan
+from handlers.kit.preamble import OwnedPress, pressed, pressed_on
+from storage.exchange import ImportBatchRead, ImportCancelled, ImportClaim, ImportPlan, ImportStop
 from storage.reps import RepRead
 
 log = logging.getLogger(__name__)
@@ -120,35 +120,88 @@ def _preview_keyboard(ctx: BotContext, plan: ImportPlan) -> InlineKeyboardMarkup
 
 
 async def on_import_button(update: Update, ctx: BotContext) -> None:
-    """Import (merging or skipping duplicates), cancel before it starts, or stop it while it runs."""
+    """Import (merging or skipping duplicates), cancel before it starts, or stop it while it runs, on
+    whichever replica the press reaches."""
     press = await pressed_on(update, ctx, ImportButton, lambda data: _own_batch(ctx, data))
     if press is None:
         return
     batch, action = press.data.batch, press.data.action
-    running = ctx.bot_data.running_imports
+    local = ctx.bot_data.running_imports.get(batch)
+    if local is not None:
+        # Applied in this process: Stop (or a Cancel left on the preview) is heard at the next chunk
+        # without a write, which on SQLite would wait for the import's own lock; an Import tap again is
+        # answered as the claim would answer it.
+        if action is ImportAction.MERGE or action is ImportAction.SKIP:
+            await press.answer(ctx.t.plain("import.already_running"))
+        else:
+            local.set()
+            await press.answer(ctx.t.plain("import.stopping"))
+        return
     if action is ImportAction.STOP:
-        event = running.get(batch)
-        await press.answer(ctx.t.plain("import.stopping") if event else ctx.t.plain("common.expired"))
-        if event is not None:
-            event.set()
+        await _stop(ctx, press)
+    elif action is ImportAction.CANCEL:
+        await _cancel(ctx, press)
+    else:
+        await _claim_and_start(ctx, press, merge=action is ImportAction.MERGE)
+
+
+async def _claim_and_start(
+    ctx: BotContext, press: OwnedPress[ImportButton, ImportBatchRead], *, merge: bool
+) -> None:
+    """Claim the import in the database, so that of two taps (on one replica or two) one applies it and
+    the other is told where it stands; then apply it beside update processing."""
+    batch = press.data.batch
+    claim = await ctx.db(ctx.exchange.claim_import, owner_id=press.rep.id, batch_id=batch)
+    if claim is not ImportClaim.CLAIMED:
+        await press.answer(ctx.t.plain(_CLAIM_ANSWERS[claim]), alert=claim is ImportClaim.GONE)
         return
     await press.answer()
-    if action is ImportAction.CANCEL:
-        await ctx.db(ctx.exchange.cancel_import, owner_id=press.rep.id, batch_id=batch)
-        await press.query.edit_message_text(ctx.t("import.cancelled"))
-        return
-    if batch in running:
-        return
-    event = running[batch] = threading.Event()
+    event = ctx.bot_data.running_imports[batch] = threading.Event()
     # The import runs beside update processing, so the Stop button can be pressed while it runs; the
     # task is kept until done (asyncio holds tasks only weakly) and its failure logged, not lost.
     task = asyncio.get_running_loop().create_task(
-        _run_import(ctx, press.rep, batch, action is ImportAction.MERGE, press.message_id, event)
+        _run_import(ctx, press.rep, batch, merge, press.message_id, event)
     )
     background = ctx.bot_data.background
     background.add(task)
     task.add_done_callback(background.discard)
     task.add_done_callback(_finished)
+
+
+_CLAIM_ANSWERS = {
+    ImportClaim.RUNNING: "import.already_running",
+    ImportClaim.DONE: "import.already_done",
+    ImportClaim.GONE: "common.expired",
+}
+
+
+async def _stop(ctx: BotContext, press: OwnedPress[ImportButton, ImportBatchRead]) -> None:
+    """Stop pressed on a replica that is not applying the import: the flag in the database reaches the
+    one that is; when no process holds it any more, nothing was kept and the batch is cancelled."""
+    outcome = await ctx.db(ctx.exchange.stop_import, owner_id=press.rep.id, batch_id=press.data.batch)
+    if outcome is ImportStop.STOPPING:
+        await press.answer(ctx.t.plain("import.stopping"))
+    elif outcome is ImportStop.STOPPED:
+        await press.answer()
+        await _edit(ctx, press.rep, press.message_id, ctx.t("import.stopped"), None)
+    elif outcome is ImportStop.DONE:
+        await press.answer(ctx.t.plain("import.already_done"))
+    else:
+        await press.answer(ctx.t.plain("common.expired"), alert=True)
+
+
+async def _cancel(ctx: BotContext, press: OwnedPress[ImportButton, ImportBatchRead]) -> None:
+    """Cancel on the preview: the batch is dropped, unless a tap on another replica applied it already
+    (then it says so). One being applied elsewhere stops there, at its next chunk."""
+    if await ctx.db(ctx.exchange.cancel_import, owner_id=press.rep.id, batch_id=press.data.batch):
+        await press.answer()
+        await press.query.edit_message_text(ctx.t("import.cancelled"))
+        return
+    found = await ctx.db(ctx.exchange.import_batch, owner_id=press.rep.id, batch_id=press.data.batch)
+    if found is not None and found.state == "done":
+        await press.answer(ctx.t.plain("import.already_done"))
+    else:
+        await press.answer(ctx.t.plain("common.expired"), alert=True)
 
 
 def _own_batch(ctx: BotContext, data: ImportButton) -> ImportBatchRead | None:

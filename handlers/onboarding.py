@@ -1,11 +1,21 @@
-"""Onboarding and settings: /start, /settings, /help, the time zone and the digest time."""
+"""Onboarding and settings: /start, /settings, /help, the time zone (a button, a typed city or a shared
+location) and the digest time."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -15,7 +25,7 @@ from bot.awaiting import Awaiting, Question
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days, toggle_working_day
-from bot.timezones import city_name, find_zones, likely_zones
+from bot.timezones import city_name, find_zones, likely_zones, zone_at
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import DigestTimeButton, SettingsAction, SettingsButton, TimezoneButton
 from handlers.kit.commands import command
@@ -24,8 +34,10 @@ from handlers.kit.keyboards import button, keyboard, rows
 from handlers.kit.preamble import pressed
 from storage.reps import RepRead
 
+log = logging.getLogger(__name__)
+
 DIGEST_TIMES = (time(7, 30), time(8, 0), time(8, 30), time(9, 0))
-TYPE_ZONE, SKIP = "_type", "_skip"
+TYPE_ZONE, SKIP, HERE = "_type", "_skip", "_here"
 
 
 def _zone_name(t: Translator, zone: str) -> str:
@@ -33,8 +45,17 @@ def _zone_name(t: Translator, zone: str) -> str:
     return city_name(zone, str(t.locale))
 
 
+def _location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    """The one-tap way to a time zone: Telegram asks the rep to share their location and sends it."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t.plain("onboarding.share_location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
 def _zone_keyboard(
-    t: Translator, zones: list[str] | tuple[str, ...], ctx: BotContext
+    t: Translator, zones: list[str] | tuple[str, ...], ctx: BotContext, *, location: bool = False
 ) -> InlineKeyboardMarkup:
     now = ctx.now()
     locale = str(t.locale)
@@ -47,8 +68,10 @@ def _zone_keyboard(
         )
         for zone in zones
     ]
+    here = [button(t.plain("onboarding.location_button"), TimezoneButton(HERE))] if location else []
     return keyboard(
         *rows(buttons, 2),
+        here,
         [
             button(t.plain("onboarding.type_zone"), TimezoneButton(TYPE_ZONE)),
             button(t.plain("common.skip"), TimezoneButton(SKIP)),
@@ -140,6 +163,9 @@ async def start(update: Update, ctx: BotContext) -> None:
         await message.reply_text(ctx.t("onboarding.welcome_back", name=name) + "\n\n" + ctx.t("help.text"))
         return
     zones = likely_zones(rep.language, ctx.settings.default_timezone)
+    # The share-location button is a reply keyboard, which a message with inline buttons cannot carry: it
+    # comes first, so that the question with the city buttons is the last message, under the rep's thumb.
+    await message.reply_text(ctx.t("onboarding.location_hint"), reply_markup=_location_keyboard(ctx.t))
     await message.reply_text(
         ctx.t("onboarding.greeting", name=name)
         + "\n\n"
@@ -209,7 +235,10 @@ async def _settings_view(
     t, action = ctx.t, data.action
     if action is SettingsAction.TIMEZONE:
         zones = likely_zones(rep.language, ctx.settings.default_timezone)
-        return t("onboarding.ask_zone", zone=_zone_name(t, rep.timezone)), _zone_keyboard(t, zones, ctx)
+        return (
+            t("onboarding.ask_zone", zone=_zone_name(t, rep.timezone)),
+            _zone_keyboard(t, zones, ctx, location=True),
+        )
     if action is SettingsAction.DIGEST:
         return t("onboarding.ask_digest"), _digest_keyboard(t, rep)
     if action is SettingsAction.LANGUAGES:
@@ -256,6 +285,12 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
     if press is None:
         return
     rep, choice = press.rep, press.data.zone
+    if choice == HERE:
+        await press.answer()
+        await ctx.bot.send_message(
+            rep.chat_id, ctx.t("onboarding.location_hint"), reply_markup=_location_keyboard(ctx.t)
+        )
+        return
     if choice == TYPE_ZONE:
         await ask(ctx, Question.TIMEZONE)
         await press.answer()
@@ -266,6 +301,7 @@ async def on_zone_button(update: Update, ctx: BotContext) -> None:
             await press.answer(ctx.t.plain("common.expired"), alert=True)
             return
         rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, timezone=choice)
+        ctx.remember_rep(rep)
     await press.answer()
     await _after_zone(update, ctx, rep, edit=True)
 
@@ -312,12 +348,16 @@ async def on_digest_button(update: Update, ctx: BotContext) -> None:
     if was_onboarded:
         await query.edit_message_text(_settings_text(ctx.t, rep), reply_markup=_settings_keyboard(ctx.t))
     else:
-        await query.edit_message_text(
+        # Sent rather than edited in: only a sent message can take the share-location keyboard away.
+        await query.edit_message_reply_markup(None)
+        await ctx.bot.send_message(
+            rep.chat_id,
             ctx.t(
                 "onboarding.done",
                 zone=_zone_name(ctx.t, rep.timezone),
                 digest=ctx.t.wall_time(rep.digest_time),
             ),
+            reply_markup=ReplyKeyboardRemove(),
         )
 
 
@@ -328,6 +368,7 @@ async def _typed_zone(update: Update, ctx: BotContext, _awaiting: Awaiting, text
     if len(matches) == 1:
         await drop_question(ctx)
         rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, timezone=matches[0])
+        ctx.remember_rep(rep)
         await _after_zone(update, ctx, rep, edit=False)
     elif matches:
         await drop_question(ctx)
@@ -336,6 +377,28 @@ async def _typed_zone(update: Update, ctx: BotContext, _awaiting: Awaiting, text
         )
     else:
         await ctx.bot.send_message(rep.chat_id, ctx.t("onboarding.zone_not_found", text=text[:100]))
+
+
+async def on_location(update: Update, ctx: BotContext) -> None:
+    """A shared location: its time zone becomes the rep's (the coordinates are not kept, nor logged), then
+    onboarding goes on to the digest time, or the settings are shown again."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    rep = ctx.rep
+    # Finding the zone reads the boundary files: off the event loop, like a database call.
+    zone = await asyncio.to_thread(zone_at, message.location.latitude, message.location.longitude)
+    if zone is None:
+        await message.reply_text(ctx.t("onboarding.location_unknown"), reply_markup=ReplyKeyboardRemove())
+        return
+    await drop_question(ctx)
+    rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, timezone=zone)
+    ctx.remember_rep(rep)
+    log.info("time zone set from a shared location")
+    await message.reply_text(
+        ctx.t("onboarding.zone_from_location", zone=_zone_name(ctx.t, zone)),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await _after_zone(update, ctx, rep, edit=False)
 
 
 TYPED_ANSWERS: TypedAnswers = {Question.TIMEZONE: _typed_zone}

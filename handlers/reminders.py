@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import capture as flow
 from bot import schedule
 from bot.awaiting import Awaiting, Question
-from bot.dates import due_for_choice, parse_typed_date
+from bot.dates import DateRefusal, Refusal, due_for_choice
 from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
@@ -27,6 +27,7 @@ from bot.schedule import OPEN_STATES, WIN_BACK_MONTHS, FollowUpState, LostReason
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import ContactButton, FollowUpButton
 from handlers.kit.context import BotContext
+from handlers.kit.dates import read_date, refusal_text
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
 from storage.followups import DueReminder, FollowUpRead
@@ -105,7 +106,9 @@ def make_reminder_sender(application: Any) -> Any:
     """The dispatcher's sender: render a due reminder in the rep's language and send it."""
 
     async def send(reminder: DueReminder) -> Delivery:
-        t = Translator(reminder.recipient.language)
+        t = Translator(
+            reminder.recipient.language, now=application.bot_data.clock(), zone=reminder.recipient.zone
+        )
         text = reminder_text(
             t,
             name=reminder.name,
@@ -246,7 +249,7 @@ async def _snooze(press: _Press) -> None:
     if await press.ctx.db(
         press.ctx.followups.reschedule, owner_id=press.rep.id, followup_id=press.followup.id, due=due
     ):
-        await press.show(press.t("reminder.snoozed", when=press.t.when(due, press.zone)), None)
+        await press.show(press.t("reminder.snoozed", when=press.t.echo(due, press.zone)), None)
 
 
 async def _ask_date(press: _Press) -> None:
@@ -289,7 +292,9 @@ async def _win_back(press: _Press) -> None:
     if followups.schedule_next(owner_id=press.rep.id, followup_id=press.followup.id, due=due, kind="winback"):
         t = press.t
         await press.show(
-            t("reminder.win_back_set", when=t.day(due, press.zone)) if due else t("reminder.no_win_back_set"),
+            t("reminder.win_back_set", when=t.echo(due, press.zone, with_time=False))
+            if due
+            else t("reminder.no_win_back_set"),
             None,
         )
 
@@ -359,7 +364,7 @@ async def _next_step(
     due = due_for_choice(choice, ctx.now(), rep.zone, rep.working_weekdays)
     if await ctx.db(ctx.followups.schedule_next, owner_id=rep.id, followup_id=followup.id, due=due):
         await drop_question(ctx)
-        line = t("reminder.next_set", when=t.when(due, rep.zone)) if due else t("reminder.no_next_set")
+        line = t("reminder.next_set", when=t.echo(due, rep.zone)) if due else t("reminder.no_next_set")
         await _edit(update, ctx, rep, followup, line, None)
 
 
@@ -375,10 +380,10 @@ async def _confirm_date(
         return
     if purpose == "r":
         applied = await ctx.db(ctx.followups.reschedule, owner_id=rep.id, followup_id=followup.id, due=due)
-        line = t("reminder.rescheduled", when=t.when(due, rep.zone))
+        line = t("reminder.rescheduled", when=t.echo(due, rep.zone))
     else:
         applied = await ctx.db(ctx.followups.schedule_next, owner_id=rep.id, followup_id=followup.id, due=due)
-        line = t("reminder.next_set", when=t.when(due, rep.zone))
+        line = t("reminder.next_set", when=t.echo(due, rep.zone))
     if not applied:
         await query.edit_message_text(t("reminder.already_handled"))
         return
@@ -429,25 +434,35 @@ async def _typed_date(_update: Update, ctx: BotContext, awaiting: Awaiting, text
         await drop_question(ctx)
         await ctx.bot.send_message(rep.chat_id, ctx.t("reminder.already_handled"))
         return
-    t, now = ctx.t, ctx.now()
-    parsed = parse_typed_date(text, language=rep.language, zone=rep.zone, now=now)
-    if parsed is None:
+    t = ctx.t
+    reading = read_date(ctx, rep, text)
+    if isinstance(reading, DateRefusal):
+        offer = (
+            keyboard(
+                [
+                    _button(
+                        t.plain("dates.next_year"),
+                        followup_id,
+                        "cd",
+                        purpose,
+                        int(reading.next_year.timestamp()) // 60,
+                    )
+                ]
+            )
+            if reading.reason is Refusal.PASSED and reading.next_year is not None
+            else None
+        )
         await ctx.bot.send_message(
             rep.chat_id,
-            t("dates.not_understood", text=text[:100]) + "\n" + t("reminder.ask_date"),
+            refusal_text(t, reading, text, rep) + "\n" + t("reminder.ask_date"),
+            reply_markup=offer,
         )
         return
-    if parsed.due <= now:
-        await ctx.bot.send_message(
-            rep.chat_id,
-            t("dates.in_past", when=t.when(parsed.due, rep.zone)) + "\n" + t("reminder.ask_date"),
-        )
-        return
-    minutes = int(parsed.due.timestamp()) // 60
+    minutes = int(reading.due.timestamp()) // 60
     markup = keyboard([_button(t.plain("reminder.confirm"), followup_id, "cd", purpose, minutes)])
     await ctx.bot.send_message(
         rep.chat_id,
-        t("dates.understood", when=t.when(parsed.due, rep.zone)) + "\n" + t("reminder.type_again"),
+        t("dates.understood", when=t.echo(reading.due, rep.zone)) + "\n" + t("reminder.type_again"),
         reply_markup=markup,
     )
 

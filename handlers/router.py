@@ -2,6 +2,7 @@
 
 The rule, in order (docs/architecture.md says why):
 - a forwarded message starts a capture of the person it came from; a shared contact, of that contact;
+- a shared location sets the rep's time zone;
 - a photo, or an image sent as a file, is a business card to read;
 - any other file is an import;
 - typed text goes where `bot.awaiting.route_text` says: the question asked outside a capture (a card's
@@ -44,6 +45,8 @@ async def on_message(update: Update, ctx: BotContext) -> None:
         await capture.on_forwarded(update, ctx)
     elif message.contact is not None:
         await capture.on_shared_contact(update, ctx)
+    elif message.location is not None:
+        await onboarding.on_location(update, ctx)
     elif card_photo.is_card_image(message):
         await card_photo.on_card_photo(update, ctx)
     elif message.document is not None:

@@ -1,91 +1,108 @@
-"""/stats: the funnel as a picture for a phone screen, and the same numbers as text."""
+"""/stats: the funnel as a picture for a phone screen, and the same numbers as text under it."""
 
 from __future__ import annotations
 
-import io
+import asyncio
 
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler
 
 from bot.i18n import Translator
 from bot.schedule import month_starts
-from bot.stats import FUNNEL, qualified_rate, win_rate
+from bot.stats import funnel_stages
+from handlers.kit.charts import (
+    ChartLostRow,
+    ChartStage,
+    ChartTile,
+    FunnelChart,
+    LostPanel,
+    funnel_figure,
+    png,
+)
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
 from storage.stats import StatsData
 
 TOP_BREAKDOWN = 5
-_COLOURS = {
-    "lead": "#9fb7d9",
-    "prospect": "#4a7fc1",
-    "customer": "#2e9b5f",
-    "repeat_buyer": "#1d6b40",
-    "lost": "#c9665f",
-}
+CAPTION_MAX = 1024  # Telegram's limit for a photo's caption
+
+
+def funnel_chart(t: Translator, data: StatsData) -> FunnelChart:
+    """What the picture shows, in the rep's language: the stages with the conversion between them, this
+    month against last, and the lost ones by reason when there are any."""
+    stages = funnel_stages(data.by_status, data.lost_from)
+    widest = max(stages[0].reached, 1)
+    lost = _lost_reasons(data)
+    return FunnelChart(
+        title=t.plain("stats.chart_title"),
+        stages=tuple(
+            ChartStage(
+                label=t.plain(f"stats.stage.{stage.status}"),
+                count=t.number(stage.reached),
+                conversion=None if stage.conversion is None else t.percent(stage.conversion),
+                share=stage.reached / widest,
+            )
+            for stage in stages
+        ),
+        month_title=t.plain("stats.this_month"),
+        tiles=(
+            _tile(t, "stats.tile_new_contacts", data.new_this_month, data.new_last_month),
+            _tile(t, "stats.tile_new_customers", data.won_this_month, data.won_last_month),
+        ),
+        lost=LostPanel(
+            title=t.plain("stats.lost_title"),
+            total=t.number(sum(data.lost_by_reason.values())),
+            rows=tuple(
+                ChartLostRow(t.plain(f"lost.{reason}"), t.number(count), count / lost[0][1])
+                for reason, count in lost
+            ),
+        )
+        if lost
+        else None,
+    )
 
 
 def funnel_png(t: Translator, data: StatsData) -> bytes:
-    """A tall chart (phones are held upright): the funnel on top, lost by reason below."""
-    # Imported here: matplotlib costs a process about 40 MB and a second and a half to load, for /stats
-    # alone. The Figure API renders with Agg straight to PNG: no pyplot, no global state, no screen.
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(6, 8), dpi=120)
-    top, bottom = figure.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
-    labels = [t.plain(f"status.{status}") for status in FUNNEL]
-    values = [data.by_status.get(status, 0) for status in FUNNEL]
-    bars = top.barh(labels[::-1], values[::-1], color=[_COLOURS[status] for status in FUNNEL[::-1]])
-    top.bar_label(bars, labels=[t.number(value) for value in values[::-1]], padding=4, fontsize=12)
-    top.set_title(t.plain("stats.chart_title"), fontsize=15, loc="left")
-    reasons = sorted(data.lost_by_reason.items(), key=lambda item: -item[1])
-    if reasons:
-        lost_bars = bottom.barh(
-            [t.plain(f"lost.{reason}") for reason, _ in reasons][::-1],
-            [count for _, count in reasons][::-1],
-            color=_COLOURS["lost"],
-        )
-        bottom.bar_label(lost_bars, padding=4, fontsize=11)
-    bottom.set_title(t.plain("stats.lost_title"), fontsize=13, loc="left")
-    for axis in (top, bottom):
-        axis.spines[["top", "right"]].set_visible(False)
-        axis.tick_params(labelsize=11)
-        axis.xaxis.set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    """The picture for these numbers in this rep's language."""
+    return png(funnel_figure(funnel_chart(t, data)))
 
 
-def _rate(t: Translator, rate: float | None) -> str:
-    return t.percent(rate) if rate is not None else "–"
+def _tile(t: Translator, label: str, now: int, before: int) -> ChartTile:
+    return ChartTile(
+        label=t.plain(label),
+        value=t.number(now),
+        before=t.plain("stats.last_month", count=t.number(before)),
+        trend=(now > before) - (now < before),
+    )
+
+
+def _lost_reasons(data: StatsData) -> list[tuple[str, int]]:
+    """The reasons, the most frequent first (ties in a fixed order)."""
+    return sorted(
+        ((r, n) for r, n in data.lost_by_reason.items() if n > 0), key=lambda item: (-item[1], item[0])
+    )
 
 
 def stats_text(t: Translator, data: StatsData) -> str:
-    funnel = " · ".join(
-        f"{t.plain(f'status.{status}')} {t.number(data.by_status.get(status, 0))}" for status in FUNNEL
-    )
+    """The numbers of the picture as sentences, with the breakdowns by source and industry."""
+    steps = []
+    for stage in funnel_stages(data.by_status, data.lost_from):
+        step = t.plural(f"stats.step.{stage.status}", stage.reached)
+        rate = stage.conversion
+        steps.append(step if rate is None else t("stats.step_rate", step=step, rate=t.percent(rate)))
     lines = [
         t("stats.title"),
-        funnel,
-        t(
-            "stats.rates",
-            qualified=_rate(t, qualified_rate(data.by_status)),
-            won=_rate(t, win_rate(data.by_status)),
-        ),
-        t(
-            "stats.months",
-            new=data.new_this_month,
-            new_before=data.new_last_month,
-            won=data.won_this_month,
-            won_before=data.won_last_month,
-        ),
+        " → ".join(steps),
+        t("stats.new_contacts", count=t.number(data.new_this_month), before=t.number(data.new_last_month)),
+        t("stats.new_customers", count=t.number(data.won_this_month), before=t.number(data.won_last_month)),
     ]
-    if data.lost_by_reason:
+    lost = _lost_reasons(data)
+    if lost:
         reasons = ", ".join(
-            f"{t.plain(f'lost.{reason}')} {count}"
-            for reason, count in sorted(data.lost_by_reason.items(), key=lambda item: -item[1])
+            t.plain("stats.lost_reason", reason=t.plain(f"lost.{reason}"), count=t.number(count))
+            for reason, count in lost
         )
-        lines.append(t("stats.lost", reasons=reasons))
+        lines.append(t("stats.lost", count=t.number(sum(n for _, n in lost)), reasons=reasons))
     for title, table in (("stats.by_source", data.by_source), ("stats.by_industry", data.by_industry)):
         top = sorted(table.items(), key=lambda item: -item[1][0])[:TOP_BREAKDOWN]
         parts = [
@@ -103,16 +120,30 @@ def _name(t: Translator, title: str, key: str) -> str:
     return t.plain(f"option.source.{key}") if title == "stats.by_source" else key
 
 
+def fits_caption(text: str) -> bool:
+    """Whether a message fits under the photo: Telegram counts UTF-16 code units after the HTML is parsed,
+    so the HTML's own length is an upper bound."""
+    return len(text.encode("utf-16-le")) // 2 <= CAPTION_MAX
+
+
 async def stats(update: Update, ctx: BotContext) -> None:
-    """/stats: the chart and the numbers."""
+    """/stats: the picture with the numbers as its caption (or after it, when they are too long for one)."""
     rep = ctx.rep
     assert update.effective_message is not None
     data = await ctx.db(ctx.stats.stats, owner_id=rep.id, month_starts=month_starts(ctx.now(), rep.zone))
     if not data.by_status:
         await update.effective_message.reply_text(ctx.t("stats.empty"))
         return
-    await ctx.bot.send_photo(rep.chat_id, InputFile(funnel_png(ctx.t, data), filename="funnel.png"))
-    await update.effective_message.reply_text(stats_text(ctx.t, data))
+    # Drawing takes a third of a second of CPU (and the first one loads matplotlib): on a worker thread,
+    # so that other reps' updates do not wait for it. matplotlib keeps its fonts per thread.
+    drawn = await asyncio.to_thread(funnel_png, ctx.t, data)
+    picture = InputFile(drawn, filename="funnel.png")
+    text = stats_text(ctx.t, data)
+    if fits_caption(text):
+        await ctx.bot.send_photo(rep.chat_id, picture, caption=text)
+        return
+    await ctx.bot.send_photo(rep.chat_id, picture)
+    await update.effective_message.reply_text(text)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

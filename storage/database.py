@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.schedule import OPEN_STATES
-from storage.engine import READ_ONLY, is_sqlite
+from storage.engine import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from storage.models import NO_FOLLOW_UP, Contact, FollowUp, UTCDateTime
 
 Clock = Callable[[], datetime]
@@ -39,6 +39,22 @@ def pool_capacity(engine: Engine) -> int:
     return 1
 
 
+class WriterTurn:
+    """One writer of this process at a time, the others waiting in line; one that waits longer than
+    `timeout` seconds (a long import holds the turn) fails as SQLite's busy timeout would have failed it."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.RLock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise TimeoutError(f"another writer of this process held the database for {self._timeout:g} s")
+
+    def __exit__(self, *_exc: object) -> None:
+        self._lock.release()
+
+
 class Database:
     """The engines and the clock, with the two kinds of transaction. One instance per process, shared by
     every storage part."""
@@ -55,7 +71,7 @@ class Database:
         # instead and go in the moment the one before has committed; other processes still meet the busy
         # handler. PostgreSQL locks rows, not the database: nothing to queue for.
         self._writers: AbstractContextManager[object] = (
-            threading.RLock() if is_sqlite(engine) else contextlib.nullcontext()
+            WriterTurn(SQLITE_BUSY_TIMEOUT_MS / 1000) if is_sqlite(engine) else contextlib.nullcontext()
         )
         self._threads = (
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="database") if workers > 0 else None

@@ -105,10 +105,19 @@ class ImportBatch(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
-    state: str = Field(default="pending", max_length=16)  # pending, done, cancelled, undone
+    # pending -> applying (claimed by one tap, on one replica) -> done, or cancelled; done -> undone.
+    state: str = Field(default="pending", max_length=16)
     rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # For rows merged into existing contacts: {contact id: {field: value before}}, to undo the merge.
+    # For rows merged into existing contacts: {contact id: {field: value before, "tags": [tag keys
+    # added]}}, to undo the merge.
     merged: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Until when the claim of an applying import holds: past it, the process applying it is taken to be
+    # gone (its transaction rolled back), and Stop cancels the batch instead of waiting for it.
+    lease_until: datetime | None = _utc_column(nullable=True)
+    # Stop was pressed, on whichever replica: the one applying it checks this between chunks.
+    stop_requested: bool = Field(
+        default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
     created_at: datetime = _utc_column()
 
 

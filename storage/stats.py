@@ -1,5 +1,5 @@
-"""The numbers behind /stats: the funnel, lost by reason, breakdowns by source and industry, and this month
-against the last. Scoped by the owner."""
+"""The numbers behind /stats: the funnel, lost by reason and by the stage they were lost from, breakdowns by
+source and industry, and this month against the last. Scoped by the owner."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from storage.models import Contact, Interaction
 class StatsData:
     by_status: dict[str, int]
     lost_by_reason: dict[str, int]
+    # Lost contacts by the status they had when they were lost ("lead" when the history does not say, as
+    # for one imported as lost): how far down the funnel each got.
+    lost_from: dict[str, int]
     by_source: dict[str, tuple[int, int]]  # source -> (contacts, customers)
     by_industry: dict[str, tuple[int, int]]
     new_this_month: int
@@ -35,6 +38,7 @@ class StatsBook(RepositoryPart):
         with self._reading() as session:
             contacts = session.execute(
                 sa.select(
+                    col(Contact.id),
                     col(Contact.status),
                     col(Contact.lost_reason),
                     col(Contact.source),
@@ -47,11 +51,21 @@ class StatsBook(RepositoryPart):
                     Interaction.owner_id == owner_id, Interaction.kind == "status"
                 )
             ).all()
-        by_status = Counter(status for status, *_ in contacts)
-        lost = Counter(reason or "other" for status, reason, *_ in contacts if status == "lost")
+            losses = session.exec(
+                select(Interaction.contact_id, Interaction.changes)
+                .where(Interaction.owner_id == owner_id, Interaction.kind == "lost")
+                .order_by(col(Interaction.occurred_at), col(Interaction.id))
+            ).all()
+        by_status = Counter(status for _, status, *_ in contacts)
+        lost = Counter(reason or "other" for _, status, reason, *_ in contacts if status == "lost")
+        # The latest loss of each contact wins: one lost, reopened and lost again left from the second.
+        left_from = {contact_id: (changes.get("status") or [None])[0] for contact_id, changes in losses}
+        lost_from = Counter(
+            left_from.get(contact_id) or "lead" for contact_id, status, *_ in contacts if status == "lost"
+        )
         by_source: dict[str, list[int]] = {}
         by_industry: dict[str, list[int]] = {}
-        for status, _, source, industry, _ in contacts:
+        for _, status, _, source, industry, _ in contacts:
             customer = status in ("customer", "repeat_buyer")
             for table, key in (
                 (by_source, source or "unknown"),
@@ -60,11 +74,12 @@ class StatsBook(RepositoryPart):
                 counts = table.setdefault(key, [0, 0])
                 counts[0] += 1
                 counts[1] += customer
-        created = [row[4] for row in contacts]
+        created = [row[5] for row in contacts]
         wins = [at for at, changes in won if (changes.get("status") or [None, None])[1] == "customer"]
         return StatsData(
             by_status=dict(by_status),
             lost_by_reason=dict(lost),
+            lost_from=dict(lost_from),
             by_source={key: (value[0], value[1]) for key, value in by_source.items()},
             by_industry={key: (value[0], value[1]) for key, value in by_industry.items()},
             new_this_month=sum(this_month <= at < next_month for at in created),

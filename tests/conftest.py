@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from bot.config import Settings
 from storage.engine import create_engine_for
 from storage.migrate import upgrade_to_latest
-from tests.factories import TOKEN, FakeClock, FakeMonotonic, RepChat, Storage, running_app
+from tests.factories import PAGE_WAIT_MS, TOKEN, FakeClock, FakeMonotonic, RepChat, Storage, running_app
 from tests.fake_bot_api import FakeBotAPI
 
 # PTB 22 warns that RetryAfter.retry_after becomes a timedelta; with warnings as errors the warning would
@@ -84,6 +84,64 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Each test using this runs on SQLite and on PostgreSQL."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(fixture))
+
+
+# Debian's chromium (apt-get install chromium), driven by playwright from PyPI; playwright's own browser
+# downloads are never used.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# A phone's window: the page must work at this width.
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
+def _browser_missing_reason() -> str | None:
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return 'playwright is not installed (pip install -e ".[dev]")'
+    if not CHROMIUM.exists():
+        return f"no chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture
+async def browser_page(tmp_path: Path) -> AsyncIterator[Any]:
+    """A page in a real headless chromium at a phone's width, with a fresh profile; errors the page's
+    JavaScript raised fail the test."""
+    reason = _browser_missing_reason()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: CI must run the browser tests")
+        pytest.skip(reason)
+    from playwright.async_api import async_playwright
+
+    errors: list[object] = []
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=PHONE_VIEWPORT,
+            accept_downloads=True,
+        )
+        page = context.pages[0] if context.pages else await context.new_page()
+        page.on("pageerror", lambda error: errors.append(error))
+        page.set_default_timeout(PAGE_WAIT_MS)
+        try:
+            yield page
+        finally:
+            await context.close()
+    assert not errors, f"the page's JavaScript failed: {errors!r}"
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 from telegram import Update
 from telegram.ext import Application
 
@@ -90,6 +90,20 @@ def storage_of(app: Any) -> Storage:
     repositories = app.bot_data.repositories
     assert repositories is not None, "the application was not started"
     return Storage(**vars(repositories))
+
+
+def traces_of(app: Any, user_id: int, first_name: str | None = None) -> list[str]:
+    """Every cell, in every table of the metadata, that holds the user's Telegram id (their private chat's
+    id too), as a number or inside text or JSON, or their first name: "table.column" for each."""
+    found = []
+    with storage_of(app).engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in connection.execute(sa.select(table)).mappings():
+                for column, value in row.items():
+                    text = str(value)
+                    if value == user_id or str(user_id) in text or (first_name and first_name in text):
+                        found.append(f"{table.name}.{column}")
+    return found
 
 
 def make_rep(repo: Storage, telegram_id: int = 1) -> RepRead:
@@ -177,6 +191,12 @@ class RepChat:
         message["contact"] = contact
         await self._process({"message": message})
 
+    async def send_location(self, latitude: float, longitude: float) -> None:
+        """Share a location, as the request_location button makes Telegram send it."""
+        message = self._message()
+        message["location"] = {"latitude": latitude, "longitude": longitude}
+        await self._process({"message": message})
+
     async def forward(
         self, text: str, *, sender: str | None = None, hidden_sender: str | None = None
     ) -> None:
@@ -204,22 +224,10 @@ class RepChat:
         await self._process({"message": message})
 
     async def send_photo(self, content: bytes | None = None, *, caption: str | None = None) -> None:
-        """Send a photo, as Telegram delivers it: its sizes, the largest last, each a file the bot can
-        fetch with getFile. Without content: a photo of a plain wall (no card on it)."""
-        picture = content if content is not None else blank_photo()
-        with Image.open(io.BytesIO(picture)) as image:
-            width, height = image.size
+        """Send a photo, as Telegram delivers it: its size list, each a file the bot can fetch with
+        getFile. Without content: a photo of a plain wall (no card on it)."""
         message = self._message()
-        upload = self.fake.register_user_file(picture, "photo.jpg", "image/jpeg")
-        message["photo"] = [
-            {
-                "file_id": upload["file_id"],
-                "file_unique_id": upload["file_unique_id"],
-                "width": width,
-                "height": height,
-                "file_size": len(picture),
-            }
-        ]
+        message["photo"] = self.fake.register_user_photo(content if content is not None else blank_photo())
         if caption is not None:
             message["caption"] = caption
         await self._process({"message": message})
@@ -443,9 +451,12 @@ class BotProcess:
         self.process, self.url, self.log_path, self._log_file = process, url, log_path, log_file
 
     @classmethod
-    async def spawn(cls, env: Mapping[str, str], folder: Path, name: str, *args: str) -> BotProcess:
-        """Start the process and return at once (see `wait_until_healthy`)."""
-        port = free_port()
+    async def spawn(
+        cls, env: Mapping[str, str], folder: Path, name: str, *args: str, port: int | None = None
+    ) -> BotProcess:
+        """Start the process and return at once (see `wait_until_healthy`); `port` is the one it serves on
+        (a free one by default)."""
+        port = port or free_port()
         log_path = folder / f"{name}.log"
         log_file = log_path.open("wb")
         try:
@@ -833,3 +844,94 @@ def blank_photo() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (800, 600), (182, 176, 170)).save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+# The chat page of `python main.py try`, in a real browser (the `browser_page` fixture)
+
+# How long the page may take to show what the bot answered: a bound on a wait, not a measurement.
+PAGE_WAIT_MS = 20_000
+
+
+def try_environment() -> dict[str, str]:
+    """The environment of `python main.py try`: none of this machine's bot settings, the logs unbuffered."""
+    inherited = {
+        name: value for name, value in os.environ.items() if name.lower() not in Settings.model_fields
+    }
+    return {**inherited, "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+
+
+@asynccontextmanager
+async def try_process(folder: Path) -> AsyncIterator[BotProcess]:
+    """`python main.py try --port <free>` started in `folder` (its database is `folder`/data/try.db), once
+    its chat page answers; always ended when the block is left, the end of its output printed."""
+    port = free_port()
+    process = await BotProcess.spawn(try_environment(), folder, "try", "try", "--port", str(port), port=port)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT
+        async with aiohttp.ClientSession() as http:
+            while True:
+                assert process.returncode is None, f"python main.py try exited with {process.returncode}"
+                assert loop.time() < deadline, f"the chat page did not answer in {START_TIMEOUT:.0f} s"
+                try:
+                    async with http.get(process.url + "/api/users") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass  # not listening yet
+                await asyncio.sleep(0.05)
+        yield process
+    finally:
+        await process.close()
+        print(f"----- {process.log_path.name}\n{process.output()[-4000:]}")
+
+
+class ChatPage:
+    """A rep at the chat page in a real browser: they type, tap, attach and read, as on their phone; every
+    step waits (boundedly) for what the page shows, as a person would."""
+
+    def __init__(self, page: Any, url: str) -> None:
+        self.page, self.url = page, url
+
+    async def open(self, rep_id: int) -> None:
+        await self.page.goto(f"{self.url}/?rep={rep_id}")
+        await self.page.wait_for_selector("#rep option", state="attached")
+
+    @property
+    def bot_messages(self) -> Any:
+        return self.page.locator(".message.bot")
+
+    @property
+    def last_bot_message(self) -> Any:
+        return self.bot_messages.last
+
+    async def send(self, text: str) -> None:
+        """Type a message and tap send; returns once the page shows it sent."""
+        from playwright.async_api import expect
+
+        sent = self.page.locator(".message.user .text").filter(has_text=text)
+        before = await sent.count()
+        await self.page.fill("#text", text)
+        await self.page.click("#send")
+        await expect(sent).to_have_count(before + 1, timeout=PAGE_WAIT_MS)
+
+    async def press(self, label: str) -> None:
+        """Tap the button with this label on the newest message that has buttons, and wait until the bot
+        answered the press (as the app's spinner does)."""
+        message = self.page.locator(".message.bot:has(.keyboard)").last
+        button = message.locator(".keyboard button").filter(has_text=label)
+        exact = button.get_by_text(label, exact=True)
+        target = exact if await exact.count() == 1 else button
+        async with self.page.expect_response(lambda response: response.url.endswith("/press")) as answer:
+            await target.click(timeout=PAGE_WAIT_MS)
+        assert (await answer.value).status == 200
+
+    async def expect_last(self, text: str) -> None:
+        """Until the bot's newest message shows `text`."""
+        from playwright.async_api import expect
+
+        await expect(self.last_bot_message).to_contain_text(text, timeout=PAGE_WAIT_MS)
+
+    async def button_labels(self) -> list[str]:
+        message = self.page.locator(".message.bot:has(.keyboard)").last
+        return [label.strip() for label in await message.locator(".keyboard button").all_inner_texts()]

@@ -132,6 +132,14 @@ class QuestionButton(ButtonData, prefix="q"):
     option: str
 
 
+@dataclass(frozen=True)
+class CaptureDateButton(ButtonData, prefix="qd"):
+    """A date the bot offers for the capture's next step (next year's, for a day.month that has passed)."""
+
+    draft: int
+    minutes: int  # the instant, in minutes since the epoch
+
+
 class SummaryAction(StrEnum):
     SAVE = "save"
     EDIT = "edit"

@@ -50,7 +50,9 @@ class BotData:
         self.settings: Settings | None = None
         self.clock: Clock = utc_now
         self.repositories: Repositories | None = None
-        # Imports running in this process: batch id -> the event their Cancel button sets.
+        # Imports being applied by this process: batch id -> the event Stop sets when pressed here. The
+        # claim and a Stop pressed on another replica are in the database (storage.exchange); this is
+        # how this process hears its own Stop without a write, which SQLite would make wait for the import.
         self.running_imports: dict[int, threading.Event] = {}
         self.background: set[asyncio.Task[None]] = set()
         # Updates whose failure the rep was told about (the error handler runs once per failing group).
@@ -192,7 +194,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def t(self) -> Translator:
         """The translator in the rep's language: from their row once the rep is loaded, else the default."""
-        return Translator(self._language or self.settings.default_language)
+        zone = self._rep.zone if self._rep is not None else None
+        return Translator(self._language or self.settings.default_language, now=self.now(), zone=zone)
 
     def speak_to(self, user: User | None) -> None:
         """Answer in this user's Telegram language, before (or without) registering them as a rep."""

@@ -48,6 +48,10 @@ SAME_AS_ENGLISH = {
             "export.column.score",
             "export.column.budget",
             "export.column.notes",
+            "stats.stage.lead",
+            "stats.stage.prospect",
+            "stats.step.lead",
+            "stats.step.prospect",
         }
     ),
     # "Status" is the Norwegian word too.

@@ -1,4 +1,5 @@
-"""Reading a CSV: the words the bot's own export writes (headers, sources) in every language."""
+"""Reading a CSV: the words the bot's own export writes (headers, sources) in every language, and its
+cells as they were before the formula guard."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from bot import imports
 from bot.config import SUPPORTED_LANGUAGES
+from bot.exports import COLUMNS, column_headers, contacts_csv
 from bot.i18n import Translator
 
 
@@ -27,3 +29,29 @@ def test_a_location_header_of_each_language_is_read(header: str) -> None:
     parsed = imports.parse(f"Name;{header}\nAnna;Espoo\n".encode())
     assert parsed.columns == {"name": "Name", "location": header}
     assert parsed.rows[0].location == "Espoo"
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_an_export_reads_back_without_the_guard_apostrophes(language: str) -> None:
+    headers = column_headers(Translator(language))
+    name, company, phone, tags = (
+        headers[COLUMNS.index(column)] for column in ("name", "company", "phone", "tags")
+    )
+    row = {name: "@Aino Hämäläinen", company: "=Kone", phone: "+358 45 712 3394", tags: "-vip"}
+    [read] = imports.parse(contacts_csv([row], headers)).rows
+    assert (read.name, read.company, read.phone, read.tags) == (
+        "@Aino Hämäläinen",
+        "=Kone",
+        "+358 45 712 3394",
+        ("-vip",),
+    )
+
+
+@pytest.mark.parametrize("cell", ["'Tis Oy", "O'Brien", "'", "''+358", "'Kone"])
+def test_an_apostrophe_the_exporter_did_not_add_is_kept(cell: str) -> None:
+    assert imports.unguarded(cell) == cell
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
+def test_the_guard_goes_before_each_formula_prefix(prefix: str) -> None:
+    assert imports.unguarded(f"'{prefix}1+1") == f"{prefix}1+1"

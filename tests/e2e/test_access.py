@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from tests.factories import FakeClock, RepChat, storage_of
+from tests.factories import FakeClock, RepChat, storage_of, traces_of
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 ADMIN = 9001
@@ -293,7 +293,8 @@ async def team_with_two_reps(
         code = await invite_link(admin)
         rep = chat(app, fake, clock, user_id, name)
         await rep.send(f"/start {code}")
-        assert "You joined the team Sales North" in rep.messages[-2].text  # type: ignore[operator]
+        # Before the share-location hint and the greeting.
+        assert "You joined the team Sales North" in rep.messages[-3].text  # type: ignore[operator]
         reps.append(rep)
     return admin, reps[0], reps[1]
 
@@ -381,3 +382,82 @@ async def test_someone_the_gate_remembers_wrongly_is_not_registered(
     statements.close()
     assert ran == []  # forgotten at once: the gate refuses them from memory again
     assert rows(app) == before
+
+
+# A refused user, distinctive enough that any cell holding their id (their private chat's id too), as a
+# number or inside text or JSON, or their first name, is a trace of them.
+ZED = 7_770_001_234
+ZED_NAME = "Zephyrine"
+
+
+async def start_private_bot(start_app: StartApp, database_url: str) -> Any:
+    return await start_app(database_url=database_url, allowed_users=["4242"], admin_users=[str(ADMIN)])
+
+
+Send = Callable[[RepChat, str], Awaitable[Any]]
+CodeOf = Callable[[Any, FakeBotAPI, FakeClock], Awaitable[str]]
+
+
+async def no_code_at_all(app: Any, fake: FakeBotAPI, clock: FakeClock) -> str:
+    return ""
+
+
+# What a refused user may send: (what it is, the code they hold, sending it).
+PATHS: list[tuple[str, CodeOf, Send]] = [
+    ("a made-up code", no_code, lambda zed, code: zed.send(f"/start {code}")),
+    ("a used code", used_code, lambda zed, code: zed.send(f"/start {code}")),
+    ("an expired code", expired_code, lambda zed, code: zed.send(f"/start {code}")),
+    ("text", no_code_at_all, lambda zed, _: zed.send("Anna Virtanen, Acme Oy")),
+    ("a button press", no_code_at_all, lambda zed, _: zed.press_data("im:1:skip", message=A_FORGED_MESSAGE)),
+    ("a contact", no_code_at_all, lambda zed, _: zed.send_contact("+358401234567", "Anna", "Virtanen")),
+    ("a file", no_code_at_all, lambda zed, _: zed.send_document(b"name\nAnna\n", "contacts.csv")),
+]
+
+
+@pytest.mark.parametrize(("kind", "code_of", "send"), PATHS, ids=[kind for kind, _, _ in PATHS])
+async def test_a_refused_user_leaves_no_trace_in_any_table(
+    start_app: StartApp,
+    database_url: str,
+    fake: FakeBotAPI,
+    clock: FakeClock,
+    kind: str,
+    code_of: CodeOf,
+    send: Send,
+) -> None:
+    app = await start_private_bot(start_app, database_url)
+    code = await code_of(app, fake, clock)
+    zed = RepChat(app, fake, user_id=ZED, first_name=ZED_NAME, language_code="fr", clock=clock)
+    await send(zed, code)
+    assert len(zed.messages) == (0 if kind == "a button press" else 1)  # refused, once
+    # Then everything else a refused user may send.
+    for _, _, other in PATHS[3:]:
+        await other(zed, "")
+    assert traces_of(app, ZED, ZED_NAME) == [], kind
+    assert storage_of(app).reps.get_rep(telegram_id=ZED) is None
+
+
+async def test_of_two_strangers_racing_for_one_invite_the_loser_leaves_no_trace(
+    start_app: StartApp, database_url: str, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    app = await start_private_bot(start_app, database_url)
+    code = await invite_link(chat(app, fake, clock, ADMIN, "Ada"))
+    zed = RepChat(app, fake, user_id=ZED, first_name=ZED_NAME, clock=clock)
+    other = RepChat(app, fake, user_id=ZED + 1, first_name="Quirinus", clock=clock)
+    await asyncio.gather(zed.send(f"/start {code}"), other.send(f"/start {code}"))
+    joined = [user for user in (zed, other) if storage_of(app).reps.get_rep(telegram_id=user.user_id)]
+    assert len(joined) == 1
+    loser = other if joined == [zed] else zed
+    assert loser.last_text == "This invite link was already used. Ask for a new one."
+    assert traces_of(app, loser.user_id, loser.first_name) == []
+
+
+async def test_a_refused_user_whose_refusal_cannot_be_delivered_leaves_no_trace(
+    start_app: StartApp, database_url: str, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    # They blocked the bot right after writing: the refusal fails with a 403, and the error goes nowhere.
+    app = await start_private_bot(start_app, database_url)
+    zed = RepChat(app, fake, user_id=ZED, first_name=ZED_NAME, clock=clock)
+    fake.inject("sendMessage", "403")
+    await zed.send(f"/start {MADE_UP}")
+    await zed.send("Anna Virtanen")
+    assert traces_of(app, ZED, ZED_NAME) == []

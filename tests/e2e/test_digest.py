@@ -174,7 +174,7 @@ async def test_a_reminder_in_the_dst_gap_and_in_the_fold_is_sent_once(
     rep: RepChat, app: Any, clock: FakeClock
 ) -> None:
     await set_rep(app, rep, timezone="Europe/Helsinki", working_days="")
-    for typed, night in (("29.3.2026 3:30", date(2026, 3, 29)), ("25.10.2026 3:30", date(2026, 10, 25))):
+    for typed, night in (("29.3.2026 03:30", date(2026, 3, 29)), ("25.10.2026 03:30", date(2026, 10, 25))):
         clock.now = datetime.combine(night - timedelta(days=1), time(12, 0), tzinfo=UTC)
         await rep.send(f"Night Owl {typed[:5]}")
         await rep.press("Skip")

@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 import vobject
 
 from bot.i18n import Translator
@@ -31,6 +35,105 @@ async def wait_for_import(app: Any) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the import did not finish")
+
+
+class HeldImport:
+    """An application's import held at its first check between chunks, until released: what a press on
+    another replica does meanwhile is then seen while the import runs, not raced against it."""
+
+    # The stop flag read between chunks (storage.exchange); nothing else selects these two columns alone.
+    CHECK = "importbatch.state, importbatch.stop_requested"
+
+    def __init__(self, app: Any) -> None:
+        self.arrived, self.released = threading.Event(), threading.Event()
+        self.engine = app.bot_data.engine
+        sa.event.listen(self.engine, "before_cursor_execute", self._hold)
+
+    def _hold(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.CHECK in statement and not self.arrived.is_set():
+            self.arrived.set()
+            self.released.wait(30)
+
+    async def at_first_chunk(self) -> None:
+        assert await asyncio.to_thread(self.arrived.wait, 30), "the import never reached its first chunk"
+
+
+@contextmanager
+def held_import(app: Any) -> Iterator[HeldImport]:
+    held = HeldImport(app)
+    try:
+        yield held
+    finally:
+        # The listener stays (a no-op from now on): removing it while the import's thread is running the
+        # engine's listeners would break that thread's iteration over them.
+        held.released.set()
+
+
+def people(count: int) -> bytes:
+    rows = "\n".join(f"Person {index},Company {index % 50}" for index in range(count))
+    return f"Name,Company\n{rows}\n".encode()
+
+
+def contact_count(app: Any) -> int:
+    with storage_of(app).engine.connect() as connection:
+        return int(connection.exec_driver_sql("SELECT count(*) FROM contact").scalar_one())
+
+
+async def two_replicas(
+    start_app: Callable[..., Awaitable[Any]], database_url: str, fake: FakeBotAPI, clock: FakeClock
+) -> tuple[Any, RepChat, Any, RepChat]:
+    """Two Applications on one database, as two replicas, and the same rep's chat through each."""
+    first, second = await start_app(database_url=database_url), await start_app(database_url=database_url)
+    return (
+        first,
+        RepChat(first, fake, user_id=5001, first_name="Maija", clock=clock),
+        second,
+        RepChat(second, fake, user_id=5001, first_name="Maija", clock=clock),
+    )
+
+
+ALREADY_RUNNING = "This import is already under way."
+ALREADY_DONE = "This file was already imported. /undoimport takes it back."
+
+
+@pytest.mark.postgres
+async def test_a_double_tap_reaching_two_replicas_imports_once_and_the_second_tap_is_told(
+    start_app: Callable[..., Awaitable[Any]], postgres_url: str, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    first, on_first, second, on_second = await two_replicas(start_app, postgres_url, fake, clock)
+    await on_first.send_document(people(3_000), "people.csv")
+    preview, tap = on_first.last_with_buttons, on_first.button_data("📥 Import")
+    with held_import(first) as held:
+        assert await on_first.press_data(tap, message=preview) is None
+        await held.at_first_chunk()
+        assert await on_second.press_data(tap, message=preview) == ALREADY_RUNNING
+    await wait_for_import(first)
+    assert await on_second.press_data(tap, message=preview) == ALREADY_DONE
+    assert not second.bot_data.running_imports
+    assert contact_count(first) == 3_000
+    done = [message.text for message in on_first.messages if "Imported." in (message.text or "")]
+    assert done == ["✅ Imported. New: 3000 · merged: 0 · skipped: 0. /undoimport takes it back."]
+
+
+@pytest.mark.postgres
+async def test_stop_pressed_on_another_replica_stops_the_import(
+    start_app: Callable[..., Awaitable[Any]], postgres_url: str, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    first, on_first, _second, on_second = await two_replicas(start_app, postgres_url, fake, clock)
+    await on_first.send_document(people(20_000), "people.csv")
+    batch = on_first.button_data("📥 Import").split(":")[1]
+    with held_import(first) as held:
+        await on_first.press("📥 Import")
+        await held.at_first_chunk()
+        progress = on_first.last_with_buttons
+        assert await on_second.press_data(f"im:{batch}:stop", message=progress) == "Stopping…"
+    await wait_for_import(first)
+    assert "Import stopped. Nothing was imported." in on_first.last_text
+    assert contact_count(first) == 0
+    # The batch is over: its buttons do nothing more, on either replica.
+    assert await on_first.press_data(f"im:{batch}:skip", message=progress) == (
+        "This button has expired. Nothing was changed."
+    )
 
 
 async def test_export_csv_vcard_and_calendar(rep: RepChat, fake: FakeBotAPI) -> None:
@@ -193,6 +296,54 @@ async def test_an_export_reads_in_the_reps_words_and_zone_and_imports_again(
     assert "Wants a demo in January" in again[t.plain("export.column.notes")]
 
 
+async def test_a_phone_and_a_company_come_back_from_an_export_without_the_formula_guard(
+    rep: RepChat, other_rep: RepChat, app: Any, fake: FakeBotAPI
+) -> None:
+    await capture(rep, "Aino Hämäläinen, =Kone")
+    await rep.send("/find aino")
+    await rep.press("1.")
+    await rep.press("✏️ Edit")
+    await rep.press("Phone")
+    await rep.send("+358 45 712 3394")
+    await rep.send("/export")
+    await rep.press("All")
+    exported = documents(fake)["all.csv"]
+    row = next(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+    # Guarded in the file, as a spreadsheet must not run them...
+    assert (row["Phone"], row["Company"]) == ("'+358 45 712 3394", "'=Kone")
+    await other_rep.send_document(exported, "all.csv")
+    await other_rep.press("📥 Import")
+    await wait_for_import(app)
+    # ...and given back as they were when the file comes back.
+    await other_rep.send("/find 712 3394")
+    await other_rep.press("1.")
+    assert "+358 45 712 3394" in other_rep.last_text and "'" not in other_rep.last_text
+    with storage_of(app).engine.connect() as connection:
+        imported = "SELECT phone, company FROM contact JOIN rep ON rep.id = owner_id WHERE telegram_id = 5002"
+        stored = connection.execute(sa.text(imported)).one()
+    assert tuple(stored) == ("+358 45 712 3394", "=Kone")
+
+
+async def test_undoing_a_merge_takes_its_note_and_tags_out_of_find(rep: RepChat, app: Any) -> None:
+    await capture(rep, "Aino Hämäläinen")
+    await rep.send_document(
+        "Name,Company,Notes,Tags\nAino Hämäläinen,Kone,Wants the premium plan,vip\n".encode(), "aino.csv"
+    )
+    await rep.press("Merge duplicates")
+    await wait_for_import(app)
+    for found in ("premium", "vip", "kone"):
+        await rep.send(f"/find {found}")
+        assert "Aino Hämäläinen" in rep.last_text, found
+    await rep.send("/undoimport")
+    assert rep.last_text == "↩️ The last import is undone: 0 contacts removed, merged details restored."
+    for gone in ("premium", "vip", "kone"):
+        await rep.send(f"/find {gone}")
+        assert rep.last_text == f"Nothing found for “{gone}”.", gone
+    await rep.send("/find aino")
+    await rep.press("1.")
+    assert "vip" not in rep.last_text and "premium" not in rep.last_text
+
+
 CRM_EXPORT = (
     "First Name,Last Name,Company Name,Email,Phone,Notes\r\n"
     'Jean,Dupont,Renault,jean@renault.fr,+33 6 12 34 56 78,"Wants a demo,\r\nthen a quote"\r\n'
@@ -316,8 +467,8 @@ async def test_stats_picture_and_numbers(rep: RepChat, fake: FakeBotAPI) -> None
     await rep.send("/stats")
     [photo] = [call.params["photo"] for call in fake.calls("sendPhoto")]
     assert photo.content.startswith(b"\x89PNG\r\n\x1a\n") and 10_000 < len(photo.content) < 500_000
-    text = rep.last_text
-    assert "Lead 1 · Prospect 0 · Customer 1 · Repeat buyer 0 · Lost 1" in text
-    assert "Qualified: 50% · Won: 50%" in text
-    assert "This month: new 3, won 1" in text
-    assert "Lost: Budget 1" in text
+    text = rep.last.caption or ""
+    assert "3 contacts → 1 prospect (33%) → 1 customer (100%) → 0 repeat buyers (0%)" in text
+    assert "New customers this month: 1 (last month: 0)" in text
+    assert "New contacts this month: 3" in text
+    assert "Lost: 1 — Budget (1)" in text

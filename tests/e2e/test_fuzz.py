@@ -613,6 +613,8 @@ async def run_session(
             assert next_due_mismatches(play.engine) == [], "a contact's next follow-up was not kept in step"
 
 
+# Thirty whole sessions: a few seconds each when the machine is quiet, more on a busy one.
+@pytest.mark.timeout(180)
 @hypothesis_settings(
     max_examples=30,
     deadline=None,

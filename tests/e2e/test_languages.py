@@ -82,7 +82,8 @@ async def test_capture_reminder_and_digest_in_the_reps_language(
     ]
     await rep.press(t.plain("reminder.snooze"))
     await rep.press(t.plain("snooze.1h"))
-    assert visible(t("reminder.snoozed", when=t.when(due + timedelta(hours=1), app_zone()))) in rep.last_text
+    echoed = Translator(language, now=clock.now).echo(due + timedelta(hours=1), app_zone())
+    assert visible(t("reminder.snoozed", when=echoed)) in rep.last_text
 
 
 def app_zone() -> Any:

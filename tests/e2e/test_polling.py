@@ -22,7 +22,16 @@ from bot.i18n import Translator
 from runtime.application import build_application
 from runtime.polling import Polling, start_polling, stop_polling
 from storage.engine import create_engine_for
-from tests.factories import TOKEN, FakeClock, Storage, eventually, make_rep, storage_of, user_json
+from tests.factories import (
+    TOKEN,
+    FakeClock,
+    Storage,
+    eventually,
+    make_rep,
+    storage_of,
+    traces_of,
+    user_json,
+)
 from tests.fake_bot_api import FakeBotAPI, parse_html
 
 REP = 5001
@@ -185,6 +194,8 @@ async def test_a_strangers_update_is_answered_but_never_stored(
         blocker.released.set()
         await until(lambda: all(fake.messages(user) for user in (listed, stranger)), "both answered")
         await until(lambda: not inbox_ids(storage), "the inbox emptied")
+        # The one with a code's shape was in the inbox while it was handled; neither left a trace.
+        assert traces_of(polled.application, stranger) == traces_of(polled.application, redeeming) == []
     refusal = parse_html(Translator("en")("access.refused")).text
     assert fake.messages(stranger)[0].text == refusal
 

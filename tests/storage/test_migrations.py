@@ -131,46 +131,15 @@ def test_the_awaiting_value_migration_keeps_every_row(empty_engine: sa.Engine) -
     migrate(empty_engine, "0007")
     naive = NOW.replace(tzinfo=None)
     with empty_engine.begin() as connection:
-        rep_id = connection.execute(
-            insert_into(
-                "rep",
-                telegram_id=1,
-                chat_id=1,
-                language="hu",
-                timezone="Europe/Budapest",
-                digest_time="08:30",
-                onboarded=True,
-                awaiting="fu-note:12:3",  # the older form: it reads as no question
-                awaiting_until=naive + timedelta(minutes=10),
-                working_days="12345",
-                digest_when_empty=False,
-                weekly_summary=False,
-                active=True,
-                access="open",
-                role="rep",
-                display_name="Réka",
-                created_at=naive,
-                updated_at=naive,
-            ).returning(sa.column("id"))
-        ).scalar_one()
-        connection.execute(
-            insert_into(
-                "contact",
-                owner_id=rep_id,
-                name="Aino",
-                name_key="aino",
-                status="lead",
-                status_rule="bant-v1",
-                status_reasons="[]",
-                score=0,
-                score_reasons="[]",
-                touches=0,
-                search_text="aino",
-                next_due_at=datetime(9999, 12, 31),
-                created_at=naive,
-                updated_at=naive,
-            )
+        rep_id = old_rep(
+            connection,
+            language="hu",
+            timezone="Europe/Budapest",
+            awaiting="fu-note:12:3",  # the older form: it reads as no question
+            awaiting_until=naive + timedelta(minutes=10),
+            display_name="Réka",
         )
+        old_contact(connection, rep_id, "Aino")
     migrate(empty_engine, "head")
     # SQLite is altered in place: rebuilding `rep` would have deleted its contacts through the cascade.
     repo = Storage.on(empty_engine, FakeClock(NOW))
@@ -187,3 +156,76 @@ def test_the_awaiting_value_migration_keeps_every_row(empty_engine: sa.Engine) -
 def insert_into(table: str, **values: object) -> sa.Insert:
     """An INSERT into a table as the old schema has it, without reflecting it (which would warn)."""
     return sa.insert(sa.table(table, *(sa.column(name) for name in values))).values(**values)
+
+
+def old_rep(connection: sa.Connection, **values: object) -> int:
+    """A rep row as the schemas 0007 to 0009 have it; its id."""
+    naive = NOW.replace(tzinfo=None)
+    row = {
+        "telegram_id": 1,
+        "chat_id": 1,
+        "digest_time": "08:30",
+        "onboarded": True,
+        "working_days": "12345",
+        "digest_when_empty": False,
+        "weekly_summary": False,
+        "active": True,
+        "access": "open",
+        "role": "rep",
+        "created_at": naive,
+        "updated_at": naive,
+    }
+    statement = insert_into("rep", **(row | values)).returning(sa.column("id"))
+    return int(connection.execute(statement).scalar_one())
+
+
+def old_contact(connection: sa.Connection, owner_id: int, name: str, **values: object) -> None:
+    """A lead as the schemas 0007 to 0009 have it, with no follow-up."""
+    naive = NOW.replace(tzinfo=None)
+    row = {
+        "owner_id": owner_id,
+        "name": name,
+        "name_key": name.lower(),
+        "status": "lead",
+        "status_rule": "bant-v1",
+        "status_reasons": "[]",
+        "score": 0,
+        "score_reasons": "[]",
+        "touches": 0,
+        "search_text": name.lower(),
+        "next_due_at": datetime(9999, 12, 31),
+        "created_at": naive,
+        "updated_at": naive,
+    }
+    connection.execute(insert_into("contact", **(row | values)))
+
+
+def test_the_import_claim_migration_keeps_which_import_made_each_contact(empty_engine: sa.Engine) -> None:
+    migrate(empty_engine, "0009")
+    naive = NOW.replace(tzinfo=None)
+    with empty_engine.begin() as connection:
+        rep_id = old_rep(connection, language="fi", timezone="Europe/Helsinki", display_name="Aino")
+        batch_id = connection.execute(
+            insert_into(
+                "importbatch", owner_id=rep_id, state="done", rows="[]", merged="{}", created_at=naive
+            ).returning(sa.column("id"))
+        ).scalar_one()
+        old_contact(connection, rep_id, "Pekka", status_rule="imported", import_batch_id=batch_id)
+
+    def made_by() -> list[tuple[object, ...]]:
+        with empty_engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text("SELECT import_batch_id FROM contact"))]
+
+    migrate(empty_engine, "head")
+    with empty_engine.connect() as connection:
+        batch = connection.execute(
+            sa.text("SELECT state, stop_requested, lease_until FROM importbatch")
+        ).one()
+    assert (batch.state, bool(batch.stop_requested), batch.lease_until) == ("done", False, None)
+    assert made_by() == [(batch_id,)]
+    # Down and up again: the table its contacts refer to is never rebuilt, so /undoimport still finds them.
+    migrate(empty_engine, "0009", down=True)
+    assert made_by() == [(batch_id,)]
+    migrate(empty_engine, "head")
+    assert made_by() == [(batch_id,)]
+    assert Storage.on(empty_engine, FakeClock(NOW)).exchange.undo_last_import(owner_id=rep_id) == 1

@@ -170,6 +170,7 @@ def assert_each_sent_once(fake: FakeBotAPI, engine: Engine) -> None:
     assert dispatchers == 2, "both replicas' dispatchers sent some of the reminders"
 
 
+@pytest.mark.timeout(120)  # two processes on one PostgreSQL, started and stopped
 async def test_two_replicas_share_a_capture_and_send_each_reminder_once(
     postgres_url: str, fake: FakeBotAPI, tmp_path: Path
 ) -> None:

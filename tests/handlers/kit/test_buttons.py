@@ -7,6 +7,7 @@ import pytest
 from handlers.kit import buttons
 from handlers.kit.buttons import (
     ButtonData,
+    CaptureDateButton,
     CardButton,
     CardPhotoAction,
     CardPhotoButton,
@@ -47,6 +48,7 @@ from storage.contacts import ContactOrder
 # One value of every registered kind, with its callback_data as Telegram carries it.
 EXAMPLES: list[tuple[ButtonData, str]] = [
     (QuestionButton(12, "need", "yes"), "q:12:need:yes"),
+    (CaptureDateButton(12, 29_906_520), "qd:12:29906520"),
     (SummaryButton(12, SummaryAction.SAVE), "s:12:save"),
     (EditFieldButton(12, "company"), "e:12:company"),
     (DuplicateButton(12, "new"), "d:12:new"),
