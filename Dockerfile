@@ -14,6 +14,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Reading business cards: Tesseract's language data for the bot's five languages (the tesserocr wheel that
+# pip installs below carries the library itself; README.md, "Reading business cards").
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-fin \
+        tesseract-ocr-nor tesseract-ocr-hun tesseract-ocr-fra \
+    && rm -rf /var/lib/apt/lists/*
+
 # The dependencies first, in a layer that only a change to pyproject.toml rebuilds. Empty package folders
 # let pip resolve the project without its code; the code then runs from /app, as in a checkout (every
 # data file it reads, catalogs and migrations included, is there, whatever package-data lists).

@@ -52,6 +52,9 @@ class DeploymentSettings(BaseSettings):
     # Long polling has no web server; with this port it serves the calendar feeds on LISTEN:CALENDAR_PORT.
     calendar_port: int | None = Field(default=None, ge=0, le=65535)
     log_level: str = "INFO"
+    # Where Tesseract's language data is, for reading business cards; unset: where Debian's tesseract-ocr
+    # packages put it. Without it (or them) the bot says card reading is not set up.
+    card_reading_data: Path | None = None
     # Long polling: where the bot writes when its loops last ran, for `python main.py healthcheck`.
     health_file: Path = Path("data/health.json")
     # Updates handled at once by one process (those of one chat always one after another).

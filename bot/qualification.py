@@ -13,6 +13,13 @@ class Step(StrEnum):
 
     NAME = "name"
     COMPANY = "company"
+    # A contact's details, asked only when the rep picks them from the summary's Edit (a business card
+    # fills them in); the questions in order skip them.
+    ROLE = "role"
+    PHONE = "phone"
+    EMAIL = "email"
+    WEBSITE = "website"
+    ADDRESS = "address"
     NEED = "need"
     BUDGET = "budget"
     AUTHORITY = "authority"
@@ -94,8 +101,9 @@ CHOICES: dict[Step, tuple[StrEnum, ...]] = {
     ),
 }
 
+DETAIL_STEPS = (Step.ROLE, Step.PHONE, Step.EMAIL, Step.WEBSITE, Step.ADDRESS)
 # Steps answered by typing; NEXT_STEP takes typed text only after "type a date" was tapped.
-TEXT_STEPS = frozenset({Step.NAME, Step.COMPANY, Step.NOTE})
+TEXT_STEPS = frozenset({Step.NAME, Step.COMPANY, Step.NOTE, *DETAIL_STEPS})
 
 NAME_MAX = 200
 COMPANY_MAX = 200
@@ -110,6 +118,12 @@ class QualificationAnswers(BaseModel):
     name: str | None = None
     company: str | None = None
     phone: str | None = None
+    # From a business card (or typed through Edit): the first phone above, any others here.
+    role: str | None = None
+    email: str | None = None
+    website: str | None = None
+    address: str | None = None
+    other_phones: tuple[str, ...] | None = None
     need: Need | None = None
     budget: Budget | None = None
     authority: Authority | None = None
@@ -156,6 +170,8 @@ def next_question(answers: QualificationAnswers, after: Step | None) -> Step | N
     steps = list(Step)
     start = 0 if after is None else steps.index(after) + 1
     for step in steps[start:]:
+        if step in DETAIL_STEPS:
+            continue
         if step is Step.NAME and answers.name:
             continue
         if step is Step.COMPANY and answers.company:
@@ -166,6 +182,6 @@ def next_question(answers: QualificationAnswers, after: Step | None) -> Step | N
 
 def previous_question(before: Step) -> Step | None:
     """The question Back returns to (None: there is none before this one)."""
-    steps = list(Step)
+    steps = [step for step in Step if step not in DETAIL_STEPS or step is before]
     index = steps.index(before)
     return steps[index - 1] if index > 0 else None

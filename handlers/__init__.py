@@ -11,6 +11,7 @@ from handlers import (
     calendar,
     capture,
     card,
+    card_photo,
     contacts,
     digest,
     errors,
@@ -48,6 +49,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handlers(stats.handlers())
     application.add_handlers(exchange.handlers())
     application.add_handlers(capture.handlers())
+    application.add_handlers(card_photo.handlers())
     application.add_handlers(router.handlers())
     application.add_handlers(errors.fallback_handlers())
     application.add_error_handler(errors.on_error)

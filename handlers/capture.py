@@ -23,11 +23,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
+from bot.card_fields import clean_detail, detail_limit, details_in_note
+from bot.contact_fields import Invalid
 from bot.dates import DateRefusal, Refusal
 from bot.i18n import Translator
 from bot.qualification import (
     CHOICES,
     COMPANY_MAX,
+    DETAIL_STEPS,
     NAME_MAX,
     NOTE_MAX,
     TEXT_STEPS,
@@ -53,7 +56,7 @@ from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, refusal_text
 from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
-from storage.contacts import ContactRead
+from storage.contacts import ContactListItem, ContactRead
 from storage.drafts import DraftRead
 from storage.reps import RepRead
 
@@ -61,7 +64,7 @@ log = logging.getLogger(__name__)
 
 _LIMITS = {Step.NAME: NAME_MAX, Step.COMPANY: COMPANY_MAX, Step.NOTE: NOTE_MAX}
 # The summary's Edit menu, in the order the questions are asked (the next step is among the choices).
-_EDITABLE = (Step.NAME, Step.COMPANY, *CHOICES.keys(), Step.NOTE)
+_EDITABLE = (Step.NAME, Step.COMPANY, *DETAIL_STEPS, *CHOICES.keys(), Step.NOTE)
 _DUPLICATES_SHOWN = 3
 # A draft changed more recently than this is being redrawn by whoever changed it.
 REDRAW_AFTER = timedelta(seconds=30)
@@ -155,11 +158,20 @@ def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
     return keyboard(*rows(fields, 3), [back])
 
 
+async def _matches(ctx: BotContext, rep: RepRead, answers: QualificationAnswers) -> list[ContactListItem]:
+    """The rep's contacts this capture may be of: the same name, phone or email."""
+    return await ctx.db(
+        ctx.contacts.find_duplicates,
+        owner_id=rep.id,
+        name=answers.name,
+        phone=answers.phone,
+        email=answers.email,
+    )
+
+
 async def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
-    matches = await ctx.db(
-        ctx.contacts.find_duplicates, owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
-    )
+    matches = await _matches(ctx, rep, draft.answers)
     lines: list[str] = [t("capture.duplicate_intro")]
     choices = []
     for match in matches[:_DUPLICATES_SHOWN]:
@@ -261,9 +273,15 @@ async def _retire(ctx: BotContext, chat_id: int, message_id: int) -> None:
 
 
 async def _start(
-    update: Update, ctx: BotContext, answers: QualificationAnswers, *, notice: str | None = None
+    update: Update,
+    ctx: BotContext,
+    answers: QualificationAnswers,
+    *,
+    notice: str | None = None,
+    edit_message_id: int | None = None,
 ) -> None:
-    """Start a capture, or, when one is open, keep this one queued and ask which to go on with."""
+    """Start a capture, or, when one is open, keep this one queued and ask which to go on with; shown in
+    a new message, or in the bot's message `edit_message_id` (a card's "reading…")."""
     rep = ctx.rep
     chat = update.effective_chat
     assert chat is not None
@@ -271,23 +289,28 @@ async def _start(
     if open_draft is not None:
         queued = await ctx.db(ctx.drafts.update_draft, draft=open_draft, queued=answers) or open_draft
         text, markup = _resume_offer(ctx, queued)
-        await ctx.bot.send_message(chat.id, text, reply_markup=markup)
+        if notice:
+            text = f"{notice}\n\n{text}"
+        if edit_message_id is not None:
+            await ctx.bot.edit_message_text(text, chat.id, edit_message_id, reply_markup=markup)
+        else:
+            await ctx.bot.send_message(chat.id, text, reply_markup=markup)
         return
     state = flow.start(answers)
     draft = await ctx.db(
         ctx.drafts.open_draft, owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step
     )
     draft = await _check_duplicates(ctx, rep, draft)
-    await _show(ctx, rep, draft, notice=notice)
+    await _show(ctx, rep, draft, notice=notice, edit_message_id=edit_message_id)
 
 
 async def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftRead:
-    """A name or phone like an existing contact's: ask before creating a second record of one person."""
-    if draft.contact_id is not None or not (draft.answers.name or draft.answers.phone):
+    """A name, phone or email like an existing contact's: ask before creating a second record of one
+    person."""
+    answers = draft.answers
+    if draft.contact_id is not None or not (answers.name or answers.phone or answers.email):
         return draft
-    matches = await ctx.db(
-        ctx.contacts.find_duplicates, owner_id=rep.id, name=draft.answers.name, phone=draft.answers.phone
-    )
+    matches = await _matches(ctx, rep, answers)
     if not matches:
         return draft
     return (
@@ -342,6 +365,32 @@ async def start_from_text(update: Update, ctx: BotContext, text: str) -> None:
     """Start a capture of the person this text names ("Name, Company")."""
     answers, notice = _answers_from_name(ctx.t, text)
     await _start(update, ctx, answers, notice=notice)
+
+
+async def start_from_card(
+    update: Update, ctx: BotContext, answers: QualificationAnswers, *, notice: str, message_id: int
+) -> None:
+    """Start a capture with what a business card says, shown in the bot's message `message_id`. A capture
+    still at its first question (/new, then the photo) takes the card's answers instead; any other open
+    capture is offered to be continued, with this one waiting."""
+    rep = ctx.rep
+    draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
+    fresh = (
+        draft is not None
+        and draft.step is Step.NAME
+        and draft.mode == CaptureMode.ASK
+        and not draft.answers.name
+        and draft.contact_id is None
+    )
+    if draft is None or not fresh:
+        await _start(update, ctx, answers, notice=notice, edit_message_id=message_id)
+        return
+    filled = answers.model_copy(update={"note": answers.note or draft.answers.note})
+    saved = await _save(ctx, draft, flow.start(filled))
+    if saved is None:
+        return
+    saved = await _check_duplicates(ctx, rep, saved)
+    await _show(ctx, rep, saved, notice=notice, edit_message_id=message_id)
 
 
 async def new_command(update: Update, ctx: BotContext) -> None:
@@ -429,6 +478,13 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
             state = CaptureState(
                 state.step, state.mode, state.answers.with_answer(Step.COMPANY, answers.company)
             )
+    elif step in DETAIL_STEPS:
+        try:
+            value, notice = clean_detail(step, text), None
+        except Invalid as problem:
+            notice = ctx.t(f"card.invalid.{problem.problem}", limit=detail_limit(step))
+            await _show(ctx, rep, draft, notice=notice)
+            return
     else:
         value, notice = _clean(text, _LIMITS[step], ctx.t, step)
     new_state = flow.answer(
@@ -642,10 +698,12 @@ async def on_summary_button(update: Update, ctx: BotContext) -> None:
 async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftRead]) -> None:
     rep, draft = press.rep, press.record
     evaluation, _ = await _evaluation(ctx, rep, draft)
+    t = ctx.t
+    labels = {field: t.plain(f"field.{field}") for field in ("phone", "website", "address")}
     contact = await ctx.db(
         ctx.drafts.save_capture,
         draft=draft,
-        answers=evaluation.answers,
+        answers=details_in_note(evaluation.answers, labels),
         classification=evaluation.classification,
         score=evaluation.score,
     )
@@ -695,9 +753,7 @@ async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     answers = draft.answers
     contact_id = None
     if choice != "new":
-        matches = await ctx.db(
-            ctx.contacts.find_duplicates, owner_id=rep.id, name=answers.name, phone=answers.phone
-        )
+        matches = await _matches(ctx, rep, answers)
         contact = next((match for match in matches if str(match.id) == choice), None)
         if contact is None:
             await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)

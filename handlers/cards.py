@@ -63,8 +63,7 @@ def summary_text(
     lines.append(_who(t, answers.name or "", answers.company))
     if existing is not None:
         lines.append(t("capture.summary_existing"))
-    if answers.phone:
-        lines.append(t("card.phone", phone=answers.phone))
+    lines.extend(details_lines(t, answers))
     lines.append("")
     lines.append(
         status_line(
@@ -78,6 +77,24 @@ def summary_text(
         lines.append(t("card.note", note=answers.note))
     lines.append(t("card.next_step", when=next_step_text(t, answers, zone)))
     return "\n".join(lines)
+
+
+def details_lines(t: Translator, answers: QualificationAnswers) -> list[str]:
+    """How to reach them, as a capture has it (a business card fills in most): role, phones, email, web
+    and street address, a line each."""
+    lines: list[str] = []
+    if answers.role:
+        lines.append(t("card.role", role=answers.role))
+    phones = [phone for phone in (answers.phone, *(answers.other_phones or ())) if phone]
+    if phones:
+        lines.append(t("card.phone", phone=" · ".join(phones)))
+    if answers.email:
+        lines.append(t("card.email", email=answers.email))
+    if answers.website:
+        lines.append(t("card.website", website=answers.website))
+    if answers.address:
+        lines.append(t("card.address", address=answers.address))
+    return lines
 
 
 def answers_line(t: Translator, answers: QualificationAnswers, steps: tuple[Step, ...]) -> str:

@@ -3,11 +3,12 @@
 The rule, in order (docs/architecture.md says why):
 - a forwarded message starts a capture of the person it came from; a shared contact, of that contact;
 - a shared location sets the rep's time zone;
-- a file is an import;
+- a photo, or an image sent as a file, is a business card to read;
+- any other file is an import;
 - typed text goes where `bot.awaiting.route_text` says: the question asked outside a capture (a card's
   note or field, a typed time zone, a reminder's note or date) while it is fresh, the capture otherwise,
   and in between the bot keeps the text and asks with two buttons what it was for;
-- anything else (a photo, a sticker, a voice message) is answered with a hint, and changes nothing.
+- anything else (a sticker, a voice message) is answered with a hint, and changes nothing.
 A command drops the question first: the rep has moved on.
 """
 
@@ -18,7 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
 from bot.awaiting import Awaiting, TextRoute, route_text
-from handlers import capture, card, errors, exchange, onboarding, reminders
+from handlers import capture, card, card_photo, errors, exchange, onboarding, reminders
 from handlers.kit.awaiting import TypedAnswers, drop_question
 from handlers.kit.buttons import TypedChoice, TypedTextButton
 from handlers.kit.commands import PRIVATE_MESSAGE
@@ -46,6 +47,8 @@ async def on_message(update: Update, ctx: BotContext) -> None:
         await capture.on_shared_contact(update, ctx)
     elif message.location is not None:
         await onboarding.on_location(update, ctx)
+    elif card_photo.is_card_image(message):
+        await card_photo.on_card_photo(update, ctx)
     elif message.document is not None:
         await exchange.on_document(update, ctx)
     elif message.text and message.text.strip():

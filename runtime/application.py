@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.access import AccessGate
+from bot.card_reading import CardReader
 from bot.config import SUPPORTED_LANGUAGES, DeploymentSettings, Settings
 from bot.i18n import LANGUAGE_ALIASES, Translator, catalog_path
 from handlers import register_handlers
@@ -251,6 +253,10 @@ async def start_services(application: BotApplication) -> None:
     data.repositories = Repositories.over(
         Database(data.engine, data.clock, threads=settings.database_threads)
     )
+    data.card_reader = CardReader(settings.card_reading_data)
+    data.card_reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-reading")
+    if not data.card_reader.available:
+        log.warning("card reading is off: Tesseract's language data is not installed (README.md)")
     data.dispatcher = Dispatcher(
         data.repositories.followups,
         clock=data.clock,
@@ -328,6 +334,9 @@ async def stop_services(application: BotApplication) -> None:
     elif data.engine is not None:
         data.engine.dispose()
     data.engine, data.repositories, data.dispatcher = None, None, None
+    if data.card_reading is not None:
+        data.card_reading.shutdown(wait=False, cancel_futures=True)
+    data.card_reader, data.card_reading = None, None
 
 
 async def publish_commands(application: BotApplication, settings: Settings) -> None:

@@ -288,10 +288,14 @@ class ContactBook(RepositoryPart):
             ).first()
             return contact_read(session, row) if row else None
 
-    def find_duplicates(self, *, owner_id: int, name: str | None, phone: str | None) -> list[ContactListItem]:
-        """The rep's contacts with the same name (ignoring case and accents) or the same phone number,
-        however either phone was written (read in the rep's country)."""
+    def find_duplicates(
+        self, *, owner_id: int, name: str | None, phone: str | None, email: str | None = None
+    ) -> list[ContactListItem]:
+        """The rep's contacts with the same name (ignoring case and accents), the same phone number however
+        either was written (read in the rep's country), or the same email (ignoring case)."""
         conditions = []
+        if email and email.strip():
+            conditions.append(sa.func.lower(col(Contact.email)) == email.strip().lower())
         if name:
             conditions.append(col(Contact.name_key) == search_key(name))
         key = None

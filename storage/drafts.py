@@ -40,6 +40,11 @@ class DraftRead:
     kind: str = "meeting"
 
 
+# The answers that are the contact's own fields (or, for those it has no field for, written into the note
+# on Save), not the meeting's: the interaction keeps only the qualification answers.
+_CONTACT_DETAILS = {"name", "company", "phone", "role", "email", "website", "address", "other_phones"}
+
+
 def _draft_read(row: CaptureDraft | sa.Row[Any]) -> DraftRead:
     assert row.id is not None
     return DraftRead(
@@ -254,7 +259,7 @@ class DraftBook(RepositoryPart):
                     contact_id=contact.id,
                     kind=draft.kind,
                     note=answers.note,
-                    answers=answers.model_dump(mode="json", exclude={"name", "company", "phone"}),
+                    answers=answers.model_dump(mode="json", exclude=_CONTACT_DETAILS),
                     changes=changes,
                     actor_id=draft.owner_id,
                     occurred_at=now,
@@ -293,6 +298,8 @@ class DraftBook(RepositoryPart):
         contact.name = answers.name or contact.name
         contact.name_key = search_key(contact.name)
         contact.company = answers.company or contact.company
+        contact.role = answers.role or contact.role
+        contact.email = answers.email or contact.email
         if answers.phone:  # stored in one form, with its key, as every contact's phone is (storage.contacts)
             contact.phone = answers.phone
         for field in ANSWER_COLUMNS:

@@ -13,12 +13,13 @@ processes as Telegram posts them, and `seed_due_reminders`, reps with reminders 
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -29,8 +30,10 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import httpx
 import pytest
+import segno
 import sqlalchemy as sa
 from aiohttp import web
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, func, select
 from telegram import Update
@@ -221,9 +224,13 @@ class RepChat:
         message["document"] = self.fake.register_user_file(content, filename, mime_type)
         await self._process({"message": message})
 
-    async def send_photo(self) -> None:
+    async def send_photo(self, content: bytes | None = None, *, caption: str | None = None) -> None:
+        """Send a photo, as Telegram delivers it: its size list, each a file the bot can fetch with
+        getFile. Without content: a photo of a plain wall (no card on it)."""
         message = self._message()
-        message["photo"] = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}]
+        message["photo"] = self.fake.register_user_photo(content if content is not None else blank_photo())
+        if caption is not None:
+            message["caption"] = caption
         await self._process({"message": message})
 
     async def send_sticker(self) -> None:
@@ -802,6 +809,42 @@ async def capture(
         await rep.send(note)
     await rep.press(next_step)
     await rep.press("✅ Save")
+
+
+# Business cards, drawn as a phone would photograph them (tests of card reading)
+
+CARD_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+CARD_FONT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+def business_card(lines: Sequence[str], *, qr: str | None = None, tilt: float = 3.0) -> bytes:
+    """A JPEG of a white card on a grey table: the first line big and bold (the name), the rest in
+    small print; a QR code with this payload in the corner; turned by `tilt` degrees, as held by hand."""
+    card = Image.new("RGB", (1050, 600), "white")
+    draw = ImageDraw.Draw(card)
+    y = 60
+    for index, line in enumerate(lines):
+        font = ImageFont.truetype(str(CARD_FONT_BOLD if index == 0 else CARD_FONT), 52 if index == 0 else 30)
+        draw.text((60, y), line, font=font, fill=(25, 25, 35))
+        y += 70 if index == 0 else 44
+    if qr is not None:
+        code = io.BytesIO()
+        segno.make(qr, error="m").save(code, kind="png", scale=5, border=2)
+        picture = Image.open(io.BytesIO(code.getvalue())).convert("RGB").resize((260, 260))
+        card.paste(picture, (750, 300))
+    photo = Image.new("RGB", (1400, 1000), (110, 110, 115))
+    turned = card.rotate(tilt, Image.Resampling.BICUBIC, expand=True, fillcolor=(110, 110, 115))
+    photo.paste(turned, ((1400 - turned.width) // 2, (1000 - turned.height) // 2))
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def blank_photo() -> bytes:
+    """A photo with nothing written on it: a wall, a floor, a pocket."""
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (182, 176, 170)).save(out, format="JPEG", quality=85)
+    return out.getvalue()
 
 
 # The chat page of `python main.py try`, in a real browser (the `browser_page` fixture)

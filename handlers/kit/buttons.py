@@ -181,6 +181,15 @@ class ResumeButton(ButtonData, prefix="n"):
     version: int
 
 
+class CardPhotoAction(StrEnum):
+    TYPE_NAME = "name"  # no card text on the photo: start a capture at the name question
+
+
+@dataclass(frozen=True)
+class CardPhotoButton(ButtonData, prefix="cp"):
+    action: CardPhotoAction
+
+
 class TypedChoice(StrEnum):
     ANSWER = "answer"
     NEW = "new"

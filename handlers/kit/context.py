@@ -6,13 +6,17 @@ import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.access import AccessGate
+from bot.card_fields import region_for
+from bot.card_reading import CardReader, CardReading
 from bot.config import Settings
 from bot.i18n import Translator, language_for
 from storage.calendar import CalendarBook
@@ -55,6 +59,10 @@ class BotData:
         # Updates whose failure the rep was told about (the error handler runs once per failing group).
         self.reported_updates: OrderedDict[int, None] = OrderedDict()
         self.gate: AccessGate | None = None
+        # Business cards are read by Tesseract on a thread of their own, one card at a time: a read is a
+        # second of CPU, and each thread would hold its own engines (tens of MB per language).
+        self.card_reader: CardReader | None = None
+        self.card_reading: ThreadPoolExecutor | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -84,6 +92,18 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
         Every read and write a handler makes goes through here, so no update waits for another's query."""
         return await self.repositories.database.run(work, *args, **kwargs)
+
+    async def read_card(self, data: bytes) -> CardReading:
+        """A business card's fields from an image, read off the event loop in the rep's language and
+        phone region. Raises bot.card_reading's ImageRefused or CardReadingUnavailable."""
+        reader, pool = self.bot_data.card_reader, self.bot_data.card_reading
+        if reader is None or pool is None:
+            raise RuntimeError("the application was not started: post_init starts the card reader")
+        rep = self.rep
+        read = partial(
+            reader.read, data, region=region_for(rep.timezone, rep.language), language=rep.language
+        )
+        return await asyncio.get_running_loop().run_in_executor(pool, read)
 
     @property
     def reps(self) -> RepBook:

@@ -323,9 +323,13 @@ async def test_a_photo_sticker_or_voice_mid_question_points_to_the_question(rep:
     await rep.send("Anna Virtanen, Acme Oy")
     await rep.press("Yes")
     question = rep.last_with_buttons
-    for send in (rep.send_photo, rep.send_sticker, rep.send_voice):
+    for send in (rep.send_sticker, rep.send_voice):
         await send()
         assert "I can't use that here" in rep.last_text and "question above is still open" in rep.last_text
+    # A photo is read as a business card; one of no card says so, and points at the question too.
+    await rep.send_photo()
+    assert "couldn't find a business card's text" in rep.last_text
+    assert "question above is still open" in rep.last_text
     # One short line each time, never a copy of the question: the one question keeps its buttons.
     assert [m.message_id for m in rep.messages if m.text and "Budget?" in m.text] == [question.message_id]
     await rep.press("Yes", message=question)
@@ -336,9 +340,9 @@ async def test_a_photo_sticker_or_voice_mid_question_points_to_the_question(rep:
     assert draft is not None and draft.answers.need == "yes" and draft.answers.budget == "yes"
 
 
-async def test_a_photo_outside_a_capture_says_how_to_start(rep: RepChat) -> None:
+async def test_a_photo_of_no_card_outside_a_capture_says_how_to_start(rep: RepChat) -> None:
     await rep.send_photo()
-    assert "send me their name" in rep.last_text
+    assert "Type the person's name instead" in rep.last_text
 
 
 async def test_new_while_a_capture_is_open_offers_to_continue_or_start_over(rep: RepChat, app: Any) -> None:

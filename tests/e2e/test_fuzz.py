@@ -212,6 +212,7 @@ _TAILS: dict[str, list[str]] = {
         "lead:zz:x",
     ],
     "lf": ["lead:new", "customer:score", "zz:zz"],
+    "cp": ["name", "zz", ""],
     "f": ["0:anna", "8:x", "zz:y", "0:"],
     "tz": ["Europe/Helsinki", "UTC", "Mars/Base", "_type", "_skip"],
     "dt": ["0730", "0900", "2500", "_skip"],
@@ -220,7 +221,7 @@ _TAILS: dict[str, list[str]] = {
     "er": ["no", "zz", "yes"],
     "ex": ["leads", "prospects", "all", "zz"],
 }
-_NO_ID = {"l", "lf", "f", "tz", "dt", "st", "iv", "er", "ex"}
+_NO_ID = {"l", "lf", "f", "tz", "dt", "st", "iv", "er", "ex", "cp"}
 
 
 @st.composite
