@@ -1,7 +1,8 @@
 """The entry point: `python main.py` runs the bot (long polling, or webhook mode with WEBHOOK_URL);
 `python main.py migrate` only migrates the database; `python main.py healthcheck` is Docker's HEALTHCHECK;
-`python main.py try` runs the bot against a local Bot API with a chat page in the browser. None of those
-three needs BOT_TOKEN."""
+`python main.py try` runs the bot against a local Bot API with a chat page in the browser;
+`python main.py backup PATH` copies the database consistently while the bot runs. None of those four
+needs BOT_TOKEN."""
 
 from __future__ import annotations
 
@@ -155,9 +156,9 @@ def main(argv: list[str] | None = None) -> None:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "healthcheck", "try"],
-        help="run (default), migrate, healthcheck (for Docker's HEALTHCHECK), or try (the bot with a chat "
-        "page in the browser, no token needed)",
+        choices=["run", "migrate", "healthcheck", "try", "backup"],
+        help="run (default), migrate, healthcheck (for Docker's HEALTHCHECK), try (the bot with a chat "
+        "page in the browser, no token needed), or backup PATH",
     )
     parser.add_argument(
         "--port",
@@ -165,9 +166,14 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="try: the chat page's port on 127.0.0.1 (default 8765)",
     )
+    parser.add_argument("path", nargs="?", help="backup: the file to write the copy to")
     args = parser.parse_args(argv)
     if args.command == "try":
         sys.exit(try_it(args.port))
+    if args.command == "backup":
+        from runtime.backup import backup
+
+        sys.exit(backup(load_settings(DeploymentSettings), args.path))
     if args.command == "healthcheck":
         # Docker runs this every 30 seconds in every replica: it imports only the settings and the health
         # file's reader, not the bot; it needs no BOT_TOKEN, nor does migrate.
