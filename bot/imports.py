@@ -1,6 +1,7 @@
 """Reading a CSV a rep sends: its encoding, its delimiter, which column is which, and which rows are good.
 
-Headers are matched by name in the bot's five languages and as popular CRMs export them. Nothing here
+Headers are matched by name in the bot's five languages and as popular CRMs export them (bot/crm_headers.py).
+Nothing here
 touches the database: the result is a plan (new rows, duplicates, invalid rows with the reason) that the
 rep confirms before anything is stored.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -16,6 +18,7 @@ from charset_normalizer import from_bytes
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.contact_fields import Invalid, clean_field, parse_tags
+from bot.crm_headers import CRM_HEADERS
 from bot.exports import safe_cell
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, Source
@@ -41,7 +44,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "organisme",
     ),
     "role": (
-        "title", "job title", "position", "role", "titteli", "tehtava", "asema", "stilling", "tittel", "beosztas",
+        "job title", "title", "position", "role", "titteli", "tehtava", "asema", "stilling", "tittel", "beosztas",
         "pozicio", "poste", "fonction", "titre",
     ),
     "phone": (
@@ -64,7 +67,27 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "tags": ("tags", "labels", "tunnisteet", "avainsanat", "stikkord", "etiketter", "cimkek", "etiquettes"),
 }  # fmt: skip
-_LOOKUP = {alias: column for column, aliases in HEADERS.items() for alias in aliases}
+# Columns where a row's first non-empty cell among several headers is taken (Odoo's Mobile when Phone is
+# empty, Google's `Phone 2 - Value`); for the others, the best-named header alone.
+FALLBACK_COLUMNS = frozenset({"phone", "email"})
+
+
+def _ranked_aliases() -> dict[str, tuple[str, int]]:
+    """Header name -> (column, rank): the bot's own names first, then each CRM's in the table's order."""
+    ranked: dict[str, tuple[str, int]] = {}
+    for column, aliases in HEADERS.items():
+        for alias in aliases:
+            ranked.setdefault(alias, (column, len(ranked)))
+    for columns in CRM_HEADERS.values():
+        for column, aliases in columns.items():
+            for alias in aliases:
+                ranked.setdefault(search_key(alias), (column, len(ranked)))
+    return ranked
+
+
+_LOOKUP = _ranked_aliases()
+# Excel writes this first line ("sep=;") to say which separator the file uses.
+_SEP_LINE = re.compile(r"^\ufeff?sep=(.)[ \t]*\r?\n", re.IGNORECASE)
 
 
 @cache
@@ -175,18 +198,18 @@ def _delimiter(text: str) -> str:
 def parse(data: bytes) -> ParsedFile:
     """The rows of a CSV file, checked; headers that name no known column are ignored."""
     text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    sep_line = _SEP_LINE.match(text)
+    if sep_line:
+        text, delimiter = text[sep_line.end() :], sep_line.group(1)
+    else:
+        delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise Unreadable("empty") from None
-    positions: dict[str, int] = {}
-    parsed = ParsedFile()
-    for index, title in enumerate(header):
-        column = _LOOKUP.get(search_key(title.strip().strip('"')))
-        if column and column not in positions:
-            positions[column] = index
-            parsed.columns[column] = title.strip()
+    positions, parsed = _positions(header), ParsedFile()
+    parsed.columns = {column: header[indexes[0]].strip() for column, indexes in positions.items()}
     if "name" not in positions and "first_name" not in positions and "last_name" not in positions:
         raise Unreadable("no_name_column")
     for number, cells in enumerate(reader, start=2):
@@ -204,6 +227,21 @@ def parse(data: bytes) -> ParsedFile:
     return parsed
 
 
+def _positions(header: list[str]) -> dict[str, list[int]]:
+    """Our column -> the file's columns that hold it, best-named first (several only for phone and
+    e-mail: the others keep their best)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for index, title in enumerate(header):
+        match = _LOOKUP.get(search_key(title.strip().strip('"')))
+        if match:
+            column, rank = match
+            found.setdefault(column, []).append((rank, index))
+    return {
+        column: [index for _rank, index in sorted(ranked)][: None if column in FALLBACK_COLUMNS else 1]
+        for column, ranked in found.items()
+    }
+
+
 def unguarded(text: str) -> str:
     """The cell without the apostrophe the bot's own export puts before a formula-like value (`'+358 …`,
     `'=Kone`), so that importing an export gives back what was exported. An apostrophe anywhere else, or
@@ -213,13 +251,16 @@ def unguarded(text: str) -> str:
     return text
 
 
-def _row(line: int, cells: list[str], positions: dict[str, int]) -> ImportRow | InvalidRow:
+def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> ImportRow | InvalidRow:
     def cell(column: str) -> str:
-        index = positions.get(column)
-        return unguarded(cells[index].strip()) if index is not None and index < len(cells) else ""
+        for index in positions.get(column, ()):
+            value = unguarded(cells[index].strip()) if index < len(cells) else ""
+            if value:
+                return value
+        return ""
 
     # First and last name joined in the file's own order (Hungarian puts the family name first).
-    parts = sorted(("first_name", "last_name"), key=lambda column: positions.get(column, 0))
+    parts = sorted(("first_name", "last_name"), key=lambda column: positions.get(column, [0])[0])
     name = cell("name") or " ".join(cell(part) for part in parts if cell(part))
     if not name:
         return InvalidRow(line, "no_name")
