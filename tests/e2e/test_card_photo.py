@@ -14,7 +14,8 @@ from PIL import Image
 
 from bot.qualification import QualificationAnswers
 from storage.contacts import ContactOrder
-from tests.factories import RepChat, Storage, business_card, save, storage_of
+from tests.e2e.test_capture import owner_id, repo_of
+from tests.factories import RepChat, business_card, save
 from tests.fake_bot_api import FakeBotAPI
 
 ENGLISH_CARD = [
@@ -36,17 +37,6 @@ FINNISH_CARD = [
     "Mannerheimintie 12 B",
     "00100 Helsinki",
 ]
-
-
-def repo_of(app: Any) -> Storage:
-    repository: Storage = storage_of(app)
-    return repository
-
-
-def owner_id(app: Any, rep: RepChat) -> int:
-    stored = repo_of(app).reps.get_rep(telegram_id=rep.user_id)
-    assert stored is not None
-    return stored.id
 
 
 def contacts(app: Any, rep: RepChat) -> list[Any]:
