@@ -71,6 +71,7 @@ def run(settings: Settings) -> int:
     """Run the bot until it is stopped; the exit code. A start Telegram refuses, or a Bot API that cannot be
     reached, is one line saying which host and what to check, not a traceback."""
     import asyncio
+    import gc
 
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
@@ -79,6 +80,11 @@ def run(settings: Settings) -> int:
     from runtime.webhook import WebhookConfigError, run_webhook
 
     application = build_application(settings)
+    # What is alive now (the modules, the catalogs, the application) lives as long as the process. Left
+    # to the collector, each full collection walks all of it, about 150,000 objects and 95 ms here, a
+    # pause that lands in some rep's reply; frozen, a full collection walks only what came after.
+    gc.collect()
+    gc.freeze()
     bot_api = _host_of(settings.telegram_base_url)
     try:
         if settings.webhook_url:
