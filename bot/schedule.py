@@ -90,6 +90,16 @@ def snooze_until(choice: Snooze, now: datetime, zone: ZoneInfo, working_days: Co
     return local_to_utc(day, DEFAULT_DUE_TIME, zone)
 
 
+def put_off_to_next_day(
+    due: datetime, now: datetime, zone: ZoneInfo, working_days: Collection[int]
+) -> datetime:
+    """A follow-up put off from the morning digest: the next working day after today, at the follow-up's
+    own time of day (a 14:00 call stays a 14:00 call; an overdue one keeps the time it was planned for).
+    The same tap twice gives the same instant."""
+    day = on_working_day(now.astimezone(zone).date() + timedelta(days=1), working_days)
+    return local_to_utc(day, due.astimezone(zone).time().replace(tzinfo=None), zone)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
     index = day.month - 1 + months

@@ -1,4 +1,7 @@
-"""The daily digest and /today: the day's follow-ups, overdue ones, prospects going quiet, birthdays."""
+"""The daily digest and /today: the day's follow-ups, overdue ones, prospects going quiet, birthdays.
+
+The first few follow-ups (today's, then overdue ones) get a row each: the contact's card, ✅ Done and
+💤 Snooze, acted on by the reminder's flow (handlers/reminders.py) without the digest being replaced."""
 
 from __future__ import annotations
 
@@ -15,13 +18,16 @@ from bot.i18n import Translator
 from handlers.kit.buttons import CardButton, ContactButton
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
-from handlers.kit.keyboards import button, keyboard, rows, short
-from handlers.reminders import deliver
+from handlers.kit.keyboards import THIRD_LABEL_MAX, button, keyboard, rows, short
+from handlers.reminders import deliver, digest_actions
 from storage.followups import DigestData, DigestSection, DueDigest
 
 # Telegram refuses text over 4096 characters; the digest stops well before and says how many are left.
 TEXT_BUDGET = 3500
 BUTTON_NAME_MAX = 28
+# Follow-ups with ✅ / 💤 on their row: enough for a morning's calls, few enough that the keyboard stays
+# shorter than a phone's screen; the rest are a tap away on their cards and in the lists.
+ACTION_ROWS = 6
 
 
 def render_digest(
@@ -33,8 +39,9 @@ def render_digest(
     lines: list[str] = [t("digest.title", day=t.day(now, zone))]
     if due is not None and schedule.is_late(due, now):
         lines.append(t("digest.late", when=t.when(due, zone)))
-    buttons: list[InlineKeyboardButton] = []
-    shown = 0
+    keys: list[list[InlineKeyboardButton]] = []
+    buttons: list[InlineKeyboardButton] = []  # the cards not on an action row, two to a row in order
+    shown = acting = 0
     hidden_any = False
     sections: list[tuple[str, DigestSection, str]] = [
         ("digest.today", data.today, "digest.line_today"),
@@ -70,10 +77,16 @@ def render_digest(
                 break
             block.append(line)
             shown += 1
+            card = ContactButton(item.contact_id)
+            if item.followup_id is not None and acting < ACTION_ROWS:
+                acting += 1
+                keys.extend(rows(buttons, 2))
+                buttons = []
+                label = short(t.plain("list.button", index=shown, name=item.name), THIRD_LABEL_MAX)
+                keys.append([button(label, card), *digest_actions(t, item.followup_id)])
+                continue
             name = short(item.name, BUTTON_NAME_MAX)
-            buttons.append(
-                button(t.plain("list.button", index=shown, name=name), ContactButton(item.contact_id))
-            )
+            buttons.append(button(t.plain("list.button", index=shown, name=name), card))
             if line_id == "digest.line_birthday" and not sent:
                 # One tap notes that the card went out, as the source documents suggest.
                 buttons.append(
@@ -96,7 +109,8 @@ def render_digest(
         ]
     if shown == 0 and not hidden_any and data.week is None:
         lines.extend(["", t("digest.nothing")])
-    return "\n".join(lines), keyboard(*rows(buttons, 2)) if buttons else None
+    keys.extend(rows(buttons, 2))
+    return "\n".join(lines), keyboard(*keys) if keys else None
 
 
 def make_digest_sender(application: Any) -> Any:

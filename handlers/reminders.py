@@ -1,7 +1,10 @@
-"""Reminders: the message a due follow-up becomes, and its buttons (Done, Snooze, Reschedule, Lost).
+"""Reminders: the message a due follow-up becomes, and its buttons (Done, Snooze, Reschedule, Lost); and
+the ✅ / 💤 a follow-up has on its row in the digest.
 
 The reminder message is edited in place as the rep goes through a button flow; typed notes and dates are
-the rep's next text message (rep.awaiting). Every follow-up id in a button is looked up scoped to the rep.
+the rep's next text message (rep.awaiting). The digest is never replaced: its ✅ opens the same flow in a
+message of its own, its 💤 puts the follow-up off in one tap, and only that row of its keyboard changes.
+Every follow-up id in a button is looked up scoped to the rep.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
@@ -46,8 +49,21 @@ _NEXT_CHOICES = (
 )
 
 
+# The actions of a follow-up's row in the digest.
+DIGEST_DONE = "dd"
+DIGEST_SNOOZE = "ds"
+
+
 def _button(label: str, followup_id: int, action: str, *args: object) -> InlineKeyboardButton:
     return button(label, FollowUpButton(followup_id, action, tuple(str(arg) for arg in args)))
+
+
+def digest_actions(t: Translator, followup_id: int) -> list[InlineKeyboardButton]:
+    """✅ and 💤 for a follow-up's row in the digest, beside its card."""
+    return [
+        _button(t.plain("digest.done"), followup_id, DIGEST_DONE),
+        _button(t.plain("digest.snooze"), followup_id, DIGEST_SNOOZE),
+    ]
 
 
 def reminder_text(
@@ -97,6 +113,15 @@ def _main_keyboard(t: Translator, followup_id: int, contact_id: int) -> InlineKe
         ],
         [button(t.plain("reminder.card"), ContactButton(contact_id))],
     )
+
+
+def _back_row(t: Translator, followup_id: int) -> list[InlineKeyboardButton]:
+    return [_button(t.plain("common.back"), followup_id, "back")]
+
+
+def _outcome_keyboard(t: Translator, followup_id: int) -> InlineKeyboardMarkup:
+    buttons = [_button(t.plain(f"outcome.{o.value}"), followup_id, "o", o.value) for o in Outcome]
+    return keyboard(*rows(buttons), _back_row(t, followup_id))
 
 
 def _next_step_keyboard(t: Translator, followup_id: int) -> InlineKeyboardMarkup:
@@ -208,7 +233,8 @@ async def on_reminder_button(update: Update, ctx: BotContext) -> None:
     if action is None or press.record.state not in action.states:
         await press.answer(ctx.t.plain("reminder.already_handled"), alert=True)
         return
-    await press.answer()
+    if not action.answers:
+        await press.answer()
     await action.run(_Press(update, ctx, press))
 
 
@@ -220,6 +246,7 @@ class _Press:
         self.rep, self.followup, self.args = press.rep, press.record, press.data.args
         self.t, self.now, self.zone = ctx.t, ctx.now(), press.rep.zone
         self.message_id = press.message_id
+        self.answer = press.answer
 
     def arg(self, allowed: set[str]) -> str | None:
         """The first argument if it is one of the allowed values (button data is never trusted)."""
@@ -229,7 +256,7 @@ class _Press:
         await _edit(self.update, self.ctx, self.rep, self.followup, extra, markup)
 
     def back_row(self) -> list[InlineKeyboardButton]:
-        return [_button(self.t.plain("common.back"), self.followup.id, "back")]
+        return _back_row(self.t, self.followup.id)
 
 
 async def _back(press: _Press) -> None:
@@ -237,8 +264,7 @@ async def _back(press: _Press) -> None:
 
 
 async def _ask_outcome(press: _Press) -> None:
-    buttons = [_button(press.t.plain(f"outcome.{o.value}"), press.followup.id, "o", o.value) for o in Outcome]
-    await press.show(press.t("reminder.ask_outcome"), keyboard(*rows(buttons), press.back_row()))
+    await press.show(press.t("reminder.ask_outcome"), _outcome_keyboard(press.t, press.followup.id))
 
 
 async def _outcome(press: _Press) -> None:
@@ -267,6 +293,77 @@ async def _snooze(press: _Press) -> None:
         press.ctx.followups.reschedule, owner_id=press.rep.id, followup_id=press.followup.id, due=due
     ):
         await press.show(press.t("reminder.snoozed", when=press.t.echo(due, press.zone)), None)
+
+
+async def _done_from_digest(press: _Press) -> None:
+    """✅ in the digest: the reminder's Done (outcome, note, next step) in a new message below, which
+    carries the follow-up's buttons from then on; the digest keeps its text, and the row its card."""
+    t, followup, ctx = press.t, press.followup, press.ctx
+    if followup.message_id is not None and followup.message_id > press.message_id:
+        # A chat's message ids only grow: a reminder sent since the digest, or the message an earlier tap
+        # (a double tap) opened, already carries this follow-up's buttons. A second copy would only confuse.
+        await press.answer(t.plain("digest.open_below"))
+        return
+    contact = await ctx.db(ctx.contacts.get_contact, owner_id=press.rep.id, contact_id=followup.contact_id)
+    if contact is None:
+        await press.answer(t.plain("common.expired"), alert=True)
+        return
+    await press.answer()
+    text = _reminder_of(t, contact, followup, press.zone) + "\n\n" + t("reminder.ask_outcome")
+    message = await ctx.bot.send_message(
+        press.rep.chat_id, text, reply_markup=_outcome_keyboard(t, followup.id)
+    )
+    await ctx.db(
+        ctx.followups.attach_message,
+        owner_id=press.rep.id,
+        followup_id=followup.id,
+        message_id=message.message_id,
+    )
+    await _settle_digest_row(press, None)
+
+
+async def _snooze_from_digest(press: _Press) -> None:
+    """💤 in the digest: one tap puts the follow-up off to the next working day at its own time (see
+    schedule.put_off_to_next_day); the answer says until when, and so does the digest's row."""
+    t, followup = press.t, press.followup
+    due = schedule.put_off_to_next_day(followup.due_at, press.now, press.zone, press.rep.working_weekdays)
+    if not await press.ctx.db(
+        press.ctx.followups.reschedule, owner_id=press.rep.id, followup_id=followup.id, due=due
+    ):
+        await press.answer(t.plain("reminder.already_handled"), alert=True)
+        return
+    await press.answer(t.plain("digest.snoozed", when=t.echo(due, press.zone)))
+    await _settle_digest_row(press, due)
+
+
+async def _settle_digest_row(press: _Press, snoozed_until: datetime | None) -> None:
+    """The digest's row of this follow-up, acted on: its ✅ / 💤 come off and its card stays, saying until
+    when it was snoozed. Only the keyboard is edited; the digest's text is left as the rep read it."""
+    query = press.update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return
+    ours = {FollowUpButton(press.followup.id, action).pack() for action in (DIGEST_DONE, DIGEST_SNOOZE)}
+    settled: list[list[InlineKeyboardButton]] = []
+    found = False
+    for row in message.reply_markup.inline_keyboard:
+        if not any(key.callback_data in ours for key in row):
+            settled.append(list(row))
+            continue
+        found = True
+        card = [key for key in row if key.callback_data not in ours][:1]
+        if card and snoozed_until is not None:
+            label = press.t.plain(
+                "digest.row_snoozed", item=card[0].text, when=press.t.when(snoozed_until, press.zone)
+            )
+            card = [InlineKeyboardButton(label, callback_data=card[0].callback_data)]
+        settled.append(card)
+    if not found:
+        return  # settled already: the press came with the digest as it was before the edit
+    try:
+        await query.edit_message_reply_markup(reply_markup=keyboard(*settled))
+    except BadRequest as error:
+        log.debug("digest row of follow-up %s not settled: %s", press.followup.id, error)
 
 
 async def _ask_date(press: _Press) -> None:
@@ -332,6 +429,7 @@ async def _confirm(press: _Press) -> None:
 class _Action:
     run: Callable[[_Press], Awaitable[None]]
     states: tuple[FollowUpState, ...]  # the follow-up states in which the button still means something
+    answers: bool = False  # answers the press itself (with what it did), rather than at once
 
 
 _OPEN = OPEN_STATES
@@ -347,6 +445,8 @@ _ACTIONS = {
     "lr": _Action(_lost, _OPEN),
     "wb": _Action(_win_back, (FollowUpState.LOST,)),
     "cd": _Action(_confirm, (*_OPEN, FollowUpState.DONE)),
+    DIGEST_DONE: _Action(_done_from_digest, _OPEN, answers=True),
+    DIGEST_SNOOZE: _Action(_snooze_from_digest, _OPEN, answers=True),
 }
 
 

@@ -100,6 +100,7 @@ class DigestLine:
     company: str | None
     when: datetime | None  # the follow-up's due time; for quiet prospects, the last touch
     done: bool = False  # a birthday whose card was noted today
+    followup_id: int | None = None  # the follow-up a line of today's or the overdue is about
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,12 @@ class DigestData:
 
 
 def _section(rows: Sequence[Any], total: int) -> DigestSection:
+    """Rows of (contact id, name, company, when), and for a follow-up's line its id after them."""
     return DigestSection(
-        lines=tuple(DigestLine(row[0], row[1], row[2], row[3]) for row in rows),
+        lines=tuple(
+            DigestLine(row[0], row[1], row[2], row[3], followup_id=row[4] if len(row) > 4 else None)
+            for row in rows
+        ),
         total=min(total, DIGEST_COUNT_CAP),
         capped=total > DIGEST_COUNT_CAP,
     )
@@ -472,14 +477,17 @@ class FollowUpRepository(RepositoryPart):
             return condition
 
         firsts = [
-            sa.select(col(FollowUp.contact_id), due).where(of_state(state)).order_by(due).limit(DIGEST_LINES)
+            sa.select(col(FollowUp.id), col(FollowUp.contact_id), due)
+            .where(of_state(state))
+            .order_by(due)
+            .limit(DIGEST_LINES)
             for state in OPEN_STATES
         ]
         merged = sa.union_all(*(sa.select(first.subquery()) for first in firsts)).subquery()
         rows = session.execute(
-            sa.select(col(Contact.id), col(Contact.name), col(Contact.company), merged.c.due_at)
+            sa.select(col(Contact.id), col(Contact.name), col(Contact.company), merged.c.due_at, merged.c.id)
             .join(merged, merged.c.contact_id == Contact.id)
-            .order_by(merged.c.due_at, col(Contact.id))
+            .order_by(merged.c.due_at, col(Contact.id), merged.c.id)
             .limit(DIGEST_LINES)
         ).all()
         matching = sa.union_all(
@@ -610,6 +618,22 @@ class FollowUpRepository(RepositoryPart):
                 attempts=0,
                 sent_at=None,
             )
+
+    def attach_message(self, *, owner_id: int, followup_id: int, message_id: int) -> bool:
+        """The message that carries the rep's open follow-up's buttons from now on (one opened from the
+        digest): a typed note or date then edits it, as it would the reminder. False if not theirs or no
+        longer open."""
+        with self._session() as session:
+            result = session.execute(
+                sa.update(FollowUp)
+                .where(
+                    col(FollowUp.id) == followup_id,
+                    col(FollowUp.owner_id) == owner_id,
+                    col(FollowUp.state).in_(OPEN_STATES),
+                )
+                .values(message_id=message_id)
+            )
+            return getattr(result, "rowcount", 0) == 1
 
     def complete(self, *, owner_id: int, followup_id: int, outcome: str, score: Score) -> int | None:
         """Done: the follow-up is closed for the outcome, logged as an interaction; returns its id."""

@@ -10,6 +10,8 @@ from handlers.kit.buttons import ButtonData
 
 # About what a phone shows on a half-width button before Telegram cuts the label itself.
 LABEL_MAX = 24
+# And on a third-width one (a row of a name and two one-symbol actions).
+THIRD_LABEL_MAX = 16
 
 
 def button(label: str, data: ButtonData) -> InlineKeyboardButton:

@@ -110,6 +110,8 @@ BUTTON_IDS = frozenset(
         "list.filter",
         "list.no_filter",
         "digest.card_sent",
+        "digest.done",
+        "digest.snooze",
         "invite.as_rep",
         "invite.as_manager",
         "team.reassign",

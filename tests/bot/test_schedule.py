@@ -92,3 +92,13 @@ def test_a_working_day_is_switched_on_and_off() -> None:
     assert toggle_working_day("", "7") == "7"
     for bad in ("8", "0", "12", "", "x"):
         assert toggle_working_day("12345", bad) is None
+
+
+def test_put_off_from_the_digest_keeps_the_time_of_day_on_the_next_working_day() -> None:
+    helsinki = ZoneInfo("Europe/Helsinki")
+    friday_morning = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)  # 08:30 in Helsinki
+    overdue_call = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday 14:00 in Helsinki
+    put_off = schedule.put_off_to_next_day(overdue_call, friday_morning, helsinki, {1, 2, 3, 4, 5})
+    assert put_off == datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # Monday 14:00: the weekend is skipped
+    # The same tap twice gives the same instant.
+    assert schedule.put_off_to_next_day(put_off, friday_morning, helsinki, {1, 2, 3, 4, 5}) == put_off

@@ -133,7 +133,8 @@ async def test_a_long_digest_stays_within_telegrams_limit(rep: RepChat, app: Any
     assert (
         "Everyone is in /leads, /prospects, /customers and /lost, the next follow-up first." in rep.last_text
     )
-    assert len(rep.last_text) <= 4096 and len(rep.button_labels) == 12
+    # The first six follow-ups have a row each (card, ✅, 💤); the quiet ones their cards, two to a row.
+    assert len(rep.last_text) <= 4096 and len(rep.button_labels) == 6 * 3 + 6
 
 
 async def test_today_with_nothing_due(rep: RepChat) -> None:
@@ -220,3 +221,108 @@ async def test_a_big_book_of_quiet_prospects_is_counted_not_listed(
     add_contacts(repo.engine, rep_row(app, rep).id, clock(), 1000, last_touch_at=clock() - timedelta(days=30))
     await rep.send("/today")
     assert "Going quiet (1,000+)" in rep.last_text and "…and many more" in rep.last_text
+
+
+def followup_of(app: Any, rep: RepChat) -> Any:
+    """The rep's first follow-up, as stored."""
+    repo = storage_of(app)
+    with repo.engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT f.id, f.state, f.due_at, f.message_id FROM followup f JOIN rep r ON r.id = f.owner_id "
+            "WHERE r.telegram_id = ? ORDER BY f.id",
+            (rep.user_id,),
+        ).first()
+    return row
+
+
+async def morning_digest(app: Any, rep: RepChat, clock: FakeClock, *, language: str = "en") -> Any:
+    """Anna captured with a follow-up tomorrow at 09:00 in Helsinki, and the 08:30 digest that lists it."""
+    await set_rep(app, rep, timezone="Europe/Helsinki", digest_time=time(8, 30))
+    await capture(rep, "Anna Virtanen, Acme Oy")
+    await set_rep(app, rep, language=language)
+    clock.now = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # Thursday 08:30 in Helsinki
+    await dispatch(app)
+    return rep.last
+
+
+async def test_done_from_the_digest_opens_the_reminders_flow_in_a_message_of_its_own(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    digest = await morning_digest(app, rep, clock)
+    read = digest.text
+    assert [label for row in rep.fake.buttons(digest) for label, _ in row] == [
+        "1. Anna Virtanen",
+        "✅",
+        "💤",
+    ]
+    await rep.press("✅", message=digest)
+    opened = rep.last
+    assert opened.message_id != digest.message_id
+    assert "Follow up: Anna Virtanen, Acme Oy" in opened.text and "How did it go?" in opened.text
+    # The digest reads as it did; its row keeps only the card.
+    assert digest.text == read
+    assert [label for row in rep.fake.buttons(digest) for label, _ in row] == ["1. Anna Virtanen"]
+    # A second tap on the digest as the rep still saw it opens nothing more.
+    before = len(rep.messages)
+    toast = await rep.press_data(followup_button(app, rep, "dd"), message=digest)
+    assert toast == "This follow-up is already open in a message below: carry on there."
+    assert len(rep.messages) == before
+    await rep.press("Met", message=opened)
+    await rep.send("Wants a quote by Friday")
+    assert "Note saved" in rep.last_text
+    await rep.press("In 3 days")
+    assert "Next step: Mon 30 Nov, 09:00" in rep.last_text
+    assert followup_of(app, rep)[1] == "closed"
+    [interaction] = interactions_of(app, "met")
+    assert interaction == "Wants a quote by Friday"
+    # Once done, the old row's ✅ says so and logs nothing twice.
+    alert = await rep.press_data(followup_button(app, rep, "dd", state="closed"), message=digest)
+    assert alert == "This follow-up was already handled."
+    assert len(interactions_of(app, "met")) == 1
+
+
+async def test_snooze_from_the_digest_puts_it_off_to_the_next_working_day_in_one_tap(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    digest = await morning_digest(app, rep, clock, language="fi")
+    read = digest.text
+    assert "Päiväsi: to 26.11." in read and "1. 9.00 · Anna Virtanen, Acme Oy" in read
+    toast = await rep.press("💤", message=digest)
+    assert toast == "💤 Torkutetaan pe 27.11. 9.00 (huomenna) asti."
+    assert str(followup_of(app, rep)[2]).startswith("2026-11-27 07:00:00")  # Friday 09:00 in Helsinki
+    assert digest.text == read
+    [[row]] = rep.fake.buttons(digest)
+    assert row[0].startswith("1. Anna Virtanen") and "💤" in row[0]
+    before = len(rep.messages)
+    clock.now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)  # 09:00, when it was due: not today any more
+    await dispatch(app)
+    assert len(rep.messages) == before
+    clock.now = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+    await dispatch(app)
+    assert "Anna Virtanen" in rep.last_text and rep.last.message_id != digest.message_id
+
+
+async def test_a_digest_row_for_a_follow_up_not_the_reps_own_changes_nothing(
+    rep: RepChat, other_rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    digest = await morning_digest(app, rep, clock)
+    anna = followup_of(app, rep)
+    await other_rep.send("/start")
+    for data in (f"fu:{anna[0]}:dd", f"fu:{anna[0]}:ds", "fu:999999:ds"):
+        alert = await other_rep.press_data(data, message=digest)
+        assert alert == "This button has expired. Nothing was changed."
+    assert followup_of(app, rep)[1:3] == anna[1:3]
+
+
+def followup_button(app: Any, rep: RepChat, action: str, *, state: str = "pending") -> str:
+    followup = followup_of(app, rep)
+    assert followup[1] in (state, "sent")
+    return f"fu:{followup[0]}:{action}"
+
+
+def interactions_of(app: Any, kind: str) -> list[str | None]:
+    with storage_of(app).engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT note FROM interaction WHERE kind = ? ORDER BY id", (kind,)
+        ).all()
+    return [row[0] for row in rows]
