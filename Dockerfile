@@ -2,15 +2,18 @@
 # The bot's image. One image for every role: `python main.py` (the bot: long polling, or webhook mode when
 # WEBHOOK_URL is set) and `python main.py migrate` (compose.yaml runs both; README.md, "Deploying with
 # Docker and webhooks").
-FROM python:3.11-slim
+#
+# The base image is pinned by digest: a rebuild gets the same Python and Debian until the digest is bumped
+# on purpose (README.md, "Updating the base images").
+FROM python:3.11-slim@sha256:90744cff8f32887f075c47d747a173ff333e9e98801667af93c357fa9f5e28ff
 
-# MPLCONFIGDIR: the charts are drawn with matplotlib, which wants a writable cache folder, and the bot's
-# home is not writable.
+# MPLCONFIGDIR: the charts are drawn with matplotlib, whose font list is built below, at build time, into
+# a folder the bot's user owns (the bot's home is not writable, and /tmp may be a fresh tmpfs).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    MPLCONFIGDIR=/tmp/matplotlib
+    MPLCONFIGDIR=/var/cache/matplotlib
 
 WORKDIR /app
 
@@ -21,30 +24,38 @@ RUN apt-get update \
         tesseract-ocr-nor tesseract-ocr-hun tesseract-ocr-fra \
     && rm -rf /var/lib/apt/lists/*
 
-# The dependencies first, in a layer that only a change to pyproject.toml rebuilds. Empty package folders
-# let pip resolve the project without its code; the code then runs from /app, as in a checkout (every
-# data file it reads, catalogs and migrations included, is there, whatever package-data lists).
-COPY pyproject.toml README.md ./
-RUN mkdir bot handlers storage \
+# Not root: a fixed uid, which a host or an orchestrator can check (runAsNonRoot) without this image's
+# /etc/passwd. The code stays root's and read-only; data/ is where the default SQLite database and the
+# polling health file go (mount a volume there to keep the database).
+RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin bot \
+    && mkdir data \
+    && chown 10001:10001 data
+
+# The dependencies first, in a layer that only a change to pyproject.toml rebuilds (not README.md: the
+# build only needs a file of that name, so an empty one stands in). Empty package folders let pip resolve
+# the project without its code; the code then runs from /app, as in a checkout (every data file it reads,
+# catalogs and migrations included, is there, whatever package-data lists).
+COPY pyproject.toml ./
+# hadolint ignore=DL3013
+RUN mkdir bot handlers storage runtime \
+    && touch README.md \
     && pip install ".[postgres]" \
     && pip uninstall --yes prospect-bot \
-    && rm -rf bot handlers storage build prospect_bot.egg-info
+    && rm -rf bot handlers storage runtime build prospect_bot.egg-info README.md
+
+# matplotlib's list of fonts, built once here rather than on the first /stats of every container: it
+# depends only on matplotlib and the fonts installed above, so code changes do not rebuild it.
+RUN python -c "import matplotlib.font_manager" \
+    && chown -R 10001:10001 "$MPLCONFIGDIR"
 
 COPY main.py ./
 COPY bot/ bot/
 COPY handlers/ handlers/
 COPY storage/ storage/
 COPY runtime/ runtime/
-RUN python -m compileall -q main.py bot handlers storage
+RUN python -m compileall -q main.py bot handlers storage runtime
 
-# Not root. The code stays root's and read-only; data/ is where the default SQLite database goes when the
-# image runs without PostgreSQL (mount a volume there to keep it).
-RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin bot \
-    && mkdir data \
-    && chown bot:bot data
-USER bot
-# matplotlib's list of fonts, built once here as the bot's user rather than on the first /stats.
-RUN python -c "import matplotlib.font_manager"
+USER 10001:10001
 
 # Webhook mode listens on PORT (8443 by default), plain HTTP: TLS is the proxy's job (compose.yaml).
 EXPOSE 8443

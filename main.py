@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.config import DeploymentSettings, Settings
+from bot.config import DeploymentSettings, SecretsFolderError, Settings
 from runtime.logs import configure_logging, secrets_of
 
 # Served by runtime/webhook.py; tests/e2e/test_webhook.py runs `healthcheck` against that server.
@@ -30,6 +30,8 @@ SettingsKind = TypeVar("SettingsKind", bound=DeploymentSettings)
 def load_settings(kind: type[SettingsKind], **overrides: Any) -> SettingsKind:
     try:
         return kind(**overrides)
+    except SecretsFolderError as error:
+        sys.exit(f"Configuration error: {error}.")
     except ValidationError as error:
         problems = "; ".join(
             f"{'_'.join(str(part) for part in problem['loc']).upper() or 'settings'}: {problem['msg']}"

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 SUPPORTED_LANGUAGES = ("en", "fi", "nb", "hu", "fr")
 Language = Literal["en", "fi", "nb", "hu", "fr"]
@@ -20,6 +27,24 @@ Language = Literal["en", "fi", "nb", "hu", "fr"]
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 # Words of the example tokens in .env.example and README.md; a real token's secret is random letters.
 _PLACEHOLDER_WORDS = ("replace-with", "your-token", "from-botfather")
+# Where Docker and compose mount secrets (`secrets:`): one file per setting, named like it (bot_token,
+# webhook_secret, database_password). SECRETS_DIR names another folder.
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+
+
+class SecretsFolderError(ValueError):
+    """SECRETS_DIR names no folder: a deployment whose secrets would silently not be read."""
+
+
+def secrets_folder() -> Path | None:
+    """The folder settings are also read from, one file per setting: SECRETS_DIR, or /run/secrets when it
+    exists (Docker's), or none."""
+    configured = os.environ.get("SECRETS_DIR", "").strip()
+    if configured:
+        if not Path(configured).is_dir():
+            raise SecretsFolderError(f"SECRETS_DIR {configured!r} is not a folder")
+        return Path(configured)
+    return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
 
 
 class DeploymentSettings(BaseSettings):
@@ -29,6 +54,9 @@ class DeploymentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = "sqlite:///data/prospect.db"
+    # PostgreSQL's password, kept out of DATABASE_URL (a secret file, compose's `secrets:`): put into the
+    # URL, which must then have none.
+    database_password: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     # Where files sent to the bot are downloaded from (a self-hosted Bot API server serves them too).
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
@@ -92,6 +120,36 @@ class DeploymentSettings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value.removeprefix(prefix)
         return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # pydantic-settings' own order (an environment variable wins over a secret file), with the secrets'
+        # folder found when the settings are read rather than fixed in the class.
+        folder = secrets_folder()
+        secrets = SecretsSettingsSource(settings_cls, secrets_dir=folder) if folder else file_secret_settings
+        return init_settings, env_settings, dotenv_settings, secrets
+
+    @model_validator(mode="after")
+    def _database_password_into_url(self) -> DeploymentSettings:
+        if self.database_password is None:
+            return self
+        parts = urlsplit(self.database_url)
+        if not parts.scheme.startswith("postgresql"):
+            raise ValueError("DATABASE_PASSWORD is set but DATABASE_URL is not a PostgreSQL one")
+        user, at, host = parts.netloc.rpartition("@")
+        if ":" in user:
+            raise ValueError("DATABASE_URL has a password and DATABASE_PASSWORD is set too: keep one")
+        password = quote(self.database_password.get_secret_value(), safe="")
+        netloc = f"{user}:{password}@{host}" if at else f":{password}@{host}"
+        self.database_url = parts._replace(netloc=netloc).geturl()
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> DeploymentSettings:

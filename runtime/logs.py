@@ -198,6 +198,8 @@ class JsonFormatter(logging.Formatter):
 def secrets_of(settings: DeploymentSettings) -> list[str]:
     """What must never be logged: the token, the webhook secret, the database password."""
     secrets = [unquote(urlsplit(settings.database_url).password or "")]
+    if settings.database_password is not None:
+        secrets.append(settings.database_password.get_secret_value())
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
     if isinstance(settings, Settings):
