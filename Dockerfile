@@ -31,17 +31,12 @@ RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /app -
     && mkdir data \
     && chown 10001:10001 data
 
-# The dependencies first, in a layer that only a change to pyproject.toml rebuilds (not README.md: the
-# build only needs a file of that name, so an empty one stands in). Empty package folders let pip resolve
-# the project without its code; the code then runs from /app, as in a checkout (every data file it reads,
-# catalogs and migrations included, is there, whatever package-data lists).
-COPY pyproject.toml ./
-# hadolint ignore=DL3013
-RUN mkdir bot handlers storage runtime \
-    && touch README.md \
-    && pip install ".[postgres]" \
-    && pip uninstall --yes prospect-bot \
-    && rm -rf bot handlers storage runtime build prospect_bot.egg-info README.md
+# The dependencies first, in a layer that only a change to the lock rebuilds: requirements.lock pins every
+# package the bot runs on, with its hashes, to the versions the test suite passed on (README.md,
+# "Dependencies"), so an image built next month installs what was tested today. The code then runs from
+# /app, as in a checkout (every data file it reads, catalogs and migrations included, is there).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 # matplotlib's list of fonts, built once here rather than on the first /stats of every container: it
 # depends only on matplotlib and the fonts installed above, so code changes do not rebuild it.
