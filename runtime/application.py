@@ -14,7 +14,15 @@ from sqlalchemy.engine import Engine
 from telegram import BotCommand, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    JobQueue,
+)
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.access import AccessGate
@@ -52,6 +60,20 @@ class RuntimeData(BotData):
         self.engine: Engine | None = None
         self.dispatcher: Dispatcher | None = None
         self.health = Health()
+
+
+class DrainingJobQueue(JobQueue[BotContext]):
+    """A JobQueue whose stop lets running jobs finish without starting new ones.
+
+    PTB's stop waits for the jobs running when it is called, then shuts the scheduler down, which cancels
+    whatever started meanwhile (a dispatcher tick falling due while a broadcast finishes): that job is cut
+    off half-way and APScheduler logs its CancelledError as an ERROR. Pausing first closes the gap.
+    """
+
+    async def stop(self, wait: bool = True) -> None:
+        if self.scheduler.running:
+            self.scheduler.pause()
+        await super().stop(wait=wait)
 
 
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], RuntimeData, Any]
@@ -216,6 +238,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=RuntimeData))
+        .job_queue(DrainingJobQueue())
         .concurrent_updates(ChatOrderedProcessor(running=settings.concurrent_updates))
         .post_init(start_services)
         .post_shutdown(stop_services)

@@ -402,3 +402,35 @@ async def test_ticks_during_a_run_longer_than_the_interval_return_quietly(
         await app.job_queue.stop()
     assert len(ticks) >= 8 and during == 1
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+
+
+async def test_stopping_lets_a_running_job_finish_and_starts_none_after_it(
+    start_app: Callable[..., Awaitable[Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = await start_app()
+    job_queue = app.job_queue
+    finish, started, ended = asyncio.Event(), [], []
+
+    async def job(context: Any) -> None:
+        started.append(context.job.name)
+        await finish.wait()
+        ended.append(context.job.name)
+
+    job_queue.run_once(job, when=0, name="running")
+    await job_queue.start()
+    caplog.set_level(logging.WARNING)
+    try:
+        for _ in range(1000):  # a bound on the wait for the scheduler to start the first job
+            if started:
+                break
+            await asyncio.sleep(0.01)
+        stopping = asyncio.create_task(job_queue.stop())
+        await asyncio.sleep(0)
+        # Due while the stop waits for the running job: a tick of the dispatcher, say.
+        job_queue.run_once(job, when=0, name="due meanwhile")
+        await asyncio.sleep(0.2)
+    finally:
+        finish.set()
+    await stopping
+    assert started == ended == ["running"]
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
