@@ -1,9 +1,10 @@
 """Reading a CSV a rep sends: its encoding, its delimiter, which column is which, and which rows are good.
 
 Headers are matched by name in the bot's five languages and as popular CRMs export them (bot/crm_headers.py).
-Nothing here
-touches the database: the result is a plan (new rows, duplicates, invalid rows with the reason) that the
-rep confirms before anything is stored.
+Where no header names the contact's name (or a phone or e-mail column goes unrecognised), the rep points
+at the file's column instead: `parse` takes those picks, and `choices` says which columns to offer.
+Nothing here touches the database: the result is a plan (new rows, duplicates, invalid rows with the
+reason) that the rep confirms before anything is stored.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -26,6 +28,11 @@ from bot.text_keys import search_key
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+# The columns a rep may point at when the header does not name them, and how many of the file's columns
+# are offered for one (a button each, the likeliest first).
+PICKABLE = ("name", "phone", "email")
+MAX_CHOICES = 12
+SAMPLE_ROWS = 20  # a column's sample is its first non-empty value in these rows
 
 # Column -> the header names (folded) it is known by: English and the CRMs' exports, then fi, nb, hu, fr.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -116,6 +123,24 @@ class Unreadable(ValueError):
 
 
 @dataclass(frozen=True)
+class FileColumn:
+    """One of the file's columns as the rep is shown it when picking: its header and a value from it."""
+
+    index: int
+    header: str
+    sample: str  # its first non-empty value in the first rows; "" when it has none there
+    used_for: str | None  # the column of ours it fills, None when its header is not recognised
+
+
+class NoNameColumn(Unreadable):
+    """No header names the contact's name: the rep is to pick the column (`columns`) that holds it."""
+
+    def __init__(self, columns: list[FileColumn]) -> None:
+        super().__init__("no_name_column")
+        self.columns = columns
+
+
+@dataclass(frozen=True)
 class ImportRow:
     line: int
     name: str
@@ -141,6 +166,7 @@ class ParsedFile:
     rows: list[ImportRow] = field(default_factory=list)
     invalid: list[InvalidRow] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # our column -> the file's header
+    file_columns: list[FileColumn] = field(default_factory=list)
 
 
 def decode(data: bytes) -> str:
@@ -195,8 +221,10 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def parse(data: bytes) -> ParsedFile:
-    """The rows of a CSV file, checked; headers that name no known column are ignored."""
+def parse(data: bytes, picked: Mapping[str, int] | None = None) -> ParsedFile:
+    """The rows of a CSV file, checked; headers that name no known column are ignored. `picked` maps a
+    PICKABLE column to the index of the file's column the rep chose for it (an index past the last
+    column is ignored); without a name column, NoNameColumn lists the columns to choose from."""
     text = decode(data)
     sep_line = _SEP_LINE.match(text)
     if sep_line:
@@ -208,23 +236,78 @@ def parse(data: bytes) -> ParsedFile:
         header = next(reader)
     except StopIteration:
         raise Unreadable("empty") from None
-    positions, parsed = _positions(header), ParsedFile()
-    parsed.columns = {column: header[indexes[0]].strip() for column, indexes in positions.items()}
-    if "name" not in positions and "first_name" not in positions and "last_name" not in positions:
-        raise Unreadable("no_name_column")
+    records: list[tuple[int, list[str]]] = []
     for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(parsed.rows) + len(parsed.invalid) >= MAX_ROWS:
-            raise Unreadable("too_many_rows")
+        if any(cell.strip() for cell in cells):
+            if len(records) >= MAX_ROWS:
+                raise Unreadable("too_many_rows")
+            records.append((number, cells))
+    if not records:
+        raise Unreadable("empty")
+    positions = _positions(header)
+    for column, index in (picked or {}).items():
+        if column in PICKABLE and 0 <= index < len(header):
+            positions[column] = [index]
+    parsed = ParsedFile(file_columns=_file_columns(header, records[:SAMPLE_ROWS], positions))
+    in_file_order = sorted(positions.items(), key=lambda item: item[1][0])
+    parsed.columns = {column: header[indexes[0]].strip() for column, indexes in in_file_order}
+    if "name" not in positions and "first_name" not in positions and "last_name" not in positions:
+        raise NoNameColumn(parsed.file_columns)
+    for number, cells in records:
         row = _row(number, cells, positions)
         if isinstance(row, ImportRow):
             parsed.rows.append(row)
         else:
             parsed.invalid.append(row)
-    if not parsed.rows and not parsed.invalid:
-        raise Unreadable("empty")
     return parsed
+
+
+def _file_columns(
+    header: list[str], first: list[tuple[int, list[str]]], positions: dict[str, list[int]]
+) -> list[FileColumn]:
+    used = {index: column for column, indexes in positions.items() for index in indexes}
+
+    def sample(index: int) -> str:
+        values = (cells[index] for _line, cells in first if index < len(cells))
+        return next((" ".join(value.split()) for value in values if value.strip()), "")
+
+    return [
+        FileColumn(index, " ".join(title.split()), sample(index), used.get(index))
+        for index, title in enumerate(header)
+    ]
+
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+
+
+def looks_like(column: str, value: str) -> bool:
+    """Whether a value reads as this PICKABLE column's: an address, a number, or (for a name) words."""
+    if column == "email":
+        try:
+            return clean_field("email", value) is not None
+        except Invalid:
+            return False
+    if column == "phone":
+        return bool(_PHONE_LIKE.match(value)) and sum(char.isdigit() for char in value) >= 6
+    return any(char.isalpha() for char in value) and not looks_like("email", value)
+
+
+def choices(columns: list[FileColumn], column: str) -> list[FileColumn]:
+    """The file's columns to offer for one of ours, the likeliest first: those whose header went
+    unrecognised and whose values look like it; a name may also come from a recognised column (a
+    company's name, say), a phone or e-mail only from an unrecognised one. Columns with no value in the
+    first rows are left out."""
+    offered = [
+        candidate
+        for candidate in columns
+        if candidate.sample
+        and (candidate.used_for is None or column == "name")
+        and candidate.used_for != column
+    ]
+    offered.sort(
+        key=lambda candidate: (candidate.used_for is not None, not looks_like(column, candidate.sample))
+    )
+    return offered[:MAX_CHOICES]
 
 
 def _positions(header: list[str]) -> dict[str, list[int]]:

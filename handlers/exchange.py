@@ -1,5 +1,6 @@
 """Data in and out: /export (CSV, vCard, calendar) and importing a CSV the rep sends, with a preview,
-progress, cancel and /undoimport."""
+progress, cancel and /undoimport. Where the file's header does not say which column holds the names (or
+the phones, the e-mails), the rep taps the column instead of the file being refused."""
 
 from __future__ import annotations
 
@@ -7,17 +8,25 @@ import asyncio
 import logging
 import threading
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import imports
 from bot.exports import column_headers, contact_row, contacts_csv, contacts_vcard, followups_calendar
-from handlers.kit.buttons import ExportButton, ExportKind, ImportAction, ImportButton
+from handlers.kit.buttons import (
+    ExportButton,
+    ExportKind,
+    ImportAction,
+    ImportButton,
+    ImportColumnButton,
+    ImportPickButton,
+    PickedColumn,
+)
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
-from handlers.kit.keyboards import button, keyboard
-from handlers.kit.preamble import OwnedPress, pressed, pressed_on
+from handlers.kit.keyboards import button, keyboard, short
+from handlers.kit.preamble import D, OwnedPress, pressed, pressed_on
 from storage.exchange import ImportBatchRead, ImportCancelled, ImportClaim, ImportPlan, ImportStop
 from storage.reps import RepRead
 
@@ -29,6 +38,9 @@ _EXPORTS: dict[ExportKind, tuple[str, ...] | None] = {
     ExportKind.ALL: None,
 }
 INVALID_SHOWN = 5
+# A column to choose is shown as its title and first value, cut so that a phone shows both on one line.
+CHOICE_HEADER_MAX = 20
+CHOICE_SAMPLE_MAX = 24
 PROGRESS_EVERY = 1.5  # seconds between edits of the progress message (Telegram limits edits too)
 
 
@@ -71,7 +83,8 @@ async def on_export_button(update: Update, ctx: BotContext) -> None:
 
 
 async def on_document(update: Update, ctx: BotContext) -> None:
-    """A file: read it as a CSV of contacts and show what an import would do."""
+    """A file: read it as a CSV of contacts and show what an import would do, or, when its header names
+    no name column, ask which column holds the names."""
     rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.document is not None
@@ -79,24 +92,38 @@ async def on_document(update: Update, ctx: BotContext) -> None:
     if document.file_size and document.file_size > imports.MAX_BYTES:
         await message.reply_text(ctx.t("import.unreadable.too_big"))
         return
-    data = bytes(await (await ctx.bot.get_file(document.file_id)).download_as_bytearray())
+    data = await _download(ctx, document.file_id)
     try:
         parsed = await asyncio.to_thread(imports.parse, data)
+    except imports.NoNameColumn as problem:
+        plan = await ctx.db(
+            ctx.exchange.plan_import, owner_id=rep.id, parsed=imports.ParsedFile(), file_id=document.file_id
+        )
+        text, markup = _choice(ctx, plan.batch_id, PickedColumn.NAME, problem.columns)
+        await message.reply_text(text, reply_markup=markup)
+        return
     except imports.Unreadable as problem:
         await message.reply_text(ctx.t(f"import.unreadable.{problem.reason}"))
         return
-    plan = await ctx.db(ctx.exchange.plan_import, owner_id=rep.id, parsed=parsed)
+    plan = await ctx.db(ctx.exchange.plan_import, owner_id=rep.id, parsed=parsed, file_id=document.file_id)
     await message.reply_text(
-        _preview(ctx, plan, list(parsed.columns)), reply_markup=_preview_keyboard(ctx, plan)
+        _preview(ctx, plan, parsed, {}), reply_markup=_preview_keyboard(ctx, plan, parsed, {})
     )
 
 
-def _preview(ctx: BotContext, plan: ImportPlan, columns: list[str]) -> str:
+async def _download(ctx: BotContext, file_id: str) -> bytes:
+    return bytes(await (await ctx.bot.get_file(file_id)).download_as_bytearray())
+
+
+def _preview(ctx: BotContext, plan: ImportPlan, parsed: imports.ParsedFile, picked: dict[str, int]) -> str:
     t = ctx.t
     lines = [t("import.preview", new=plan.new, duplicates=plan.duplicates, invalid=len(plan.invalid))]
-    lines.append(
-        t("import.columns", columns=", ".join(t.plain(f"import.column.{column}") for column in columns))
-    )
+    columns = [
+        # A column the rep pointed at is shown with the file's own title, to check the choice by.
+        t.plain(f"import.column.{column}") + (f" ({header})" if column in picked else "")
+        for column, header in parsed.columns.items()
+    ]
+    lines.append(t("import.columns", columns=", ".join(columns)))
     for line, reason in plan.invalid[:INVALID_SHOWN]:
         lines.append(t("import.invalid_row", line=line, reason=t.plain(f"import.reason.{reason}")))
     if len(plan.invalid) > INVALID_SHOWN:
@@ -104,19 +131,61 @@ def _preview(ctx: BotContext, plan: ImportPlan, columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _preview_keyboard(ctx: BotContext, plan: ImportPlan) -> InlineKeyboardMarkup | None:
+def _preview_keyboard(
+    ctx: BotContext, plan: ImportPlan, parsed: imports.ParsedFile, picked: dict[str, int]
+) -> InlineKeyboardMarkup | None:
+    """Import (merging or skipping duplicates) and Cancel; and a button to point at the column of a name,
+    phone or e-mail the rep picked (to change it) or that the header did not name while some column's
+    values look like one."""
     t = ctx.t
-    if plan.new + plan.duplicates == 0:
-        return None
     batch = plan.batch_id
+    asks = [
+        button(t.plain(f"import.ask.{column.value}"), ImportColumnButton(batch, column))
+        for column in PickedColumn
+        if column.value in picked
+        or (
+            column.value not in parsed.columns
+            and any(
+                imports.looks_like(column.value, choice.sample)
+                for choice in imports.choices(parsed.file_columns, column.value)
+            )
+        )
+    ]
+    if plan.new + plan.duplicates == 0 and not asks:
+        return None
+    first: list[InlineKeyboardButton] = []
     if plan.duplicates:
         first = [
             button(t.plain("import.merge"), ImportButton(batch, ImportAction.MERGE)),
             button(t.plain("import.skip"), ImportButton(batch, ImportAction.SKIP)),
         ]
-    else:
+    elif plan.new:
         first = [button(t.plain("import.go"), ImportButton(batch, ImportAction.SKIP))]
-    return keyboard(first, [button(t.plain("common.cancel"), ImportButton(batch, ImportAction.CANCEL))])
+    return keyboard(first, asks, [button(t.plain("common.cancel"), ImportButton(batch, ImportAction.CANCEL))])
+
+
+def _choice(
+    ctx: BotContext, batch: int, column: PickedColumn, columns: list[imports.FileColumn]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Which of the file's columns holds this one of ours: a button each, with its title and first value.
+    The choice of a name comes first, before any preview (Cancel drops the file); of a phone or e-mail,
+    from the preview (Back returns to it unchanged)."""
+    t = ctx.t
+    offered = [
+        button(_label(ctx, choice), ImportPickButton(batch, column, choice.index))
+        for choice in imports.choices(columns, column.value)
+    ]
+    last = (
+        button(t.plain("common.cancel"), ImportButton(batch, ImportAction.CANCEL))
+        if column is PickedColumn.NAME
+        else button(t.plain("common.back"), ImportButton(batch, ImportAction.PREVIEW))
+    )
+    return t(f"import.choose.{column.value}"), keyboard(*([choice] for choice in offered), [last])
+
+
+def _label(ctx: BotContext, choice: imports.FileColumn) -> str:
+    header = choice.header or ctx.t.plain("import.column_number", number=choice.index + 1)
+    return f"{short(header, CHOICE_HEADER_MAX)} · {short(choice.sample, CHOICE_SAMPLE_MAX)}"
 
 
 async def on_import_button(update: Update, ctx: BotContext) -> None:
@@ -131,18 +200,101 @@ async def on_import_button(update: Update, ctx: BotContext) -> None:
         # Applied in this process: Stop (or a Cancel left on the preview) is heard at the next chunk
         # without a write, which on SQLite would wait for the import's own lock; an Import tap again is
         # answered as the claim would answer it.
-        if action is ImportAction.MERGE or action is ImportAction.SKIP:
-            await press.answer(ctx.t.plain("import.already_running"))
-        else:
+        if action is ImportAction.STOP or action is ImportAction.CANCEL:
             local.set()
             await press.answer(ctx.t.plain("import.stopping"))
+        else:
+            await press.answer(ctx.t.plain("import.already_running"))
         return
     if action is ImportAction.STOP:
         await _stop(ctx, press)
     elif action is ImportAction.CANCEL:
         await _cancel(ctx, press)
+    elif action is ImportAction.PREVIEW:
+        await _show_preview(ctx, press, press.record.picked)
     else:
         await _claim_and_start(ctx, press, merge=action is ImportAction.MERGE)
+
+
+async def on_column_button(update: Update, ctx: BotContext) -> None:
+    """From the preview: which of the file's columns holds the phone (e-mail, name)? The file is read
+    again to show its columns."""
+    press = await pressed_on(update, ctx, ImportColumnButton, lambda data: _own_batch(ctx, data))
+    if press is None:
+        return
+    parsed = await _read_again(ctx, press, press.record.picked)
+    if parsed is None:
+        return
+    await press.answer()
+    text, markup = _choice(ctx, press.record.id, press.data.column, parsed.file_columns)
+    await _edit(ctx, press.rep, press.message_id, text, markup)
+
+
+async def on_pick_button(update: Update, ctx: BotContext) -> None:
+    """The rep tapped the file's column that holds a name (phone, e-mail): the file is read with it and
+    planned again, and the preview shows the result."""
+    press = await pressed_on(update, ctx, ImportPickButton, lambda data: _own_batch(ctx, data))
+    if press is None:
+        return
+    await _show_preview(ctx, press, press.record.picked | {press.data.column.value: press.data.index})
+
+
+async def _show_preview(
+    ctx: BotContext, press: OwnedPress[D, ImportBatchRead], picked: dict[str, int]
+) -> None:
+    """The preview of the batch's file read with these picks, in place of the message pressed on."""
+    parsed = await _read_again(ctx, press, picked)
+    if parsed is None:
+        return
+    if any(index >= len(parsed.file_columns) for index in picked.values()):
+        # A column this file does not have: the button's data was not the bot's.
+        await press.answer(ctx.t.plain("common.expired"), alert=True)
+        return
+    plan = await ctx.db(
+        ctx.exchange.replan_import,
+        owner_id=press.rep.id,
+        batch_id=press.record.id,
+        parsed=parsed,
+        picked=picked,
+    )
+    if plan is None:
+        found = await ctx.db(ctx.exchange.import_batch, owner_id=press.rep.id, batch_id=press.record.id)
+        await _answer_not_pending(ctx, press, found.state if found is not None else "gone")
+        return
+    await press.answer()
+    await _edit(
+        ctx,
+        press.rep,
+        press.message_id,
+        _preview(ctx, plan, parsed, picked),
+        _preview_keyboard(ctx, plan, parsed, picked),
+    )
+
+
+async def _read_again(
+    ctx: BotContext, press: OwnedPress[D, ImportBatchRead], picked: dict[str, int]
+) -> imports.ParsedFile | None:
+    """The batch's file, fetched from Telegram again and read with these picks; None (the rep told why)
+    when the import is no longer waiting for the rep or the file cannot be had."""
+    batch = press.record
+    if batch.state != "pending" or batch.file_id is None:
+        await _answer_not_pending(ctx, press, batch.state)
+        return None
+    try:
+        data = await _download(ctx, batch.file_id)
+        return await asyncio.to_thread(imports.parse, data, picked)
+    except (TelegramError, imports.Unreadable) as problem:
+        log.info("import %s: its file could not be read again: %s", batch.id, type(problem).__name__)
+        await press.answer(ctx.t.plain("common.expired"), alert=True)
+        return None
+
+
+async def _answer_not_pending(ctx: BotContext, press: OwnedPress[D, ImportBatchRead], state: str) -> None:
+    """A column tapped on an import that is being applied, was applied or is gone."""
+    answer = {"applying": "import.already_running", "done": "import.already_done"}.get(
+        state, "common.expired"
+    )
+    await press.answer(ctx.t.plain(answer), alert=answer == "common.expired")
 
 
 async def _claim_and_start(
@@ -204,7 +356,9 @@ async def _cancel(ctx: BotContext, press: OwnedPress[ImportButton, ImportBatchRe
         await press.answer(ctx.t.plain("common.expired"), alert=True)
 
 
-def _own_batch(ctx: BotContext, data: ImportButton) -> ImportBatchRead | None:
+def _own_batch(
+    ctx: BotContext, data: ImportButton | ImportColumnButton | ImportPickButton
+) -> ImportBatchRead | None:
     return ctx.exchange.import_batch(owner_id=ctx.rep.id, batch_id=data.batch)
 
 
@@ -291,4 +445,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         command("undoimport", undo_import),
         CallbackQueryHandler(on_export_button, pattern=ExportButton.pattern()),
         CallbackQueryHandler(on_import_button, pattern=ImportButton.pattern()),
+        CallbackQueryHandler(on_column_button, pattern=ImportColumnButton.pattern()),
+        CallbackQueryHandler(on_pick_button, pattern=ImportPickButton.pattern()),
     ]

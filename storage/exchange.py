@@ -3,6 +3,7 @@ Every query is scoped by the owner."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -68,11 +69,14 @@ class ImportPlan:
 
 @dataclass(frozen=True)
 class ImportBatchRead:
-    """An import's id, owner and state (pending, applying, done, cancelled, undone), without its rows."""
+    """An import's id, owner and state (pending, applying, done, cancelled, undone), without its rows; the
+    file it came from and the columns the rep picked in it."""
 
     id: int
     owner_id: int
     state: str
+    file_id: str | None = None
+    picked: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class ImportResult:
     created: int
     merged: int
     skipped: int
+
+
+def _invalid(parsed: ParsedFile) -> tuple[tuple[int, str], ...]:
+    return tuple((row.line, row.reason) for row in parsed.invalid)
 
 
 def contact_records(
@@ -148,52 +156,85 @@ class Exchange(RepositoryPart):
 
     # Import
 
-    def plan_import(self, *, owner_id: int, parsed: ParsedFile) -> ImportPlan:
+    def plan_import(self, *, owner_id: int, parsed: ParsedFile, file_id: str | None = None) -> ImportPlan:
         """Sort the checked rows into new ones and duplicates (of the rep's contacts or of earlier rows),
-        and keep them in a batch until the rep confirms."""
+        and keep them in a batch until the rep confirms. `file_id` is the file's, kept for the rep's
+        picks of its columns."""
         with self._session() as session:
-            existing = session.exec(
-                select(Contact.id, Contact.name_key, Contact.phone_key, Contact.email).where(
-                    Contact.owner_id == owner_id
-                )
-            ).all()
-            by_key: dict[str, int] = {}
-            for contact_id, name_key, phone, email in existing:
-                for key in (
-                    f"n:{name_key}",
-                    f"p:{phone}" if phone else "",
-                    f"e:{(email or '').lower()}" if email else "",
-                ):
-                    if key:
-                        by_key.setdefault(key, contact_id or 0)
-            rows, duplicates = [], 0
-            seen: dict[str, int] = {}
-            region = owner_region(session, owner_id)
-            for row in parsed.rows:
-                keys = _keys(row, region)
-                match = next((by_key[key] for key in keys if key in by_key), None)
-                earlier = next((seen[key] for key in keys if key in seen), None)
-                entry = asdict(row) | {"duplicate_of": match, "repeat_of_line": earlier}
-                duplicates += match is not None or earlier is not None
-                for key in keys:
-                    seen.setdefault(key, row.line)
-                rows.append(entry)
-            batch = ImportBatch(owner_id=owner_id, rows=rows, created_at=self.clock())
+            rows, duplicates = self._sorted_rows(session, owner_id, parsed)
+            batch = ImportBatch(owner_id=owner_id, rows=rows, file_id=file_id, created_at=self.clock())
             session.add(batch)
             session.flush()
             assert batch.id is not None
-            invalid = tuple((row.line, row.reason) for row in parsed.invalid)
-            return ImportPlan(batch.id, len(rows) - duplicates, duplicates, invalid)
+            return ImportPlan(batch.id, len(rows) - duplicates, duplicates, _invalid(parsed))
+
+    def replan_import(
+        self, *, owner_id: int, batch_id: int, parsed: ParsedFile, picked: dict[str, int]
+    ) -> ImportPlan | None:
+        """The batch planned again from its file read with the rep's picks of its columns; None once it
+        is no longer pending (applied or cancelled meanwhile, on whichever replica)."""
+        with self._session() as session:
+            rows, duplicates = self._sorted_rows(session, owner_id, parsed)
+            replanned = session.connection().execute(
+                sa.update(ImportBatch)
+                .where(
+                    col(ImportBatch.id) == batch_id,
+                    col(ImportBatch.owner_id) == owner_id,
+                    col(ImportBatch.state) == "pending",
+                )
+                .values(rows=rows, picked=picked)
+            )
+            if replanned.rowcount != 1:
+                return None
+            return ImportPlan(batch_id, len(rows) - duplicates, duplicates, _invalid(parsed))
+
+    @staticmethod
+    def _sorted_rows(session: Session, owner_id: int, parsed: ParsedFile) -> tuple[list[dict[str, Any]], int]:
+        """The rows as the batch keeps them, each with the contact or earlier row it repeats; and how many
+        repeat one."""
+        existing = session.exec(
+            select(Contact.id, Contact.name_key, Contact.phone_key, Contact.email).where(
+                Contact.owner_id == owner_id
+            )
+        ).all()
+        by_key: dict[str, int] = {}
+        for contact_id, name_key, phone, email in existing:
+            for key in (
+                f"n:{name_key}",
+                f"p:{phone}" if phone else "",
+                f"e:{(email or '').lower()}" if email else "",
+            ):
+                if key:
+                    by_key.setdefault(key, contact_id or 0)
+        rows, duplicates = [], 0
+        seen: dict[str, int] = {}
+        region = owner_region(session, owner_id)
+        for row in parsed.rows:
+            keys = _keys(row, region)
+            match = next((by_key[key] for key in keys if key in by_key), None)
+            earlier = next((seen[key] for key in keys if key in seen), None)
+            rows.append(asdict(row) | {"duplicate_of": match, "repeat_of_line": earlier})
+            duplicates += match is not None or earlier is not None
+            for key in keys:
+                seen.setdefault(key, row.line)
+        return rows, duplicates
 
     def import_batch(self, *, owner_id: int, batch_id: int) -> ImportBatchRead | None:
         """One of the rep's imports; None for an id that does not exist or belongs to someone else."""
         with self._reading() as session:
-            row = session.exec(
-                select(ImportBatch.id, ImportBatch.owner_id, ImportBatch.state).where(
-                    ImportBatch.id == batch_id, ImportBatch.owner_id == owner_id
-                )
+            row = session.execute(
+                sa.select(
+                    col(ImportBatch.id),
+                    col(ImportBatch.owner_id),
+                    col(ImportBatch.state),
+                    col(ImportBatch.file_id),
+                    col(ImportBatch.picked),
+                ).where(col(ImportBatch.id) == batch_id, col(ImportBatch.owner_id) == owner_id)
             ).first()
-            return ImportBatchRead(*row) if row else None
+            if row is None:
+                return None
+            identity, owner, state, file_id, picked = row
+            return ImportBatchRead(identity, owner, state, file_id, picked or {})
 
     def claim_import(self, *, owner_id: int, batch_id: int) -> ImportClaim:
         """Claim a planned import for applying: of two taps (a double tap, perhaps reaching two replicas)

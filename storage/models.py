@@ -120,6 +120,10 @@ class ImportBatch(SQLModel, table=True):
     stop_requested: bool = Field(
         default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
+    # The file as Telegram keeps it, read again when the rep points at one of its columns, and those
+    # picks ({"name": 2}: the file's third column holds the names).
+    file_id: str | None = Field(default=None, max_length=256)
+    picked: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _utc_column()
 
 

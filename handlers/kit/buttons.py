@@ -360,9 +360,35 @@ class ImportAction(StrEnum):
     SKIP = "skip"  # import, leaving duplicates out
     CANCEL = "cancel"
     STOP = "stop"  # while it runs
+    PREVIEW = "preview"  # back from the choice of a column, nothing changed
 
 
 @dataclass(frozen=True)
 class ImportButton(ButtonData, prefix="im"):
     batch: int
     action: ImportAction
+
+
+class PickedColumn(StrEnum):
+    """A column of ours the rep may point at in the file (bot.imports.PICKABLE)."""
+
+    NAME = "name"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class ImportColumnButton(ButtonData, prefix="ic"):
+    """Which of the file's columns holds this one of ours? (the preview's button that asks)"""
+
+    batch: int
+    column: PickedColumn
+
+
+@dataclass(frozen=True)
+class ImportPickButton(ButtonData, prefix="ip"):
+    """The file's column `index` holds this one of ours (a choice; the index is checked against the file)."""
+
+    batch: int
+    column: PickedColumn
+    index: int

@@ -70,6 +70,7 @@ BUTTON_PREFIXES = (
     "lost.",
     "cardaction.",
     "card.move_to.",
+    "import.ask.",
 )
 BUTTON_IDS = frozenset(
     {

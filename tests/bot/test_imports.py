@@ -55,3 +55,56 @@ def test_an_apostrophe_the_exporter_did_not_add_is_kept(cell: str) -> None:
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
 def test_the_guard_goes_before_each_formula_prefix(prefix: str) -> None:
     assert imports.unguarded(f"'{prefix}1+1") == f"{prefix}1+1"
+
+
+def test_without_a_name_header_the_columns_to_pick_from_are_given_with_a_value_each() -> None:
+    with pytest.raises(imports.NoNameColumn) as raised:
+        imports.parse(b"Kontakt;Telefon;Notat\n;;\nKari Nordmann;912 34 567;\n;;ringte\n")
+    assert [(column.header, column.sample, column.used_for) for column in raised.value.columns] == [
+        ("Kontakt", "Kari Nordmann", None),
+        ("Telefon", "912 34 567", "phone"),
+        ("Notat", "ringte", "note"),
+    ]
+
+
+def test_a_picked_column_is_read_as_the_names_and_phones() -> None:
+    parsed = imports.parse(b"Kontakt;Tlf.;Firma\nKari Nordmann;912 34 567;Equinor\n", {"name": 0, "phone": 1})
+    assert parsed.columns == {"name": "Kontakt", "phone": "Tlf.", "company": "Firma"}
+    assert [(row.name, row.phone, row.company) for row in parsed.rows] == [
+        ("Kari Nordmann", "912 34 567", "Equinor")
+    ]
+
+
+def test_a_pick_past_the_last_column_or_of_another_column_is_ignored() -> None:
+    with pytest.raises(imports.NoNameColumn):
+        imports.parse(b"Kontakt;Firma\nKari;Equinor\n", {"name": 7})
+    parsed = imports.parse(b"Name;Firma\nKari;Equinor\n", {"company": 0})
+    assert parsed.columns == {"name": "Name", "company": "Firma"}
+
+
+def test_choices_put_unrecognised_columns_that_look_like_the_column_first() -> None:
+    columns = imports.parse(
+        b"Name;Kundenummer;Mail;Firma;Tom\nAnna;10231;anna@example.com;Kone;\n"
+    ).file_columns
+    assert [column.header for column in imports.choices(columns, "email")] == ["Mail", "Kundenummer"]
+    assert [column.header for column in imports.choices(columns, "phone")] == ["Kundenummer", "Mail"]
+    # A name may come from a recognised column too (the company's, say), after the unrecognised ones.
+    assert [column.header for column in imports.choices(columns, "name")] == ["Kundenummer", "Mail", "Firma"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("phone", "+47 912 34 567", True),
+        ("phone", "(06) 1-234-5678", True),
+        ("phone", "10231", False),
+        ("phone", "Kari", False),
+        ("email", "kari@equinor.no", True),
+        ("email", "kari at equinor", False),
+        ("name", "Kari Nordmann", True),
+        ("name", "kari@equinor.no", False),
+        ("name", "10231", False),
+    ],
+)
+def test_what_a_value_looks_like(column: str, value: str, expected: bool) -> None:
+    assert imports.looks_like(column, value) is expected

@@ -397,7 +397,6 @@ async def test_imports_in_other_encodings_and_delimiters_merge_duplicates(
             "photo.csv",
             "That is not a CSV file",
         ),
-        (b"Colour;Size\nred;XL\n", "things.csv", "couldn't find a name column"),
         (b"Name\n" + b"Someone\n" * 50_001, "huge.csv", "more than 50,000 rows"),
     ],
 )
@@ -408,6 +407,122 @@ async def test_bad_files_are_refused_with_a_reason(
     assert message in rep.last_text
     with storage_of(app).engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 0
+
+
+def stored_people(app: Any) -> list[tuple[str, str | None, str | None, str | None]]:
+    with storage_of(app).engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.exec_driver_sql(
+                "SELECT name, company, phone, email FROM contact ORDER BY name"
+            )
+        ]
+
+
+# A sheet whose header names the company but neither the people nor their numbers.
+UNNAMED_COLUMNS = (
+    "Henkilö;Puh.;Yritys;Asiakasnumero\n"
+    "Matti Meikäläinen;040 123 4567;Kone Oy;10231\n"
+    "Liisa Virtanen;050 765 4321;Wärtsilä;10232\n"
+).encode()
+
+
+async def test_when_no_header_names_the_names_the_rep_taps_the_column_then_the_phone_column(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send_document(UNNAMED_COLUMNS, "asiakkaat.csv")
+    assert "Which column holds the names?" in rep.last_text
+    # The unrecognised columns whose values read as names first, each with its first value; then the rest.
+    assert rep.button_labels == [
+        "Henkilö · Matti Meikäläinen",
+        "Puh. · 040 123 4567",
+        "Asiakasnumero · 10231",
+        "Yritys · Kone Oy",
+        "✖ Cancel",
+    ]
+    assert stored_people(app) == []
+    await rep.press("Henkilö · Matti Meikäläinen")
+    preview = rep.last_text
+    assert "new contacts: 2" in preview and "Columns found: name (Henkilö), company" in preview
+    # The phones went unrecognised, and a column's values look like phone numbers: the rep is offered it.
+    assert rep.button_labels == ["📥 Import", "👤 Name column", "📞 Phone column", "✖ Cancel"]
+    await rep.press("📞 Phone column")
+    assert "Which column holds the phone numbers?" in rep.last_text
+    assert rep.button_labels == [
+        "Puh. · 040 123 4567",
+        "Asiakasnumero · 10231",
+        "◀ Back",
+    ]
+    await rep.press("Puh. · 040 123 4567")
+    assert "Columns found: name (Henkilö), phone (Puh.), company" in rep.last_text
+    await rep.press("📥 Import")
+    await wait_for_import(app)
+    assert "Imported. New: 2" in rep.last_text
+    assert stored_people(app) == [
+        ("Liisa Virtanen", "Wärtsilä", "050 765 4321", None),
+        ("Matti Meikäläinen", "Kone Oy", "040 123 4567", None),
+    ]
+
+
+async def test_back_from_a_column_choice_and_cancel_leave_the_file_as_it_was(rep: RepChat, app: Any) -> None:
+    await rep.send_document(UNNAMED_COLUMNS, "asiakkaat.csv")
+    await rep.press("Henkilö · Matti Meikäläinen")
+    await rep.press("📞 Phone column")
+    await rep.press("◀ Back")
+    assert "Columns found: name (Henkilö), company" in rep.last_text and "phone" not in rep.last_text
+    await rep.press("✖ Cancel")
+    assert "Import cancelled. Nothing was imported." in rep.last_text
+    await rep.send_document(UNNAMED_COLUMNS, "asiakkaat.csv")
+    await rep.press("✖ Cancel")  # on the choice of the name column
+    assert "Import cancelled. Nothing was imported." in rep.last_text
+    assert stored_people(app) == []
+
+
+async def test_a_recognised_file_offers_no_column_choice(rep: RepChat) -> None:
+    await rep.send_document(
+        b"Name,Phone,Email,Customer number\nAnna,040 1234567,anna@example.com,7\n", "a.csv"
+    )
+    assert rep.button_labels == ["📥 Import", "✖ Cancel"]
+
+
+async def test_an_email_column_under_an_unknown_title_is_offered(rep: RepChat, app: Any) -> None:
+    await rep.send_document(b"Name;Courriel pro\nJean Dupont;jean@renault.fr\n", "contacts.csv")
+    assert rep.button_labels == ["📥 Import", "✉️ E-mail column", "✖ Cancel"]
+    await rep.press("✉️ E-mail column")
+    await rep.press("Courriel pro · jean@renault.fr")
+    await rep.press("📥 Import")
+    await wait_for_import(app)
+    assert stored_people(app) == [("Jean Dupont", None, None, "jean@renault.fr")]
+
+
+async def test_column_choices_in_finnish(app: Any, fake: FakeBotAPI, clock: FakeClock) -> None:
+    finn = RepChat(app, fake, user_id=5010, first_name="Aino", clock=clock, language_code="fi")
+    await finn.send_document(UNNAMED_COLUMNS, "asiakkaat.csv")
+    assert "Missä sarakkeessa ovat nimet?" in finn.last_text
+    await finn.press("Henkilö · Matti Meikäläinen")
+    assert "Tunnistetut sarakkeet: nimi (Henkilö), yritys" in finn.last_text
+    assert finn.button_labels == ["📥 Tuo", "👤 Nimisarake", "📞 Puhelinsarake", "✖ Peruuta"]
+
+
+async def test_column_picks_are_checked_against_the_file_the_rep_and_the_import_state(
+    rep: RepChat, other_rep: RepChat, app: Any
+) -> None:
+    await rep.send_document(UNNAMED_COLUMNS, "asiakkaat.csv")
+    batch = rep.button_data("Henkilö · Matti Meikäläinen").split(":")[1]
+    expired = "This button has expired. Nothing was changed."
+    # A column the file does not have, a column of ours that cannot be picked, another rep's file.
+    assert await rep.press_data(f"ip:{batch}:name:4") == expired
+    assert await rep.press_data(f"ip:{batch}:company:0") == expired
+    await other_rep.send("/export")
+    assert await other_rep.press_data(f"ip:{batch}:name:0") == expired
+    assert await other_rep.press_data(f"ic:{batch}:phone") == expired
+    assert "Which column holds the names?" in rep.last_text
+    await rep.press("Henkilö · Matti Meikäläinen")
+    await rep.press("📥 Import")
+    await wait_for_import(app)
+    # Once imported, the file's columns can no longer be changed.
+    assert await rep.press_data(f"ip:{batch}:phone:1", message=rep.last) == ALREADY_DONE
+    assert [name for name, *_ in stored_people(app)] == ["Liisa Virtanen", "Matti Meikäläinen"]
 
 
 async def test_another_reps_import_cannot_be_stopped_or_cancelled(

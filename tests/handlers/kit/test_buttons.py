@@ -26,11 +26,14 @@ from handlers.kit.buttons import (
     FollowUpButton,
     ImportAction,
     ImportButton,
+    ImportColumnButton,
+    ImportPickButton,
     InviteButton,
     InviteRole,
     ListButton,
     ListFilterButton,
     ListStatus,
+    PickedColumn,
     QuestionButton,
     ResumeAction,
     ResumeButton,
@@ -80,6 +83,8 @@ EXAMPLES: list[tuple[ButtonData, str]] = [
     (EraseButton(EraseAnswer.YES), "er:yes"),
     (ExportButton(ExportKind.PROSPECTS), "ex:prospects"),
     (ImportButton(41, ImportAction.STOP), "im:41:stop"),
+    (ImportColumnButton(41, PickedColumn.PHONE), "ic:41:phone"),
+    (ImportPickButton(41, PickedColumn.NAME, 3), "ip:41:name:3"),
 ]
 
 
@@ -159,6 +164,9 @@ def test_pack_refuses_more_than_64_bytes() -> None:
         (EraseButton, "er:maybe"),
         (ExportButton, "ex:zz"),
         (ImportButton, "im:41:zz"),
+        (ImportColumnButton, "ic:41:company"),
+        (ImportPickButton, "ip:41:name:-1"),
+        (ImportPickButton, "ip:41:tags:0"),
         # characters outside the allowed set
         (QuestionButton, "q:1:ne ed:yes"),
         (QuestionButton, "q:1:<b>:x"),
