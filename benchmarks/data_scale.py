@@ -796,7 +796,7 @@ def operations(database: Database, seeded: Seeded) -> dict[str, Operation]:
     def digest(rng: random.Random) -> int:
         rep = any_rep(rng)
         data = followups.digest_data(rep_id=rep, zone=ZoneInfo(seeded.zones[rep]))
-        return sum(section.total for section in (data.today, data.overdue, data.quiet, data.birthdays))
+        return sum(section.total for section in (data.today, data.overdue, data.cold, data.birthdays))
 
     return {
         "find common": find_common,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -19,8 +19,15 @@ CLAIM_LEASE = timedelta(minutes=2)
 # claimed no earlier than its due time) is always marked late; a broadcast's tail that takes longer than
 # this is marked too, which is true.
 LATE_AFTER = CLAIM_LEASE
-# Prospects without any touch for this long are "going quiet" in the digest.
-QUIET_AFTER = timedelta(days=14)
+# "Going cold": a contact with no open follow-up and no touch for this many days gets a follow-up of its
+# own, in the morning's digest. Per status; customers and repeat buyers share the customers' setting, a
+# lost contact has its win-back instead. The rep changes them in /settings (0: never).
+QUIET_DAYS = {"lead": 30, "prospect": 14, "customer": 90}
+QUIET_DAY_CHOICES = (0, 7, 14, 30, 60, 90, 180)
+QUIET_STATUSES = {"lead": ("lead",), "prospect": ("prospect",), "customer": ("customer", "repeat_buyer")}
+# At most this many contacts go cold in one digest, the longest silent first: a book imported in one day
+# falls quiet on one day, and comes back a few a morning instead of all at once.
+COLD_PER_DIGEST = 5
 # Failed sends wait longer each time, up to a ceiling; after MAX_ATTEMPTS the row is given up on.
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=10)
@@ -47,6 +54,7 @@ OPEN_STATES = (FollowUpState.PENDING, FollowUpState.CLAIMED, FollowUpState.SENT)
 class FollowUpKind(StrEnum):
     NEXT = "next"  # a next step
     WIN_BACK = "winback"  # a lost contact to try again
+    COLD = "cold"  # a contact gone quiet (QUIET_DAYS), brought back by the digest
 
 
 class Snooze(StrEnum):
@@ -181,3 +189,8 @@ def month_starts(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime, dat
     previous = add_months(this, -1)
     following = add_months(this, 1)
     return tuple(local_to_utc(day, time(0, 0), zone) for day in (previous, this, following))  # type: ignore[return-value]
+
+
+def quiet_days(chosen: Mapping[str, int] | None) -> dict[str, int]:
+    """The rep's days of silence per status group (QUIET_DAYS), their own choices over the defaults."""
+    return QUIET_DAYS | {group: days for group, days in (chosen or {}).items() if group in QUIET_DAYS}

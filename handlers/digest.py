@@ -1,7 +1,9 @@
-"""The daily digest and /today: the day's follow-ups, overdue ones, prospects going quiet, birthdays.
+"""The daily digest and /today: the day's follow-ups, overdue ones, contacts going cold, birthdays.
 
-The first few follow-ups (today's, then overdue ones) get a row each: the contact's card, ✅ Done and
-💤 Snooze, acted on by the reminder's flow (handlers/reminders.py) without the digest being replaced."""
+The first few follow-ups (today's, then overdue ones, then those of contacts gone cold) get a row each:
+the contact's card, ✅ Done and 💤 Snooze, acted on by the reminder's flow (handlers/reminders.py) without
+the digest being replaced. A contact goes cold when the digest is made (storage's `go_cold`): the digest
+is its reminder."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def render_digest(
     sections: list[tuple[str, DigestSection, str]] = [
         ("digest.today", data.today, "digest.line_today"),
         ("digest.overdue", data.overdue, "digest.line_overdue"),
-        ("digest.quiet", data.quiet, "digest.line_quiet"),
+        ("digest.cold", data.cold, "digest.line_cold"),
         ("digest.birthdays", data.birthdays, "digest.line_birthday"),
     ]
     for title, items, line_id in sections:
@@ -118,6 +120,10 @@ def make_digest_sender(application: Any) -> Any:
 
     async def send(digest: DueDigest) -> Delivery:
         repositories = application.bot_data.repositories
+        recipient = digest.recipient
+        await repositories.database.run(
+            repositories.followups.go_cold, rep_id=recipient.rep_id, zone=recipient.zone
+        )
         data = await repositories.database.run(
             repositories.followups.digest_data,
             rep_id=digest.recipient.rep_id,
@@ -141,6 +147,7 @@ async def today(update: Update, ctx: BotContext) -> None:
     """/today: the digest on demand."""
     rep = ctx.rep
     assert update.effective_message is not None
+    await ctx.db(ctx.followups.go_cold, rep_id=rep.id, zone=rep.zone)
     data = await ctx.db(ctx.followups.digest_data, rep_id=rep.id, zone=rep.zone)
     text, markup = render_digest(ctx.t, data, rep.zone, ctx.now())
     await update.effective_message.reply_text(text, reply_markup=markup)

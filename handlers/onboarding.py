@@ -21,6 +21,7 @@ from telegram.ext import (
     CallbackQueryHandler,
 )
 
+from bot import schedule
 from bot.awaiting import Awaiting, Question
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
@@ -141,6 +142,62 @@ def _languages_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
     return keyboard(*rows(buttons, 3), [back])
 
 
+def _cold_text(t: Translator, rep: RepRead) -> str:
+    days = schedule.quiet_days(rep.quiet_days)
+    lines = [
+        t("settings.cold_line", status=t.plain(f"status.{group}"), days=_cold_days(t, days[group]))
+        for group in schedule.QUIET_DAYS
+    ]
+    return t("settings.cold_summary", lines="\n".join(lines))
+
+
+def _cold_days(t: Translator, days: int) -> str:
+    return t.plain("settings.cold_never") if days == 0 else str(t.plural("settings.cold_days", days))
+
+
+def _cold_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    groups = [
+        button(t.plain(f"status.{group}"), SettingsButton(SettingsAction.COLD_GROUP, group))
+        for group in schedule.QUIET_DAYS
+    ]
+    return keyboard(groups, [button(t.plain("common.back"), SettingsButton(SettingsAction.SHOW))])
+
+
+def _cold_days_keyboard(t: Translator, rep: RepRead, group: str) -> InlineKeyboardMarkup:
+    current = schedule.quiet_days(rep.quiet_days)[group]
+    choices = [
+        button(
+            t.plain("common.chosen", label=_cold_days(t, days)) if days == current else _cold_days(t, days),
+            SettingsButton(SettingsAction.COLD_DAYS, f"{group}.{days}"),
+        )
+        for days in schedule.QUIET_DAY_CHOICES
+    ]
+    return keyboard(*rows(choices, 4), [button(t.plain("common.back"), SettingsButton(SettingsAction.COLD))])
+
+
+async def _cold_view(
+    ctx: BotContext, rep: RepRead, data: SettingsButton
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Going cold: the days per status, a status's choices, or a choice made (then the days again)."""
+    t = ctx.t
+    if data.action is SettingsAction.COLD_GROUP:
+        if data.value not in schedule.QUIET_DAYS:
+            return None
+        status = t.plain(f"status.{data.value}")
+        return t("settings.cold_ask", status=status), _cold_days_keyboard(t, rep, data.value)
+    if data.action is SettingsAction.COLD_DAYS:
+        group, _, days = data.value.partition(".")
+        if (
+            group not in schedule.QUIET_DAYS
+            or not days.isdigit()
+            or int(days) not in schedule.QUIET_DAY_CHOICES
+        ):
+            return None
+        chosen = (rep.quiet_days or {}) | {group: int(days)}
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, quiet_days=chosen)
+    return _cold_text(t, rep), _cold_keyboard(t)
+
+
 def _settings_keyboard(ctx: BotContext) -> InlineKeyboardMarkup:
     t = ctx.t
 
@@ -159,6 +216,7 @@ def _settings_keyboard(ctx: BotContext) -> InlineKeyboardMarkup:
         to(SettingsAction.WEEKLY, "settings.weekly_button") + calendar,
         to(SettingsAction.TIMEZONE, "settings.zone_button")
         + to(SettingsAction.DIGEST, "settings.digest_button"),
+        to(SettingsAction.COLD, "settings.cold_button"),
     )
 
 
@@ -260,6 +318,8 @@ async def _settings_view(
         return t("settings.ask_language"), _languages_keyboard(t, rep)
     if action is SettingsAction.DAYS:
         return t("settings.ask_days"), _days_keyboard(t, rep)
+    if action in (SettingsAction.COLD, SettingsAction.COLD_GROUP, SettingsAction.COLD_DAYS):
+        return await _cold_view(ctx, rep, data)
     if action is SettingsAction.WORKING_DAY:
         days = toggle_working_day(rep.working_days, data.value)
         if days is None:

@@ -82,8 +82,9 @@ def reminder_text(
     returned_at: datetime | None = None,
 ) -> str:
     """Who, why (the last note, shortened) and when it was planned; late reminders say so. A lost
-    contact's (a win-back) says why it was lost rather than a score that no longer means anything."""
-    title = "reminder.title_winback" if kind == "winback" else "reminder.title"
+    contact's (a win-back) says why it was lost rather than a score that no longer means anything; a
+    contact gone quiet's (bot.schedule.QUIET_DAYS) says it is going cold."""
+    title = {"winback": "reminder.title_winback", "cold": "reminder.title_cold"}.get(kind, "reminder.title")
     who = t("reminder.who_company", name=name, company=company) if company else t("reminder.who", name=name)
     standing = (
         t("reminder.status_lost", reason=t.plain(f"lost.{lost_reason}"))

@@ -98,9 +98,9 @@ class DigestLine:
     contact_id: int
     name: str
     company: str | None
-    when: datetime | None  # the follow-up's due time; for quiet prospects, the last touch
+    when: datetime | None  # the follow-up's due time; for a contact going cold, its last touch
     done: bool = False  # a birthday whose card was noted today
-    followup_id: int | None = None  # the follow-up a line of today's or the overdue is about
+    followup_id: int | None = None  # the follow-up a line of today's, the overdue or going cold is about
 
 
 @dataclass(frozen=True)
@@ -126,14 +126,19 @@ class DigestSection:
 class DigestData:
     today: DigestSection
     overdue: DigestSection
-    quiet: DigestSection
+    cold: DigestSection
     birthdays: DigestSection
     week: WeekSummary | None = None
 
     @property
     def empty(self) -> bool:
-        sections = (self.today, self.overdue, self.quiet, self.birthdays)
+        sections = (self.today, self.overdue, self.cold, self.birthdays)
         return not (any(section.total for section in sections) or self.week)
+
+
+def _touched_at() -> Any:
+    """A contact's last touch, or its creation for one never touched: what its silence counts from."""
+    return func.coalesce(col(Contact.last_touch_at), col(Contact.created_at))
 
 
 def _section(rows: Sequence[Any], total: int) -> DigestSection:
@@ -424,23 +429,84 @@ class FollowUpRepository(RepositoryPart):
                     continue
             return added
 
+    def go_cold(self, *, rep_id: int, zone: ZoneInfo) -> int:
+        """Give the rep's contacts gone quiet a follow-up each, due now and shown by the digest: those with
+        no open follow-up and no touch for the rep's days of their status (bot.schedule.quiet_days), the
+        longest silent first, up to COLD_PER_DIGEST a day; never two for the same silence. Returns how
+        many went cold now."""
+        try:
+            return self._go_cold(rep_id, zone)
+        except IntegrityError:
+            # Another replica brought the same silences in meanwhile (the unique quiet_since refused ours).
+            return 0
+
+    def _go_cold(self, rep_id: int, zone: ZoneInfo) -> int:
+        now = self.clock()
+        day = schedule.local_day(now, zone)
+        with self._session() as session:
+            chosen = session.execute(sa.select(col(Rep.quiet_days)).where(col(Rep.id) == rep_id)).scalar()
+            today = session.execute(
+                sa.select(func.count())
+                .select_from(FollowUp)
+                .where(
+                    col(FollowUp.owner_id) == rep_id,
+                    col(FollowUp.kind) == FollowUpKind.COLD,
+                    col(FollowUp.created_at) >= day.start,
+                )
+            ).scalar_one()
+            room = schedule.COLD_PER_DIGEST - today
+            groups = [
+                sa.and_(
+                    col(Contact.status).in_(schedule.QUIET_STATUSES[group]),
+                    _touched_at() < now - timedelta(days=days),
+                )
+                for group, days in schedule.quiet_days(chosen).items()
+                if days > 0
+            ]
+            if room <= 0 or not groups:
+                return 0
+            open_followup = sa.select(col(FollowUp.id)).where(
+                col(FollowUp.contact_id) == Contact.id, col(FollowUp.state).in_(OPEN_STATES)
+            )
+            this_silence = sa.select(col(FollowUp.id)).where(
+                col(FollowUp.contact_id) == Contact.id, col(FollowUp.quiet_since) == _touched_at()
+            )
+            quiet = session.execute(
+                sa.select(col(Contact.id), _touched_at())
+                .where(
+                    col(Contact.owner_id) == rep_id,
+                    sa.or_(*groups),
+                    ~open_followup.exists(),
+                    ~this_silence.exists(),
+                )
+                .order_by(_touched_at(), col(Contact.id))
+                .limit(room)
+            ).all()
+            session.add_all(
+                FollowUp(
+                    owner_id=rep_id,
+                    contact_id=contact_id,
+                    due_at=now,
+                    kind=FollowUpKind.COLD,
+                    # The digest is its reminder: it waits for Done or Snooze like a reminder sent.
+                    state=FollowUpState.SENT,
+                    sent_at=now,
+                    quiet_since=since,
+                    created_at=now,
+                )
+                for contact_id, since in quiet
+            )
+            refresh_next_due(session, [contact_id for contact_id, _since in quiet])
+            return len(quiet)
+
     def digest_data(self, *, rep_id: int, zone: ZoneInfo, weekly: bool = False) -> DigestData:
-        """Today's open follow-ups, the overdue ones, prospects gone quiet, today's birthdays, and on a
+        """Today's open follow-ups, the overdue ones, contacts going cold, today's birthdays, and on a
         Monday (when the rep asked for it) the week before in numbers."""
         now = self.clock()
         week = self._week(rep_id, now) if weekly and now.astimezone(zone).isoweekday() == 1 else None
         window = schedule.local_day(now, zone)
         today = now.astimezone(zone).date()
-        with_open_followup = select(FollowUp.id).where(
-            FollowUp.contact_id == Contact.id, col(FollowUp.state).in_(OPEN_STATES)
-        )
         mine = col(Contact.owner_id) == rep_id
-        quiet = sa.and_(
-            mine,
-            col(Contact.status) == "prospect",
-            col(Contact.last_touch_at) < now - schedule.QUIET_AFTER,
-            ~with_open_followup.exists(),
-        )
         birthday = col(Contact.birthday)
         birthdays = sa.and_(
             mine, sa.extract("month", birthday) == today.month, sa.extract("day", birthday) == today.day
@@ -451,7 +517,7 @@ class FollowUpRepository(RepositoryPart):
             return DigestData(
                 today=self._followup_section(session, rep_id, window.start, window.end),
                 overdue=self._followup_section(session, rep_id, None, window.start),
-                quiet=self._contact_section(session, quiet, col(Contact.last_touch_at)),
+                cold=self._followup_section(session, rep_id, None, window.end, cold=True),
                 birthdays=replace(
                     born, lines=tuple(replace(line, done=line.contact_id in sent) for line in born.lines)
                 ),
@@ -460,18 +526,25 @@ class FollowUpRepository(RepositoryPart):
 
     @staticmethod
     def _followup_section(
-        session: Session, rep_id: int, start: datetime | None, end: datetime
+        session: Session, rep_id: int, start: datetime | None, end: datetime, *, cold: bool = False
     ) -> DigestSection:
-        """The rep's open follow-ups due in [start, end), soonest first.
+        """The rep's open follow-ups due in [start, end), soonest first: the contacts going cold (by
+        their last touch, the longest silent first) or the others.
 
         One query per open state, each walking (owner_id, state, due_at) for its first lines, merged:
         a single `state IN (...) ORDER BY due_at` cannot come out of the index in order and had PostgreSQL
         scan every contact.
         """
         due = col(FollowUp.due_at)
+        kind = col(FollowUp.kind)
 
         def of_state(state: str) -> Any:
-            condition = sa.and_(col(FollowUp.owner_id) == rep_id, col(FollowUp.state) == state, due < end)
+            condition = sa.and_(
+                col(FollowUp.owner_id) == rep_id,
+                col(FollowUp.state) == state,
+                due < end,
+                kind == FollowUpKind.COLD if cold else kind != FollowUpKind.COLD,
+            )
             if start is not None:
                 condition = sa.and_(condition, due >= start)
             return condition
@@ -484,10 +557,11 @@ class FollowUpRepository(RepositoryPart):
             for state in OPEN_STATES
         ]
         merged = sa.union_all(*(sa.select(first.subquery()) for first in firsts)).subquery()
+        when = _touched_at() if cold else merged.c.due_at
         rows = session.execute(
-            sa.select(col(Contact.id), col(Contact.name), col(Contact.company), merged.c.due_at, merged.c.id)
+            sa.select(col(Contact.id), col(Contact.name), col(Contact.company), when, merged.c.id)
             .join(merged, merged.c.contact_id == Contact.id)
-            .order_by(merged.c.due_at, col(Contact.id), merged.c.id)
+            .order_by(when, col(Contact.id), merged.c.id)
             .limit(DIGEST_LINES)
         ).all()
         matching = sa.union_all(

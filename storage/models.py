@@ -75,6 +75,9 @@ class Rep(SQLModel, table=True):
     digest_when_empty: bool = False
     # On Mondays the digest also sums up the week before.
     weekly_summary: bool = False
+    # Days without a touch after which a contact goes cold, per status group, where the rep changed them
+    # ({"lead": 60}); the rest, and None, are bot.schedule.QUIET_DAYS.
+    quiet_days: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # False after the rep blocked the bot: nothing more is sent, nothing is deleted.
     active: bool = True
     # When the rep last came back after blocking the bot: a reminder due before it was held back for them.
@@ -139,7 +142,7 @@ class Contact(SQLModel, table=True):
         sa.Index("ix_contact_owner_status_next", "owner_id", "status", "next_due_at", sa.text("id DESC")),
         # /find's order (best score first) over all of a rep's contacts.
         sa.Index("ix_contact_owner_score", "owner_id", "score", "id"),
-        # The digest's prospects going quiet.
+        # The contacts of a status gone quiet (the digest's going cold).
         sa.Index("ix_contact_owner_status_touch", "owner_id", "status", "last_touch_at"),
     )
 
@@ -254,14 +257,18 @@ class FollowUp(SQLModel, table=True):
         # One contact's open follow-ups, soonest first; one rep's, for the digest.
         sa.Index("ix_followup_contact_state_due", "contact_id", "state", "due_at"),
         sa.Index("ix_followup_owner_state_due", "owner_id", "state", "due_at"),
+        # A contact goes cold once per silence: its cold follow-up names the touch the silence began at.
+        sa.Index("uq_followup_contact_quiet", "contact_id", "quiet_since", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE")
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
     due_at: datetime = _utc_column()
-    # Why it exists: "next" (a next step), "winback" (a lost contact to try again).
+    # Why it exists: "next" (a next step), "winback" (a lost contact to try again), "cold" (gone quiet).
     kind: str = Field(default="next", max_length=16)
+    # A cold one's: the last touch (or the creation) the silence is counted from; None for the others.
+    quiet_since: datetime | None = _utc_column(nullable=True)
     state: str = Field(default="pending", max_length=16)
     claimed_by: str | None = Field(default=None, max_length=40)
     lease_until: datetime | None = _utc_column(nullable=True)

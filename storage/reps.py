@@ -34,6 +34,7 @@ class RepRead:
     team_id: int | None = None
     role: str = "rep"
     display_name: str = ""
+    quiet_days: dict[str, int] | None = None  # the rep's own choices (bot.schedule.quiet_days)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,6 +71,7 @@ def rep_read(row: Rep | sa.Row[Any]) -> RepRead:
         team_id=row.team_id,
         role=row.role,
         display_name=row.display_name,
+        quiet_days=row.quiet_days,
     )
 
 
@@ -133,6 +135,7 @@ class RepBook(RepositoryPart):
         working_days: str | None = None,
         digest_when_empty: bool | None = None,
         weekly_summary: bool | None = None,
+        quiet_days: dict[str, int] | None = None,
     ) -> RepRead:
         """Change the rep's preferences; a planned digest is dropped so that the next one follows them."""
         with self._session() as session:
@@ -143,6 +146,8 @@ class RepBook(RepositoryPart):
                 row.digest_when_empty = digest_when_empty
             if weekly_summary is not None:
                 row.weekly_summary = weekly_summary
+            if quiet_days is not None:
+                row.quiet_days = quiet_days
             if timezone is not None:
                 row.timezone = timezone
             if digest_time is not None:

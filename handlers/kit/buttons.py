@@ -286,12 +286,16 @@ class SettingsAction(StrEnum):
     WEEKLY = "weekly"
     LANGUAGES = "languages"
     LANGUAGE = "lang"
+    COLD = "cold"  # the days after which contacts go cold
+    COLD_GROUP = "coldg"  # ask the days of one status group
+    COLD_DAYS = "coldd"  # set them
 
 
 @dataclass(frozen=True)
 class SettingsButton(ButtonData, prefix="st"):
     action: SettingsAction
-    value: str = ""  # the day of `wd`, the language code of `lang`
+    # The day of `wd`, the language code of `lang`, the status group of `coldg`, "group.days" of `coldd`.
+    value: str = ""
 
 
 class CalendarAction(StrEnum):

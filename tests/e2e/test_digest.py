@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.factories import FakeClock, RepChat, add_contacts, capture, storage_of
+from tests.fake_bot_api import FakeBotAPI
 
 
 def rep_row(app: Any, rep: RepChat) -> Any:
@@ -71,15 +72,33 @@ async def test_a_digest_sent_minutes_after_its_time_says_it_is_late(
     assert "Sent late" not in digests(rep)[-1]
 
 
-async def test_prospects_gone_quiet_and_birthdays(rep: RepChat, app: Any, clock: FakeClock) -> None:
+async def test_a_prospect_gone_quiet_goes_cold_once_and_birthdays(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy", "No next step", qualified=True)
     repo = storage_of(app)
     with repo.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE contact SET birthday = ?", (date(1980, 12, 11),))
-    clock.now = datetime(2026, 12, 11, 8, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 12, 11, 8, 0, tzinfo=UTC)  # 16 days without a word: prospects go cold after 14
     await rep.send("/today")
-    assert "Going quiet (1)" in rep.last_text and "Anna Virtanen, Acme Oy · last Wed 25 Nov" in rep.last_text
-    assert "Birthdays 🎂 (1)" in rep.last_text
+    digest = rep.last_text
+    assert "🥶 Going cold (1)" in digest and "1. Anna Virtanen, Acme Oy · last contact Wed 25 Nov" in digest
+    assert "Birthdays 🎂 (1)" in digest
+    # The digest is its reminder: Done and Snooze on its row, and no reminder message of its own.
+    assert rep.button_labels[:3] == ["1. Anna Virtanen", "✅", "💤"]
+    await dispatch(app)
+    assert not any("Going cold:" in (message.text or "") for message in rep.messages)
+    await rep.send("/today")
+    assert "Going cold (1)" in rep.last_text  # the same follow-up, not a second one
+    await rep.press("✅")
+    assert rep.last_text.startswith("🥶 Going cold: Anna Virtanen, Acme Oy")
+    await rep.press("Called")
+    with repo.engine.connect() as connection:
+        kinds = connection.exec_driver_sql("SELECT kind, state FROM followup ORDER BY id").all()
+    assert [tuple(row) for row in kinds] == [("cold", "done")]
+    clock.now = datetime(2026, 12, 12, 8, 0, tzinfo=UTC)
+    await rep.send("/today")
+    assert "Going cold" not in rep.last_text  # just called: a new silence, counted from today
 
 
 async def test_no_digest_on_an_empty_day_unless_asked(rep: RepChat, app: Any, clock: FakeClock) -> None:
@@ -129,12 +148,12 @@ async def test_a_long_digest_stays_within_telegrams_limit(rep: RepChat, app: Any
     await rep.send("/today")
     # A long section shows its first lines and how many more; the sections after it still show.
     assert "Today (30)" in rep.last_text and "…and 24 more" in rep.last_text
-    assert "Going quiet (10)" in rep.last_text and "…and 4 more" in rep.last_text
+    assert "Going cold (5)" in rep.last_text
     assert (
         "Everyone is in /leads, /prospects, /customers and /lost, the next follow-up first." in rep.last_text
     )
-    # The first six follow-ups have a row each (card, ✅, 💤); the quiet ones their cards, two to a row.
-    assert len(rep.last_text) <= 4096 and len(rep.button_labels) == 6 * 3 + 6
+    # The first six follow-ups have a row each (card, ✅, 💤); the others their cards, two to a row.
+    assert len(rep.last_text) <= 4096 and len(rep.button_labels) == 6 * 3 + 5
 
 
 async def test_today_with_nothing_due(rep: RepChat) -> None:
@@ -209,18 +228,19 @@ async def test_the_monday_digest_sums_up_the_week_when_asked(
     assert "Last week: new leads 1, new prospects 1, won 0." in monday
 
 
-async def test_a_big_book_of_quiet_prospects_is_counted_not_listed(
+async def test_a_big_book_gone_quiet_comes_back_a_few_each_morning(
     rep: RepChat, app: Any, clock: FakeClock
 ) -> None:
     await rep.send("/help")
     repo = storage_of(app)
     add_contacts(repo.engine, rep_row(app, rep).id, clock(), 120, last_touch_at=clock() - timedelta(days=30))
     await rep.send("/today")
-    assert "Going quiet (120)" in rep.last_text
-    assert "…and 114 more" in rep.last_text and len(rep.last_text) <= 4096
-    add_contacts(repo.engine, rep_row(app, rep).id, clock(), 1000, last_touch_at=clock() - timedelta(days=30))
+    assert "Going cold (5)" in rep.last_text and "Virtanen 0004" in rep.last_text
     await rep.send("/today")
-    assert "Going quiet (1,000+)" in rep.last_text and "…and many more" in rep.last_text
+    assert "Going cold (5)" in rep.last_text
+    clock.advance(timedelta(days=1))
+    await rep.send("/today")
+    assert "Going cold (10)" in rep.last_text and "…and 4 more" in rep.last_text
 
 
 def followup_of(app: Any, rep: RepChat) -> Any:
@@ -326,3 +346,58 @@ def interactions_of(app: Any, kind: str) -> list[str | None]:
             "SELECT note FROM interaction WHERE kind = ? ORDER BY id", (kind,)
         ).all()
     return [row[0] for row in rows]
+
+
+async def test_the_days_before_contacts_go_cold_are_set_per_status_in_settings(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await rep.send("/settings")
+    await rep.press("🥶 Going cold")
+    assert "Lead: 30 days\nProspect: 14 days\nCustomer: 90 days" in rep.last_text
+    assert rep.button_labels == ["Lead", "Prospect", "Customer", "◀ Back"]
+    await rep.press("Lead")
+    assert "Lead: after how many days without contact does a contact go cold?" in rep.last_text
+    assert rep.button_labels[:8] == [
+        "Never",
+        "7 days",
+        "14 days",
+        "✓ 30 days",
+        "60 days",
+        "90 days",
+        "180 days",
+        "◀ Back",
+    ]
+    await rep.press("7 days")
+    await rep.press("Customer")
+    await rep.press("Never")
+    assert "Lead: 7 days\nProspect: 14 days\nCustomer: Never" in rep.last_text
+    assert rep_row(app, rep).quiet_days == {"lead": 7, "customer": 0}
+    # Days and statuses not offered are refused, and nothing changes.
+    expired = "This button has expired. Nothing was changed."
+    for data in ("st:coldd:lead.8", "st:coldd:lost.30", "st:coldg:lost", "st:coldd:lead"):
+        assert await rep.press_data(data) == expired
+    assert rep_row(app, rep).quiet_days == {"lead": 7, "customer": 0}
+    # A lead quiet for 8 days now goes cold.
+    add_contacts(
+        storage_of(app).engine,
+        rep_row(app, rep).id,
+        clock(),
+        1,
+        status="lead",
+        last_touch_at=clock() - timedelta(days=8),
+    )
+    await rep.send("/today")
+    assert "Going cold (1)" in rep.last_text
+
+
+async def test_going_cold_in_hungarian(app: Any, fake: FakeBotAPI, clock: FakeClock) -> None:
+    rep = RepChat(app, fake, user_id=5020, first_name="Csilla", clock=clock, language_code="hu")
+    await rep.send("/settings")
+    await rep.press("🥶 Kihűlők")
+    assert "Érdeklődő: 30 nap\nPotenciális ügyfél: 14 nap\nÜgyfél: 90 nap" in rep.last_text
+    add_contacts(
+        storage_of(app).engine, rep_row(app, rep).id, clock(), 1, last_touch_at=clock() - timedelta(days=20)
+    )
+    await rep.send("/today")
+    assert "🥶 Kihűlőben (1): egy ideje nem volt kapcsolat" in rep.last_text
+    assert "Virtanen 0000 · utoljára:" in rep.last_text

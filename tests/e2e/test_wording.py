@@ -71,7 +71,7 @@ async def test_finnish_a_lost_deal_is_havitty_and_the_help_speaks_of_their_conta
     assert "tupla" not in " ".join([rep.last_text, *rep.button_labels]).lower()
 
 
-async def test_norwegian_postpone_is_utsett_overdue_is_forsinket_and_the_quiet_have_gone_quiet(
+async def test_norwegian_postpone_is_utsett_overdue_is_forsinket_and_the_quiet_go_cold(
     app: Any, fake: Any, clock: FakeClock
 ) -> None:
     rep, t = chat(app, fake, clock, "nb", 6102)
@@ -104,7 +104,7 @@ async def test_norwegian_postpone_is_utsett_overdue_is_forsinket_and_the_quiet_h
     await rep.press(t.plain("capture.save"))
     clock.advance(timedelta(days=15))
     await rep.send("/today")
-    assert "Har blitt stille (1)" in rep.last_text
+    assert "Blir kalde (1)" in rep.last_text and "sist fre. 27. nov." in rep.last_text
 
 
 async def test_hungarian_the_town_getting_acquainted_postponing_and_prompts_without_brackets(

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from storage.contacts import ContactOrder
 from storage.engine import create_engine_for
 from storage.migrate import alembic_config
-from storage.models import Contact, FollowUp
+from storage.models import Contact
 from tests.factories import FakeClock, Storage, next_due_mismatches
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -90,28 +90,26 @@ def test_the_next_follow_up_is_filled_in_for_contacts_made_before_it_existed(emp
                 ).inserted_primary_key[0]
             )
     aino, bertil, csilla = ids
-    with Session(empty_engine) as session:
-        session.add_all(
-            [
-                FollowUp(owner_id=rep_id, contact_id=aino, due_at=NOW + timedelta(days=3), created_at=NOW),
-                FollowUp(
+    with empty_engine.begin() as connection:
+        # The follow-ups too as the schema of then has them.
+        followup = sa.Table("followup", sa.MetaData(), autoload_with=connection)
+        for contact_id, due, state in (
+            (aino, NOW + timedelta(days=3), "pending"),
+            (aino, NOW - timedelta(days=1), "sent"),
+            (bertil, NOW - timedelta(days=9), "done"),
+            (csilla, NOW + timedelta(days=1), "pending"),
+        ):
+            connection.execute(
+                sa.insert(followup).values(
                     owner_id=rep_id,
-                    contact_id=aino,
-                    due_at=NOW - timedelta(days=1),
-                    state="sent",
-                    created_at=NOW,
-                ),
-                FollowUp(
-                    owner_id=rep_id,
-                    contact_id=bertil,
-                    due_at=NOW - timedelta(days=9),
-                    state="done",
-                    created_at=NOW,
-                ),
-                FollowUp(owner_id=rep_id, contact_id=csilla, due_at=NOW + timedelta(days=1), created_at=NOW),
-            ]
-        )
-        session.commit()
+                    contact_id=contact_id,
+                    due_at=due.replace(tzinfo=None),
+                    kind="next",
+                    state=state,
+                    attempts=0,
+                    created_at=naive,
+                )
+            )
 
     migrate(empty_engine, "head")
     assert next_due_mismatches(empty_engine) == []

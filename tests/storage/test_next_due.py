@@ -125,10 +125,12 @@ def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
     now = clock()
     zone = ZoneInfo(rep.timezone)
     long_ago = now - timedelta(days=60)
-    add_contacts(repo.engine, rep.id, repo.clock(), DIGEST_COUNT_CAP + 10, last_touch_at=long_ago)
-    add_contacts(repo.engine, other.id, repo.clock(), 5, last_touch_at=long_ago)
     born = now.astimezone(zone).date().replace(year=1980)
-    add_contacts(repo.engine, rep.id, repo.clock(), 30, status="lead", birthday=born)
+    add_contacts(
+        repo.engine, rep.id, repo.clock(), DIGEST_COUNT_CAP + 10, last_touch_at=long_ago, birthday=born
+    )
+    add_contacts(repo.engine, other.id, repo.clock(), 5, last_touch_at=long_ago)
+    add_contacts(repo.engine, rep.id, repo.clock(), 30, status="lead")
     book = repo.contacts
     with Session(repo.engine) as session:
         leads = session.exec(
@@ -143,22 +145,92 @@ def test_the_digest_reads_a_screenful_of_each_section_and_counts_the_rest(
     for reminder in claimed[::2]:
         assert followups.mark_reminder_sent(reminder_id=reminder.id, claimer="a", message_id=1)
 
+    assert followups.go_cold(rep_id=rep.id, zone=zone) == schedule.COLD_PER_DIGEST
     data = followups.digest_data(rep_id=rep.id, zone=zone)
-    assert (data.quiet.total, data.quiet.capped, len(data.quiet.lines)) == (
+    assert (data.birthdays.total, data.birthdays.capped, len(data.birthdays.lines)) == (
         DIGEST_COUNT_CAP,
         True,
         DIGEST_LINES,
     )
-    assert all(line.when == long_ago for line in data.quiet.lines)
-    assert (data.birthdays.total, data.birthdays.capped, len(data.birthdays.lines)) == (
-        30,
-        False,
-        DIGEST_LINES,
-    )
-    # Overdue, oldest first whatever their state, each with its due time.
+    # A few of the book gone quiet come back each morning, each with its follow-up and its last touch.
+    assert (data.cold.total, data.cold.capped, len(data.cold.lines)) == (schedule.COLD_PER_DIGEST, False, 5)
+    assert all(line.when == long_ago and line.followup_id is not None for line in data.cold.lines)
+    # Overdue, oldest first whatever their state, each with its due time; the cold ones are not among them.
     assert [line.when for line in data.overdue.lines] == sorted(overdue)[:DIGEST_LINES]
     assert (data.overdue.total, data.overdue.capped, data.today.total) == (30, False, 0)
-    assert repo.followups.digest_data(rep_id=other.id, zone=zone).quiet.total == 5
+    assert followups.go_cold(rep_id=other.id, zone=zone) == 5
+    assert repo.followups.digest_data(rep_id=other.id, zone=zone).cold.total == 5
+
+
+def quiet_contact(repo: Storage, rep: RepRead, touched: datetime, status: str = "prospect") -> int:
+    add_contacts(repo.engine, rep.id, touched, 1, last_touch_at=touched, status=status)
+    with Session(repo.engine) as session:
+        return max(session.exec(select(Contact.id).where(Contact.owner_id == rep.id)).all() or [0])
+
+
+def cold_followups(repo: Storage, contact_id: int) -> list[tuple[str, str, datetime | None]]:
+    with Session(repo.engine) as session:
+        return [
+            (row.kind, row.state, row.quiet_since)
+            for row in session.exec(
+                select(FollowUp).where(FollowUp.contact_id == contact_id).order_by(col(FollowUp.id))
+            )
+        ]
+
+
+def test_a_contact_goes_cold_once_per_silence(repo: Storage, clock: FakeClock) -> None:
+    rep = make_rep(repo)
+    zone = ZoneInfo(rep.timezone)
+    touched = clock() - timedelta(days=15)
+    anna = quiet_contact(repo, rep, touched)
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 1
+    assert cold_followups(repo, anna) == [("cold", "sent", touched)]
+    assert repo.contacts.get_contact(owner_id=rep.id, contact_id=anna).next_due == clock()
+    assert next_due_mismatches(repo.engine) == []
+    # Its follow-up taken off without a word from the contact: the same silence brings no second one.
+    assert repo.contacts.set_followup(owner_id=rep.id, contact_id=anna, due=None)
+    clock.advance(timedelta(days=3))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 0
+    # A note is a touch: fifteen days after it, a new silence, and a new follow-up.
+    assert repo.contacts.add_note(owner_id=rep.id, contact_id=anna, note="Called back")
+    clock.advance(timedelta(days=13))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 0
+    clock.advance(timedelta(days=2))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 1
+    assert [kind for kind, *_ in cold_followups(repo, anna)] == ["cold", "cold"]
+
+
+def test_each_status_goes_cold_after_its_own_days_as_the_rep_set_them(
+    repo: Storage, clock: FakeClock
+) -> None:
+    rep = make_rep(repo)
+    zone = ZoneInfo(rep.timezone)
+    now = clock()
+    lead = quiet_contact(repo, rep, now - timedelta(days=20), "lead")  # leads: 30 days
+    customer = quiet_contact(repo, rep, now - timedelta(days=91), "customer")  # customers: 90
+    repeat = quiet_contact(repo, rep, now - timedelta(days=60), "repeat_buyer")  # as customers
+    lost = quiet_contact(repo, rep, now - timedelta(days=400), "lost")  # has its win-back instead
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 1
+    assert [bool(cold_followups(repo, one)) for one in (lead, customer, repeat, lost)] == [
+        False,
+        True,
+        False,
+        False,
+    ]
+    repo.reps.update_rep(rep_id=rep.id, quiet_days={"lead": 14, "customer": 0})
+    clock.advance(timedelta(days=1))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 1
+    assert [bool(cold_followups(repo, one)) for one in (lead, repeat)] == [True, False]
+
+
+def test_a_big_book_gone_quiet_comes_back_a_few_a_day(repo: Storage, clock: FakeClock) -> None:
+    rep = make_rep(repo)
+    zone = ZoneInfo(rep.timezone)
+    add_contacts(repo.engine, rep.id, clock(), 8, last_touch_at=clock() - timedelta(days=30))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == schedule.COLD_PER_DIGEST
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 0  # /today again, the same day
+    clock.advance(timedelta(days=1))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 3
 
 
 def test_a_digest_line_per_open_follow_up_of_each_state_soonest_first(
