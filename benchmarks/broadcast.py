@@ -83,11 +83,12 @@ DIGEST_MINUTE = DIGEST_DAY + timedelta(hours=9, seconds=30)
 AnyApplication = Any
 
 # The FollowUpRepository methods timed during the broadcast: the first three run between batches, the
-# last two between two sends of one batch.
+# last three between two sends of one batch.
 BROADCAST_PHASES = (
     "plan_digests",
     "claim_due_reminders",
     "claim_due_digests",
+    "go_cold",
     "digest_data",
     "mark_digest_sent",
 )
@@ -325,7 +326,9 @@ class Broadcast:
     longest_gap: float  # the longest time between two consecutive deliveries
     late_sends: int  # deliveries more than 1.5 pacer intervals after the previous one
     between_batches: float  # seconds in plan_digests and the claims, which the pacer's waits do not hide
-    per_digest_db: list[float]  # digest_data + mark_digest_sent of each digest, run between two sends
+    per_digest_db: list[
+        float
+    ]  # go_cold + digest_data + mark_digest_sent of each digest, run between two sends
     too_many_requests: int
 
     @property
@@ -366,10 +369,10 @@ async def measure_broadcast(database: str, url: str, reps: int, rate: float | No
             fake.register_chat(chat_id)
         # The seeded rows are the ones the bot would have planned: planning now finds nothing to add.
         clock.now = DIGEST_MINUTE - timedelta(minutes=10)  # a dispatcher tick shortly before the minute
-        assert data.followups.plan_digests() == 0
+        assert data.repositories.followups.plan_digests() == 0
         clock.now = DIGEST_MINUTE
         warm_catalogs()
-        phases = PhaseTimer(data.followups, BROADCAST_PHASES)
+        phases = PhaseTimer(data.repositories.followups, BROADCAST_PHASES)
         fake.rate_limit(global_per_second=TELEGRAM_PER_SECOND, per_chat_per_second=1)
         dispatcher: Dispatcher = data.dispatcher
         started = time.perf_counter()
@@ -395,8 +398,10 @@ async def measure_broadcast(database: str, url: str, reps: int, rate: float | No
                 sum(calls[name]) for name in ("plan_digests", "claim_due_reminders", "claim_due_digests")
             ),
             per_digest_db=[
-                data_s + mark_s
-                for data_s, mark_s in zip(calls["digest_data"], calls["mark_digest_sent"], strict=True)
+                cold_s + data_s + mark_s
+                for cold_s, data_s, mark_s in zip(
+                    calls["go_cold"], calls["digest_data"], calls["mark_digest_sent"], strict=True
+                )
             ],
             too_many_requests=fake.too_many_requests,
         )
@@ -474,14 +479,14 @@ async def measure_dispatch_cost(database: str, url: str, reminders: int, reps: i
         if noop:
             # The same dispatcher logic and database work, with a sender that renders and sends nothing.
             dispatcher = Dispatcher(
-                data.followups, clock=clock, send_reminder=_noop_reminder, send_digest=_noop_digest
+                data.repositories.followups, clock=clock, send_reminder=_noop_reminder, send_digest=_noop_digest
             )
         else:
             dispatcher = data.dispatcher
         # Pacing off: each chat has reminders/reps reminders, which would otherwise wait 1 s each.
         dispatcher.pacer.interval = 0.0
         dispatcher.pacer.per_chat = 0.0
-        phases = PhaseTimer(data.followups, COST_PHASES)
+        phases = PhaseTimer(data.repositories.followups, COST_PHASES)
         started = time.perf_counter()
         sent = await dispatcher.run_once()
         seconds = time.perf_counter() - started
