@@ -33,6 +33,8 @@ from handlers.kit.buttons import (
     DigestTimeButton,
     SettingsAction,
     SettingsButton,
+    TemplateAction,
+    TemplateButton,
     TimezoneButton,
 )
 from handlers.kit.commands import command
@@ -159,6 +161,8 @@ def _settings_keyboard(ctx: BotContext) -> InlineKeyboardMarkup:
         to(SettingsAction.WEEKLY, "settings.weekly_button") + calendar,
         to(SettingsAction.TIMEZONE, "settings.zone_button")
         + to(SettingsAction.DIGEST, "settings.digest_button"),
+        # The follow-up message templates (handlers/outreach.py).
+        [button(t.plain("settings.messages_button"), TemplateButton(TemplateAction.MENU))],
     )
 
 
