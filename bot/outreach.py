@@ -117,7 +117,17 @@ def fill(template: str, *, name: str, company: str, topic: str) -> str:
     else:
         text = template.format(name=first_name(name), company=company, topic=topic)
     text = text.strip()
-    return text if len(text) <= COPY_TEXT_MAX else text[: COPY_TEXT_MAX - 1].rstrip() + "…"
+    if _utf16_length(text) <= COPY_TEXT_MAX:
+        return text
+    # Telegram counts UTF-16 code units, in which an emoji may count twice: cut until it fits.
+    cut = text[: COPY_TEXT_MAX - 1]
+    while _utf16_length(cut) > COPY_TEXT_MAX - 1:
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def whatsapp_url(e164_digits: str, text: str) -> str:

@@ -93,6 +93,11 @@ def test_fill_uses_the_first_name_and_fits_a_copy_button() -> None:
     assert len(long) == COPY_TEXT_MAX and long.endswith("…")
 
 
+def test_a_message_of_emoji_is_cut_to_256_in_utf16_as_telegram_counts() -> None:
+    text = outreach.fill("{topic}", name="A", company="B", topic="👋" * 200)
+    assert len(text.encode("utf-16-le")) // 2 <= COPY_TEXT_MAX and text.endswith("…")
+
+
 def test_a_stored_template_that_does_not_check_is_sent_as_it_is() -> None:
     assert outreach.fill("Hi {nmae}", name="Anna", company="", topic="") == "Hi {nmae}"
 
