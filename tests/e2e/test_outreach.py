@@ -245,3 +245,21 @@ async def test_a_finnish_rep_is_told_in_finnish_and_a_tampered_kind_is_refused(
     alert = await rep.press_data("tpl:reset:first:extra")
     assert alert == t.plain("common.expired")
     assert owner_of(app, rep).template_for("silence") is not None
+
+
+async def test_messaged_on_another_reps_follow_up_is_refused_and_records_nothing(
+    rep: RepChat, other_rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy", note="Wants a demo in March")
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    await dispatch(app)
+    await rep.press("✅ Done")
+    data = rep.button_data("Messaged")
+    assert data.endswith(":o:messaged")
+    await other_rep.send("/start")
+    alert = await other_rep.press_data(data, message=other_rep.last)
+    assert alert == Translator("en").plain("common.expired")
+    anna = contact_named(app, rep, "anna")
+    assert anna.touches == 1
+    await rep.press("Messaged")
+    assert contact_named(app, rep, "anna").touches == 2
