@@ -18,8 +18,10 @@ from __future__ import annotations
 import string
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
+
+from bot.schedule import QUIET_AFTER
 
 
 class MessageKind(StrEnum):
@@ -30,8 +32,8 @@ class MessageKind(StrEnum):
     WIN_BACK = "winback"
 
 
-# The digest's prospects "gone quiet" are those with no contact for 14 days: the same threshold here.
-SILENCE_DAYS = 14
+# Silence is what the digest calls "gone quiet" (bot.schedule.QUIET_AFTER, 14 days): one threshold for both.
+SILENCE_DAYS = QUIET_AFTER.days
 # The Bot API's CopyTextButton holds 1-256 characters.
 COPY_TEXT_MAX = 256
 # A template leaves room for the values it is filled with, within COPY_TEXT_MAX.
@@ -45,7 +47,7 @@ def message_kind(*, status: str, last_touch_at: datetime | None, now: datetime) 
     """Which message to draft for a contact (the module docstring has the rule)."""
     if status == "lost":
         return MessageKind.WIN_BACK
-    if last_touch_at is not None and now - last_touch_at >= timedelta(days=SILENCE_DAYS):
+    if last_touch_at is not None and now - last_touch_at >= QUIET_AFTER:
         return MessageKind.SILENCE
     return MessageKind.FIRST_MEETING
 
