@@ -479,7 +479,10 @@ async def measure_dispatch_cost(database: str, url: str, reminders: int, reps: i
         if noop:
             # The same dispatcher logic and database work, with a sender that renders and sends nothing.
             dispatcher = Dispatcher(
-                data.repositories.followups, clock=clock, send_reminder=_noop_reminder, send_digest=_noop_digest
+                data.repositories.followups,
+                clock=clock,
+                send_reminder=_noop_reminder,
+                send_digest=_noop_digest,
             )
         else:
             dispatcher = data.dispatcher

@@ -37,6 +37,7 @@ class Question(StrEnum):
     TIMEZONE = "timezone"
     FOLLOWUP_NOTE = "followup_note"
     FOLLOWUP_DATE = "followup_date"
+    MESSAGE_TEMPLATE = "message_template"  # a follow-up message template, its kind in `detail`
 
 
 @dataclass(frozen=True)

@@ -92,3 +92,14 @@ def search_digits(stored: str) -> str:
     if number is not None:
         forms.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
     return " ".join("".join(char for char in form if char.isdigit()) for form in forms)
+
+
+def e164_digits(stored: str | None) -> str | None:
+    """The digits of a stored number that reads as a valid E.164 one ("358401234567"), as WhatsApp's links
+    want it; None for a number kept as typed, which no link could reach for sure."""
+    if not stored or not stored.startswith("+"):
+        return None
+    number = _parsed(stored, None)
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).removeprefix("+")

@@ -82,6 +82,7 @@ class Outcome(StrEnum):
     MET = "met"
     CALLED = "called"
     NO_ANSWER = "noanswer"
+    MESSAGED = "messaged"  # wrote to them (the card's or reminder's drafted message, or otherwise)
     OTHER = "other"
 
 

@@ -17,6 +17,7 @@ from handlers import (
     errors,
     exchange,
     onboarding,
+    outreach,
     privacy,
     reminders,
     router,
@@ -39,6 +40,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     # to exactly one flow; last, whatever no flow took (unknown commands, tampered buttons). They share
     # one group so that exactly one of them answers each update.
     application.add_handlers(onboarding.handlers())
+    application.add_handlers(outreach.handlers())
     application.add_handlers(calendar.handlers())
     application.add_handlers(contacts.handlers())
     application.add_handlers(card.handlers())

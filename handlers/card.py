@@ -29,6 +29,7 @@ from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, read_rep_birthday, refusal_text
 from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, Press, pressed_on
+from handlers.outreach import reach_buttons
 from storage.contacts import ContactRead
 from storage.reps import RepRead
 
@@ -43,10 +44,23 @@ def _button(label: str, contact_id: int, action: str, *args: object) -> InlineKe
     return button(label, CardButton(contact_id, action, tuple(str(arg) for arg in args)))
 
 
-def card_keyboard(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
+def card_keyboard(t: Translator, rep: RepRead, contact: ContactRead, now: datetime) -> InlineKeyboardMarkup:
+    """The buttons to write to the contact (WhatsApp, the drafted message, the e-mail), then the actions."""
     actions = ("lm", "lc", "nt", "fu", "st", "ed", "tg", "bd", "mg", "h", "del")
-    buttons = [_button(t.plain(f"cardaction.{action}"), contact_id, action) for action in actions]
-    return keyboard(*rows(buttons, 3))
+    buttons = [_button(t.plain(f"cardaction.{action}"), contact.id, action) for action in actions]
+    reach = reach_buttons(
+        t,
+        rep.message_templates,
+        now=now,
+        name=contact.name,
+        company=contact.company,
+        phone=contact.phone,
+        email=contact.email,
+        status=contact.status,
+        last_touch_at=contact.last_touch_at or contact.created_at,
+        note=contact.latest_note,
+    )
+    return keyboard(*reach, *rows(buttons, 3))
 
 
 async def render_card(
@@ -55,7 +69,8 @@ async def render_card(
     history = await ctx.db(
         ctx.contacts.card_history, owner_id=rep.id, contact_id=contact.id, limit=HISTORY_ON_CARD
     )
-    return contact_card_text(ctx.t, contact, rep.zone, history), card_keyboard(ctx.t, contact.id)
+    markup = card_keyboard(ctx.t, rep, contact, ctx.now())
+    return contact_card_text(ctx.t, contact, rep.zone, history), markup
 
 
 async def send_card(ctx: BotContext, rep: RepRead, contact: ContactRead, notice: str | None = None) -> None:

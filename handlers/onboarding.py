@@ -34,6 +34,8 @@ from handlers.kit.buttons import (
     DigestTimeButton,
     SettingsAction,
     SettingsButton,
+    TemplateAction,
+    TemplateButton,
     TimezoneButton,
 )
 from handlers.kit.commands import command
@@ -216,7 +218,11 @@ def _settings_keyboard(ctx: BotContext) -> InlineKeyboardMarkup:
         to(SettingsAction.WEEKLY, "settings.weekly_button") + calendar,
         to(SettingsAction.TIMEZONE, "settings.zone_button")
         + to(SettingsAction.DIGEST, "settings.digest_button"),
-        to(SettingsAction.COLD, "settings.cold_button"),
+        # Going cold, and the follow-up message templates (handlers/outreach.py).
+        [
+            *to(SettingsAction.COLD, "settings.cold_button"),
+            button(t.plain("settings.messages_button"), TemplateButton(TemplateAction.MENU)),
+        ],
     )
 
 

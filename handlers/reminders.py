@@ -20,7 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import capture as flow
-from bot import schedule
+from bot import phones, schedule
 from bot.awaiting import Awaiting, Question
 from bot.dates import DateRefusal, Refusal, due_for_choice
 from bot.delivery import Delivery, Result
@@ -33,6 +33,7 @@ from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, refusal_text
 from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
+from handlers.outreach import reach_buttons
 from storage.contacts import ContactRead
 from storage.followups import DueReminder, FollowUpRead
 from storage.reps import RepRead
@@ -80,10 +81,13 @@ def reminder_text(
     now: datetime,
     lost_reason: str | None = None,
     returned_at: datetime | None = None,
+    phone: str | None = None,
+    email: str | None = None,
 ) -> str:
-    """Who, why (the last note, shortened) and when it was planned; late reminders say so. A lost
-    contact's (a win-back) says why it was lost rather than a score that no longer means anything; a
-    contact gone quiet's (bot.schedule.QUIET_DAYS) says it is going cold."""
+    """Who, how to reach them, why (the last note, shortened) and when it was planned; late reminders say
+    so. A lost contact's (a win-back) says why it was lost rather than a score that no longer means
+    anything; a contact gone quiet's (bot.schedule.QUIET_DAYS) says it is going cold. The phone is written
+    internationally (+358 40 1234567), which Telegram's apps make a number to tap and call."""
     title = {"winback": "reminder.title_winback", "cold": "reminder.title_cold"}.get(kind, "reminder.title")
     who = t("reminder.who_company", name=name, company=company) if company else t("reminder.who", name=name)
     standing = (
@@ -92,6 +96,10 @@ def reminder_text(
         else t("reminder.status", status=t.plain(f"status.{status}"), score=score)
     )
     lines: list[str] = [t(title, who=who), standing]
+    if phone:
+        lines.append(t("card.phone", phone=phones.display(phone)))
+    if email:
+        lines.append(t("card.email", email=email))
     if note:
         lines.append(t("card.note", note=short(note, NOTE_PREVIEW)))
     lines.append(t("reminder.planned", when=t.when(due, zone)))
@@ -102,7 +110,10 @@ def reminder_text(
     return "\n".join(lines)
 
 
-def _main_keyboard(t: Translator, followup_id: int, contact_id: int) -> InlineKeyboardMarkup:
+def _main_keyboard(
+    t: Translator, followup_id: int, contact_id: int, reach: list[list[InlineKeyboardButton]]
+) -> InlineKeyboardMarkup:
+    """Done and Snooze, Reschedule and Lost; the buttons to write to the contact; the card."""
     return keyboard(
         [
             _button(t.plain("reminder.done"), followup_id, "done"),
@@ -112,7 +123,25 @@ def _main_keyboard(t: Translator, followup_id: int, contact_id: int) -> InlineKe
             _button(t.plain("reminder.reschedule"), followup_id, "rsc"),
             _button(t.plain("reminder.lost"), followup_id, "lost"),
         ],
+        *reach,
         [button(t.plain("reminder.card"), ContactButton(contact_id))],
+    )
+
+
+def _contact_reach(
+    t: Translator, rep: RepRead, contact: ContactRead, now: datetime
+) -> list[list[InlineKeyboardButton]]:
+    return reach_buttons(
+        t,
+        rep.message_templates,
+        now=now,
+        name=contact.name,
+        company=contact.company,
+        phone=contact.phone,
+        email=contact.email,
+        status=contact.status,
+        last_touch_at=contact.last_touch_at or contact.created_at,
+        note=contact.latest_note,
     )
 
 
@@ -156,8 +185,22 @@ def make_reminder_sender(application: Any) -> Any:
             now=application.bot_data.clock(),
             lost_reason=reminder.lost_reason,
             returned_at=reminder.recipient.returned_at,
+            phone=reminder.phone,
+            email=reminder.email,
         )
-        markup = _main_keyboard(t, reminder.id, reminder.contact_id)
+        reach = reach_buttons(
+            t,
+            reminder.message_templates,
+            now=application.bot_data.clock(),
+            name=reminder.name,
+            company=reminder.company,
+            phone=reminder.phone,
+            email=reminder.email,
+            status=reminder.status,
+            last_touch_at=reminder.last_touch_at,
+            note=reminder.latest_note,
+        )
+        markup = _main_keyboard(t, reminder.id, reminder.contact_id, reach)
         return await deliver(application.bot.send_message, reminder.recipient.chat_id, text, markup)
 
     return send
@@ -216,6 +259,8 @@ def _reminder_of(t: Translator, contact: ContactRead, followup: FollowUpRead, zo
         zone=zone,
         now=followup.due_at,
         lost_reason=contact.lost_reason,
+        phone=contact.phone,
+        email=contact.email,
     )
 
 
@@ -261,7 +306,12 @@ class _Press:
 
 
 async def _back(press: _Press) -> None:
-    await press.show("", _main_keyboard(press.t, press.followup.id, press.followup.contact_id))
+    ctx, followup = press.ctx, press.followup
+    contact = await ctx.db(ctx.contacts.get_contact, owner_id=press.rep.id, contact_id=followup.contact_id)
+    if contact is None:
+        return
+    reach = _contact_reach(press.t, press.rep, contact, press.now)
+    await press.show("", _main_keyboard(press.t, followup.id, followup.contact_id, reach))
 
 
 async def _ask_outcome(press: _Press) -> None:

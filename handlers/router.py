@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
 from bot.awaiting import Awaiting, TextRoute, route_text
-from handlers import capture, card, card_photo, errors, exchange, onboarding, reminders
+from handlers import capture, card, card_photo, errors, exchange, onboarding, outreach, reminders
 from handlers.kit.awaiting import TypedAnswers, drop_question
 from handlers.kit.buttons import TypedChoice, TypedTextButton
 from handlers.kit.commands import PRIVATE_MESSAGE
@@ -27,7 +27,12 @@ from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, short
 from handlers.kit.preamble import pressed
 
-ANSWERS: TypedAnswers = {**card.TYPED_ANSWERS, **onboarding.TYPED_ANSWERS, **reminders.TYPED_ANSWERS}
+ANSWERS: TypedAnswers = {
+    **card.TYPED_ANSWERS,
+    **onboarding.TYPED_ANSWERS,
+    **outreach.TYPED_ANSWERS,
+    **reminders.TYPED_ANSWERS,
+}
 # How much of the kept text the question quotes back.
 QUOTED = 60
 

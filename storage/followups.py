@@ -25,6 +25,7 @@ from bot.text_keys import search_key
 from storage.contacts import birthday_card_sent
 from storage.database import RepositoryPart, lock_contacts, refresh_next_due
 from storage.models import Contact, Digest, FollowUp, Interaction, Rep
+from storage.reps import stored_templates
 
 # A digest shows a few lines of each section, enough to act on this morning and few enough that every
 # section fits on a phone screen: each reads at most this many, and counts the rest up to DIGEST_COUNT_CAP
@@ -69,6 +70,11 @@ class DueReminder:
     score: int
     latest_note: str | None
     lost_reason: str | None = None
+    # What the reminder's reach-out buttons need (handlers/outreach.py).
+    phone: str | None = None
+    email: str | None = None
+    last_touch_at: datetime | None = None  # or, never touched, when the contact was created
+    message_templates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,10 @@ class FollowUpRepository(RepositoryPart):
                     score=contact.score,
                     latest_note=self._latest_note(session, contact.id or 0),
                     lost_reason=contact.lost_reason,
+                    phone=contact.phone,
+                    email=contact.email,
+                    last_touch_at=contact.last_touch_at or contact.created_at,
+                    message_templates=stored_templates(rep.message_templates),
                 )
                 for followup, rep, contact in rows
             ]

@@ -88,6 +88,9 @@ class Rep(SQLModel, table=True):
     role: str = Field(default="rep", max_length=16)  # "rep" or "manager" (of team_id)
     # The first name Telegram shows, for the manager's team view.
     display_name: str = Field(default="", max_length=64)
+    # The rep's own follow-up message templates by kind (bot.outreach.MessageKind: {"first": "Hi {name}…"});
+    # a kind not in it uses the default of the rep's language. None: all defaults.
+    message_templates: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
 
@@ -219,7 +222,7 @@ class Interaction(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
-    # meeting, call, note, status, edit, lost, or a follow-up outcome (met, called, noanswer, other)
+    # meeting, call, note, status, edit, lost, or a follow-up outcome (met, called, noanswer, messaged, other)
     kind: str = Field(max_length=16)
     note: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -35,6 +35,8 @@ class RepRead:
     role: str = "rep"
     display_name: str = ""
     quiet_days: dict[str, int] | None = None  # the rep's own choices (bot.schedule.quiet_days)
+    # The rep's own follow-up message templates, (kind, template) pairs; a kind not here uses the default.
+    message_templates: tuple[tuple[str, str], ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -44,6 +46,10 @@ class RepRead:
     def working_weekdays(self) -> frozenset[int]:
         """The rep's working days as ISO weekdays."""
         return parse_working_days(self.working_days)
+
+    def template_for(self, kind: str) -> str | None:
+        """The rep's own template of this kind, or None for the default."""
+        return dict(self.message_templates).get(kind)
 
     def awaits(self, now: datetime) -> Awaiting | None:
         """The question typed text answers now, if it has not lapsed."""
@@ -72,7 +78,15 @@ def rep_read(row: Rep | sa.Row[Any]) -> RepRead:
         role=row.role,
         display_name=row.display_name,
         quiet_days=row.quiet_days,
+        message_templates=stored_templates(row.message_templates),
     )
+
+
+def stored_templates(stored: object) -> tuple[tuple[str, str], ...]:
+    """The templates column as (kind, template) pairs, in kind order; anything not text is left out."""
+    if not isinstance(stored, dict):
+        return ()
+    return tuple(sorted((k, v) for k, v in stored.items() if isinstance(k, str) and isinstance(v, str)))
 
 
 # Every update reads its rep: the statement is built once, on the table rather than through the ORM, which
@@ -161,6 +175,23 @@ class RepBook(RepositoryPart):
             session.execute(
                 sa.delete(Digest).where(col(Digest.rep_id) == rep_id, col(Digest.state) == "pending")
             )
+            return rep_read(row)
+
+    def set_message_template(self, *, rep_id: int, kind: str, template: str | None) -> RepRead:
+        """Keep the rep's own template of this kind (checked by bot.outreach.check_template first), or with
+        None go back to the default."""
+        with self._session() as session:
+            row = session.get_one(Rep, rep_id)
+            templates = dict(row.message_templates or {})
+            if template is None:
+                templates.pop(kind, None)
+            else:
+                templates[kind] = template
+            # A new dict, so that the JSON column is seen to change.
+            row.message_templates = templates or None
+            row.updated_at = self.clock()
+            session.add(row)
+            session.flush()
             return rep_read(row)
 
     def is_invited(self, *, telegram_id: int) -> bool:

@@ -16,6 +16,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -263,6 +264,27 @@ SEND_MESSAGE_REFUSALS = [
         },
         "Bad Request: inline keyboard button URL 'not-a-url' is invalid: Wrong HTTP URL",
         id="button-url",
+    ),
+    pytest.param(
+        {
+            "text": "hi",
+            "reply_markup": InlineKeyboardMarkup(
+                [[InlineKeyboardButton("WhatsApp", url="https://wa.me/358401234567?text=Hi Anna")]]
+            ),
+        },
+        "Bad Request: inline keyboard button URL 'https://wa.me/358401234567?text=Hi Anna' is invalid: "
+        "Wrong HTTP URL",
+        id="button-url-with-a-space",
+    ),
+    pytest.param(
+        {
+            "text": "hi",
+            "reply_markup": InlineKeyboardMarkup(
+                [[InlineKeyboardButton("Copy", copy_text=CopyTextButton("x" * 257))]]
+            ),
+        },
+        "Bad Request: BUTTON_COPY_TEXT_INVALID",
+        id="copy-text-over-256",
     ),
     pytest.param(
         {

@@ -298,6 +298,20 @@ class SettingsButton(ButtonData, prefix="st"):
     value: str = ""
 
 
+class TemplateAction(StrEnum):
+    MENU = "menu"  # the three kinds of follow-up message
+    SHOW = "show"  # one kind: its template and a preview; typed text replaces it
+    RESET = "reset"  # back to the default of the rep's language
+
+
+@dataclass(frozen=True)
+class TemplateButton(ButtonData, prefix="tpl"):
+    """✍️ Messages in /settings; `kind` is a bot.outreach.MessageKind, checked by the flow."""
+
+    action: TemplateAction
+    kind: str = ""
+
+
 class CalendarAction(StrEnum):
     SHOW = "show"
     ON = "on"

@@ -212,7 +212,13 @@ def _bot_json(message: SentMessage) -> JsonDict:
         "entities": [entity.to_json() for entity in message.entities],
         "buttons": [
             [
-                {"text": button["text"], "data": button.get("callback_data"), "url": button.get("url")}
+                {
+                    "text": button["text"],
+                    "data": button.get("callback_data"),
+                    "url": button.get("url"),
+                    # A copy_text button: the app copies its text, and the bot hears nothing of it.
+                    "copy": (button.get("copy_text") or {}).get("text"),
+                }
                 for button in row
             ]
             for row in (message.reply_markup or {}).get("inline_keyboard", [])

@@ -18,6 +18,7 @@ INLINE_KEYBOARD_BUTTONS_MAX = 100
 BOT_COMMANDS_MAX = 100
 BOT_COMMAND_DESCRIPTION_MAX = 256
 WEBHOOK_SECRET_MAX = 256
+COPY_TEXT_MAX = 256
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,6 +53,10 @@ def validate_button_url(url: object, *, where: str = "inline keyboard button") -
     """A button URL: http(s), tg or ton; a bare domain is taken as http://."""
     if not isinstance(url, str):
         raise bad_request(f'can\'t parse {where}: Field "url" must be of type String')
+    if any(char.isspace() or ord(char) < 0x20 for char in url):
+        # Telegram's URL parser stops at a space or a control character: the text of a link (a drafted
+        # message in a wa.me link) must be percent-encoded.
+        raise bad_request(f"{where} URL '{url}' is invalid: Wrong HTTP URL")
     scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", url)
     if scheme is None:
         host = re.split(r"[/?#]", url, maxsplit=1)[0]
@@ -99,7 +104,8 @@ def validate_inline_button(button: object, *, strict: bool) -> None:
         raise bad_request("BUTTON_TYPE_INVALID")  # only allowed in game and invoice messages
     elif action == "copy_text":
         copy = button["copy_text"]
-        if not isinstance(copy, dict) or not 1 <= len(str(copy.get("text", ""))) <= 256:
+        # CopyTextButton.text: 1-256 characters.
+        if not isinstance(copy, dict) or not 1 <= len(str(copy.get("text", ""))) <= COPY_TEXT_MAX:
             raise bad_request("BUTTON_COPY_TEXT_INVALID")
 
 

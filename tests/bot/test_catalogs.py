@@ -57,6 +57,10 @@ SAME_AS_ENGLISH = {
     # "Status" is the Norwegian word too.
     "nb": frozenset({"field.status", "cardaction.st", "export.column.status"}),
 }
+# WhatsApp is WhatsApp in every language.
+SAME_AS_ENGLISH = {
+    language: SAME_AS_ENGLISH.get(language, frozenset()) | {"outreach.whatsapp"} for language in TRANSLATED
+}
 
 # Button labels stay short enough for two buttons side by side on a phone.
 BUTTON_MAX = 20
@@ -131,6 +135,14 @@ BUTTON_IDS = frozenset(
         "calendar.turn_off",
         "calendar.confirm_new_yes",
         "calendar.copy",
+        "outreach.whatsapp",
+        "outreach.copy_message",
+        "outreach.copy_email",
+        "templates.kind.first",
+        "templates.kind.silence",
+        "templates.kind.winback",
+        "templates.change",
+        "templates.reset",
     }
 )
 # Choices laid out one to a row (handlers/kit/keyboards.py ROW_EACH): the whole width is theirs.

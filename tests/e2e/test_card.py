@@ -32,7 +32,7 @@ async def test_the_card_shows_everything_and_the_latest_history(rep: RepChat) ->
     assert "Stage: – · Source: –" in card
     assert "Next step: Thu 26 Nov, 09:00" in card
     assert "History (latest 1 of 1)" in card and "Meeting · Asked about SLA" in card
-    assert rep.button_labels[:3] == ["🤝 Meeting", "📞 Call", "📝 Note"]
+    assert rep.button_labels[:4] == ["📋 Copy message", "🤝 Meeting", "📞 Call", "📝 Note"]
 
 
 async def test_meeting_notes_stay_on_the_card_behind_status_moves(rep: RepChat) -> None:

@@ -57,7 +57,8 @@ async def test_a_reminder_comes_at_the_due_time_once(rep: RepChat, app: Any, clo
     assert "Follow up: Anna Virtanen, Acme Oy" in text
     assert "Lead · score" in text and "Planned for Thu 26 Nov, 09:00" in text
     assert "late" not in text
-    assert rep.button_labels == ["✅ Done", "💤 Snooze", "📅 Reschedule", "✖ Lost", "👤 Card"]
+    labels = ["✅ Done", "💤 Snooze", "📅 Reschedule", "✖ Lost", "📋 Copy message", "👤 Card"]
+    assert rep.button_labels == labels
     clock.advance(timedelta(minutes=5))
     assert await dispatch(app) == 0  # exactly once
 

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 from telegram import (
     Bot,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -139,6 +140,31 @@ async def test_the_chat_as_the_page_reads_it(client: TestClient, bot: Bot) -> No
     assert view["messages"][1]["entities"] == [{"type": "bold", "offset": 6, "length": 13}]
     assert view["commands"] == [{"command": "new", "description": "Capture a new contact"}]
     assert view["refused"] == []
+
+
+async def test_the_page_gets_link_and_copy_buttons_as_they_are(client: TestClient, bot: Bot) -> None:  # type: ignore[type-arg]
+    link = "https://wa.me/358401234567?text=Hi%20Anna"
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("💬 WhatsApp", url=link),
+                InlineKeyboardButton("📋 Copy message", copy_text=CopyTextButton("Hi Anna")),
+            ]
+        ]
+    )
+    await bot.send_message(REP.id, "Follow up: Anna", reply_markup=markup)
+    view = await (await client.get(f"/api/chats/{REP.id}?after=-1")).json()
+    assert view["messages"][-1]["buttons"] == [
+        [
+            {
+                "text": "💬 WhatsApp",
+                "data": None,
+                "url": "https://wa.me/358401234567?text=Hi%20Anna",
+                "copy": None,
+            },
+            {"text": "📋 Copy message", "data": None, "url": None, "copy": "Hi Anna"},
+        ]
+    ]
 
 
 async def test_a_refusal_shows_under_the_chat(client: TestClient, bot: Bot) -> None:  # type: ignore[type-arg]

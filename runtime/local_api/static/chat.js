@@ -186,6 +186,18 @@ function keyboard(message) {
         element.href = button.url;
         element.target = "_blank";
         element.rel = "noopener noreferrer";
+      } else if (typeof button.copy === "string") {
+        // As Telegram's apps do: the text goes to the clipboard, and the bot is not told.
+        element = document.createElement("button");
+        element.type = "button";
+        element.addEventListener("click", async () => {
+          try {
+            await navigator.clipboard.writeText(button.copy);
+            toast("Copied to clipboard");
+          } catch {
+            toast(button.copy);
+          }
+        });
       } else {
         element = document.createElement("button");
         element.type = "button";
