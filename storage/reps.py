@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, col, select
 
 from bot.awaiting import Awaiting
+from bot.deal import default_currency
+from bot.phones import region_for
 from bot.schedule import parse_working_days
 from storage.database import RepositoryPart
 from storage.models import Digest, Rep
@@ -34,6 +36,13 @@ class RepRead:
     team_id: int | None = None
     role: str = "rep"
     display_name: str = ""
+    # The currency the rep chose for deal values; None: their country's (see `deal_currency`).
+    currency: str | None = None
+
+    @property
+    def deal_currency(self) -> str:
+        """The currency of the rep's deal values: the one chosen, else their country's."""
+        return self.currency or default_currency(region_for(self.timezone, self.language))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,6 +79,7 @@ def rep_read(row: Rep | sa.Row[Any]) -> RepRead:
         team_id=row.team_id,
         role=row.role,
         display_name=row.display_name,
+        currency=row.currency,
     )
 
 
@@ -133,6 +143,7 @@ class RepBook(RepositoryPart):
         working_days: str | None = None,
         digest_when_empty: bool | None = None,
         weekly_summary: bool | None = None,
+        currency: str | None = None,
     ) -> RepRead:
         """Change the rep's preferences; a planned digest is dropped so that the next one follows them."""
         with self._session() as session:
@@ -151,6 +162,8 @@ class RepBook(RepositoryPart):
                 row.language = language
             if onboarded is not None:
                 row.onboarded = onboarded
+            if currency is not None:
+                row.currency = currency
             row.updated_at = self.clock()
             session.add(row)
             session.execute(
