@@ -37,6 +37,8 @@ WIN_CHANCE: dict[Status, Decimal] = {
 
 # A rep with no country in their zone nor their language: the bot's languages are European.
 FALLBACK_CURRENCY = "EUR"
+# The currencies /settings offers for deal values: the bot's five countries' and their neighbours'.
+OFFERED_CURRENCIES = ("EUR", "NOK", "SEK", "DKK", "HUF", "GBP", "USD", "CHF", "PLN")
 # The largest value a deal may have, in major units: beyond it a typo is likelier than a deal.
 VALUE_MAX = Decimal(10) ** 12
 # How many months ahead the close-month question offers (this month included).

@@ -286,12 +286,14 @@ class SettingsAction(StrEnum):
     WEEKLY = "weekly"
     LANGUAGES = "languages"
     LANGUAGE = "lang"
+    CURRENCIES = "currencies"
+    CURRENCY = "cur"
 
 
 @dataclass(frozen=True)
 class SettingsButton(ButtonData, prefix="st"):
     action: SettingsAction
-    value: str = ""  # the day of `wd`, the language code of `lang`
+    value: str = ""  # the day of `wd`, the language code of `lang`, the ISO 4217 code of `cur`
 
 
 class CalendarAction(StrEnum):

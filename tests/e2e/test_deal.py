@@ -227,3 +227,22 @@ async def test_a_hungarian_rep_gives_a_value_in_forints_and_reads_the_forecast(
         f"2027. Q1 1{NBSP}200{NBSP}000{NBSP}Ft (1)"
     ) in text
     assert f"1 üzlet lezárási hónap nélkül, súlyozva 300{NBSP}000{NBSP}Ft: egyik negyedévben sem" in text
+
+
+async def test_settings_change_the_currency_of_new_values(rep: RepChat, app: Any) -> None:
+    await rep.send("/settings")
+    assert "Deal values in: EUR" in rep.last_text
+    await rep.press("💶 Currency")
+    await rep.press("NOK")
+    assert "Deal values in: NOK" in rep.last_text
+    await rep.send("Kari Nordmann, Fjord AS")
+    for label in ("Yes", "Yes", "Decision-maker", "< 1 month", "Yes"):
+        await rep.press(label)
+    assert "Type the amount in NOK" in rep.last_text
+    await rep.send("40 000 kr")
+    await rep.press("Skip")  # the close month
+    await rep.press("⏩ Finish")
+    await rep.press("Tomorrow")
+    assert "Deal: NOK40,000 · weighted NOK12,000 (30%)" in rep.last_text  # as Babel writes it
+    await rep.press("✅ Save")
+    assert deal_columns(app, owner_of(app, rep)) == [("Kari Nordmann", 4_000_000, "NOK", None)]
