@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from typing import Any
 
@@ -246,3 +247,30 @@ async def test_settings_change_the_currency_of_new_values(rep: RepChat, app: Any
     assert "Deal: NOK40,000 · weighted NOK12,000 (30%)" in rep.last_text  # as Babel writes it
     await rep.press("✅ Save")
     assert deal_columns(app, owner_of(app, rep)) == [("Kari Nordmann", 4_000_000, "NOK", None)]
+
+
+async def test_mydata_carries_the_deal_as_the_export_does(rep: RepChat, app: Any, fake: FakeBotAPI) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    for label in ("Yes", "Yes", "Decision-maker", "< 1 month", "Yes"):
+        await rep.press(label)
+    await rep.send("12 000")
+    await rep.press("Mar 2027")
+    await rep.press("⏩ Finish")
+    await rep.press("Tomorrow")
+    await rep.press("✅ Save")
+    await rep.send("/mydata")
+    data = json.loads(
+        next(
+            call.params["document"].content
+            for call in fake.calls("sendDocument")
+            if call.params["document"].filename == "prospect-bot-data.json"
+        )
+    )
+    [anna] = data["contacts"]
+    assert (anna["Deal value"], anna["Currency"], anna["Close month"]) == ("12000.00", "EUR", "2027-03")
+    [stored] = data["stored"]["contact"]
+    assert (stored["value_minor"], stored["currency"], stored["close_month"]) == (
+        1_200_000,
+        "EUR",
+        "2027-03-01",
+    )
