@@ -34,6 +34,7 @@ class Question(StrEnum):
     CARD_BIRTHDAY = "card_birthday"
     CARD_DATE = "card_date"
     CARD_MERGE = "card_merge"
+    CARD_VALUE = "card_value"
     TIMEZONE = "timezone"
     FOLLOWUP_NOTE = "followup_note"
     FOLLOWUP_DATE = "followup_date"

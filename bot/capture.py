@@ -13,6 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.dates import due_for_choice
+from bot.deal import month_of, read_month_code
 from bot.qualification import (
     CHOICES,
     NextStepChoice,
@@ -99,6 +100,11 @@ def tap(
         return finish(state)
     if option == SKIP and step is not Step.NAME:
         return answer(state, step, None, now=now, zone=zone, working_days=working_days)
+    if step is Step.CLOSE_MONTH:
+        month = read_month_code(option)
+        if month is None or month < month_of(now.astimezone(zone).date()):
+            return None
+        return answer(state, step, month, now=now, zone=zone, working_days=working_days)
     value = next((choice for choice in CHOICES.get(step, ()) if choice.value == option), None)
     if value is None:
         return None
@@ -121,7 +127,7 @@ def back(state: CaptureState) -> CaptureState:
         return CaptureState(None, CaptureMode.ASK, state.answers)
     if state.mode is CaptureMode.DATE:
         return replace(state, mode=CaptureMode.ASK)
-    previous = previous_question(state.step)
+    previous = previous_question(state.step, state.answers)
     return replace(state, step=previous or state.step)
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import vobject
 
+from bot.deal import to_major
 from bot.i18n import Translator
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (OWASP: CSV injection).
@@ -70,6 +71,10 @@ class ContactRecord:
     last_touch_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # The deal (bot/deal.py): its value in minor units of `currency`, and the month it should close.
+    value_minor: int | None = None
+    currency: str | None = None
+    close_month: date | None = None
 
 
 # The columns of an exported contact, in order; each header is the catalog's `export.column.<column>`.
@@ -77,7 +82,7 @@ COLUMNS = (
     "name", "company", "role", "phone", "email", "status", "lost_reason", "score", "source", "stage",
     "need", "budget", "authority", "timeline", "fit", "industry", "location", "company_size",
     "purchase_frequency", "purchase_volume", "influence", "birthday", "tags", "notes", "next_follow_up",
-    "last_touch_at", "created_at", "updated_at",
+    "last_touch_at", "created_at", "updated_at", "value", "currency", "close_month",
 )  # fmt: skip
 # Stored as a code, written as the words the card uses: the capture's answers, then the card's choices.
 _ANSWERS = ("source", "need", "budget", "authority", "timeline", "fit")
@@ -133,6 +138,12 @@ def contact_values(contact: ContactRecord, t: Translator, zone: ZoneInfo) -> dic
     # ", " between tags, as an import splits them again.
     values["tags"] = ", ".join(contact.tags)
     values["notes"] = notes_text(contact, t, zone)
+    # For a spreadsheet, not for reading: the amount with a "." and the currency's decimals ("12000.00"),
+    # the ISO 4217 code, the month as ISO 8601 ("2027-03").
+    valued = contact.value_minor is not None and contact.currency
+    values["value"] = str(to_major(contact.value_minor or 0, contact.currency or "")) if valued else ""
+    values["currency"] = (contact.currency or "") if valued else ""
+    values["close_month"] = f"{contact.close_month:%Y-%m}" if contact.close_month else ""
     return values
 
 

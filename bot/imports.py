@@ -21,6 +21,7 @@ from charset_normalizer import from_bytes
 from bot.config import SUPPORTED_LANGUAGES
 from bot.contact_fields import Invalid, clean_field, parse_tags
 from bot.crm_headers import CRM_HEADERS
+from bot.deal import AmountRefused, known_currency, parse_amount, read_month_code
 from bot.exports import safe_cell
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, Source
@@ -73,6 +74,16 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "notater", "kommentar", "megjegyzes", "megjegyzesek", "remarques", "commentaire", "commentaires",
     ),
     "tags": ("tags", "labels", "tunnisteet", "avainsanat", "stikkord", "etiketter", "cimkek", "etiquettes"),
+    # The deal, as the bot's own export names its columns (bot/exports.py) and a CRM's "Amount" would.
+    "value": (
+        "deal value", "value", "amount", "deal amount", "kaupan arvo", "arvo", "avtaleverdi", "verdi",
+        "uzlet erteke", "ertek", "montant de l'affaire", "montant de l’affaire", "montant",
+    ),
+    "currency": ("currency", "valuutta", "valuta", "penznem", "devise"),
+    "close_month": (
+        "close month", "expected close", "close date", "kauppakuukausi", "lukkemaned", "lezaras honapja",
+        "mois de signature",
+    ),
 }  # fmt: skip
 # Columns where a row's first non-empty cell among several headers is taken (Odoo's Mobile when Phone is
 # empty, Google's `Phone 2 - Value`); for the others, the best-named header alone.
@@ -153,6 +164,11 @@ class ImportRow:
     location: str | None = None
     note: str | None = None
     tags: tuple[str, ...] = ()
+    # The deal: the value in minor units of `currency`, the close month's first day in ISO 8601 (a row
+    # waits in the batch as JSON).
+    value_minor: int | None = None
+    currency: str | None = None
+    close_month: str | None = None
 
 
 @dataclass(frozen=True)
@@ -356,6 +372,7 @@ def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> Import
         return InvalidRow(line, problem.problem)
     note = cell("note")[:NOTE_MAX] or None
     source = source_code(cell("source"))
+    value, currency = _deal_value(cell("value"), cell("currency"))
     return ImportRow(
         line=line,
         name=values["name"] or name,
@@ -368,4 +385,29 @@ def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> Import
         location=values["location"],
         note=note,
         tags=tuple(parse_tags(cell("tags"))),
+        value_minor=value,
+        currency=currency,
+        close_month=_close_month(cell("close_month")),
     )
+
+
+def _deal_value(value: str, currency: str) -> tuple[int | None, str | None]:
+    """A row's deal value with its currency ("90000.00", "EUR"), read as a typed one is. Without a
+    currency the bot could only guess, and a value it cannot read is left out: either way the row is
+    imported without its deal."""
+    code = currency.strip().upper()
+    if not value or not known_currency(code):
+        return None, None
+    try:
+        return parse_amount(value, code), code
+    except AmountRefused:
+        return None, None
+
+
+def _close_month(text: str) -> str | None:
+    """ "2027-03" (as the export writes it) or a date in that month: the month's first day, ISO 8601."""
+    match = re.match(r"^\s*(\d{4})-(\d{2})(?:-\d{2})?", text)
+    if match is None:
+        return None
+    month = read_month_code(match.group(1) + match.group(2))
+    return month.isoformat() if month else None

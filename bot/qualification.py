@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +25,9 @@ class Step(StrEnum):
     AUTHORITY = "authority"
     TIMELINE = "timeline"
     FIT = "fit"
+    # The deal: asked in order only when the budget is there (bot.deal), else from the summary's Edit.
+    VALUE = "value"
+    CLOSE_MONTH = "close_month"
     SOURCE = "source"
     NOTE = "note"
     NEXT_STEP = "next"
@@ -104,6 +107,8 @@ CHOICES: dict[Step, tuple[StrEnum, ...]] = {
 DETAIL_STEPS = (Step.ROLE, Step.PHONE, Step.EMAIL, Step.WEBSITE, Step.ADDRESS)
 # Steps answered by typing; NEXT_STEP takes typed text only after "type a date" was tapped.
 TEXT_STEPS = frozenset({Step.NAME, Step.COMPANY, Step.NOTE, *DETAIL_STEPS})
+# Typed, but read as an amount (bot.deal.parse_amount) rather than kept as text.
+AMOUNT_STEPS = frozenset({Step.VALUE})
 
 NAME_MAX = 200
 COMPANY_MAX = 200
@@ -130,6 +135,10 @@ class QualificationAnswers(BaseModel):
     timeline: Timeline | None = None
     fit: Fit | None = None
     source: Source | None = None
+    # The deal: its value in minor units of `currency` (bot/deal.py), and the month it should close.
+    value: int | None = None
+    currency: str | None = None
+    close_month: date | None = None
     note: str | None = None
     next_step: NextStepChoice | None = None
     next_due: datetime | None = None
@@ -144,6 +153,8 @@ class QualificationAnswers(BaseModel):
         update: dict[str, object] = {field: value}
         if step is Step.NEXT_STEP and value is not NextStepChoice.DATE:
             update["next_due"] = None
+        if step is Step.VALUE and value is None:
+            update["currency"] = None
         return self.model_copy(update=update)
 
     def merged_over(self, earlier: QualificationAnswers) -> QualificationAnswers:
@@ -170,7 +181,7 @@ def next_question(answers: QualificationAnswers, after: Step | None) -> Step | N
     steps = list(Step)
     start = 0 if after is None else steps.index(after) + 1
     for step in steps[start:]:
-        if step in DETAIL_STEPS:
+        if step in DETAIL_STEPS or not _deal_asked(step, answers):
             continue
         if step is Step.NAME and answers.name:
             continue
@@ -180,8 +191,22 @@ def next_question(answers: QualificationAnswers, after: Step | None) -> Step | N
     return None
 
 
-def previous_question(before: Step) -> Step | None:
-    """The question Back returns to (None: there is none before this one)."""
-    steps = [step for step in Step if step not in DETAIL_STEPS or step is before]
+def _deal_asked(step: Step, answers: QualificationAnswers) -> bool:
+    """The deal's value is asked in order when they have the budget, its close month when it has a value."""
+    if step is Step.VALUE:
+        return answers.budget is Budget.YES or answers.value is not None
+    if step is Step.CLOSE_MONTH:
+        return answers.value is not None
+    return True
+
+
+def previous_question(before: Step, answers: QualificationAnswers | None = None) -> Step | None:
+    """The question Back returns to (None: there is none before this one); the deal's questions only
+    when they would be asked going forward."""
+    steps = [
+        step
+        for step in Step
+        if step is before or (step not in DETAIL_STEPS and (answers is None or _deal_asked(step, answers)))
+    ]
     index = steps.index(before)
     return steps[index - 1] if index > 0 else None

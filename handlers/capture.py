@@ -26,8 +26,10 @@ from bot.capture import CaptureMode, CaptureState
 from bot.card_fields import clean_detail, detail_limit, details_in_note
 from bot.contact_fields import Invalid
 from bot.dates import DateRefusal, Refusal
+from bot.deal import AmountRefused, month_code, month_options, parse_amount
 from bot.i18n import Translator
 from bot.qualification import (
+    AMOUNT_STEPS,
     CHOICES,
     COMPANY_MAX,
     DETAIL_STEPS,
@@ -38,7 +40,7 @@ from bot.qualification import (
     Step,
     split_name_and_company,
 )
-from handlers.cards import answer_label, summary_text
+from handlers.cards import amount_refusal, answer_label, deal_value_text, month_text, summary_text
 from handlers.kit.awaiting import drop_question
 from handlers.kit.buttons import (
     CaptureDateButton,
@@ -64,7 +66,16 @@ log = logging.getLogger(__name__)
 
 _LIMITS = {Step.NAME: NAME_MAX, Step.COMPANY: COMPANY_MAX, Step.NOTE: NOTE_MAX}
 # The summary's Edit menu, in the order the questions are asked (the next step is among the choices).
-_EDITABLE = (Step.NAME, Step.COMPANY, *DETAIL_STEPS, *CHOICES.keys(), Step.NOTE)
+_EDITABLE = (
+    Step.NAME,
+    Step.COMPANY,
+    *DETAIL_STEPS,
+    *(step for step in CHOICES if step is not Step.NEXT_STEP),
+    Step.VALUE,
+    Step.CLOSE_MONTH,
+    Step.NOTE,
+    Step.NEXT_STEP,
+)
 _DUPLICATES_SHOWN = 3
 # A draft changed more recently than this is being redrawn by whoever changed it.
 REDRAW_AFTER = timedelta(seconds=30)
@@ -89,14 +100,28 @@ def _question(
     ctx: BotContext, draft: DraftRead, step: Step, mode: CaptureMode
 ) -> tuple[str, InlineKeyboardMarkup]:
     t, answers = ctx.t, draft.answers
-    lines = [_header(t, answers), "", t(f"capture.ask_{step.value}")]
+    currency = answers.currency or ctx.rep.deal_currency
+    lines = [_header(t, answers), "", t(f"capture.ask_{step.value}", currency=currency)]
     current = answers.answer_for(step)
     if mode is CaptureMode.DATE:
         lines = [_header(t, answers), "", t("capture.ask_date")]
     elif step in TEXT_STEPS and current:
         lines.append(t("capture.current", value=str(current)))
+    elif step is Step.VALUE and answers.value is not None:
+        lines.append(t("capture.current", value=deal_value_text(t, answers.value, currency)))
     lines_of_buttons: list[list[InlineKeyboardButton]] = []
-    if mode is not CaptureMode.DATE:
+    if step is Step.CLOSE_MONTH:
+        months = [
+            button(
+                t.plain("common.chosen", label=month_text(t, month))
+                if month == current
+                else month_text(t, month),
+                QuestionButton(draft.id, step.value, month_code(month)),
+            )
+            for month in month_options(ctx.now().astimezone(ctx.rep.zone).date())
+        ]
+        lines_of_buttons.extend(rows(months, 3))
+    elif mode is not CaptureMode.DATE:
         options = [
             button(
                 t.plain("common.chosen", label=answer_label(t, step, option))
@@ -460,7 +485,7 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     mode = CaptureMode(draft.mode)
     if mode is CaptureMode.DATE:
         await _typed_date(ctx, rep, draft, message)
-    elif draft.step in TEXT_STEPS and mode in (CaptureMode.ASK, CaptureMode.EDIT):
+    elif draft.step in TEXT_STEPS | AMOUNT_STEPS and mode in (CaptureMode.ASK, CaptureMode.EDIT):
         await _typed_answer(ctx, rep, draft, draft.step, message.text)
     else:
         # The capture waits for a tap: the text is taken as a new contact's name, kept until the rep
@@ -485,6 +510,15 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
             notice = ctx.t(f"card.invalid.{problem.problem}", limit=detail_limit(step))
             await _show(ctx, rep, draft, notice=notice)
             return
+    elif step is Step.VALUE:
+        currency = state.answers.currency or rep.deal_currency
+        try:
+            value, notice = parse_amount(text, currency), None
+        except AmountRefused as refused:
+            # The question again, with what was wrong; the answers so far are untouched.
+            await _show(ctx, rep, draft, notice=amount_refusal(ctx.t, refused, text, currency))
+            return
+        state = CaptureState(state.step, state.mode, state.answers.model_copy(update={"currency": currency}))
     else:
         value, notice = _clean(text, _LIMITS[step], ctx.t, step)
     new_state = flow.answer(

@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.awaiting import Awaiting, Question
 from bot.contact_fields import FIELDS, Invalid, clean_field, parse_tags
 from bot.dates import DateRefusal, Refusal, due_for_choice
+from bot.deal import AmountRefused, month_code, month_options, parse_amount, read_month_code
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
 from bot.schedule import LostReason, local_day
@@ -22,7 +23,14 @@ from bot.scoring import Status
 from bot.status import ALLOWED_MOVES, check_move
 from bot.text_keys import search_key
 from handlers.capture import start_on_contact
-from handlers.cards import choice_label, contact_card_text, history_line
+from handlers.cards import (
+    amount_refusal,
+    choice_label,
+    contact_card_text,
+    deal_value_text,
+    history_line,
+    month_text,
+)
 from handlers.kit.awaiting import TypedAnswer, TypedAnswers, ask, drop_question
 from handlers.kit.buttons import CardButton, CardTagButton, ContactButton, Text
 from handlers.kit.context import BotContext
@@ -46,7 +54,7 @@ def _button(label: str, contact_id: int, action: str, *args: object) -> InlineKe
 
 def card_keyboard(t: Translator, rep: RepRead, contact: ContactRead, now: datetime) -> InlineKeyboardMarkup:
     """The buttons to write to the contact (WhatsApp, the drafted message, the e-mail), then the actions."""
-    actions = ("lm", "lc", "nt", "fu", "st", "ed", "tg", "bd", "mg", "h", "del")
+    actions = ("lm", "lc", "nt", "fu", "st", "dl", "ed", "tg", "bd", "mg", "h", "del")
     buttons = [_button(t.plain(f"cardaction.{action}"), contact.id, action) for action in actions]
     reach = reach_buttons(
         t,
@@ -339,6 +347,58 @@ async def _edit_choice(press: _Press) -> None:
     await press.card(press.t("card.saved_field", field=press.t.plain(f"field.{spec.name}")))
 
 
+async def _deal(press: _Press) -> None:
+    """The deal: its value typed as the next message, its close month one tap, either cleared."""
+    await _answer(press)
+    t, contact = press.t, press.contact
+    await press.ask(Question.CARD_VALUE)
+    answers = contact.answers
+    value = (
+        deal_value_text(t, answers.value, answers.currency)
+        if answers.value is not None and answers.currency
+        else t.plain("common.not_answered")
+    )
+    month = month_text(t, answers.close_month) if answers.close_month else t.plain("common.not_answered")
+    today = press.ctx.now().astimezone(press.rep.zone).date()
+    months = [
+        _button(month_text(t, option), contact.id, "dm", month_code(option))
+        for option in month_options(today)
+    ]
+    clear = []
+    if answers.value is not None:
+        clear.append(_button(t.plain("card.clear_value"), contact.id, "dx"))
+    if answers.close_month is not None:
+        clear.append(_button(t.plain("card.clear_month"), contact.id, "dm", "-"))
+    prompt = t("card.ask_deal", name=contact.name, value=value, month=month, currency=press.rep.deal_currency)
+    await press.show(prompt, keyboard(*rows(months, 3), clear, press.back()))
+
+
+async def _deal_month(press: _Press) -> None:
+    month = read_month_code(press.arg())
+    if month is None and press.arg() != "-":
+        await _answer(press, press.t.plain("common.expired"), alert=True)
+        return
+    await _answer(press)
+    await press.ctx.db(
+        press.ctx.contacts.set_close_month, owner_id=press.rep.id, contact_id=press.contact.id, month=month
+    )
+    await drop_question(press.ctx)
+    await press.card(press.t("card.saved_field", field=press.t.plain("field.close_month")))
+
+
+async def _deal_clear(press: _Press) -> None:
+    await _answer(press)
+    await press.ctx.db(
+        press.ctx.contacts.set_deal_value,
+        owner_id=press.rep.id,
+        contact_id=press.contact.id,
+        value=None,
+        currency=None,
+    )
+    await drop_question(press.ctx)
+    await press.card(press.t("card.saved_field", field=press.t.plain("field.value")))
+
+
 async def _tags(press: _Press) -> None:
     await _answer(press)
     await press.ask(Question.CARD_TAGS)
@@ -473,6 +533,9 @@ _ACTIONS: dict[str, Callable[[_Press], Awaitable[None]]] = {
     "ed": _edit_menu,
     "ef": _edit_field,
     "ec": _edit_choice,
+    "dl": _deal,
+    "dm": _deal_month,
+    "dx": _deal_clear,
     "tg": _tags,
     "bd": _birthday,
     "bx": _remove_birthday,
@@ -556,6 +619,25 @@ async def _typed_field(typed: _Typed) -> None:
     )
     await drop_question(typed.ctx)
     await _resend_card(typed, t("card.saved_field", field=t.plain(f"field.{typed.argument}")))
+
+
+async def _typed_value(typed: _Typed) -> None:
+    """A typed deal value, in the rep's currency; refused with why, the question still open."""
+    t, currency = typed.ctx.t, typed.rep.deal_currency
+    try:
+        value = parse_amount(typed.text, currency)
+    except AmountRefused as refused:
+        await typed.ctx.bot.send_message(typed.rep.chat_id, amount_refusal(t, refused, typed.text, currency))
+        return
+    await typed.ctx.db(
+        typed.ctx.contacts.set_deal_value,
+        owner_id=typed.rep.id,
+        contact_id=typed.contact.id,
+        value=value,
+        currency=currency,
+    )
+    await drop_question(typed.ctx)
+    await _resend_card(typed, t("card.saved_field", field=t.plain("field.value")))
 
 
 async def _typed_tags(typed: _Typed) -> None:
@@ -653,6 +735,7 @@ TYPED_ANSWERS: TypedAnswers = {
     Question.CARD_BIRTHDAY: _typed(_typed_birthday),
     Question.CARD_DATE: _typed(_typed_date),
     Question.CARD_MERGE: _typed(_typed_merge),
+    Question.CARD_VALUE: _typed(_typed_value),
 }
 
 

@@ -11,6 +11,7 @@ from bot import phones
 from bot.capture import Evaluation
 from bot.contact_fields import FIELDS
 from bot.dates import NO_YEAR
+from bot.deal import WIN_CHANCE, AmountRefused, format_money, weighted
 from bot.i18n import Translator
 from bot.qualification import NextStepChoice, QualificationAnswers, Step
 from bot.scoring import Status, score_parts
@@ -45,6 +46,38 @@ def score_line(t: Translator, score: int, reasons: tuple[tuple[str, int], ...]) 
     return t("card.score_line", score=score, reasons=", ".join(parts))
 
 
+def deal_value_text(t: Translator, minor: int, currency: str) -> str:
+    """A deal's value as the rep's locale writes money: "€12,000", "12 000 Ft"."""
+    return format_money(minor, currency, t.locale)
+
+
+def month_text(t: Translator, month: date) -> str:
+    """A close month: "Mar 2027", "maalisk. 2027"."""
+    return str(format_skeleton("yMMM", month, locale=t.locale))
+
+
+def amount_refusal(t: Translator, refused: AmountRefused, text: str, currency: str) -> str:
+    """Why a typed amount was not taken, with what was typed and how to write one."""
+    return t(f"deal.invalid.{refused.problem.value}", text=short(text, 40), currency=currency)
+
+
+def deal_lines(t: Translator, answers: QualificationAnswers, status: Status) -> list[str]:
+    """The deal on a card: its value and weighted value (by the status's chance), and the close month."""
+    lines: list[str] = []
+    if answers.value is not None and answers.currency:
+        lines.append(
+            t(
+                "card.deal",
+                value=deal_value_text(t, answers.value, answers.currency),
+                weighted=deal_value_text(t, weighted(answers.value, status), answers.currency),
+                chance=t.percent(float(WIN_CHANCE[status])),
+            )
+        )
+    if answers.close_month is not None:
+        lines.append(t("card.close_month", month=month_text(t, answers.close_month)))
+    return lines
+
+
 def next_step_text(t: Translator, answers: QualificationAnswers, zone: ZoneInfo) -> str:
     if answers.next_due is not None:
         return t.when(answers.next_due, zone)
@@ -73,6 +106,7 @@ def summary_text(
     lines.append(score_line(t, score.value, tuple((r.code, r.points) for r in score.reasons)))
     lines.append("")
     lines.append(t("card.answers", answers=answers_line(t, answers, SUMMARY_FIELDS)))
+    lines.extend(deal_lines(t, answers, evaluation.classification.status))
     if answers.note:
         lines.append(t("card.note", note=answers.note))
     lines.append(t("card.next_step", when=next_step_text(t, answers, zone)))
@@ -131,6 +165,7 @@ def contact_card_text(
     stage = choice_label(t, "stage", contact.stage)
     source = answer_label(t, Step.SOURCE, contact.answers.source)
     lines.append(t("card.stage_source", stage=stage, source=source))
+    lines.extend(deal_lines(t, contact.answers, contact.status))
     if contact.tags:
         lines.append(t("card.tags", tags=", ".join(contact.tags)))
     segment = [part for part in (contact.industry, contact.location, contact.company_size) if part]
@@ -181,6 +216,19 @@ def _birthday_value(t: Translator, stored: str) -> str:
         return stored
 
 
+def _deal_value(t: Translator, stored: str) -> str:
+    """A value as the history stored it ("1200000 EUR": storage.contacts.deal_text), as money."""
+    minor, _, currency = stored.partition(" ")
+    return deal_value_text(t, int(minor), currency) if minor.isdigit() and currency else stored
+
+
+def _month_value(t: Translator, stored: str) -> str:
+    try:
+        return month_text(t, date.fromisoformat(stored))
+    except ValueError:
+        return stored
+
+
 _ANSWER_FIELDS = {"need", "budget", "authority", "timeline", "fit", "source"}
 
 
@@ -198,6 +246,10 @@ def change_text(t: Translator, field: str, before: object, after: object) -> str
             return choice_label(t, field, str(raw))
         if field == "birthday":
             return _birthday_value(t, str(raw))
+        if field == "value":
+            return _deal_value(t, str(raw))
+        if field == "close_month":
+            return _month_value(t, str(raw))
         return str(raw)
 
     label = t.plain(f"field.{field}") if field != "merged" else t.plain("history.merged")
@@ -228,6 +280,9 @@ def list_line(t: Translator, index: int, item: ContactListItem, zone: ZoneInfo, 
     if item.status is Status.REPEAT_BUYER:  # listed among the customers, and told apart there
         who = t("list.repeat_buyer", who=who)
     overdue = item.next_due is not None and item.next_due < now
-    return t(
+    line = t(
         "list.line_overdue" if overdue else "list.line", index=index, who=who, score=item.score, when=when
     )
+    if item.value is not None and item.currency:
+        return t("list.line_value", line=line, value=deal_value_text(t, item.value, item.currency))
+    return line

@@ -66,8 +66,9 @@ def _page_view(
     return "\n".join(lines), keyboard(*rows(buttons, 1), nav, extra)
 
 
-# A list opens by next follow-up (who to call next); the button cycles to best score, then newest.
-_ORDERS = (ContactOrder.NEXT, ContactOrder.SCORE, ContactOrder.NEWEST)
+# A list opens by next follow-up (who to call next); the button cycles to best score, newest, then the
+# biggest deal.
+_ORDERS = (ContactOrder.NEXT, ContactOrder.SCORE, ContactOrder.NEWEST, ContactOrder.VALUE)
 _FILTER_KINDS = ("s", "t", "i")
 
 

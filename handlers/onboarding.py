@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot import schedule
 from bot.awaiting import Awaiting, Question
 from bot.config import SUPPORTED_LANGUAGES
+from bot.deal import OFFERED_CURRENCIES
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.schedule import parse_working_days, toggle_working_day
 from bot.timezones import city_name, find_zones, likely_zones, zone_at
@@ -106,7 +107,7 @@ def _settings_text(t: Translator, rep: RepRead) -> str:
     days = ", ".join(_weekday(t, day) for day in sorted(parse_working_days(rep.working_days)))
     empty = t.plain("settings.empty_on" if rep.digest_when_empty else "settings.empty_off")
     weekly = t.plain("settings.empty_on" if rep.weekly_summary else "settings.empty_off")
-    return t(
+    summary = t(
         "settings.summary",
         language=LANGUAGE_NAMES.get(rep.language, rep.language),
         zone=_zone_name(t, rep.timezone),
@@ -115,6 +116,19 @@ def _settings_text(t: Translator, rep: RepRead) -> str:
         empty=empty,
         weekly=weekly,
     )
+    return summary + "\n" + t("settings.currency_line", currency=rep.deal_currency)
+
+
+def _currencies_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
+    buttons = [
+        button(
+            t.plain("common.chosen", label=code) if code == rep.deal_currency else code,
+            SettingsButton(SettingsAction.CURRENCY, code),
+        )
+        for code in OFFERED_CURRENCIES
+    ]
+    back = button(t.plain("common.back"), SettingsButton(SettingsAction.SHOW))
+    return keyboard(*rows(buttons, 3), [back])
 
 
 def _days_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
@@ -223,6 +237,7 @@ def _settings_keyboard(ctx: BotContext) -> InlineKeyboardMarkup:
             *to(SettingsAction.COLD, "settings.cold_button"),
             button(t.plain("settings.messages_button"), TemplateButton(TemplateAction.MENU)),
         ],
+        to(SettingsAction.CURRENCIES, "settings.currency_button"),
     )
 
 
@@ -326,6 +341,8 @@ async def _settings_view(
         return t("settings.ask_days"), _days_keyboard(t, rep)
     if action in (SettingsAction.COLD, SettingsAction.COLD_GROUP, SettingsAction.COLD_DAYS):
         return await _cold_view(ctx, rep, data)
+    if action is SettingsAction.CURRENCIES:
+        return t("settings.ask_currency", currency=rep.deal_currency), _currencies_keyboard(t, rep)
     if action is SettingsAction.WORKING_DAY:
         days = toggle_working_day(rep.working_days, data.value)
         if days is None:
@@ -336,6 +353,11 @@ async def _settings_view(
         rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, digest_when_empty=not rep.digest_when_empty)
     elif action is SettingsAction.WEEKLY:
         rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, weekly_summary=not rep.weekly_summary)
+    elif action is SettingsAction.CURRENCY:
+        # Values typed before keep the currency they were typed in; /stats sums those in this one.
+        if data.value not in OFFERED_CURRENCIES:
+            return None
+        rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, currency=data.value)
     elif action is SettingsAction.LANGUAGE:
         if data.value not in SUPPORTED_LANGUAGES:
             return None

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler
 
+from bot.deal import pipeline
 from bot.i18n import Translator
 from bot.schedule import month_starts
 from bot.stats import funnel_stages
+from handlers.cards import deal_value_text
 from handlers.kit.charts import (
     ChartLostRow,
     ChartStage,
@@ -83,8 +86,57 @@ def _lost_reasons(data: StatsData) -> list[tuple[str, int]]:
     )
 
 
-def stats_text(t: Translator, data: StatsData) -> str:
-    """The numbers of the picture as sentences, with the breakdowns by source and industry."""
+def pipeline_lines(t: Translator, data: StatsData, currency: str, today: date) -> list[str]:
+    """The money: the value by status with the weighted total, the weighted forecast of this quarter and
+    the next by close month, and the deals left out of the quarters (no close month) or of the sums
+    (another currency)."""
+    if not data.deals and not data.other_currency_deals:
+        return []
+    lines: list[str] = []
+    found = pipeline(data.deals, today)
+
+    def money(minor: int) -> str:
+        return deal_value_text(t, minor, currency)
+
+    if not found.empty:
+        parts = [
+            t.plain(
+                "stats.pipeline_part",
+                status=t.plain(f"status.{total.status.value}"),
+                value=money(total.value),
+                count=t.number(total.deals),
+            )
+            for total in found.by_status
+            if total.deals
+        ]
+        lines.append(
+            t(
+                "stats.pipeline",
+                currency=currency,
+                parts=" · ".join(parts),
+                weighted=money(found.weighted_total),
+            )
+        )
+        quarters = [
+            t.plain(
+                "stats.forecast_part",
+                quarter=t.plain("stats.quarter", number=forecast.quarter.number, year=forecast.quarter.year),
+                value=money(forecast.weighted),
+                count=t.number(forecast.deals),
+            )
+            for forecast in found.quarters
+        ]
+        lines.append(t("stats.forecast", parts=" · ".join(quarters)))
+        if found.undated_deals:
+            lines.append(t.plural("stats.undated", found.undated_deals, value=money(found.undated_weighted)))
+    if data.other_currency_deals:
+        lines.append(t.plural("stats.other_currency", data.other_currency_deals, currency=currency))
+    return lines
+
+
+def stats_text(t: Translator, data: StatsData, *, currency: str = "EUR", today: date | None = None) -> str:
+    """The numbers of the picture as sentences, with the breakdowns by source and industry, and the
+    pipeline's value when a `today` is given."""
     steps = []
     for stage in funnel_stages(data.by_status, data.lost_from):
         step = t.plural(f"stats.step.{stage.status}", stage.reached)
@@ -111,6 +163,8 @@ def stats_text(t: Translator, data: StatsData) -> str:
         ]
         if parts:
             lines.append(t(title, parts="; ".join(parts)))
+    if today is not None:
+        lines.extend(pipeline_lines(t, data, currency, today))
     return "\n".join(lines)
 
 
@@ -130,7 +184,13 @@ async def stats(update: Update, ctx: BotContext) -> None:
     """/stats: the picture with the numbers as its caption (or after it, when they are too long for one)."""
     rep = ctx.rep
     assert update.effective_message is not None
-    data = await ctx.db(ctx.stats.stats, owner_id=rep.id, month_starts=month_starts(ctx.now(), rep.zone))
+    currency = rep.deal_currency
+    data = await ctx.db(
+        ctx.stats.stats,
+        owner_id=rep.id,
+        month_starts=month_starts(ctx.now(), rep.zone),
+        currency=currency,
+    )
     if not data.by_status:
         await update.effective_message.reply_text(ctx.t("stats.empty"))
         return
@@ -138,7 +198,7 @@ async def stats(update: Update, ctx: BotContext) -> None:
     # so that other reps' updates do not wait for it. matplotlib keeps its fonts per thread.
     drawn = await asyncio.to_thread(funnel_png, ctx.t, data)
     picture = InputFile(drawn, filename="funnel.png")
-    text = stats_text(ctx.t, data)
+    text = stats_text(ctx.t, data, currency=currency, today=ctx.now().astimezone(rep.zone).date())
     if fits_caption(text):
         await ctx.bot.send_photo(rep.chat_id, picture, caption=text)
         return

@@ -39,7 +39,7 @@ ANSWER_COLUMNS = ("need", "budget", "authority", "timeline", "fit", "source")
 _MERGED_FIELDS = (
     "company", "role", "phone", "phone_key", "email", "source", "need", "budget", "authority", "timeline",
     "fit", "birthday", "stage", "industry", "location", "company_size", "purchase_frequency",
-    "purchase_volume", "influence",
+    "purchase_volume", "influence", "value_minor", "currency", "close_month",
 )  # fmt: skip
 
 
@@ -47,6 +47,7 @@ class ContactOrder(StrEnum):
     NEWEST = "new"
     SCORE = "score"
     NEXT = "next"  # the soonest follow-up first; contacts without one last
+    VALUE = "value"  # the biggest deal first; contacts without a value last
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class ContactListItem:
     status: Status
     score: int
     next_due: datetime | None
+    # The deal's value in minor units of `currency`, when it has one.
+    value: int | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ _ORDERINGS: dict[ContactOrder, Callable[[], list[Any]]] = {
     ContactOrder.SCORE: lambda: [col(Contact.score).desc(), col(Contact.id).desc()],
     ContactOrder.NEWEST: lambda: [col(Contact.created_at).desc(), col(Contact.id).desc()],
     ContactOrder.NEXT: lambda: [col(Contact.next_due_at), col(Contact.id).desc()],
+    # NULLS LAST said out loud: PostgreSQL sorts NULL first in a descending order, SQLite last.
+    ContactOrder.VALUE: lambda: [col(Contact.value_minor).desc().nulls_last(), col(Contact.id).desc()],
 }
 
 
@@ -156,6 +162,8 @@ def _list_columns() -> list[Any]:
         col(Contact.status),
         col(Contact.score),
         col(Contact.next_due_at),
+        col(Contact.value_minor),
+        col(Contact.currency),
     ]
 
 
@@ -167,6 +175,8 @@ def _list_item(row: Any) -> ContactListItem:
         status=Status(row[3]),
         score=row[4],
         next_due=due_or_none(row[5]),
+        value=row[6],
+        currency=row[7],
     )
 
 
@@ -220,6 +230,11 @@ def owner_region(connection: Session | sa.Connection, owner_id: int) -> str | No
 _PHONE_QUERY = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
+def deal_text(value: int | None, currency: str | None) -> str | None:
+    """A deal's value as the history stores it: "1200000 EUR" (minor units and the currency)."""
+    return f"{value} {currency}" if value is not None and currency else None
+
+
 def contact_read(session: Session, row: Contact) -> ContactRead:
     """The read model of a contact row: its answers, latest note and tags read in the same session."""
     assert row.id is not None
@@ -231,6 +246,7 @@ def contact_read(session: Session, row: Contact) -> ContactRead:
     answers = QualificationAnswers.model_validate(
         {field: getattr(row, field) for field in ANSWER_COLUMNS}
         | {"name": row.name, "company": row.company, "phone": row.phone}
+        | {"value": row.value_minor, "currency": row.currency, "close_month": row.close_month}
     )
     return ContactRead(
         id=row.id,
@@ -502,6 +518,40 @@ class ContactBook(RepositoryPart):
             contact.birthday = birthday
             after = birthday.isoformat() if birthday else None
             self._record(session, contact, "edit", changes={"birthday": [before, after]})
+            session.add(contact)
+            return True
+
+    def set_deal_value(
+        self, *, owner_id: int, contact_id: int, value: int | None, currency: str | None
+    ) -> bool:
+        """The deal's value in minor units of `currency` (None clears it); the history keeps both sides
+        as "<minor> <currency>"."""
+        with self._session() as session:
+            contact = self._own(session, owner_id, contact_id)
+            if contact is None:
+                return False
+            before = deal_text(contact.value_minor, contact.currency)
+            contact.value_minor = value
+            contact.currency = currency if value is not None else None
+            after = deal_text(contact.value_minor, contact.currency)
+            if before != after:
+                self._record(session, contact, "edit", changes={"value": [before, after]})
+            contact.updated_at = self.clock()
+            session.add(contact)
+            return True
+
+    def set_close_month(self, *, owner_id: int, contact_id: int, month: date | None) -> bool:
+        """The month the deal is expected to close (its first day; None clears it)."""
+        with self._session() as session:
+            contact = self._own(session, owner_id, contact_id)
+            if contact is None:
+                return False
+            before = contact.close_month.isoformat() if contact.close_month else None
+            contact.close_month = month
+            after = month.isoformat() if month else None
+            if before != after:
+                self._record(session, contact, "edit", changes={"close_month": [before, after]})
+            contact.updated_at = self.clock()
             session.add(contact)
             return True
 

@@ -42,7 +42,10 @@ class DraftRead:
 
 # The answers that are the contact's own fields (or, for those it has no field for, written into the note
 # on Save), not the meeting's: the interaction keeps only the qualification answers.
-_CONTACT_DETAILS = {"name", "company", "phone", "role", "email", "website", "address", "other_phones"}
+_CONTACT_DETAILS = {
+    "name", "company", "phone", "role", "email", "website", "address", "other_phones", "value", "currency",
+    "close_month",
+}  # fmt: skip
 
 
 def _draft_read(row: CaptureDraft | sa.Row[Any]) -> DraftRead:
@@ -305,6 +308,9 @@ class DraftBook(RepositoryPart):
         for field in ANSWER_COLUMNS:
             value = getattr(answers, field)
             setattr(contact, field, value.value if value is not None else None)
+        if answers.value is not None and answers.currency:
+            contact.value_minor, contact.currency = answers.value, answers.currency
+        contact.close_month = answers.close_month or contact.close_month
         after = status_after_meeting(Status(contact.status), contact.status_rule, classification)
         if after is not None:
             contact.status, contact.status_rule = after.status.value, after.rule

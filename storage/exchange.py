@@ -7,7 +7,7 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -449,6 +449,9 @@ class Exchange(RepositoryPart):
             source=row["source"] if row["source"] in _SOURCES else "other" if row["source"] else None,
             industry=row["industry"],
             location=row["location"],
+            value_minor=row.get("value_minor") if row.get("currency") else None,
+            currency=row.get("currency") if row.get("value_minor") is not None else None,
+            close_month=date.fromisoformat(row["close_month"]) if row.get("close_month") else None,
             status=IMPORTED.status.value,
             status_rule=IMPORTED.rule,
             status_reasons=list(IMPORTED.reasons),

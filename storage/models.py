@@ -86,6 +86,8 @@ class Rep(SQLModel, table=True):
     access: str = Field(default="open", max_length=16)
     team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL", index=True)
     role: str = Field(default="rep", max_length=16)  # "rep" or "manager" (of team_id)
+    # The ISO 4217 currency of the rep's deal values; None: their country's (bot.deal.rep_currency).
+    currency: str | None = Field(default=None, max_length=3)
     # The first name Telegram shows, for the manager's team view.
     display_name: str = Field(default="", max_length=64)
     # The rep's own follow-up message templates by kind (bot.outreach.MessageKind: {"first": "Hi {name}…"});
@@ -147,6 +149,8 @@ class Contact(SQLModel, table=True):
         sa.Index("ix_contact_owner_score", "owner_id", "score", "id"),
         # The contacts of a status gone quiet (the digest's going cold).
         sa.Index("ix_contact_owner_status_touch", "owner_id", "status", "last_touch_at"),
+        # A list by deal value, biggest first (walked backwards; contacts without a value come last).
+        sa.Index("ix_contact_owner_status_value", "owner_id", "status", "value_minor", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,6 +187,11 @@ class Contact(SQLModel, table=True):
     purchase_frequency: str | None = Field(default=None, max_length=16)
     purchase_volume: str | None = Field(default=None, max_length=16)
     influence: str | None = Field(default=None, max_length=16)
+    # The deal (bot/deal.py): its value in minor units of `currency` (the rep's when it was typed), and the
+    # month it is expected to close (its first day).
+    value_minor: int | None = Field(default=None, sa_column=Column(sa.BigInteger, nullable=True))
+    currency: str | None = Field(default=None, max_length=3)
+    close_month: date | None = None
     # The import that created the contact, so that the last import can be undone.
     import_batch_id: int | None = Field(
         default=None, foreign_key="importbatch.id", ondelete="SET NULL", index=True

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, col, select
 
 from bot.awaiting import Awaiting
+from bot.deal import default_currency
+from bot.phones import region_for
 from bot.schedule import parse_working_days
 from storage.database import RepositoryPart
 from storage.models import Digest, Rep
@@ -37,6 +39,13 @@ class RepRead:
     quiet_days: dict[str, int] | None = None  # the rep's own choices (bot.schedule.quiet_days)
     # The rep's own follow-up message templates, (kind, template) pairs; a kind not here uses the default.
     message_templates: tuple[tuple[str, str], ...] = ()
+    # The currency the rep chose for deal values; None: their country's (see `deal_currency`).
+    currency: str | None = None
+
+    @property
+    def deal_currency(self) -> str:
+        """The currency of the rep's deal values: the one chosen, else their country's."""
+        return self.currency or default_currency(region_for(self.timezone, self.language))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -79,6 +88,7 @@ def rep_read(row: Rep | sa.Row[Any]) -> RepRead:
         display_name=row.display_name,
         quiet_days=row.quiet_days,
         message_templates=stored_templates(row.message_templates),
+        currency=row.currency,
     )
 
 
@@ -150,6 +160,7 @@ class RepBook(RepositoryPart):
         digest_when_empty: bool | None = None,
         weekly_summary: bool | None = None,
         quiet_days: dict[str, int] | None = None,
+        currency: str | None = None,
     ) -> RepRead:
         """Change the rep's preferences; a planned digest is dropped so that the next one follows them."""
         with self._session() as session:
@@ -170,6 +181,8 @@ class RepBook(RepositoryPart):
                 row.language = language
             if onboarded is not None:
                 row.onboarded = onboarded
+            if currency is not None:
+                row.currency = currency
             row.updated_at = self.clock()
             session.add(row)
             session.execute(

@@ -10,6 +10,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from bot.deal import Deal
+from bot.scoring import Status
 from storage.database import RepositoryPart
 from storage.models import Contact, Interaction
 
@@ -27,13 +29,24 @@ class StatsData:
     new_last_month: int
     won_this_month: int
     won_last_month: int
+    # The deals valued in the rep's currency (bot.deal.pipeline sums them), and how many contacts have a
+    # value in another one (typed before the rep changed currency): left out of the sums, and said so.
+    deals: tuple[Deal, ...] = ()
+    other_currency_deals: int = 0
 
 
 class StatsBook(RepositoryPart):
     """Statistics of a rep's contacts."""
 
-    def stats(self, *, owner_id: int, month_starts: tuple[datetime, datetime, datetime]) -> StatsData:
-        """The funnel, lost by reason, breakdowns, and this month against last (month starts in UTC)."""
+    def stats(
+        self,
+        *,
+        owner_id: int,
+        month_starts: tuple[datetime, datetime, datetime],
+        currency: str = "EUR",
+    ) -> StatsData:
+        """The funnel, lost by reason, breakdowns, this month against last (month starts in UTC), and the
+        deals valued in `currency`."""
         last_month, this_month, next_month = month_starts
         with self._reading() as session:
             contacts = session.execute(
@@ -45,6 +58,14 @@ class StatsBook(RepositoryPart):
                     col(Contact.industry),
                     col(Contact.created_at),
                 ).where(col(Contact.owner_id) == owner_id)
+            ).all()
+            valued = session.execute(
+                sa.select(
+                    col(Contact.status),
+                    col(Contact.value_minor),
+                    col(Contact.currency),
+                    col(Contact.close_month),
+                ).where(col(Contact.owner_id) == owner_id, col(Contact.value_minor).is_not(None))
             ).all()
             won = session.exec(
                 select(Interaction.occurred_at, Interaction.changes).where(
@@ -86,4 +107,10 @@ class StatsBook(RepositoryPart):
             new_last_month=sum(last_month <= at < this_month for at in created),
             won_this_month=sum(this_month <= at < next_month for at in wins),
             won_last_month=sum(last_month <= at < this_month for at in wins),
+            deals=tuple(
+                Deal(Status(status), value, close_month)
+                for status, value, deal_currency, close_month in valued
+                if deal_currency == currency
+            ),
+            other_currency_deals=sum(1 for row in valued if row[2] != currency),
         )

@@ -289,12 +289,15 @@ class SettingsAction(StrEnum):
     COLD = "cold"  # the days after which contacts go cold
     COLD_GROUP = "coldg"  # ask the days of one status group
     COLD_DAYS = "coldd"  # set them
+    CURRENCIES = "currencies"
+    CURRENCY = "cur"
 
 
 @dataclass(frozen=True)
 class SettingsButton(ButtonData, prefix="st"):
     action: SettingsAction
-    # The day of `wd`, the language code of `lang`, the status group of `coldg`, "group.days" of `coldd`.
+    # The day of `wd`, the language code of `lang`, the status group of `coldg`, "group.days" of `coldd`,
+    # the ISO 4217 code of `cur`.
     value: str = ""
 
 

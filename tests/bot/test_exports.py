@@ -3,6 +3,7 @@ every language."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -79,11 +80,14 @@ def test_a_row_reads_as_the_card_does_in_the_reps_zone() -> None:
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_the_bots_own_export_is_read_back_by_the_importer(language: str) -> None:
     t = Translator(language)
-    parsed = imports.parse(contacts_csv([contact_row(CONTACT, t, HELSINKI)], column_headers(t)))
+    valued = replace(CONTACT, value_minor=1_250_050, currency="EUR", close_month=date(2027, 3, 1))
+    parsed = imports.parse(contacts_csv([contact_row(valued, t, HELSINKI)], column_headers(t)))
     assert set(parsed.columns) == {
         "name", "company", "role", "phone", "email", "source", "industry", "location", "note", "tags",
+        "value", "currency", "close_month",
     }  # fmt: skip
     [row] = parsed.rows
+    assert (row.value_minor, row.currency, row.close_month) == (1_250_050, "EUR", "2027-03-01")
     assert (row.name, row.company, row.role, row.phone, row.email) == (
         "Aino Hämäläinen",
         "Kone",

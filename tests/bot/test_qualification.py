@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.qualification import (
     DETAIL_STEPS,
+    Budget,
     QualificationAnswers,
     Step,
     next_question,
@@ -20,7 +21,20 @@ def test_a_new_capture_asks_every_question_in_order() -> None:
         asked.append(step)
         answers = answers.with_answer(step, "x" if step in (Step.NAME, Step.COMPANY) else None)
         step = next_question(answers, after=step)
-    assert asked == [step for step in Step if step not in DETAIL_STEPS]
+    # With no budget there is no deal to size: its value and close month are left to the summary's Edit.
+    deal = (Step.VALUE, Step.CLOSE_MONTH)
+    assert asked == [step for step in Step if step not in DETAIL_STEPS and step not in deal]
+
+
+def test_a_budget_brings_the_deal_value_and_a_value_its_close_month() -> None:
+    budget = QualificationAnswers(name="Anna", company="Acme", budget=Budget.YES)
+    assert next_question(budget, after=Step.FIT) is Step.VALUE
+    assert next_question(budget, after=Step.VALUE) is Step.SOURCE  # skipped: no close month asked
+    valued = budget.with_answer(Step.VALUE, 1_200_000)
+    assert next_question(valued, after=Step.VALUE) is Step.CLOSE_MONTH
+    assert previous_question(Step.SOURCE, valued) is Step.CLOSE_MONTH
+    assert previous_question(Step.SOURCE, budget) is Step.VALUE
+    assert previous_question(Step.SOURCE, QualificationAnswers()) is Step.FIT
 
 
 def test_a_known_name_and_company_are_not_asked_again() -> None:

@@ -190,7 +190,7 @@ READ_BY_REP = {
             "Name, Company, Role, Phone, Email, Status, Lost reason, Score, Source, Buying stage, Need, "
             "Budget, Authority, Timeline, Market fit, Industry, Location, Company size, Purchase frequency, "
             "Purchase volume, Influence, Birthday, Tags, Notes, Next follow-up, Last contact, Created, "
-            "Updated"
+            "Updated, Deal value, Currency, Close month"
         ),
         "row": {
             "Name": "Aino Hämäläinen",
@@ -208,6 +208,10 @@ READ_BY_REP = {
             "Notes": "2026-11-25 08:00 Meeting: Wants a demo in January",
             "Next follow-up": "2026-11-26T09:00:00-05:00",
             "Created": "2026-11-25T08:00:00-05:00",
+            # A rep in New York: dollars, unless /settings says otherwise.
+            "Deal value": "12000.00",
+            "Currency": "USD",
+            "Close month": "2027-01",
         },
     },
     "fi": {
@@ -216,7 +220,8 @@ READ_BY_REP = {
             "Nimi, Yritys, Titteli, Puhelin, Sähköposti, Tila, Häviön syy, Pisteet, Lähde, Ostovaihe, "
             "Tarve, Budjetti, Päätösvalta, Aikataulu, Kohdemarkkina, Toimiala, Sijainti, Yrityksen koko, "
             "Ostotiheys, Ostovolyymi, Vaikutusvalta, Syntymäpäivä, Tunnisteet, Muistiinpanot, "
-            "Seuraava yhteydenotto, Viimeisin yhteydenpito, Luotu, Päivitetty"
+            "Seuraava yhteydenotto, Viimeisin yhteydenpito, Luotu, Päivitetty, Kaupan arvo, Valuutta, "
+            "Kauppakuukausi"
         ),
         "row": {
             "Nimi": "Aino Hämäläinen",
@@ -234,13 +239,17 @@ READ_BY_REP = {
             "Muistiinpanot": "2026-11-25 15:00 Tapaaminen: Wants a demo in January",
             "Seuraava yhteydenotto": "2026-11-26T09:00:00+02:00",
             "Luotu": "2026-11-25T15:00:00+02:00",
+            "Kaupan arvo": "12000.00",
+            "Valuutta": "EUR",
+            "Kauppakuukausi": "2027-01",
         },
     },
 }
 
 
 async def qualified_contact_with_tags(rep: RepChat, t: Translator, city: str) -> None:
-    """A rep in `city` captures a prospect (every answer, a cold call, a note, tomorrow) and tags it."""
+    """A rep in `city` captures a prospect (every answer, a deal of 12 000 closing in January, a cold call,
+    a note, tomorrow) and tags it."""
     await rep.send("/start")
     await rep.press(t.plain("onboarding.type_zone"))
     await rep.send(city)
@@ -252,9 +261,11 @@ async def qualified_contact_with_tags(rep: RepChat, t: Translator, city: str) ->
         ("authority", "decider"),
         ("timeline", "lt1m"),
         ("fit", "yes"),
-        ("source", "cold_call"),
     ):
         await rep.press(t.plain(f"option.{step}.{option}"))
+    await rep.send("12 000")
+    await rep.press(rep.button_labels[2])  # this month, the next, then January
+    await rep.press(t.plain("option.source.cold_call"))
     await rep.send("Wants a demo in January")
     await rep.press(t.plain("option.next.tomorrow"))
     await rep.press(t.plain("capture.save"))
@@ -290,7 +301,7 @@ async def test_an_export_reads_in_the_reps_words_and_zone_and_imports_again(
     await colleague.send("/export")
     await colleague.press(t.plain("export.all"))
     [again] = list(csv.DictReader(io.StringIO(documents(fake)["all.csv"].decode("utf-8-sig"))))
-    for column in ("name", "company", "source", "tags"):
+    for column in ("name", "company", "source", "tags", "value", "currency", "close_month"):
         header = t.plain(f"export.column.{column}")
         assert again[header] == row[header]
     assert "Wants a demo in January" in again[t.plain("export.column.notes")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from bot.qualification import Need, QualificationAnswers
 from storage.contacts import ContactOrder
@@ -71,4 +71,45 @@ def test_duplicates_match_name_without_accents_and_phone_in_any_format(
     )
     assert (
         repo.contacts.find_duplicates(owner_id=stranger.id, name="Aino Hämäläinen", phone="0401234567") == []
+    )
+
+
+def test_a_list_by_value_puts_the_biggest_deal_first_and_those_without_last(
+    repo: Storage, clock: FakeClock
+) -> None:
+    owner, stranger = make_rep(repo, 1), make_rep(repo, 2)
+    ids = {
+        name: save(repo, owner, QualificationAnswers(name=name), clock())
+        for name in ("No value", "Small", "Big", "Also none")
+    }
+    for name, value in (("Small", 50_000), ("Big", 9_000_000)):
+        assert repo.contacts.set_deal_value(
+            owner_id=owner.id, contact_id=ids[name], value=value, currency="EUR"
+        )
+    # Another rep's id changes nothing (on both databases NULL sorts last only when asked to).
+    assert not repo.contacts.set_deal_value(
+        owner_id=stranger.id, contact_id=ids["No value"], value=1, currency="EUR"
+    )
+    page = repo.contacts.list_contacts(
+        owner_id=owner.id, status="lead", order=ContactOrder.VALUE, offset=0, limit=10
+    )
+    assert [item.name for item in page.items] == ["Big", "Small", "Also none", "No value"]
+    assert (page.items[0].value, page.items[0].currency) == (9_000_000, "EUR")
+    big = repo.contacts.get_contact(owner_id=owner.id, contact_id=ids["Big"])
+    assert big is not None and (big.answers.value, big.answers.currency) == (9_000_000, "EUR")
+    assert repo.contacts.set_close_month(owner_id=owner.id, contact_id=ids["Big"], month=date(2027, 3, 1))
+    stats = repo.stats.stats(
+        owner_id=owner.id,
+        month_starts=(clock(), clock(), clock()),
+        currency="EUR",
+    )
+    assert sorted((deal.value, deal.close_month) for deal in stats.deals) == [
+        (50_000, None),
+        (9_000_000, date(2027, 3, 1)),
+    ]
+    assert (
+        repo.stats.stats(
+            owner_id=owner.id, month_starts=(clock(), clock(), clock()), currency="NOK"
+        ).other_currency_deals
+        == 2
     )
