@@ -23,11 +23,18 @@ from sqlmodel import Session, col, func, select
 from bot import phones
 from bot.contact_fields import TAGS_MAX
 from bot.qualification import QualificationAnswers
-from bot.schedule import OPEN_STATES, LostReason
+from bot.schedule import OPEN_STATES, FollowUpKind, FollowUpState, LostReason
 from bot.scoring import Status, classify
 from bot.status import LIST_MEMBERS, StatusFields, marked_lost, set_by_rep
 from bot.text_keys import search_key
-from storage.database import RepositoryPart, changed_one, escape_like, lock_contacts, refresh_next_due
+from storage.database import (
+    RepositoryPart,
+    changed_one,
+    end_silence,
+    escape_like,
+    lock_contacts,
+    refresh_next_due,
+)
 from storage.models import Contact, ContactTag, FollowUp, Interaction, Rep, due_or_none
 
 # /find counts matches up to this many; a search that finds more says so and asks for another word.
@@ -648,6 +655,7 @@ class ContactBook(RepositoryPart):
                 return False
             self._record(session, contact, "note", note=note)
             contact.last_touch_at = self.clock()
+            end_silence(session, contact_id)
             self._refresh_search(session, contact)
             return True
 
@@ -665,6 +673,7 @@ class ContactBook(RepositoryPart):
                 return False
             self._record(session, contact, BIRTHDAY_CARD, note=note)
             contact.last_touch_at = self.clock()
+            end_silence(session, contact_id)
             self._refresh_search(session, contact)
             return True
 
@@ -689,6 +698,8 @@ class ContactBook(RepositoryPart):
                 first = open_followups[0]
                 first.due_at, first.state, first.not_before, first.attempts = due, "pending", None, 0
                 first.claimed_by, first.lease_until, first.sent_at = None, None, None
+                # Planned by the rep now: a next step, whatever it was (a contact gone cold, say).
+                first.kind = FollowUpKind.NEXT
                 session.add(first)
             else:
                 session.add(FollowUp(owner_id=owner_id, contact_id=contact_id, due_at=due, created_at=now))
@@ -713,6 +724,23 @@ class ContactBook(RepositoryPart):
             if keep is None or other is None:
                 return False
             lock_contacts(session, [keep_id, other_id])
+            # Two contacts gone cold from the same instant (imported together, never touched): the kept
+            # one's follow-up stands for that silence; the other's is closed and forgets it (a silence is
+            # unique per contact).
+            kept_silences = select(FollowUp.quiet_since).where(
+                FollowUp.contact_id == keep_id, col(FollowUp.quiet_since).is_not(None)
+            )
+            session.execute(
+                sa.update(FollowUp)
+                .where(col(FollowUp.contact_id) == other_id, col(FollowUp.quiet_since).in_(kept_silences))
+                .values(
+                    quiet_since=None,
+                    state=sa.case(
+                        (col(FollowUp.state).in_(OPEN_STATES), FollowUpState.CLOSED.value),
+                        else_=col(FollowUp.state),
+                    ),
+                )
+            )
             for table in (Interaction, FollowUp):
                 session.execute(
                     sa.update(table).where(col(table.contact_id) == other_id).values(contact_id=keep_id)

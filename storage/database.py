@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.schedule import OPEN_STATES
+from bot.schedule import OPEN_STATES, FollowUpKind, FollowUpState
 from storage.engine import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from storage.models import NO_FOLLOW_UP, Contact, FollowUp, UTCDateTime
 
@@ -162,6 +162,24 @@ def lock_contacts(session: Session, contact_ids: Iterable[int]) -> None:
         session.execute(
             select(Contact.id).where(col(Contact.id).in_(ids)).order_by(col(Contact.id)).with_for_update()
         )
+
+
+def end_silence(session: Session, contact_id: int) -> None:
+    """The contact was touched (a meeting, a note, a card sent): its open going-cold follow-up, if it has
+    one, is closed, since the silence it was about is over. Called where last_touch_at moves, in the same
+    transaction; a follow-up logged as done is not open any more and is left as it is."""
+    closed = session.execute(
+        sa.update(FollowUp)
+        .where(
+            col(FollowUp.contact_id) == contact_id,
+            col(FollowUp.kind) == FollowUpKind.COLD,
+            col(FollowUp.state).in_(OPEN_STATES),
+        )
+        .values(state=FollowUpState.CLOSED, claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(closed, "rowcount", 0):
+        refresh_next_due(session, [contact_id])
 
 
 def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:

@@ -17,7 +17,7 @@ from bot.scoring import Classification, Score, Status
 from bot.status import status_after_meeting
 from bot.text_keys import search_key
 from storage.contacts import ANSWER_COLUMNS, ContactRead, contact_read, search_text
-from storage.database import RepositoryPart, changed_one
+from storage.database import RepositoryPart, changed_one, end_silence
 from storage.models import CaptureDraft, Contact, FollowUp, Interaction
 
 
@@ -268,6 +268,7 @@ class DraftBook(RepositoryPart):
                     occurred_at=now,
                 )
             )
+            end_silence(session, contact.id)  # a meeting logged on a contact gone cold
             due = answers.next_due
             if due is not None:
                 # The next step chosen in this meeting replaces any the contact still had open.

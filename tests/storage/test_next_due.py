@@ -355,3 +355,38 @@ def test_find_ranks_its_matches_by_score_and_pages_them(repo: Storage) -> None:
     ids = [item.id for item in (*first.items, *second.items)]
     assert [item.score for item in (*first.items, *second.items)] == [90, 70, 40, 40]
     assert ids[2] > ids[3]
+
+
+def test_two_contacts_gone_cold_together_merge_into_one_with_one_follow_up(
+    repo: Storage, clock: FakeClock
+) -> None:
+    rep = make_rep(repo)
+    zone = ZoneInfo(rep.timezone)
+    touched = clock() - timedelta(days=20)
+    keep, other = quiet_contact(repo, rep, touched), quiet_contact(repo, rep, touched)
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 2
+    assert repo.contacts.merge(owner_id=rep.id, keep_id=keep, other_id=other)
+    assert sorted(cold_followups(repo, keep), key=str) == sorted(
+        [("cold", "sent", touched), ("cold", "closed", None)], key=str
+    )
+    assert next_due_mismatches(repo.engine) == []
+
+
+def test_a_touch_ends_the_silence_and_a_planned_step_is_a_next_step(repo: Storage, clock: FakeClock) -> None:
+    rep = make_rep(repo)
+    zone = ZoneInfo(rep.timezone)
+    anna = quiet_contact(repo, rep, clock() - timedelta(days=20))
+    bertil = quiet_contact(repo, rep, clock() - timedelta(days=20))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 2
+    # A note on Anna while her cold follow-up is open: she is no longer going cold.
+    assert repo.contacts.add_note(owner_id=rep.id, contact_id=anna, note="Called back")
+    assert [state for _kind, state, _since in cold_followups(repo, anna)] == ["closed"]
+    assert repo.contacts.get_contact(owner_id=rep.id, contact_id=anna).next_due is None
+    # Bertil's follow-up moved to a date on the card: the rep's next step, listed as one.
+    due = clock() + timedelta(days=2)
+    assert repo.contacts.set_followup(owner_id=rep.id, contact_id=bertil, due=due)
+    assert [kind for kind, *_ in cold_followups(repo, bertil)] == ["next"]
+    clock.advance(timedelta(days=2, hours=1))
+    data = repo.followups.digest_data(rep_id=rep.id, zone=zone)
+    assert (data.cold.total, data.overdue.total + data.today.total) == (0, 1)
+    assert next_due_mismatches(repo.engine) == []
