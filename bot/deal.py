@@ -88,8 +88,21 @@ def known_currency(code: str) -> bool:
     return code.upper() in list_currencies()
 
 
+# The decimals a value keeps in its minor units, fixed here rather than read from Babel's data at run time:
+# the stored integers mean the same whatever Babel is installed (CLDR gave the forint two decimals until
+# Babel 2.19 and none since, which would read a stored 12000 Ft as 120 Ft). The currencies /settings offers,
+# and the ISO 4217 exceptions a rep's import may name; any other takes Babel's (two for nearly all).
+MINOR_DIGITS = {
+    "EUR": 2, "NOK": 2, "SEK": 2, "DKK": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2,
+    "HUF": 0,  # no fillér in use: 12 000 Ft is 12000
+    "ISK": 0, "JPY": 0, "KRW": 0, "CLP": 0, "VND": 0,
+    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3,
+}  # fmt: skip
+
+
 def digits(currency: str) -> int:
-    return int(get_currency_precision(currency))
+    known = MINOR_DIGITS.get(currency.upper())
+    return known if known is not None else int(get_currency_precision(currency))
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -130,6 +143,9 @@ def parse_amount(text: str, currency: str) -> int:
     if match is None:
         raise AmountRefused(AmountProblem.NOT_AMOUNT)
     number, suffix = _GROUPING.sub("", match.group(1)), match.group(2)
+    if suffix == "e" and currency == "EUR":
+        # "500 e" is 500 euros in Finland; the Hungarian "e" (ezer, a thousand) is for forints.
+        suffix = ""
     if suffix and suffix not in _MULTIPLIERS:
         raise AmountRefused(AmountProblem.NOT_AMOUNT)
     amount = _read_number(number, multiplied=bool(suffix)) * _MULTIPLIERS.get(suffix, 1)

@@ -45,6 +45,8 @@ from bot.scoring import Status
         ("12\u00a0000\u00a0€", "EUR", 1_200_000),  # as Babel writes it back
         ("12 000 Ft", "HUF", 12_000),
         ("500e Ft", "HUF", 500_000),
+        ("500 e", "EUR", 50_000),  # euros in Finland, not thousands
+        ("12 000 e", "EUR", 1_200_000),
         ("2,5 millió", "HUF", 2_500_000),
         ("NOK 40 000", "NOK", 4_000_000),
         ("40 000 kr", "NOK", 4_000_000),
