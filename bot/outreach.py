@@ -4,8 +4,9 @@ A reminder and a contact card carry a message drafted for the rep to paste (or s
 the three kinds it is follows from the contact's state, in this order:
 
 - a lost contact gets the win-back;
-- one not heard from for `SILENCE_DAYS` days (the days after which a prospect goes cold by default)
-  gets the follow-up after silence;
+- one gone cold, or not heard from for as long as its status may go before it goes cold (the rep's
+  days, bot.schedule.quiet_days; `SILENCE_DAYS` where the rep turned that off), gets the follow-up
+  after silence;
 - everyone else gets the message after a first meeting.
 
 A template is the rep's text with the placeholders `{name}` (the first name), `{company}` and `{topic}`
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 import string
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot import schedule
 from bot.schedule import QUIET_DAYS
 
 
@@ -32,8 +35,7 @@ class MessageKind(StrEnum):
     WIN_BACK = "winback"
 
 
-# Silence is as long as a prospect takes to go cold by default (bot.schedule.QUIET_DAYS, 14 days): one
-# threshold for every status, so that the rep's menu of messages can say it in a word.
+# Silence for a status the rep never lets go cold: as long as a prospect takes by default (14 days).
 SILENCE_DAYS = QUIET_DAYS["prospect"]
 # The Bot API's CopyTextButton holds 1-256 characters.
 COPY_TEXT_MAX = 256
@@ -44,11 +46,30 @@ TOPIC_MAX = 60
 PLACEHOLDERS = ("name", "company", "topic")
 
 
-def message_kind(*, status: str, last_touch_at: datetime | None, now: datetime) -> MessageKind:
-    """Which message to draft for a contact (the module docstring has the rule)."""
+def message_kind(
+    *,
+    status: str,
+    last_touch_at: datetime | None,
+    now: datetime,
+    quiet_days: Mapping[str, int] | None = None,
+    going_cold: bool = False,
+) -> MessageKind:
+    """Which message to draft for a contact (the module docstring has the rule). Silence is as long as
+    the rep lets a contact of this status go before it goes cold (`quiet_days`, bot.schedule), or
+    SILENCE_DAYS where the rep turned that off; a contact whose going-cold follow-up this is is silent."""
     if status == "lost":
         return MessageKind.WIN_BACK
-    if last_touch_at is not None and now - last_touch_at >= timedelta(days=SILENCE_DAYS):
+    if going_cold:
+        return MessageKind.SILENCE
+    days = next(
+        (
+            schedule.quiet_days(quiet_days)[group]
+            for group, statuses in schedule.QUIET_STATUSES.items()
+            if status in statuses
+        ),
+        0,
+    )
+    if last_touch_at is not None and now - last_touch_at >= timedelta(days=days or SILENCE_DAYS):
         return MessageKind.SILENCE
     return MessageKind.FIRST_MEETING
 

@@ -37,7 +37,7 @@ from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, read_rep_birthday, refusal_text
 from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, Press, pressed_on
-from handlers.outreach import reach_buttons
+from handlers.outreach import contact_reach
 from storage.contacts import ContactRead
 from storage.reps import RepRead
 
@@ -56,18 +56,7 @@ def card_keyboard(t: Translator, rep: RepRead, contact: ContactRead, now: dateti
     """The buttons to write to the contact (WhatsApp, the drafted message, the e-mail), then the actions."""
     actions = ("lm", "lc", "nt", "fu", "st", "dl", "ed", "tg", "bd", "mg", "h", "del")
     buttons = [_button(t.plain(f"cardaction.{action}"), contact.id, action) for action in actions]
-    reach = reach_buttons(
-        t,
-        rep.message_templates,
-        now=now,
-        name=contact.name,
-        company=contact.company,
-        phone=contact.phone,
-        email=contact.email,
-        status=contact.status,
-        last_touch_at=contact.last_touch_at or contact.created_at,
-        note=contact.latest_note,
-    )
+    reach = contact_reach(t, rep, contact, now)
     return keyboard(*reach, *rows(buttons, 3))
 
 

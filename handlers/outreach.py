@@ -8,6 +8,7 @@ template editor's buttons name only a kind, and act on the pressing rep's own ro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -22,6 +23,7 @@ from handlers.kit.buttons import SettingsAction, SettingsButton, TemplateAction,
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import pressed
+from storage.contacts import ContactRead
 from storage.reps import RepRead
 
 # How much of a refused template is quoted back for the rep to fix (the message must stay under 4096).
@@ -59,9 +61,30 @@ def drafted_message(
     )
 
 
+def contact_reach(
+    t: Translator, rep: RepRead, contact: ContactRead, now: datetime, *, going_cold: bool = False
+) -> list[list[InlineKeyboardButton]]:
+    """The reach-out buttons of a card, or of a reminder redrawn (`going_cold`: its follow-up is one)."""
+    return reach_buttons(
+        t,
+        rep.message_templates,
+        rep.quiet_days,
+        now=now,
+        name=contact.name,
+        company=contact.company,
+        phone=contact.phone,
+        email=contact.email,
+        status=contact.status,
+        last_touch_at=contact.last_touch_at or contact.created_at,
+        note=contact.latest_note,
+        going_cold=going_cold,
+    )
+
+
 def reach_buttons(
     t: Translator,
     templates: tuple[tuple[str, str], ...],
+    quiet_days: Mapping[str, int] | None,
     *,
     now: datetime,
     name: str,
@@ -71,9 +94,12 @@ def reach_buttons(
     status: str,
     last_touch_at: datetime | None,
     note: str | None,
+    going_cold: bool = False,
 ) -> list[list[InlineKeyboardButton]]:
     """💬 WhatsApp (a number that reads as E.164), 📋 the drafted message, 📋 the e-mail: two to a row."""
-    kind = outreach.message_kind(status=status, last_touch_at=last_touch_at, now=now)
+    kind = outreach.message_kind(
+        status=status, last_touch_at=last_touch_at, now=now, quiet_days=quiet_days, going_cold=going_cold
+    )
     text = drafted_message(t, templates, kind, name=name, company=company, note=note)
     buttons: list[InlineKeyboardButton] = []
     digits = phones.e164_digits(phone)
@@ -96,7 +122,7 @@ def _menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         for kind in MessageKind
     ]
     back = [button(t.plain("common.back"), SettingsButton(SettingsAction.SHOW))]
-    return t("templates.menu", days=outreach.SILENCE_DAYS), keyboard(*buttons, back)
+    return t("templates.menu"), keyboard(*buttons, back)
 
 
 def _placeholders() -> str:
@@ -127,7 +153,7 @@ def _kind_view(
     actions = (
         []
         if asking
-        else [button(t.plain("templates.change"), TemplateButton(TemplateAction.SHOW, kind.value))]
+        else [button(t.plain("templates.change"), TemplateButton(TemplateAction.CHANGE, kind.value))]
     )
     if own:
         actions.append(button(t.plain("templates.reset"), TemplateButton(TemplateAction.RESET, kind.value)))
@@ -140,7 +166,8 @@ def _kind(value: str) -> MessageKind | None:
 
 
 async def on_template_button(update: Update, ctx: BotContext) -> None:
-    """✍️ Messages: the kinds; one kind's template and preview (typed text then replaces it); reset."""
+    """✍️ Messages: the kinds; one kind's template and preview; ✏️ Change (typed text then replaces it);
+    reset."""
     press = await pressed(update, ctx, TemplateButton)
     if press is None:
         return
@@ -161,8 +188,14 @@ async def on_template_button(update: Update, ctx: BotContext) -> None:
         ctx.remember_rep(rep)
         notice = t("templates.was_reset") + "\n\n"
     await press.answer()
-    await ask(ctx, Question.MESSAGE_TEMPLATE, detail=kind.value, prompt_id=press.message_id)
-    text, markup = _kind_view(t, rep, kind, asking=True)
+    # Only ✏️ Change makes the next typed text a template: a look at one is not a promise to type one
+    # (the next contact's name would replace it).
+    asking = press.data.action is TemplateAction.CHANGE
+    if asking:
+        await ask(ctx, Question.MESSAGE_TEMPLATE, detail=kind.value, prompt_id=press.message_id)
+    else:
+        await drop_question(ctx)
+    text, markup = _kind_view(t, rep, kind, asking=asking)
     await press.query.edit_message_text(notice + text, reply_markup=markup)
 
 

@@ -26,14 +26,22 @@ from bot.dates import DateRefusal, Refusal, due_for_choice
 from bot.delivery import Delivery, Result
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, NextStepChoice
-from bot.schedule import OPEN_STATES, WIN_BACK_MONTHS, FollowUpState, LostReason, Outcome, Snooze
+from bot.schedule import (
+    OPEN_STATES,
+    WIN_BACK_MONTHS,
+    FollowUpKind,
+    FollowUpState,
+    LostReason,
+    Outcome,
+    Snooze,
+)
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import ContactButton, FollowUpButton
 from handlers.kit.context import BotContext
 from handlers.kit.dates import read_date, refusal_text
 from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
-from handlers.outreach import reach_buttons
+from handlers.outreach import contact_reach, reach_buttons
 from storage.contacts import ContactRead
 from storage.followups import DueReminder, FollowUpRead
 from storage.reps import RepRead
@@ -128,23 +136,6 @@ def _main_keyboard(
     )
 
 
-def _contact_reach(
-    t: Translator, rep: RepRead, contact: ContactRead, now: datetime
-) -> list[list[InlineKeyboardButton]]:
-    return reach_buttons(
-        t,
-        rep.message_templates,
-        now=now,
-        name=contact.name,
-        company=contact.company,
-        phone=contact.phone,
-        email=contact.email,
-        status=contact.status,
-        last_touch_at=contact.last_touch_at or contact.created_at,
-        note=contact.latest_note,
-    )
-
-
 def _back_row(t: Translator, followup_id: int) -> list[InlineKeyboardButton]:
     return [_button(t.plain("common.back"), followup_id, "back")]
 
@@ -191,6 +182,7 @@ def make_reminder_sender(application: Any) -> Any:
         reach = reach_buttons(
             t,
             reminder.message_templates,
+            reminder.quiet_days,
             now=application.bot_data.clock(),
             name=reminder.name,
             company=reminder.company,
@@ -199,6 +191,7 @@ def make_reminder_sender(application: Any) -> Any:
             status=reminder.status,
             last_touch_at=reminder.last_touch_at,
             note=reminder.latest_note,
+            going_cold=reminder.kind == FollowUpKind.COLD,
         )
         markup = _main_keyboard(t, reminder.id, reminder.contact_id, reach)
         return await deliver(application.bot.send_message, reminder.recipient.chat_id, text, markup)
@@ -310,7 +303,9 @@ async def _back(press: _Press) -> None:
     contact = await ctx.db(ctx.contacts.get_contact, owner_id=press.rep.id, contact_id=followup.contact_id)
     if contact is None:
         return
-    reach = _contact_reach(press.t, press.rep, contact, press.now)
+    reach = contact_reach(
+        press.t, press.rep, contact, press.now, going_cold=followup.kind is FollowUpKind.COLD
+    )
     await press.show("", _main_keyboard(press.t, followup.id, followup.contact_id, reach))
 
 

@@ -75,6 +75,7 @@ class DueReminder:
     email: str | None = None
     last_touch_at: datetime | None = None  # or, never touched, when the contact was created
     message_templates: tuple[tuple[str, str], ...] = ()
+    quiet_days: dict[str, int] | None = None  # the rep's going-cold days, for which message to draft
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ class FollowUpRepository(RepositoryPart):
                     email=contact.email,
                     last_touch_at=contact.last_touch_at or contact.created_at,
                     message_templates=stored_templates(rep.message_templates),
+                    quiet_days=rep.quiet_days,
                 )
                 for followup, rep, contact in rows
             ]

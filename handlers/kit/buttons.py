@@ -303,7 +303,8 @@ class SettingsButton(ButtonData, prefix="st"):
 
 class TemplateAction(StrEnum):
     MENU = "menu"  # the three kinds of follow-up message
-    SHOW = "show"  # one kind: its template and a preview; typed text replaces it
+    SHOW = "show"  # one kind: its template and a preview
+    CHANGE = "change"  # the same, and the rep's next typed text replaces it
     RESET = "reset"  # back to the default of the rep's language
 
 

@@ -136,3 +136,16 @@ def test_every_default_template_checks_and_fits(language: str, kind: MessageKind
         template, name="Anna Virtanen", company=t.plain("outreach.no_company"), topic="x" * outreach.TOPIC_MAX
     )
     assert len(filled) < COPY_TEXT_MAX
+
+
+def test_silence_follows_the_reps_going_cold_days_and_a_cold_follow_up_is_silence() -> None:
+    week_ago = NOW - timedelta(days=8)
+    kind = outreach.message_kind
+    assert kind(status="lead", last_touch_at=week_ago, now=NOW) is MessageKind.FIRST_MEETING
+    assert kind(status="lead", last_touch_at=week_ago, now=NOW, quiet_days={"lead": 7}) is MessageKind.SILENCE
+    # Never going cold: silence after SILENCE_DAYS all the same.
+    month_ago = NOW - timedelta(days=outreach.SILENCE_DAYS)
+    assert kind(status="customer", last_touch_at=month_ago, now=NOW, quiet_days={"customer": 0}) is (
+        MessageKind.SILENCE
+    )
+    assert kind(status="lead", last_touch_at=NOW, now=NOW, going_cold=True) is MessageKind.SILENCE

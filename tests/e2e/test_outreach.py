@@ -17,7 +17,7 @@ from tests.factories import FakeClock, RepChat, capture, storage_of
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 ANNA_FIRST = (
-    "Hi Anna, thank you for the meeting today. As promised, a short follow-up on Wants a demo in March: "
+    "Hi Anna, thank you for our meeting. As promised, a short follow-up on Wants a demo in March: "
     "when would suit Acme Oy for the next step?"
 )
 
@@ -124,7 +124,7 @@ async def test_the_card_drafts_after_silence_and_a_number_kept_as_typed_gets_no_
 ) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy", note="SLA questions")
     reach_details(app, rep, "anna", phone="12 34", email=None)
-    clock.advance(timedelta(days=15))
+    clock.advance(timedelta(days=31))  # a lead: silent after 30 days
     card = await open_card(rep, "anna")
     assert "📞 12 34" in (card.text or "")
     assert rows_of(card)[0] == ["📋 Copy message"]
@@ -178,10 +178,14 @@ async def test_the_rep_writes_their_own_template_and_bad_ones_are_refused_saying
     view = rep.last_text
     assert "The default text:" in view
     assert "Preview, for Anna Virtanen:" in view
-    assert (
-        "Hi Anna, thank you for the meeting today. As promised, a short follow-up on a demo in March" in view
-    )
-    assert "{name} {company} {topic}" in view
+    assert "Hi Anna, thank you for our meeting. As promised, a short follow-up on a demo in March" in view
+    assert rep.button_labels == ["✏️ Change", "◀ Back"]
+    # A look at it is not a change: the next text is a contact's name, and the template stays.
+    await capture(rep, "Cecilia Holm, Volvo AB")
+    assert owner_of(app, rep).template_for("first") is None
+    await open_template(rep, t, "first")
+    await rep.press("✏️ Change")
+    assert "{name} {company} {topic}" in rep.last_text
     assert rep.button_labels == ["◀ Back"]
 
     for typed, says in (
@@ -219,6 +223,7 @@ async def test_the_rep_writes_their_own_template_and_bad_ones_are_refused_saying
 
     # /mydata has the rep's own templates: the rep row, every column of it.
     await open_template(rep, t, "winback")
+    await rep.press("✏️ Change")
     await rep.send("Hi {name}, shall we try again?")
     exported = storage_of(app).privacy.export(rep_id=owner_of(app, rep).id)
     assert exported.tables["rep"][0]["message_templates"] == {"winback": "Hi {name}, shall we try again?"}
@@ -232,6 +237,7 @@ async def test_a_finnish_rep_is_told_in_finnish_and_a_tampered_kind_is_refused(
     await open_template(rep, t, "silence")
     assert "Oletusteksti:" in rep.last_text
     assert "Esikatselu, henkilölle Maija Mäkinen:" in rep.last_text
+    await rep.press("✏️ Muuta")
     await rep.send("Hei {etunimi}")
     assert "En osaa täyttää kohtaa {etunimi}" in rep.last_text
     await rep.send("Hei {name")
