@@ -291,6 +291,10 @@ class Pipeline:
         return not any(total.deals for total in self.by_status)
 
 
+def _won(deal: Deal) -> bool:
+    return WIN_CHANCE[deal.status] == 1
+
+
 def pipeline(deals: Iterable[Deal], today: date) -> Pipeline:
     """The pipeline of a rep's deals (all in one currency), on `today` in the rep's time zone."""
     listed = list(deals)
@@ -307,15 +311,23 @@ def pipeline(deals: Iterable[Deal], today: date) -> Pipeline:
         )
         for status in Status
     )
+    month = today.replace(day=1)
+
+    def in_quarter(deal: Deal, quarter: Quarter) -> bool:
+        # A won deal counts in the quarter it closed in; an open one whose month has passed, in none.
+        closes = deal.close_month
+        return closes is not None and quarter.holds(closes) and (_won(deal) or closes >= month)
+
     forecasts = tuple(
         QuarterForecast(
             quarter,
-            len(dated := [deal for deal in counted if deal.close_month and quarter.holds(deal.close_month)]),
+            len(dated := [deal for deal in counted if in_quarter(deal, quarter)]),
             sum(weighted(deal.value, deal.status) for deal in dated),
         )
         for quarter in quarters
     )
-    undated = [deal for deal in counted if deal.close_month is None]
+    # Won deals without a month are won, not waiting for a quarter.
+    undated = [deal for deal in counted if deal.close_month is None and not _won(deal)]
     return Pipeline(
         by_status,
         sum(total.weighted for total in by_status),

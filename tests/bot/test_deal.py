@@ -130,6 +130,19 @@ def test_the_forecast_weights_deals_by_the_quarter_of_their_close_month() -> Non
     assert not found.empty and pipeline([], today).empty
 
 
+def test_an_open_deal_whose_month_passed_leaves_the_quarter_and_a_won_one_stays_in_its_own() -> None:
+    today = date(2026, 12, 3)  # Q4 2026, in December
+    deals = [
+        Deal(Status.PROSPECT, 1_000_000, date(2026, 10, 1)),  # October passed, not closed: in no quarter
+        Deal(Status.CUSTOMER, 500_000, date(2026, 10, 1)),  # won in October: in Q4
+        Deal(Status.CUSTOMER, 700_000, None),  # won, no month: not a deal waiting for one
+    ]
+    found = pipeline(deals, today)
+    this, _next = found.quarters
+    assert (this.deals, this.weighted) == (1, 500_000)
+    assert (found.undated_deals, found.undated_weighted) == (0, 0)
+
+
 def test_the_last_quarter_is_followed_by_the_next_year_s_first() -> None:
     assert Quarter.of(date(2026, 12, 31)).next() == Quarter(2027, 1)
     assert Quarter(2027, 1).first_month == date(2027, 1, 1)
