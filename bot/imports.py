@@ -88,6 +88,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 # Columns where a row's first non-empty cell among several headers is taken (Odoo's Mobile when Phone is
 # empty, Google's `Phone 2 - Value`); for the others, the best-named header alone.
 FALLBACK_COLUMNS = frozenset({"phone", "email"})
+GOOGLE_SEPARATOR = " ::: "
 
 
 def _ranked_aliases() -> dict[str, tuple[str, int]]:
@@ -258,9 +259,13 @@ def parse(data: bytes, picked: Mapping[str, int] | None = None) -> ParsedFile:
             if len(records) >= MAX_ROWS:
                 raise Unreadable("too_many_rows")
             records.append((number, cells))
+    positions = _positions(header)
+    if not positions and any(_is_datum(cell) for cell in header):
+        # No header at all: the first row is a contact (a header never holds an address or a number).
+        records.insert(0, (1, header))
+        header = [""] * len(header)
     if not records:
         raise Unreadable("empty")
-    positions = _positions(header)
     for column, index in (picked or {}).items():
         if column in PICKABLE and 0 <= index < len(header):
             positions[column] = [index]
@@ -276,6 +281,11 @@ def parse(data: bytes, picked: Mapping[str, int] | None = None) -> ParsedFile:
         else:
             parsed.invalid.append(row)
     return parsed
+
+
+def _is_datum(cell: str) -> bool:
+    value = cell.strip()
+    return looks_like("email", value) or looks_like("phone", value)
 
 
 def _file_columns(
@@ -354,6 +364,9 @@ def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> Import
     def cell(column: str) -> str:
         for index in positions.get(column, ()):
             value = unguarded(cells[index].strip()) if index < len(cells) else ""
+            if column in FALLBACK_COLUMNS:
+                # Google Contacts puts a person's several numbers or addresses in one cell, " ::: " apart.
+                value = value.split(GOOGLE_SEPARATOR)[0].strip()
             if value:
                 return value
         return ""
@@ -384,7 +397,10 @@ def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> Import
         industry=values["industry"],
         location=values["location"],
         note=note,
-        tags=tuple(parse_tags(cell("tags"))),
+        # Google's labels, " ::: " apart, without its own ("* myContacts", "* starred").
+        tags=tuple(
+            tag for tag in parse_tags(cell("tags").replace(GOOGLE_SEPARATOR, ",")) if not tag.startswith("*")
+        ),
         value_minor=value,
         currency=currency,
         close_month=_close_month(cell("close_month")),
