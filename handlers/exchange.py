@@ -25,7 +25,7 @@ from handlers.kit.buttons import (
 )
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
-from handlers.kit.keyboards import button, keyboard, short
+from handlers.kit.keyboards import button, keyboard, rows, short
 from handlers.kit.preamble import D, OwnedPress, pressed, pressed_on
 from storage.exchange import ImportBatchRead, ImportCancelled, ImportClaim, ImportPlan, ImportStop
 from storage.reps import RepRead
@@ -161,7 +161,8 @@ def _preview_keyboard(
         ]
     elif plan.new:
         first = [button(t.plain("import.go"), ImportButton(batch, ImportAction.SKIP))]
-    return keyboard(first, asks, [button(t.plain("common.cancel"), ImportButton(batch, ImportAction.CANCEL))])
+    cancel = button(t.plain("common.cancel"), ImportButton(batch, ImportAction.CANCEL))
+    return keyboard(first, *rows(asks, 2), [cancel])
 
 
 def _choice(

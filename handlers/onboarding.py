@@ -32,7 +32,9 @@ from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import (
     CalendarAction,
     CalendarButton,
+    ColdDaysButton,
     DigestTimeButton,
+    QuietGroup,
     SettingsAction,
     SettingsButton,
     TemplateAction,
@@ -172,46 +174,41 @@ def _cold_days(t: Translator, days: int) -> str:
 
 
 def _cold_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    groups = [
-        button(t.plain(f"status.{group}"), SettingsButton(SettingsAction.COLD_GROUP, group))
-        for group in schedule.QUIET_DAYS
-    ]
+    groups = [button(t.plain(f"status.{group.value}"), ColdDaysButton(group)) for group in QuietGroup]
     return keyboard(groups, [button(t.plain("common.back"), SettingsButton(SettingsAction.SHOW))])
 
 
-def _cold_days_keyboard(t: Translator, rep: RepRead, group: str) -> InlineKeyboardMarkup:
-    current = schedule.quiet_days(rep.quiet_days)[group]
+def _cold_days_keyboard(t: Translator, rep: RepRead, group: QuietGroup) -> InlineKeyboardMarkup:
+    current = schedule.quiet_days(rep.quiet_days)[group.value]
     choices = [
         button(
             t.plain("common.chosen", label=_cold_days(t, days)) if days == current else _cold_days(t, days),
-            SettingsButton(SettingsAction.COLD_DAYS, f"{group}.{days}"),
+            ColdDaysButton(group, days),
         )
         for days in schedule.QUIET_DAY_CHOICES
     ]
-    return keyboard(*rows(choices, 4), [button(t.plain("common.back"), SettingsButton(SettingsAction.COLD))])
+    return keyboard(*rows(choices, 3), [button(t.plain("common.back"), SettingsButton(SettingsAction.COLD))])
 
 
-async def _cold_view(
-    ctx: BotContext, rep: RepRead, data: SettingsButton
-) -> tuple[str, InlineKeyboardMarkup] | None:
-    """Going cold: the days per status, a status's choices, or a choice made (then the days again)."""
-    t = ctx.t
-    if data.action is SettingsAction.COLD_GROUP:
-        if data.value not in schedule.QUIET_DAYS:
-            return None
-        status = t.plain(f"status.{data.value}")
-        return t("settings.cold_ask", status=status), _cold_days_keyboard(t, rep, data.value)
-    if data.action is SettingsAction.COLD_DAYS:
-        group, _, days = data.value.partition(".")
-        if (
-            group not in schedule.QUIET_DAYS
-            or not days.isdigit()
-            or int(days) not in schedule.QUIET_DAY_CHOICES
-        ):
-            return None
-        chosen = (rep.quiet_days or {}) | {group: int(days)}
+async def on_cold_days_button(update: Update, ctx: BotContext) -> None:
+    """🥶 Going cold: a status's choices of days, or one chosen (then the days of every status again)."""
+    press = await pressed(update, ctx, ColdDaysButton)
+    if press is None:
+        return
+    t, rep, data = ctx.t, press.rep, press.data
+    text: str
+    if data.days is None:
+        text = t("settings.cold_ask", status=t.plain(f"status.{data.group.value}"))
+        markup = _cold_days_keyboard(t, rep, data.group)
+    elif data.days in schedule.QUIET_DAY_CHOICES:
+        chosen = (rep.quiet_days or {}) | {data.group.value: data.days}
         rep = await ctx.db(ctx.reps.update_rep, rep_id=rep.id, quiet_days=chosen)
-    return _cold_text(t, rep), _cold_keyboard(t)
+        text, markup = _cold_text(t, rep), _cold_keyboard(t)
+    else:
+        await press.answer(t.plain("common.expired"), alert=True)
+        return
+    await press.answer()
+    await press.query.edit_message_text(text, reply_markup=markup)
 
 
 def _settings_keyboard(ctx: BotContext) -> InlineKeyboardMarkup:
@@ -339,8 +336,8 @@ async def _settings_view(
         return t("settings.ask_language"), _languages_keyboard(t, rep)
     if action is SettingsAction.DAYS:
         return t("settings.ask_days"), _days_keyboard(t, rep)
-    if action in (SettingsAction.COLD, SettingsAction.COLD_GROUP, SettingsAction.COLD_DAYS):
-        return await _cold_view(ctx, rep, data)
+    if action is SettingsAction.COLD:
+        return _cold_text(t, rep), _cold_keyboard(t)
     if action is SettingsAction.CURRENCIES:
         return t("settings.ask_currency", currency=rep.deal_currency), _currencies_keyboard(t, rep)
     if action is SettingsAction.WORKING_DAY:
@@ -515,4 +512,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(on_settings_button, pattern=SettingsButton.pattern()),
         CallbackQueryHandler(on_zone_button, pattern=TimezoneButton.pattern()),
         CallbackQueryHandler(on_digest_button, pattern=DigestTimeButton.pattern()),
+        CallbackQueryHandler(on_cold_days_button, pattern=ColdDaysButton.pattern()),
     ]

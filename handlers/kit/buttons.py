@@ -286,9 +286,7 @@ class SettingsAction(StrEnum):
     WEEKLY = "weekly"
     LANGUAGES = "languages"
     LANGUAGE = "lang"
-    COLD = "cold"  # the days after which contacts go cold
-    COLD_GROUP = "coldg"  # ask the days of one status group
-    COLD_DAYS = "coldd"  # set them
+    COLD = "cold"  # the days after which contacts go cold (ColdDaysButton sets them)
     CURRENCIES = "currencies"
     CURRENCY = "cur"
 
@@ -296,9 +294,25 @@ class SettingsAction(StrEnum):
 @dataclass(frozen=True)
 class SettingsButton(ButtonData, prefix="st"):
     action: SettingsAction
-    # The day of `wd`, the language code of `lang`, the status group of `coldg`, "group.days" of `coldd`,
-    # the ISO 4217 code of `cur`.
+    # The day of `wd`, the language code of `lang`, the ISO 4217 code of `cur`.
     value: str = ""
+
+
+class QuietGroup(StrEnum):
+    """The statuses that go cold after their own days (bot.schedule.QUIET_DAYS)."""
+
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"  # and repeat buyers
+
+
+@dataclass(frozen=True)
+class ColdDaysButton(ButtonData, prefix="cd"):
+    """🥶 Going cold in /settings: ask a group's days (no `days`), or set them (checked against the
+    choices offered)."""
+
+    group: QuietGroup
+    days: int | None = None
 
 
 class TemplateAction(StrEnum):

@@ -114,7 +114,8 @@ def test_a_file_without_a_header_keeps_its_first_contact() -> None:
     data = b"Anna Virtanen,anna@acme.fi,040 1234567\nBob Smith,bob@example.com,050 7654321\n"
     with pytest.raises(imports.NoNameColumn) as raised:
         imports.parse(data)
-    assert [(column.header, column.sample) for column in raised.value.columns][0] == ("", "Anna Virtanen")
+    first = raised.value.columns[0]
+    assert (first.header, first.sample) == ("", "Anna Virtanen")
     parsed = imports.parse(data, {"name": 0, "email": 1, "phone": 2})
     assert [(row.line, row.name, row.email, row.phone) for row in parsed.rows] == [
         (1, "Anna Virtanen", "anna@acme.fi", "040 1234567"),
@@ -125,7 +126,8 @@ def test_a_file_without_a_header_keeps_its_first_contact() -> None:
 def test_google_contacts_several_values_in_a_cell_give_the_first_and_its_own_labels_are_left_out() -> None:
     parsed = imports.parse(
         b"First Name,Last Name,E-mail 1 - Value,Phone 1 - Value,Labels\n"
-        b"Anna,Virtanen,anna@acme.fi ::: anna.v@gmail.com,+358 40 1234567 ::: +358 9 123,* myContacts ::: VIP\n"
+        b"Anna,Virtanen,anna@acme.fi ::: anna.v@gmail.com,"
+        b"+358 40 1234567 ::: +358 9 123,* myContacts ::: VIP\n"
     )
     [row] = parsed.rows
     assert (row.email, row.phone, row.tags) == ("anna@acme.fi", "+358 40 1234567", ("VIP",))

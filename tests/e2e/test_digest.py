@@ -367,6 +367,7 @@ async def test_the_days_before_contacts_go_cold_are_set_per_status_in_settings(
         "180 days",
         "◀ Back",
     ]
+    assert [len(row) for row in rep.fake.buttons(rep.last)] == [3, 3, 1, 1]  # three to a row on a phone
     await rep.press("7 days")
     await rep.press("Customer")
     await rep.press("Never")
@@ -374,7 +375,7 @@ async def test_the_days_before_contacts_go_cold_are_set_per_status_in_settings(
     assert rep_row(app, rep).quiet_days == {"lead": 7, "customer": 0}
     # Days and statuses not offered are refused, and nothing changes.
     expired = "This button has expired. Nothing was changed."
-    for data in ("st:coldd:lead.8", "st:coldd:lost.30", "st:coldg:lost", "st:coldd:lead"):
+    for data in ("cd:lead:8", "cd:lost:30", "cd:lost", "cd:lead:x", "st:coldd:lead.7"):
         assert await rep.press_data(data) == expired
     assert rep_row(app, rep).quiet_days == {"lead": 7, "customer": 0}
     # A lead quiet for 8 days now goes cold.

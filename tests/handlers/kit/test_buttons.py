@@ -14,6 +14,7 @@ from handlers.kit.buttons import (
     CardPhotoAction,
     CardPhotoButton,
     CardTagButton,
+    ColdDaysButton,
     ContactButton,
     DigestTimeButton,
     DuplicateButton,
@@ -35,6 +36,7 @@ from handlers.kit.buttons import (
     ListStatus,
     PickedColumn,
     QuestionButton,
+    QuietGroup,
     ResumeAction,
     ResumeButton,
     SettingsAction,
@@ -89,6 +91,7 @@ EXAMPLES: list[tuple[ButtonData, str]] = [
     (ImportButton(41, ImportAction.STOP), "im:41:stop"),
     (ImportColumnButton(41, PickedColumn.PHONE), "ic:41:phone"),
     (ImportPickButton(41, PickedColumn.NAME, 3), "ip:41:name:3"),
+    (ColdDaysButton(QuietGroup.CUSTOMER, 90), "cd:customer:90"),
 ]
 
 
