@@ -41,8 +41,9 @@ FALLBACK_CURRENCY = "EUR"
 OFFERED_CURRENCIES = ("EUR", "NOK", "SEK", "DKK", "HUF", "GBP", "USD", "CHF", "PLN")
 # The largest value a deal may have, in major units: beyond it a typo is likelier than a deal.
 VALUE_MAX = Decimal(10) ** 12
-# How many months ahead the close-month question offers (this month included).
-CLOSE_MONTHS_OFFERED = 6
+# How many months ahead the close-month question offers (this month included): a year, the longest
+# timeline the capture asks about.
+CLOSE_MONTHS_OFFERED = 12
 
 _MULTIPLIERS = {
     "k": 1000, "t": 1000, "tuhat": 1000, "tusen": 1000, "ezer": 1000, "e": 1000, "mille": 1000,

@@ -350,7 +350,14 @@ async def _deal(press: _Press) -> None:
     month = month_text(t, answers.close_month) if answers.close_month else t.plain("common.not_answered")
     today = press.ctx.now().astimezone(press.rep.zone).date()
     months = [
-        _button(month_text(t, option), contact.id, "dm", month_code(option))
+        _button(
+            t.plain("common.chosen", label=month_text(t, option))
+            if option == answers.close_month
+            else month_text(t, option),
+            contact.id,
+            "dm",
+            month_code(option),
+        )
         for option in month_options(today)
     ]
     clear = []
@@ -385,7 +392,7 @@ async def _deal_clear(press: _Press) -> None:
         currency=None,
     )
     await drop_question(press.ctx)
-    await press.card(press.t("card.saved_field", field=press.t.plain("field.value")))
+    await press.card(press.t("card.cleared_field", field=press.t.plain("field.value")))
 
 
 async def _tags(press: _Press) -> None:

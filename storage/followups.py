@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import schedule
+from bot.dates import local_to_utc
 from bot.schedule import OPEN_STATES, FollowUpKind, FollowUpState
 from bot.scoring import Score, Status
 from bot.text_keys import search_key
@@ -141,11 +142,6 @@ class DigestData:
     def empty(self) -> bool:
         sections = (self.today, self.overdue, self.cold, self.birthdays)
         return not (any(section.total for section in sections) or self.week)
-
-
-def _touched_at() -> Any:
-    """A contact's last touch, or its creation for one never touched: what its silence counts from."""
-    return func.coalesce(col(Contact.last_touch_at), col(Contact.created_at))
 
 
 def _section(rows: Sequence[Any], total: int) -> DigestSection:
@@ -442,10 +438,11 @@ class FollowUpRepository(RepositoryPart):
             return added
 
     def go_cold(self, *, rep_id: int, zone: ZoneInfo) -> int:
-        """Give the rep's contacts gone quiet a follow-up each, due now and shown by the digest: those with
-        no open follow-up and no touch for the rep's days of their status (bot.schedule.quiet_days), the
-        longest silent first, up to COLD_PER_DIGEST a day; never two for the same silence. Returns how
-        many went cold now."""
+        """Give the rep's contacts gone quiet a follow-up each, due at today's digest and shown by it: those
+        with no open follow-up and no touch for the rep's days of their status (bot.schedule.quiet_days),
+        the longest silent first, up to COLD_PER_DIGEST a day; never two for the same silence. A contact
+        never touched (imported, say) has had no contact to go quiet after, and never goes cold. Returns
+        how many went cold now."""
         try:
             return self._go_cold(rep_id, zone)
         except IntegrityError:
@@ -456,7 +453,13 @@ class FollowUpRepository(RepositoryPart):
         now = self.clock()
         day = schedule.local_day(now, zone)
         with self._session() as session:
-            chosen = session.execute(sa.select(col(Rep.quiet_days)).where(col(Rep.id) == rep_id)).scalar()
+            rep = session.execute(
+                sa.select(col(Rep.quiet_days), col(Rep.digest_time)).where(col(Rep.id) == rep_id)
+            ).one()
+            chosen, digest_time = rep
+            # Due at the morning's digest time (the digest is its reminder), or now when asked for earlier.
+            hours, minutes = (int(part) for part in digest_time.split(":"))
+            due = min(now, local_to_utc(now.astimezone(zone).date(), time(hours, minutes), zone))
             today = session.execute(
                 sa.select(func.count())
                 .select_from(FollowUp)
@@ -470,7 +473,7 @@ class FollowUpRepository(RepositoryPart):
             groups = [
                 sa.and_(
                     col(Contact.status).in_(schedule.QUIET_STATUSES[group]),
-                    _touched_at() < now - timedelta(days=days),
+                    col(Contact.last_touch_at) < now - timedelta(days=days),
                 )
                 for group, days in schedule.quiet_days(chosen).items()
                 if days > 0
@@ -481,24 +484,25 @@ class FollowUpRepository(RepositoryPart):
                 col(FollowUp.contact_id) == Contact.id, col(FollowUp.state).in_(OPEN_STATES)
             )
             this_silence = sa.select(col(FollowUp.id)).where(
-                col(FollowUp.contact_id) == Contact.id, col(FollowUp.quiet_since) == _touched_at()
+                col(FollowUp.contact_id) == Contact.id,
+                col(FollowUp.quiet_since) == col(Contact.last_touch_at),
             )
             quiet = session.execute(
-                sa.select(col(Contact.id), _touched_at())
+                sa.select(col(Contact.id), col(Contact.last_touch_at))
                 .where(
                     col(Contact.owner_id) == rep_id,
                     sa.or_(*groups),
                     ~open_followup.exists(),
                     ~this_silence.exists(),
                 )
-                .order_by(_touched_at(), col(Contact.id))
+                .order_by(col(Contact.last_touch_at), col(Contact.id))
                 .limit(room)
             ).all()
             session.add_all(
                 FollowUp(
                     owner_id=rep_id,
                     contact_id=contact_id,
-                    due_at=now,
+                    due_at=due,
                     kind=FollowUpKind.COLD,
                     # The digest is its reminder: it waits for Done or Snooze like a reminder sent.
                     state=FollowUpState.SENT,
@@ -569,7 +573,7 @@ class FollowUpRepository(RepositoryPart):
             for state in OPEN_STATES
         ]
         merged = sa.union_all(*(sa.select(first.subquery()) for first in firsts)).subquery()
-        when = _touched_at() if cold else merged.c.due_at
+        when = col(Contact.last_touch_at) if cold else merged.c.due_at
         rows = session.execute(
             sa.select(col(Contact.id), col(Contact.name), col(Contact.company), when, merged.c.id)
             .join(merged, merged.c.contact_id == Contact.id)

@@ -81,6 +81,14 @@ async def test_a_capture_with_a_budget_asks_the_value_and_the_close_month(rep: R
     await rep.press("Dec 2026")
     assert "Expected close: Dec 2026" in rep.last_text
     assert deal_columns(app, owner) == [("Anna Virtanen", 4_000_000, "EUR", date(2026, 12, 1))]
+    # The month chosen is marked, the year ahead offered; clearing the value says so.
+    await rep.press("💶 Deal")
+    assert "✓ Dec 2026" in rep.button_labels and "Oct 2027" in rep.button_labels
+    await rep.press(next(label for label in rep.button_labels if "value" in label.lower()))
+    assert "Deal value cleared." in rep.last_text
+    assert deal_columns(app, owner) == [("Anna Virtanen", None, None, date(2026, 12, 1))]
+    await rep.press("💶 Deal")
+    await rep.send("40 000")
     # The history says what changed, as money.
     await rep.press("🕘 History")
     assert "Deal value: €12,500 → €40,000" in rep.last_text

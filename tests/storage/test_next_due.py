@@ -185,7 +185,10 @@ def test_a_contact_goes_cold_once_per_silence(repo: Storage, clock: FakeClock) -
     anna = quiet_contact(repo, rep, touched)
     assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 1
     assert cold_followups(repo, anna) == [("cold", "sent", touched)]
-    assert repo.contacts.get_contact(owner_id=rep.id, contact_id=anna).next_due == clock()
+    # Due at this morning's digest, 08:30 in Helsinki: the digest is its reminder.
+    assert repo.contacts.get_contact(owner_id=rep.id, contact_id=anna).next_due == datetime(
+        2026, 11, 25, 6, 30, tzinfo=UTC
+    )
     assert next_due_mismatches(repo.engine) == []
     # Its follow-up taken off without a word from the contact: the same silence brings no second one.
     assert repo.contacts.set_followup(owner_id=rep.id, contact_id=anna, due=None)
@@ -198,6 +201,12 @@ def test_a_contact_goes_cold_once_per_silence(repo: Storage, clock: FakeClock) -
     clock.advance(timedelta(days=2))
     assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 1
     assert [kind for kind, *_ in cold_followups(repo, anna)] == ["cold", "cold"]
+
+
+def test_a_contact_never_touched_never_goes_cold(repo: Storage, clock: FakeClock) -> None:
+    rep = make_rep(repo)
+    add_contacts(repo.engine, rep.id, clock() - timedelta(days=400), 3)  # imported, never met
+    assert repo.followups.go_cold(rep_id=rep.id, zone=ZoneInfo(rep.timezone)) == 0
 
 
 def test_each_status_goes_cold_after_its_own_days_as_the_rep_set_them(
