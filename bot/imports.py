@@ -318,20 +318,37 @@ def looks_like(column: str, value: str) -> bool:
     return any(char.isalpha() for char in value) and not looks_like("email", value)
 
 
+def to_ask(parsed: ParsedFile, picked: Mapping[str, int]) -> list[str]:
+    """The PICKABLE columns the preview offers to point at: those the rep picked (to change the pick),
+    and those no header named while some unrecognised column's values look like them."""
+    return [
+        column
+        for column in PICKABLE
+        if column in picked
+        or (
+            column not in parsed.columns
+            and any(looks_like(column, choice.sample) for choice in choices(parsed.file_columns, column))
+        )
+    ]
+
+
 def choices(columns: list[FileColumn], column: str) -> list[FileColumn]:
     """The file's columns to offer for one of ours, the likeliest first: those whose header went
     unrecognised and whose values look like it; a name may also come from a recognised column (a
-    company's name, say), a phone or e-mail only from an unrecognised one. Columns with no value in the
-    first rows are left out."""
+    company's name, say), a phone or e-mail only from an unrecognised one; the column it comes from now,
+    if any, comes first. Columns with no value in the first rows are left out."""
     offered = [
         candidate
         for candidate in columns
-        if candidate.sample
-        and (candidate.used_for is None or column == "name")
-        and candidate.used_for != column
+        if candidate.sample and (candidate.used_for in (None, column) or column == "name")
     ]
+    # The column it comes from now first (a pick kept is a tap on it), then the likeliest.
     offered.sort(
-        key=lambda candidate: (candidate.used_for is not None, not looks_like(column, candidate.sample))
+        key=lambda candidate: (
+            candidate.used_for != column,
+            candidate.used_for is not None,
+            not looks_like(column, candidate.sample),
+        )
     )
     return offered[:MAX_CHOICES]
 

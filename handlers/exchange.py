@@ -124,6 +124,13 @@ def _preview(ctx: BotContext, plan: ImportPlan, parsed: imports.ParsedFile, pick
         for column, header in parsed.columns.items()
     ]
     lines.append(t("import.columns", columns=", ".join(columns)))
+    # What the import leaves out, so that a column under a title the bot does not know is not lost unseen
+    # (a headerless file's columns have no title to list).
+    unused = [
+        file.header for file in parsed.file_columns if file.used_for is None and file.sample and file.header
+    ]
+    if unused:
+        lines.append(t("import.unused", columns=", ".join(unused)))
     for line, reason in plan.invalid[:INVALID_SHOWN]:
         lines.append(t("import.invalid_row", line=line, reason=t.plain(f"import.reason.{reason}")))
     if len(plan.invalid) > INVALID_SHOWN:
@@ -140,16 +147,8 @@ def _preview_keyboard(
     t = ctx.t
     batch = plan.batch_id
     asks = [
-        button(t.plain(f"import.ask.{column.value}"), ImportColumnButton(batch, column))
-        for column in PickedColumn
-        if column.value in picked
-        or (
-            column.value not in parsed.columns
-            and any(
-                imports.looks_like(column.value, choice.sample)
-                for choice in imports.choices(parsed.file_columns, column.value)
-            )
-        )
+        button(t.plain(f"import.ask.{column}"), ImportColumnButton(batch, PickedColumn(column)))
+        for column in imports.to_ask(parsed, picked)
     ]
     if plan.new + plan.duplicates == 0 and not asks:
         return None
@@ -173,7 +172,7 @@ def _choice(
     from the preview (Back returns to it unchanged)."""
     t = ctx.t
     offered = [
-        button(_label(ctx, choice), ImportPickButton(batch, column, choice.index))
+        button(_label(ctx, choice, column), ImportPickButton(batch, column, choice.index))
         for choice in imports.choices(columns, column.value)
     ]
     last = (
@@ -184,9 +183,10 @@ def _choice(
     return t(f"import.choose.{column.value}"), keyboard(*([choice] for choice in offered), [last])
 
 
-def _label(ctx: BotContext, choice: imports.FileColumn) -> str:
+def _label(ctx: BotContext, choice: imports.FileColumn, column: PickedColumn) -> str:
     header = choice.header or ctx.t.plain("import.column_number", number=choice.index + 1)
-    return f"{short(header, CHOICE_HEADER_MAX)} · {short(choice.sample, CHOICE_SAMPLE_MAX)}"
+    label = f"{short(header, CHOICE_HEADER_MAX)} · {short(choice.sample, CHOICE_SAMPLE_MAX)}"
+    return ctx.t.plain("common.chosen", label=label) if choice.used_for == column.value else label
 
 
 async def on_import_button(update: Update, ctx: BotContext) -> None:

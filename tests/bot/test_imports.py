@@ -89,7 +89,12 @@ def test_choices_put_unrecognised_columns_that_look_like_the_column_first() -> N
     assert [column.header for column in imports.choices(columns, "email")] == ["Mail", "Kundenummer"]
     assert [column.header for column in imports.choices(columns, "phone")] == ["Kundenummer", "Mail"]
     # A name may come from a recognised column too (the company's, say), after the unrecognised ones.
-    assert [column.header for column in imports.choices(columns, "name")] == ["Kundenummer", "Mail", "Firma"]
+    assert [column.header for column in imports.choices(columns, "name")] == [
+        "Name",  # where the names come from now, first
+        "Kundenummer",
+        "Mail",
+        "Firma",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -455,6 +455,7 @@ async def test_when_no_header_names_the_names_the_rep_taps_the_column_then_the_p
     await rep.press("Henkilö · Matti Meikäläinen")
     preview = rep.last_text
     assert "new contacts: 2" in preview and "Columns found: name (Henkilö), company" in preview
+    assert "Not imported: Puh., Asiakasnumero" in preview
     # The phones went unrecognised, and a column's values look like phone numbers: the rep is offered it.
     assert rep.button_labels == ["📥 Import", "👤 Name column", "📞 Phone column", "✖ Cancel"]
     await rep.press("📞 Phone column")
@@ -466,6 +467,11 @@ async def test_when_no_header_names_the_names_the_rep_taps_the_column_then_the_p
     ]
     await rep.press("Puh. · 040 123 4567")
     assert "Columns found: name (Henkilö), phone (Puh.), company" in rep.last_text
+    assert "Not imported: Asiakasnumero" in rep.last_text
+    # The phone picked can be changed: the column it comes from now is marked, first.
+    await rep.press("📞 Phone column")
+    assert rep.button_labels[0] == "✓ Puh. · 040 123 4567"
+    await rep.press("◀ Back")
     await rep.press("📥 Import")
     await wait_for_import(app)
     assert "Imported. New: 2" in rep.last_text
