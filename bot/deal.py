@@ -286,6 +286,9 @@ class Pipeline:
     quarters: tuple[QuarterForecast, QuarterForecast]
     undated_deals: int
     undated_weighted: int
+    # Open deals expected to close after the next quarter, won ones closed after it: told, not hidden.
+    later_deals: int = 0
+    later_weighted: int = 0
 
     @property
     def empty(self) -> bool:
@@ -329,10 +332,14 @@ def pipeline(deals: Iterable[Deal], today: date) -> Pipeline:
     )
     # Won deals without a month are won, not waiting for a quarter.
     undated = [deal for deal in counted if deal.close_month is None and not _won(deal)]
+    after = quarters[1].next().first_month
+    later = [deal for deal in counted if deal.close_month is not None and deal.close_month >= after]
     return Pipeline(
         by_status,
         sum(total.weighted for total in by_status),
         (forecasts[0], forecasts[1]),
         len(undated),
         sum(weighted(deal.value, deal.status) for deal in undated),
+        len(later),
+        sum(weighted(deal.value, deal.status) for deal in later),
     )

@@ -126,6 +126,15 @@ def pipeline_lines(t: Translator, data: StatsData, currency: str, today: date) -
             )
             for forecast in found.quarters
         ]
+        if found.later_deals:
+            quarters.append(
+                t.plain(
+                    "stats.forecast_part",
+                    quarter=t.plain("stats.later"),
+                    value=money(found.later_weighted),
+                    count=t.number(found.later_deals),
+                )
+            )
         lines.append(t("stats.forecast", parts=" · ".join(quarters)))
         if found.undated_deals:
             lines.append(t.plural("stats.undated", found.undated_deals, value=money(found.undated_weighted)))

@@ -122,6 +122,7 @@ def test_the_forecast_weights_deals_by_the_quarter_of_their_close_month() -> Non
     assert (this.quarter, this.deals, this.weighted) == (Quarter(2026, 4), 2, 300_000 + 200_000)
     assert (following.quarter, following.deals, following.weighted) == (Quarter(2027, 1), 1, 500_000)
     assert (found.undated_deals, found.undated_weighted) == (1, 300_000)
+    assert (found.later_deals, found.later_weighted) == (1, 300_000)  # April 2027: told, not hidden
     prospects = next(total for total in found.by_status if total.status is Status.PROSPECT)
     assert (prospects.deals, prospects.value, prospects.weighted) == (4, 4_000_000, 1_200_000)
     lost = next(total for total in found.by_status if total.status is Status.LOST)

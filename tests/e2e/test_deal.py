@@ -190,6 +190,19 @@ async def test_a_hungarian_rep_gives_a_value_in_forints_and_reads_the_forecast(
         owner,
         clock.now,
         1,
+        name="Tóth Gábor",
+        name_key="toth gabor",
+        search_text="toth gabor",
+        status="lead",
+        value_minor=9_000_000,
+        currency="HUF",
+        close_month=date(2027, 9, 1),  # after the next quarter: told, not left out
+    )
+    add_contacts(
+        storage.engine,
+        owner,
+        clock.now,
+        1,
         name="Szabó Éva",
         name_key="szabo eva",
         search_text="szabo eva",
@@ -228,12 +241,12 @@ async def test_a_hungarian_rep_gives_a_value_in_forints_and_reads_the_forecast(
     text = hu.last.caption or hu.last_text
     # Forints have no minor unit: 4 000 000 stored is 4 000 000 Ft. The lead at 10 %, the prospects at 30 %.
     assert (
-        f"Értékesítési tölcsér (HUF): Érdeklődő 2{NBSP}500{NBSP}000{NBSP}Ft (1) · "
-        f"Potenciális ügyfél 5{NBSP}000{NBSP}000{NBSP}Ft (2) – súlyozva 1{NBSP}750{NBSP}000{NBSP}Ft"
+        f"Értékesítési tölcsér (HUF): Érdeklődő 11{NBSP}500{NBSP}000{NBSP}Ft (2) · "
+        f"Potenciális ügyfél 5{NBSP}000{NBSP}000{NBSP}Ft (2) – súlyozva 2{NBSP}650{NBSP}000{NBSP}Ft"
     ) in text
     assert (
         f"Súlyozott előrejelzés a lezárás hónapja szerint: 2026. Q4 250{NBSP}000{NBSP}Ft (1) · "
-        f"2027. Q1 1{NBSP}200{NBSP}000{NBSP}Ft (1)"
+        f"2027. Q1 1{NBSP}200{NBSP}000{NBSP}Ft (1) · később 900{NBSP}000{NBSP}Ft (1)"
     ) in text
     assert f"1 üzlet lezárási hónap nélkül, súlyozva 300{NBSP}000{NBSP}Ft: egyik negyedévben sem" in text
 
