@@ -180,6 +180,10 @@ def end_silence(session: Session, contact_id: int) -> None:
     )
     if getattr(closed, "rowcount", 0):
         refresh_next_due(session, [contact_id])
+        # The contact loaded in this session reads its next follow-up again, as the statement left it.
+        contact = session.get(Contact, contact_id)
+        if contact is not None:
+            session.expire(contact, ["next_due_at"])
 
 
 def refresh_next_due(session: Session, contact_ids: Iterable[int]) -> None:

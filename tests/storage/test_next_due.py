@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot import capture as flow
 from bot import schedule
+from bot.qualification import QualificationAnswers
 from bot.schedule import OPEN_STATES, LostReason
 from bot.scoring import Score
 from storage.contacts import FIND_COUNT_CAP, ContactOrder
@@ -381,6 +383,18 @@ def test_two_contacts_gone_cold_together_merge_into_one_with_one_follow_up(
     assert next_due_mismatches(repo.engine) == []
 
 
+def save_meeting(repo: Storage, rep: RepRead, contact_id: int) -> Any:
+    """A meeting with no next step logged on this contact, as the capture flow saves one; its card."""
+    answers = QualificationAnswers(name="Carl")
+    draft = repo.drafts.open_draft(
+        owner_id=rep.id, chat_id=rep.chat_id, answers=answers, step=None, contact_id=contact_id
+    )
+    result = flow.evaluate(answers, now=repo.clock())
+    return repo.drafts.save_capture(
+        draft=draft, answers=result.answers, classification=result.classification, score=result.score
+    )
+
+
 def test_a_touch_ends_the_silence_and_a_planned_step_is_a_next_step(repo: Storage, clock: FakeClock) -> None:
     rep = make_rep(repo)
     zone = ZoneInfo(rep.timezone)
@@ -390,6 +404,12 @@ def test_a_touch_ends_the_silence_and_a_planned_step_is_a_next_step(repo: Storag
     # A note on Anna while her cold follow-up is open: she is no longer going cold.
     assert repo.contacts.add_note(owner_id=rep.id, contact_id=anna, note="Called back")
     assert [state for _kind, state, _since in cold_followups(repo, anna)] == ["closed"]
+    # A meeting logged on a contact gone cold: the card it answers with has no follow-up left.
+    carl = quiet_contact(repo, rep, clock() - timedelta(days=20))
+    clock.advance(timedelta(days=1))
+    assert repo.followups.go_cold(rep_id=rep.id, zone=zone) == 1
+    card = save_meeting(repo, rep, carl)
+    assert card.next_due is None
     assert repo.contacts.get_contact(owner_id=rep.id, contact_id=anna).next_due is None
     # Bertil's follow-up moved to a date on the card: the rep's next step, listed as one.
     due = clock() + timedelta(days=2)
