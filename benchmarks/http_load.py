@@ -126,9 +126,10 @@ class LoadRep(RepOverWebhook):
         self.latency_fake, self.index = fake, index
         self.capture, self.step = 0, 0
 
-    async def next_update(self) -> float:
-        """Offer the next update of the capture in progress; the latency to its answer, in seconds."""
-        began = time.perf_counter()
+    async def next_update(self) -> tuple[int, float]:
+        """Offer the next update of the capture in progress: its step in the capture (0 for the name) and
+        the latency to its answer, in seconds."""
+        step, began = self.step, time.perf_counter()
         if self.step == 0:
             await asyncio.wait_for(self.send(contact_text(self.index, self.capture)), UPDATE_TIMEOUT)
         else:
@@ -142,7 +143,7 @@ class LoadRep(RepOverWebhook):
             self.capture, self.step = self.capture + 1, 0
         else:
             self.step += 1
-        return answered - began
+        return step, answered - began
 
 
 @dataclass
@@ -168,6 +169,7 @@ class Window:
     latencies: list[float]
     seconds: float
     lag: list[float]  # how late each update was offered against its slot (the rep still waiting)
+    steps: list[int]  # each latency's step in its capture (0: the name; 1-7: the taps)
 
     @property
     def p50(self) -> float:
@@ -196,6 +198,7 @@ async def paced(reps: list[LoadRep], rate: float, updates: int, within: float, t
     deadline = start + within
     latencies: list[float] = []
     lag: list[float] = []
+    steps: list[int] = []
 
     async def one(k: int, rep: LoadRep) -> None:
         slot = k
@@ -207,12 +210,14 @@ async def paced(reps: list[LoadRep], rate: float, updates: int, within: float, t
             if at > now:
                 await asyncio.sleep(at - now)
             lag.append(max(0.0, loop.time() - at))
-            latencies.append(await rep.next_update())
+            step, latency = await rep.next_update()
+            steps.append(step)
+            latencies.append(latency)
             slot += len(reps)
 
     began = time.perf_counter()
     await asyncio.gather(*(one(k, rep) for k, rep in enumerate(reps)))
-    return Window(target, rate, latencies, time.perf_counter() - began, lag)
+    return Window(target, rate, latencies, time.perf_counter() - began, lag, steps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,6 +359,7 @@ def merge(name: str, parts: list[Window]) -> Window:
         [value for part in parts for value in part.latencies],
         sum(part.seconds for part in parts),
         [value for part in parts for value in part.lag],
+        [value for part in parts for value in part.steps],
     )
 
 
@@ -589,6 +595,26 @@ def interactive_table(windows: list[Window]) -> str:
     return "\n".join(lines)
 
 
+STEP_NAMES = ("the name", *QUICK_CAPTURE_TAPS)
+
+
+def step_table(windows: list[Window]) -> str:
+    """p50 / p99 of each update of the capture, per target: which updates make the tail."""
+    lines = [
+        "| update | " + " | ".join(f"{w.target} p50 / p99 ms" for w in windows) + " |",
+        "|---|" + "---:|" * len(windows),
+    ]
+    for number, name in enumerate(STEP_NAMES):
+        cells = []
+        for w in windows:
+            values = [value for value, step in zip(w.latencies, w.steps, strict=True) if step == number]
+            cells.append(
+                f"{ms(statistics.median(values))} / {ms(percentile(values, 0.99))}" if values else "-"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def saturation_table(windows: list[Window]) -> str:
     lines = [
         "| target | offered /s | updates | achieved /s | p50 ms | p99 ms | offered late p99 ms | held |",
@@ -648,7 +674,8 @@ async def run(options: argparse.Namespace) -> None:
             folder = Path(directory)
             note(f"{scenario} ...")
             if scenario == "interactive":
-                table = interactive_table(await interactive(options, folder))
+                windows = await interactive(options, folder)
+                table = f"{interactive_table(windows)}\n\nBy update:\n\n{step_table(windows)}"
                 head = (
                     f"{options.reps} reps x {options.captures} quick captures (8 updates each) at "
                     f"{options.rate:g} updates/s"
