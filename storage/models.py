@@ -45,6 +45,16 @@ def due_or_none(next_due_at: datetime) -> datetime | None:
 # A follow-up still to be acted on: due, being sent, or sent and waiting for the rep's outcome.
 
 
+# Default factories for the JSON columns. pydantic inspects a factory's signature each time a row object is
+# made; a builtin's (list, dict) is parsed from its text, which made a new Contact cost three times as much.
+def _no_items() -> list[Any]:
+    return []
+
+
+def _no_entries() -> dict[str, Any]:
+    return {}
+
+
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
@@ -117,10 +127,10 @@ class ImportBatch(SQLModel, table=True):
     owner_id: int = Field(foreign_key="rep.id", ondelete="CASCADE", index=True)
     # pending -> applying (claimed by one tap, on one replica) -> done, or cancelled; done -> undone.
     state: str = Field(default="pending", max_length=16)
-    rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rows: list[dict[str, Any]] = Field(default_factory=_no_items, sa_column=Column(JSON, nullable=False))
     # For rows merged into existing contacts: {contact id: {field: value before, "tags": [tag keys
     # added]}}, to undo the merge.
-    merged: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    merged: dict[str, Any] = Field(default_factory=_no_entries, sa_column=Column(JSON, nullable=False))
     # Until when the claim of an applying import holds: past it, the process applying it is taken to be
     # gone (its transaction rolled back), and Stop cancels the batch instead of waiting for it.
     lease_until: datetime | None = _utc_column(nullable=True)
@@ -171,10 +181,10 @@ class Contact(SQLModel, table=True):
     status: str = Field(max_length=16)
     # Which rule made the status, and its reasons as message-id suffixes ("need.yes", "budget.unknown").
     status_rule: str = Field(max_length=32)
-    status_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status_reasons: list[str] = Field(default_factory=_no_items, sa_column=Column(JSON, nullable=False))
     score: int = 0
     # [[reason, points], ...], biggest first.
-    score_reasons: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    score_reasons: list[list[Any]] = Field(default_factory=_no_items, sa_column=Column(JSON, nullable=False))
     touches: int = 0
     lost_reason: str | None = Field(default=None, max_length=24)
     birthday: date | None = None
@@ -234,9 +244,9 @@ class Interaction(SQLModel, table=True):
     # meeting, call, note, status, edit, lost, or a follow-up outcome (met, called, noanswer, messaged, other)
     kind: str = Field(max_length=16)
     note: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
-    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answers: dict[str, Any] = Field(default_factory=_no_entries, sa_column=Column(JSON, nullable=False))
     # {"field": [before, after], ...}
-    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    changes: dict[str, Any] = Field(default_factory=_no_entries, sa_column=Column(JSON, nullable=False))
     actor_id: int | None = Field(default=None, foreign_key="rep.id", ondelete="SET NULL")
     occurred_at: datetime = _utc_column()
 
@@ -328,7 +338,7 @@ class CaptureDraft(SQLModel, table=True):
     # "ask": walking the questions; "edit": one question, then back to the summary;
     # "date": waiting for a typed date; "duplicate": waiting for log-on-existing / create-new.
     mode: str = Field(default="ask", max_length=16)
-    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answers: dict[str, Any] = Field(default_factory=_no_entries, sa_column=Column(JSON, nullable=False))
     # Set when the rep chose to log this meeting on an existing contact.
     contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
     # The existing contact the name or phone matched, while the rep decides.
