@@ -183,20 +183,9 @@ def _edit_menu(t: Translator, draft: DraftRead) -> InlineKeyboardMarkup:
     return keyboard(*rows(fields, 3), [back])
 
 
-async def _matches(ctx: BotContext, rep: RepRead, answers: QualificationAnswers) -> list[ContactListItem]:
-    """The rep's contacts this capture may be of: the same name, phone or email."""
-    return await ctx.db(
-        ctx.contacts.find_duplicates,
-        owner_id=rep.id,
-        name=answers.name,
-        phone=answers.phone,
-        email=answers.email,
-    )
-
-
 async def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
-    matches = await _matches(ctx, rep, draft.answers)
+    matches = await ctx.db(_look_for_duplicates, ctx, rep, draft.answers)
     lines: list[str] = [t("capture.duplicate_intro")]
     choices = []
     for match in matches[:_DUPLICATES_SHOWN]:
@@ -311,39 +300,71 @@ async def _start(
     chat = update.effective_chat
     assert chat is not None
     open_draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
-    if open_draft is not None:
-        queued = await ctx.db(ctx.drafts.update_draft, draft=open_draft, queued=answers) or open_draft
-        text, markup = _resume_offer(ctx, queued)
-        if notice:
-            text = f"{notice}\n\n{text}"
-        if edit_message_id is not None:
-            await ctx.bot.edit_message_text(text, chat.id, edit_message_id, reply_markup=markup)
-        else:
-            await ctx.bot.send_message(chat.id, text, reply_markup=markup)
+    if open_draft is None:
+        await _open(ctx, chat.id, answers, notice=notice, edit_message_id=edit_message_id)
         return
-    state = flow.start(answers)
-    draft = await ctx.db(
-        ctx.drafts.open_draft, owner_id=rep.id, chat_id=chat.id, answers=answers, step=state.step
-    )
-    draft = await _check_duplicates(ctx, rep, draft)
+    queued = await ctx.db(ctx.drafts.update_draft, draft=open_draft, queued=answers) or open_draft
+    text, markup = _resume_offer(ctx, queued)
+    if notice:
+        text = f"{notice}\n\n{text}"
+    if edit_message_id is not None:
+        await ctx.bot.edit_message_text(text, chat.id, edit_message_id, reply_markup=markup)
+    else:
+        await ctx.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def _open(
+    ctx: BotContext,
+    chat_id: int,
+    answers: QualificationAnswers,
+    *,
+    notice: str | None = None,
+    edit_message_id: int | None = None,
+) -> None:
+    """Open a capture (the rep has none open) and show its first question, or first the contacts it may
+    be a second record of."""
+    rep, step = ctx.rep, flow.start(answers).step
+
+    def opened() -> DraftRead:
+        # One call off the event loop: the look for duplicates and the new draft, in the mode it decides.
+        matches = _look_for_duplicates(ctx, rep, answers)
+        return ctx.drafts.open_draft(
+            owner_id=rep.id,
+            chat_id=chat_id,
+            answers=answers,
+            step=step,
+            mode=CaptureMode.DUPLICATE if matches else CaptureMode.ASK,
+            duplicate_of=matches[0].id if matches else None,
+        )
+
+    draft = await ctx.db(opened)
     await _show(ctx, rep, draft, notice=notice, edit_message_id=edit_message_id)
+
+
+def _look_for_duplicates(
+    ctx: BotContext, rep: RepRead, answers: QualificationAnswers, contact_id: int | None = None
+) -> list[ContactListItem]:
+    """The rep's contacts a new capture with these answers may be of (none for a meeting logged on a
+    contact); called on a database thread."""
+    if contact_id is not None or not (answers.name or answers.phone or answers.email):
+        return []
+    return ctx.contacts.find_duplicates(
+        owner_id=rep.id, name=answers.name, phone=answers.phone, email=answers.email
+    )
 
 
 async def _check_duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> DraftRead:
     """A name, phone or email like an existing contact's: ask before creating a second record of one
     person."""
-    answers = draft.answers
-    if draft.contact_id is not None or not (answers.name or answers.phone or answers.email):
-        return draft
-    matches = await _matches(ctx, rep, answers)
-    if not matches:
-        return draft
-    return (
-        await ctx.db(
-            ctx.drafts.update_draft, draft=draft, mode=CaptureMode.DUPLICATE, duplicate_of=matches[0].id
-        )
-        or draft
-    )
+
+    def checked() -> DraftRead:
+        matches = _look_for_duplicates(ctx, rep, draft.answers, draft.contact_id)
+        if not matches:
+            return draft
+        marked = ctx.drafts.update_draft(draft=draft, mode=CaptureMode.DUPLICATE, duplicate_of=matches[0].id)
+        return marked or draft
+
+    return await ctx.db(checked)
 
 
 def _clean(text: str, limit: int, t: Translator, field: Step) -> tuple[str, str | None]:
@@ -480,7 +501,8 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     assert message is not None and message.text is not None
     draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
     if draft is None:
-        await start_from_text(update, ctx, message.text)
+        answers, notice = _answers_from_name(ctx.t, message.text)
+        await _open(ctx, message.chat_id, answers, notice=notice)
         return
     mode = CaptureMode(draft.mode)
     if mode is CaptureMode.DATE:
@@ -787,7 +809,7 @@ async def on_duplicate_button(update: Update, ctx: BotContext) -> None:
     answers = draft.answers
     contact_id = None
     if choice != "new":
-        matches = await _matches(ctx, rep, answers)
+        matches = await ctx.db(_look_for_duplicates, ctx, rep, answers)
         contact = next((match for match in matches if str(match.id) == choice), None)
         if contact is None:
             await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)

@@ -11,7 +11,7 @@ The mapper hooks at the end of this module do it as the row is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -187,14 +187,23 @@ def _list_item(row: Any) -> ContactListItem:
     )
 
 
+# The contacts a new capture is checked against: the newest of those with its name, phone or email.
+DUPLICATES_MAX = 5
+
+
 def search_text(session: Session, contact: Contact) -> str:
-    """What /find looks in: the contact's words and every note, folded; the phone as digits."""
+    """What /find looks in, with the contact's notes and tags read in the session (`search_text_of`)."""
     notes = session.exec(
         select(Interaction.note).where(
             Interaction.contact_id == contact.id, col(Interaction.note).is_not(None)
         )
     ).all()
     tags = session.exec(select(ContactTag.tag).where(ContactTag.contact_id == contact.id)).all()
+    return search_text_of(contact, notes, tags)
+
+
+def search_text_of(contact: Contact, notes: Iterable[str | None], tags: Iterable[str]) -> str:
+    """What /find looks in: the contact's words, its notes and tags, folded; the stored phone as digits."""
     words = (
         contact.name,
         contact.company,
@@ -250,6 +259,15 @@ def contact_read(session: Session, row: Contact) -> ContactRead:
         .where(Interaction.contact_id == row.id, col(Interaction.note).is_not(None))
         .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
     ).first()
+    tags = session.exec(
+        select(ContactTag.tag).where(ContactTag.contact_id == row.id).order_by(col(ContactTag.tag_key))
+    ).all()
+    return read_model(row, latest_note, tags)
+
+
+def read_model(row: Contact, latest_note: str | None, tags: Iterable[str]) -> ContactRead:
+    """The read model of a contact row whose latest note and tags the caller knows."""
+    assert row.id is not None
     answers = QualificationAnswers.model_validate(
         {field: getattr(row, field) for field in ANSWER_COLUMNS}
         | {"name": row.name, "company": row.company, "phone": row.phone}
@@ -283,13 +301,7 @@ def contact_read(session: Session, row: Contact) -> ContactRead:
         influence=row.influence,
         birthday=row.birthday,
         lost_reason=LostReason(row.lost_reason) if row.lost_reason else None,
-        tags=tuple(
-            session.exec(
-                select(ContactTag.tag)
-                .where(ContactTag.contact_id == row.id)
-                .order_by(col(ContactTag.tag_key))
-            ).all()
-        ),
+        tags=tuple(tags),
     )
 
 
@@ -321,17 +333,15 @@ class ContactBook(RepositoryPart):
             conditions.append(sa.func.lower(col(Contact.email)) == email.strip().lower())
         if name:
             conditions.append(col(Contact.name_key) == search_key(name))
-        key = None
-        if phone:
-            with self._reading() as session:
-                key = phones.phone_key(phone, owner_region(session, owner_id))
-        if key:
-            conditions.append(col(Contact.phone_key) == key)
-        if not conditions:
-            return []
-        return self._list_items(
-            sa.and_(col(Contact.owner_id) == owner_id, sa.or_(*conditions)), ContactOrder.NEWEST, 0, 5
-        )[0]
+        with self._reading() as session:
+            key = phones.phone_key(phone, owner_region(session, owner_id)) if phone else None
+            if key:
+                conditions.append(col(Contact.phone_key) == key)
+            if not conditions:
+                return []
+            condition = sa.and_(col(Contact.owner_id) == owner_id, sa.or_(*conditions))
+            rows = self._page_rows(session, condition, ContactOrder.NEWEST, 0, DUPLICATES_MAX)
+        return [_list_item(row) for row in rows]
 
     def list_contacts(
         self,
@@ -795,19 +805,22 @@ class ContactBook(RepositoryPart):
 @sa.event.listens_for(Contact, "before_insert")
 def _phone_of_a_new_contact(_mapper: Any, connection: sa.Connection, contact: Contact) -> None:
     """A new contact's phone in one form, whichever writer made it (a capture, an import)."""
-    _store_phone(connection, contact)
+    store_phone(connection, contact)
 
 
 @sa.event.listens_for(Contact, "before_update")
 def _phone_of_a_changed_contact(_mapper: Any, connection: sa.Connection, contact: Contact) -> None:
     """A changed phone (a card edit, a merge, an import filling it in) in one form; others are left."""
     if sa.inspect(contact).attrs.phone.history.has_changes():
-        _store_phone(connection, contact)
+        store_phone(connection, contact)
 
 
-def _store_phone(connection: sa.Connection, contact: Contact) -> None:
+def store_phone(connection: sa.Connection, contact: Contact) -> None:
+    """The contact's phone as it is stored (bot.phones.read_phone, in the rep's country), with its key."""
     if not contact.phone:
         contact.phone, contact.phone_key = None, None
         return
-    phone = phones.read_phone(contact.phone, owner_region(connection, contact.owner_id))
+    # A number with its country code reads the same in every country: the rep's is not looked up.
+    region = None if contact.phone.startswith("+") else owner_region(connection, contact.owner_id)
+    phone = phones.read_phone(contact.phone, region)
     contact.phone, contact.phone_key = phone.stored, phone.key

@@ -111,6 +111,13 @@ class Database:
             yield session
 
     @contextmanager
+    def writing_connection(self) -> Iterator[sa.Connection]:
+        """A transaction that writes, on a plain connection: for statements built on the tables, which
+        skip the ORM's work on each statement (see storage.drafts)."""
+        with self._writers, self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
     def writing_statement(self) -> Iterator[sa.Connection]:
         """A connection for one write that stands alone (see statement_engine), in its turn on SQLite."""
         with self._writers, self.statement_engine.begin() as connection:

@@ -16,9 +16,17 @@ from bot.schedule import OPEN_STATES
 from bot.scoring import Classification, Score, Status
 from bot.status import status_after_meeting
 from bot.text_keys import search_key
-from storage.contacts import ANSWER_COLUMNS, ContactRead, contact_read, search_text
+from storage.contacts import (
+    ANSWER_COLUMNS,
+    ContactRead,
+    contact_read,
+    read_model,
+    search_text,
+    search_text_of,
+    store_phone,
+)
 from storage.database import RepositoryPart, changed_one, end_silence
-from storage.models import CaptureDraft, Contact, FollowUp, Interaction
+from storage.models import Contact, FollowUp, Interaction
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ _CONTACT_DETAILS = {
 }  # fmt: skip
 
 
-def _draft_read(row: CaptureDraft | sa.Row[Any]) -> DraftRead:
+def _draft_read(row: sa.Row[Any]) -> DraftRead:
     assert row.id is not None
     return DraftRead(
         id=row.id,
@@ -75,6 +83,20 @@ _DRAFTS = SQLModel.metadata.tables["capturedraft"]
 _DRAFT_BY_ID = sa.select(_DRAFTS).where(
     _DRAFTS.c.id == sa.bindparam("draft_id"), _DRAFTS.c.owner_id == sa.bindparam("owner_id")
 )
+
+
+_OPEN_DRAFT = (
+    sa.select(_DRAFTS)
+    .where(_DRAFTS.c.owner_id == sa.bindparam("owner_id"), _DRAFTS.c.state == DraftState.OPEN.value)
+    .order_by(_DRAFTS.c.id.desc())
+    .limit(1)
+)
+_CANCEL_OPEN = (
+    sa.update(_DRAFTS)
+    .where(_DRAFTS.c.owner_id == sa.bindparam("of_owner"), _DRAFTS.c.state == DraftState.OPEN.value)
+    .values(state=DraftState.CANCELLED.value, updated_at=sa.bindparam("now"), version=_DRAFTS.c.version + 1)
+)
+_DRAFT_INSERT = sa.insert(_DRAFTS)
 
 
 # An UPDATE of a draft that applies only while it is open at the version it was read at; the values to set
@@ -104,38 +126,52 @@ class DraftBook(RepositoryPart):
         mode: CaptureMode = CaptureMode.ASK,
         contact_id: int | None = None,
         kind: str = "meeting",
+        duplicate_of: int | None = None,
     ) -> DraftRead:
         """A new capture; any capture the rep left open is cancelled (the rep chose to start over)."""
         now = self.clock()
-        with self._session() as session:
-            session.execute(
-                sa.update(CaptureDraft)
-                .where(col(CaptureDraft.owner_id) == owner_id, col(CaptureDraft.state) == "open")
-                .values(state="cancelled", updated_at=now, version=CaptureDraft.version + 1)
-            )
-            row = CaptureDraft(
-                owner_id=owner_id,
-                chat_id=chat_id,
-                step=step.value if step else None,
-                mode=mode.value,
-                contact_id=contact_id,
-                kind=kind,
-                answers=answers.model_dump(mode="json"),
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            session.flush()
-            return _draft_read(row)
+        values = {
+            "owner_id": owner_id,
+            "chat_id": chat_id,
+            "message_id": None,
+            "state": DraftState.OPEN.value,
+            "kind": kind,
+            "step": step.value if step else None,
+            "mode": mode.value,
+            "answers": answers.model_dump(mode="json"),
+            "contact_id": contact_id,
+            "duplicate_of": duplicate_of,
+            "queued": None,
+            "version": 1,
+            "changed_by": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self.database.writing_connection() as connection:
+            connection.execute(_CANCEL_OPEN, {"of_owner": owner_id, "now": now})
+            inserted = connection.execute(_DRAFT_INSERT, values).inserted_primary_key
+        assert inserted is not None
+        return DraftRead(
+            id=int(inserted[0]),
+            owner_id=owner_id,
+            chat_id=chat_id,
+            message_id=None,
+            state=DraftState.OPEN,
+            step=step,
+            mode=mode,
+            answers=answers,
+            contact_id=contact_id,
+            duplicate_of=duplicate_of,
+            queued=None,
+            version=1,
+            updated_at=now,
+            kind=kind,
+        )
 
     def get_open_draft(self, *, owner_id: int) -> DraftRead | None:
-        with self._reading() as session:
-            row = session.exec(
-                select(CaptureDraft)
-                .where(CaptureDraft.owner_id == owner_id, CaptureDraft.state == "open")
-                .order_by(col(CaptureDraft.id).desc())
-            ).first()
-            return _draft_read(row) if row else None
+        with self.database.statement_read_engine.connect() as connection:
+            row = connection.execute(_OPEN_DRAFT, {"owner_id": owner_id}).first()
+        return _draft_read(row) if row else None
 
     def get_draft(self, *, owner_id: int, draft_id: int) -> DraftRead | None:
         """A draft of this rep's, in any state; None when it does not exist or is someone else's."""
@@ -247,8 +283,16 @@ class DraftBook(RepositoryPart):
                     created_at=now,
                     updated_at=now,
                 )
-            before = self._tracked(contact) if contact.id is not None else None
+            new = contact.id is None
+            before = None if new else self._tracked(contact)
             self._apply_answers(contact, answers, classification, score, now)
+            due = answers.next_due
+            if new:
+                # Everything a new contact's row holds is known here, so it is one INSERT: no follow-up to
+                # close, no silence to end, and its only note is this meeting's.
+                contact.next_due_at = due or contact.next_due_at
+                store_phone(session.connection(), contact)
+                contact.search_text = search_text_of(contact, [answers.note], ())
             session.add(contact)
             session.flush()
             assert contact.id is not None
@@ -268,19 +312,22 @@ class DraftBook(RepositoryPart):
                     occurred_at=now,
                 )
             )
-            end_silence(session, contact.id)  # a meeting logged on a contact gone cold
-            due = answers.next_due
+            if not new:
+                end_silence(session, contact.id)  # a meeting logged on a contact gone cold
             if due is not None:
-                # The next step chosen in this meeting replaces any the contact still had open.
-                session.execute(
-                    sa.update(FollowUp)
-                    .where(col(FollowUp.contact_id) == contact.id, col(FollowUp.state).in_(OPEN_STATES))
-                    .values(state="closed", claimed_by=None, lease_until=None)
-                )
+                if not new:
+                    # The next step chosen in this meeting replaces any the contact still had open.
+                    session.execute(
+                        sa.update(FollowUp)
+                        .where(col(FollowUp.contact_id) == contact.id, col(FollowUp.state).in_(OPEN_STATES))
+                        .values(state="closed", claimed_by=None, lease_until=None)
+                    )
+                    contact.next_due_at = due
                 session.add(
                     FollowUp(owner_id=draft.owner_id, contact_id=contact.id, due_at=due, created_at=now)
                 )
-                contact.next_due_at = due
+            if new:
+                return read_model(contact, answers.note, ())
             session.flush()
             contact.search_text = search_text(session, contact)
             session.add(contact)

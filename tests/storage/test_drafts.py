@@ -74,3 +74,30 @@ def test_saving_stores_contact_interaction_and_follow_up_once(repo: Storage, clo
         ).total
         == 1
     )
+
+
+def test_a_new_contact_is_saved_as_it_reads_back_and_is_found_by_its_number_and_note(
+    repo: Storage, clock: FakeClock
+) -> None:
+    """A new contact is written in one INSERT with what it will be searched by: the same as a read of it
+    gives, found by its number in either form and by a word of the meeting's note."""
+    rep = make_rep(repo)
+    due = datetime(2026, 11, 26, 7, tzinfo=UTC)
+    answers = QUALIFIED.model_copy(
+        update={"phone": "040 123 4567", "note": "Wants the Müller quote", "next_due": due}
+    )
+    draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=1, answers=answers, step=None)
+    result = flow.evaluate(answers, now=clock())
+    saved = repo.drafts.save_capture(
+        draft=draft, answers=result.answers, classification=result.classification, score=result.score
+    )
+    assert saved is not None and saved.phone == "+358401234567"
+    assert saved == repo.contacts.get_contact(owner_id=rep.id, contact_id=saved.id)
+    # Part of either form of the number: only the stored form gives the international one.
+    for search in ("0401234", "3584012", "muller", "Acme"):
+        found = repo.contacts.find_contacts(owner_id=rep.id, text=search, offset=0, limit=5)
+        assert [item.id for item in found.items] == [saved.id], search
+    listed = repo.contacts.list_contacts(
+        owner_id=rep.id, status="prospect", order=ContactOrder.NEXT, offset=0, limit=5
+    )
+    assert [(item.id, item.next_due) for item in listed.items] == [(saved.id, due)]
