@@ -3,6 +3,7 @@ finished capture as a contact, an interaction and a follow-up."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -56,24 +57,24 @@ _CONTACT_DETAILS = {
 }  # fmt: skip
 
 
-def _draft_read(row: sa.Row[Any]) -> DraftRead:
-    assert row.id is not None
+def _draft_read(row: Mapping[Any, Any]) -> DraftRead:
+    """The read model of a draft's row (a row's `_mapping`, or the values it was inserted with)."""
     return DraftRead(
-        id=row.id,
-        owner_id=row.owner_id,
-        chat_id=row.chat_id,
-        message_id=row.message_id,
-        state=DraftState(row.state),
-        step=Step(row.step) if row.step else None,
-        mode=CaptureMode(row.mode),
-        answers=QualificationAnswers.model_validate(row.answers),
-        contact_id=row.contact_id,
-        duplicate_of=row.duplicate_of,
-        queued=QualificationAnswers.model_validate(row.queued) if row.queued is not None else None,
-        version=row.version,
-        updated_at=row.updated_at,
-        changed_by=row.changed_by,
-        kind=row.kind,
+        id=int(row["id"]),
+        owner_id=row["owner_id"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        state=DraftState(row["state"]),
+        step=Step(row["step"]) if row["step"] else None,
+        mode=CaptureMode(row["mode"]),
+        answers=QualificationAnswers.model_validate(row["answers"]),
+        contact_id=row["contact_id"],
+        duplicate_of=row["duplicate_of"],
+        queued=QualificationAnswers.model_validate(row["queued"]) if row["queued"] is not None else None,
+        version=row["version"],
+        updated_at=row["updated_at"],
+        changed_by=row["changed_by"],
+        kind=row["kind"],
     )
 
 
@@ -130,7 +131,7 @@ class DraftBook(RepositoryPart):
     ) -> DraftRead:
         """A new capture; any capture the rep left open is cancelled (the rep chose to start over)."""
         now = self.clock()
-        values = {
+        values: dict[str, Any] = {
             "owner_id": owner_id,
             "chat_id": chat_id,
             "message_id": None,
@@ -151,33 +152,18 @@ class DraftBook(RepositoryPart):
             connection.execute(_CANCEL_OPEN, {"of_owner": owner_id, "now": now})
             inserted = connection.execute(_DRAFT_INSERT, values).inserted_primary_key
         assert inserted is not None
-        return DraftRead(
-            id=int(inserted[0]),
-            owner_id=owner_id,
-            chat_id=chat_id,
-            message_id=None,
-            state=DraftState.OPEN,
-            step=step,
-            mode=mode,
-            answers=answers,
-            contact_id=contact_id,
-            duplicate_of=duplicate_of,
-            queued=None,
-            version=1,
-            updated_at=now,
-            kind=kind,
-        )
+        return _draft_read(values | {"id": inserted[0]})
 
     def get_open_draft(self, *, owner_id: int) -> DraftRead | None:
         with self.database.statement_read_engine.connect() as connection:
             row = connection.execute(_OPEN_DRAFT, {"owner_id": owner_id}).first()
-        return _draft_read(row) if row else None
+        return _draft_read(row._mapping) if row else None
 
     def get_draft(self, *, owner_id: int, draft_id: int) -> DraftRead | None:
         """A draft of this rep's, in any state; None when it does not exist or is someone else's."""
         with self.database.statement_read_engine.connect() as connection:
             row = connection.execute(_DRAFT_BY_ID, {"draft_id": draft_id, "owner_id": owner_id}).first()
-        return _draft_read(row) if row else None
+        return _draft_read(row._mapping) if row else None
 
     def update_draft(
         self,
