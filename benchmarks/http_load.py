@@ -32,6 +32,7 @@ Scenarios (`--scenario`, several allowed; all by default):
     python -m benchmarks.http_load                                   # everything, SQLite and PostgreSQL
     python -m benchmarks.http_load --scenario interactive --skip-postgres
     python -m benchmarks.http_load --scenario saturation --steps 20 30 40 60
+    python -m benchmarks.http_load --scenario interactive --skip-sqlite    # PostgreSQL against bare
 """
 
 from __future__ import annotations
@@ -286,11 +287,13 @@ async def all_targets(
     options: argparse.Namespace, folder: Path, *, bare: bool = True, **settings: object
 ) -> AsyncIterator[list[Target]]:
     async with AsyncExitStack() as stack:
-        targets = [
-            await stack.enter_async_context(
-                started("bot, SQLite", f"sqlite:///{folder / 'prospect.db'}", folder, **settings)
+        targets: list[Target] = []
+        if not options.skip_sqlite:
+            targets.append(
+                await stack.enter_async_context(
+                    started("bot, SQLite", f"sqlite:///{folder / 'prospect.db'}", folder, **settings)
+                )
             )
-        ]
         if not options.skip_postgres:
             schema_url = stack.enter_context(postgres_schema(options.postgres_url))
             if schema_url is not None:
@@ -731,6 +734,7 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true", help="the bot on PostgreSQL only (and bare)")
     parser.add_argument(
         "--on-loop",
         action="store_true",
