@@ -110,6 +110,17 @@ _DRAFT_AT_VERSION = sa.update(_DRAFTS).where(
 )
 
 
+# A new contact's rows, inserted as they are built (see DraftBook._save_new_contact).
+_CONTACT_INSERT = sa.insert(SQLModel.metadata.tables["contact"])
+_INTERACTION_INSERT = sa.insert(SQLModel.metadata.tables["interaction"])
+_FOLLOW_UP_INSERT = sa.insert(SQLModel.metadata.tables["followup"])
+
+
+def _row_values(row: SQLModel) -> dict[str, Any]:
+    """A new row object's column values for its INSERT (the database gives the id)."""
+    return row.model_dump(exclude={"id"})
+
+
 def _at_version(draft: DraftRead) -> dict[str, Any]:
     return {"draft_id": draft.id, "draft_owner_id": draft.owner_id, "draft_version": draft.version}
 
@@ -226,14 +237,18 @@ class DraftBook(RepositoryPart):
         """Close an open draft without saving; False when it was no longer open at that version."""
         return self._close_draft(draft=draft, state="cancelled")
 
-    def _close_draft(self, *, draft: DraftRead, state: str, session: Session | None = None) -> bool:
+    def _close_draft(
+        self, *, draft: DraftRead, state: str, on: Session | sa.Connection | None = None
+    ) -> bool:
+        """Close an open draft at the version it was read at, in the transaction `on` (or a statement of its
+        own); False when it had changed meanwhile."""
         values = _at_version(draft) | {
             "state": state,
             "updated_at": self.clock(),
             "version": draft.version + 1,
         }
-        if session is not None:
-            return changed_one(session.execute(_DRAFT_AT_VERSION, values))
+        if on is not None:
+            return changed_one(on.execute(_DRAFT_AT_VERSION, values))
         with self.database.writing_statement() as connection:
             return changed_one(connection.execute(_DRAFT_AT_VERSION, values))
 
@@ -248,76 +263,105 @@ class DraftBook(RepositoryPart):
         """Store a finished capture in one transaction: the contact (new, or the one the meeting was logged
         on), the interaction with its answers, and the follow-up. None when the draft was already saved or
         cancelled (a second tap on Save changes nothing)."""
+        if draft.contact_id is None:
+            return self._save_new_contact(draft, answers, classification, score)
         now = self.clock()
         with self._session() as session:
-            if not self._close_draft(draft=draft, state="saved", session=session):
+            if not self._close_draft(draft=draft, state="saved", on=session):
                 return None
-            contact = None
-            if draft.contact_id is not None:
-                contact = session.exec(
-                    select(Contact)
-                    .where(Contact.id == draft.contact_id, Contact.owner_id == draft.owner_id)
-                    .with_for_update()
-                ).first()
-            if contact is None:
-                contact = Contact(
-                    owner_id=draft.owner_id,
-                    name="",
-                    name_key="",
-                    status="lead",
-                    status_rule="",
-                    created_at=now,
-                    updated_at=now,
-                )
-            new = contact.id is None
-            before = None if new else self._tracked(contact)
+            contact = session.exec(
+                select(Contact)
+                .where(Contact.id == draft.contact_id, Contact.owner_id == draft.owner_id)
+                .with_for_update()
+            ).first()
+            # (None when the contact was deleted while the meeting was being logged on it: it is made anew.)
+            before = self._tracked(contact) if contact is not None else None
+            contact = contact or self._new_contact(draft, now)
             self._apply_answers(contact, answers, classification, score, now)
-            due = answers.next_due
-            if new:
-                # Everything a new contact's row holds is known here, so it is one INSERT: no follow-up to
-                # close, no silence to end, and its only note is this meeting's.
-                contact.next_due_at = due or contact.next_due_at
-                store_phone(session.connection(), contact)
-                contact.search_text = search_text_of(contact, [answers.note], ())
             session.add(contact)
             session.flush()
             assert contact.id is not None
+            if before is not None:
+                end_silence(session, contact.id)  # a meeting logged on a contact gone cold
             after = self._tracked(contact)
             changes = {
                 key: [before[key], after[key]] for key in after if before and before[key] != after[key]
             }
-            session.add(
-                Interaction(
-                    owner_id=draft.owner_id,
-                    contact_id=contact.id,
-                    kind=draft.kind,
-                    note=answers.note,
-                    answers=answers.model_dump(mode="json", exclude=_CONTACT_DETAILS),
-                    changes=changes,
-                    actor_id=draft.owner_id,
-                    occurred_at=now,
+            session.add(self._meeting(draft, contact.id, answers, changes, now))
+            if answers.next_due is not None:
+                # The next step chosen in this meeting replaces any the contact still had open.
+                session.execute(
+                    sa.update(FollowUp)
+                    .where(col(FollowUp.contact_id) == contact.id, col(FollowUp.state).in_(OPEN_STATES))
+                    .values(state="closed", claimed_by=None, lease_until=None)
                 )
-            )
-            if not new:
-                end_silence(session, contact.id)  # a meeting logged on a contact gone cold
-            if due is not None:
-                if not new:
-                    # The next step chosen in this meeting replaces any the contact still had open.
-                    session.execute(
-                        sa.update(FollowUp)
-                        .where(col(FollowUp.contact_id) == contact.id, col(FollowUp.state).in_(OPEN_STATES))
-                        .values(state="closed", claimed_by=None, lease_until=None)
-                    )
-                    contact.next_due_at = due
-                session.add(
-                    FollowUp(owner_id=draft.owner_id, contact_id=contact.id, due_at=due, created_at=now)
-                )
-            if new:
-                return read_model(contact, answers.note, ())
+                contact.next_due_at = answers.next_due
+                session.add(self._next_step(draft, contact.id, answers.next_due, now))
             session.flush()
             contact.search_text = search_text(session, contact)
             session.add(contact)
             return contact_read(session, contact)
+
+    def _save_new_contact(
+        self, draft: DraftRead, answers: QualificationAnswers, classification: Classification, score: Score
+    ) -> ContactRead | None:
+        """A capture of someone new: everything the contact's row holds is known here (no follow-up to close,
+        no silence to end, its only note this meeting's), so it is one INSERT each for the contact, the
+        meeting and the follow-up, on the table rather than through the ORM's unit of work."""
+        now = self.clock()
+        contact = self._new_contact(draft, now)
+        self._apply_answers(contact, answers, classification, score, now)
+        contact.next_due_at = answers.next_due or contact.next_due_at
+        with self.database.writing_connection() as connection:
+            if not self._close_draft(draft=draft, state="saved", on=connection):
+                return None
+            store_phone(connection, contact)
+            contact.search_text = search_text_of(contact, [answers.note], ())
+            inserted = connection.execute(_CONTACT_INSERT, _row_values(contact)).inserted_primary_key
+            assert inserted is not None
+            contact.id = inserted[0]
+            connection.execute(
+                _INTERACTION_INSERT, _row_values(self._meeting(draft, contact.id, answers, {}, now))
+            )
+            if answers.next_due is not None:
+                follow_up = self._next_step(draft, contact.id, answers.next_due, now)
+                connection.execute(_FOLLOW_UP_INSERT, _row_values(follow_up))
+        return read_model(contact, answers.note, ())
+
+    @staticmethod
+    def _new_contact(draft: DraftRead, now: datetime) -> Contact:
+        return Contact(
+            owner_id=draft.owner_id,
+            name="",
+            name_key="",
+            status="lead",
+            status_rule="",
+            created_at=now,
+            updated_at=now,
+        )
+
+    @staticmethod
+    def _meeting(
+        draft: DraftRead,
+        contact_id: int,
+        answers: QualificationAnswers,
+        changes: dict[str, Any],
+        now: datetime,
+    ) -> Interaction:
+        return Interaction(
+            owner_id=draft.owner_id,
+            contact_id=contact_id,
+            kind=draft.kind,
+            note=answers.note,
+            answers=answers.model_dump(mode="json", exclude=_CONTACT_DETAILS),
+            changes=changes,
+            actor_id=draft.owner_id,
+            occurred_at=now,
+        )
+
+    @staticmethod
+    def _next_step(draft: DraftRead, contact_id: int, due: datetime, now: datetime) -> FollowUp:
+        return FollowUp(owner_id=draft.owner_id, contact_id=contact_id, due_at=due, created_at=now)
 
     @staticmethod
     def _tracked(contact: Contact) -> dict[str, Any]:

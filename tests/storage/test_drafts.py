@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import capture as flow
 from bot.qualification import Authority, Budget, Need, QualificationAnswers, Step, Timeline
-from storage.contacts import ContactOrder
+from storage.contacts import ContactOrder, ContactRead
 from storage.drafts import DraftRead
 from tests.factories import FakeClock, Storage, make_rep
 
@@ -101,3 +101,77 @@ def test_a_new_contact_is_saved_as_it_reads_back_and_is_found_by_its_number_and_
         owner_id=rep.id, status="prospect", order=ContactOrder.NEXT, offset=0, limit=5
     )
     assert [(item.id, item.next_due) for item in listed.items] == [(saved.id, due)]
+
+
+def _save(repo: Storage, draft: DraftRead, answers: QualificationAnswers, now: datetime) -> ContactRead:
+    result = flow.evaluate(answers, now=now)
+    saved = repo.drafts.save_capture(
+        draft=draft, answers=result.answers, classification=result.classification, score=result.score
+    )
+    assert saved is not None
+    return saved
+
+
+def test_a_new_contact_has_its_meeting_in_its_history_and_its_next_step_due(
+    repo: Storage, clock: FakeClock
+) -> None:
+    rep = make_rep(repo)
+    due = datetime(2026, 11, 26, 7, tzinfo=UTC)
+    answers = QUALIFIED.model_copy(update={"note": "Wants a demo", "next_due": due})
+    draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=1, answers=answers, step=None)
+    saved = _save(repo, draft, answers, clock())
+    history = repo.contacts.history(owner_id=rep.id, contact_id=saved.id, offset=0, limit=5)
+    assert history is not None
+    assert [(item.kind, item.note, item.changes) for item in history.items] == [
+        ("meeting", "Wants a demo", {})
+    ]
+    clock.now = due
+    claimed = repo.followups.claim_due_reminders(claimer="test", lease=timedelta(minutes=2), limit=5)
+    assert [(reminder.contact_id, reminder.due_at) for reminder in claimed] == [(saved.id, due)]
+
+
+def test_a_meeting_logged_on_a_contact_shows_what_changed_and_replaces_its_next_step(
+    repo: Storage, clock: FakeClock
+) -> None:
+    rep = make_rep(repo)
+    first_due, second_due = datetime(2026, 11, 26, 7, tzinfo=UTC), datetime(2026, 12, 3, 7, tzinfo=UTC)
+    first = QualificationAnswers(name="Anna Virtanen", need=Need.YES, next_due=first_due)
+    draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=1, answers=first, step=None)
+    contact = _save(repo, draft, first, clock())
+    second = QUALIFIED.model_copy(update={"note": "Budget approved", "next_due": second_due})
+    meeting = repo.drafts.open_draft(
+        owner_id=rep.id, chat_id=1, answers=second, step=None, contact_id=contact.id
+    )
+    logged = _save(repo, meeting, second, clock())
+    assert (logged.id, logged.status, logged.touches, logged.next_due) == (
+        contact.id,
+        "prospect",
+        2,
+        second_due,
+    )
+    history = repo.contacts.history(owner_id=rep.id, contact_id=contact.id, offset=0, limit=5)
+    assert history is not None and history.items[0].note == "Budget approved"
+    assert history.items[0].changes["status"] == ["lead", "prospect"]
+    # Only the new next step is still open: the first one was replaced.
+    clock.now = second_due
+    claimed = repo.followups.claim_due_reminders(claimer="test", lease=timedelta(minutes=2), limit=5)
+    assert [reminder.due_at for reminder in claimed] == [second_due]
+
+
+def test_a_meeting_on_a_contact_deleted_meanwhile_is_saved_as_a_new_contact(
+    repo: Storage, clock: FakeClock
+) -> None:
+    """Nothing the rep answered is lost when the contact went away (another device, a merge) before Save."""
+    rep = make_rep(repo)
+    first = QualificationAnswers(name="Anna Virtanen")
+    contact = _save(
+        repo, repo.drafts.open_draft(owner_id=rep.id, chat_id=1, answers=first, step=None), first, clock()
+    )
+    answers = QUALIFIED.model_copy(update={"note": "Met again", "phone": "040 123 4567"})
+    meeting = repo.drafts.open_draft(
+        owner_id=rep.id, chat_id=1, answers=answers, step=None, contact_id=contact.id
+    )
+    assert repo.contacts.delete(owner_id=rep.id, contact_id=contact.id)
+    saved = _save(repo, meeting, answers, clock())
+    assert (saved.company, saved.phone, saved.latest_note) == ("Acme Oy", "+358401234567", "Met again")
+    assert saved == repo.contacts.get_contact(owner_id=rep.id, contact_id=saved.id)
