@@ -296,21 +296,31 @@ async def _start(
 ) -> None:
     """Start a capture, or, when one is open, keep this one queued and ask which to go on with; shown in
     a new message, or in the bot's message `edit_message_id` (a card's "reading…")."""
-    rep = ctx.rep
     chat = update.effective_chat
     assert chat is not None
-    open_draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
-    if open_draft is None:
-        await _open(ctx, chat.id, answers, notice=notice, edit_message_id=edit_message_id)
-        return
+    open_draft = await _open(ctx, chat.id, answers, notice=notice, edit_message_id=edit_message_id)
+    if open_draft is not None:
+        await _queue(ctx, chat.id, open_draft, answers, notice=notice, edit_message_id=edit_message_id)
+
+
+async def _queue(
+    ctx: BotContext,
+    chat_id: int,
+    open_draft: DraftRead,
+    answers: QualificationAnswers,
+    *,
+    notice: str | None = None,
+    edit_message_id: int | None = None,
+) -> None:
+    """Keep a new capture's answers queued on the open one, and ask which to go on with."""
     queued = await ctx.db(ctx.drafts.update_draft, draft=open_draft, queued=answers) or open_draft
     text, markup = _resume_offer(ctx, queued)
     if notice:
         text = f"{notice}\n\n{text}"
     if edit_message_id is not None:
-        await ctx.bot.edit_message_text(text, chat.id, edit_message_id, reply_markup=markup)
+        await ctx.bot.edit_message_text(text, chat_id, edit_message_id, reply_markup=markup)
     else:
-        await ctx.bot.send_message(chat.id, text, reply_markup=markup)
+        await ctx.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 async def _open(
@@ -320,15 +330,19 @@ async def _open(
     *,
     notice: str | None = None,
     edit_message_id: int | None = None,
-) -> None:
-    """Open a capture (the rep has none open) and show its first question, or first the contacts it may
-    be a second record of."""
+) -> DraftRead | None:
+    """Open a capture and show its first question, or first the contacts it may be a second record of;
+    unless the rep has a capture open: that one is returned, and nothing is opened or shown."""
     rep, step = ctx.rep, flow.start(answers).step
 
-    def opened() -> DraftRead:
-        # One call off the event loop: the look for duplicates and the new draft, in the mode it decides.
+    def opened() -> tuple[DraftRead, bool]:
+        # One call off the event loop: the open draft, or the look for duplicates and the new draft, in the
+        # mode it decides.
+        current = ctx.drafts.get_open_draft(owner_id=rep.id)
+        if current is not None:
+            return current, False
         matches = _look_for_duplicates(ctx, rep, answers)
-        return ctx.drafts.open_draft(
+        draft = ctx.drafts.open_draft(
             owner_id=rep.id,
             chat_id=chat_id,
             answers=answers,
@@ -336,9 +350,13 @@ async def _open(
             mode=CaptureMode.DUPLICATE if matches else CaptureMode.ASK,
             duplicate_of=matches[0].id if matches else None,
         )
+        return draft, True
 
-    draft = await ctx.db(opened)
+    draft, new = await ctx.db(opened)
+    if not new:
+        return draft
     await _show(ctx, rep, draft, notice=notice, edit_message_id=edit_message_id)
+    return None
 
 
 def _look_for_duplicates(
@@ -499,10 +517,9 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = await ctx.db(ctx.drafts.get_open_draft, owner_id=rep.id)
+    answers, notice = _answers_from_name(ctx.t, message.text)
+    draft = await _open(ctx, message.chat_id, answers, notice=notice)
     if draft is None:
-        answers, notice = _answers_from_name(ctx.t, message.text)
-        await _open(ctx, message.chat_id, answers, notice=notice)
         return
     mode = CaptureMode(draft.mode)
     if mode is CaptureMode.DATE:
@@ -512,8 +529,7 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     else:
         # The capture waits for a tap: the text is taken as a new contact's name, kept until the rep
         # says whether to continue the open capture or start that one.
-        answers, _ = _answers_from_name(ctx.t, message.text)
-        await _start(update, ctx, answers)
+        await _queue(ctx, message.chat_id, draft, answers)
 
 
 async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: Step, text: str) -> None:
