@@ -168,23 +168,33 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         user = update.effective_user
         if user is None:
             raise RuntimeError("an update without a user reached a rep handler")
-        rep = await self.db(self.reps.get_rep, telegram_id=user.id)
-        if rep is None or not rep.active:
-            listed = not self.settings.open_to_all and self.settings.is_listed(user.id, user.username)
-            if rep is None and not listed and not self.settings.open_to_all:
-                # The gate let them by on a memory that is behind: they erased their data, on another
-                # replica a moment ago.
-                raise NotARep(user.id)
-            rep = await self.db(
-                self.reps.register_rep,
+        settings = self.settings
+        chat_id = update.effective_chat.id if update.effective_chat else user.id
+        language = self.language_of(user)
+
+        def loaded() -> RepRead | None:
+            # One call off the event loop, for a returning rep and a new one alike.
+            rep = self.reps.get_rep(telegram_id=user.id)
+            if rep is not None and rep.active:
+                return rep
+            listed = not settings.open_to_all and settings.is_listed(user.id, user.username)
+            if rep is None and not listed and not settings.open_to_all:
+                return None
+            return self.reps.register_rep(
                 telegram_id=user.id,
-                chat_id=update.effective_chat.id if update.effective_chat else user.id,
-                language=self.language_of(user),
-                timezone=self.settings.default_timezone,
-                digest_time=self.settings.digest_time,
+                chat_id=chat_id,
+                language=language,
+                timezone=settings.default_timezone,
+                digest_time=settings.digest_time,
                 access="listed" if listed else "open",
                 display_name=user.first_name,
             )
+
+        rep = await self.db(loaded)
+        if rep is None:
+            # The gate let them by on a memory that is behind: they erased their data, on another replica a
+            # moment ago.
+            raise NotARep(user.id)
         self.remember_rep(rep)
         return rep
 
