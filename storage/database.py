@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from bot.schedule import OPEN_STATES, FollowUpKind, FollowUpState
 from storage.engine import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, is_sqlite
@@ -144,6 +144,12 @@ class RepositoryPart:
 
     def _reading(self) -> AbstractContextManager[Session]:
         return self.database.reading()
+
+
+def insert_values(row: SQLModel) -> dict[str, Any]:
+    """A new row object's values for an INSERT on its table: the database gives the id, and a value left
+    None is left out, so that it is stored as SQL NULL (a JSON column's too), as the ORM stores it."""
+    return row.model_dump(exclude={"id"}, exclude_none=True)
 
 
 def changed_one(result: object) -> bool:

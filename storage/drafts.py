@@ -26,7 +26,7 @@ from storage.contacts import (
     search_text_of,
     store_phone,
 )
-from storage.database import RepositoryPart, changed_one, end_silence
+from storage.database import RepositoryPart, changed_one, end_silence, insert_values
 from storage.models import Contact, FollowUp, Interaction
 
 
@@ -116,11 +116,6 @@ _INTERACTION_INSERT = sa.insert(SQLModel.metadata.tables["interaction"])
 _FOLLOW_UP_INSERT = sa.insert(SQLModel.metadata.tables["followup"])
 
 
-def _row_values(row: SQLModel) -> dict[str, Any]:
-    """A new row object's column values for its INSERT (the database gives the id)."""
-    return row.model_dump(exclude={"id"})
-
-
 def _at_version(draft: DraftRead) -> dict[str, Any]:
     return {"draft_id": draft.id, "draft_owner_id": draft.owner_id, "draft_version": draft.version}
 
@@ -139,8 +134,11 @@ class DraftBook(RepositoryPart):
         contact_id: int | None = None,
         kind: str = "meeting",
         duplicate_of: int | None = None,
+        none_open: bool = False,
     ) -> DraftRead:
-        """A new capture; any capture the rep left open is cancelled (the rep chose to start over)."""
+        """A new capture; any capture the rep left open is cancelled (the rep chose to start over).
+        `none_open`: the caller has just read that the rep has none open, so there is nothing to cancel
+        and the draft is one INSERT."""
         now = self.clock()
         values: dict[str, Any] = {
             "owner_id": owner_id,
@@ -159,8 +157,10 @@ class DraftBook(RepositoryPart):
             "created_at": now,
             "updated_at": now,
         }
-        with self.database.writing_connection() as connection:
-            connection.execute(_CANCEL_OPEN, {"of_owner": owner_id, "now": now})
+        opening = self.database.writing_statement() if none_open else self.database.writing_connection()
+        with opening as connection:
+            if not none_open:
+                connection.execute(_CANCEL_OPEN, {"of_owner": owner_id, "now": now})
             inserted = connection.execute(_DRAFT_INSERT, values).inserted_primary_key
         assert inserted is not None
         return _draft_read(values | {"id": inserted[0]})
@@ -317,15 +317,15 @@ class DraftBook(RepositoryPart):
                 return None
             store_phone(connection, contact)
             contact.search_text = search_text_of(contact, [answers.note], ())
-            inserted = connection.execute(_CONTACT_INSERT, _row_values(contact)).inserted_primary_key
+            inserted = connection.execute(_CONTACT_INSERT, insert_values(contact)).inserted_primary_key
             assert inserted is not None
             contact.id = inserted[0]
             connection.execute(
-                _INTERACTION_INSERT, _row_values(self._meeting(draft, contact.id, answers, {}, now))
+                _INTERACTION_INSERT, insert_values(self._meeting(draft, contact.id, answers, {}, now))
             )
             if answers.next_due is not None:
                 follow_up = self._next_step(draft, contact.id, answers.next_due, now)
-                connection.execute(_FOLLOW_UP_INSERT, _row_values(follow_up))
+                connection.execute(_FOLLOW_UP_INSERT, insert_values(follow_up))
         return read_model(contact, answers.note, ())
 
     @staticmethod

@@ -14,7 +14,7 @@ from bot.awaiting import Awaiting
 from bot.deal import default_currency
 from bot.phones import region_for
 from bot.schedule import parse_working_days
-from storage.database import RepositoryPart
+from storage.database import RepositoryPart, insert_values
 from storage.models import Digest, Rep
 
 
@@ -103,6 +103,7 @@ def stored_templates(stored: object) -> tuple[tuple[str, str], ...]:
 # saves a few tenths of a millisecond per update.
 _REPS = SQLModel.metadata.tables["rep"]
 _REP_BY_TELEGRAM_ID = sa.select(_REPS).where(_REPS.c.telegram_id == sa.bindparam("telegram_id"))
+_REP_INSERT = sa.insert(_REPS)
 
 
 class RepBook(RepositoryPart):
@@ -123,23 +124,37 @@ class RepBook(RepositoryPart):
         digest_time: time,
         access: str = "open",
         display_name: str = "",
+        unknown: bool = False,
     ) -> RepRead:
-        """The rep with this Telegram id, created on first contact; a returning rep is active again."""
+        """The rep with this Telegram id, created on first contact; a returning rep is active again.
+        `unknown`: the caller has just read that there is no rep with this id, so it is one INSERT (unless
+        another replica registered them meanwhile)."""
         now = self.clock()
+        new = Rep(
+            telegram_id=telegram_id,
+            chat_id=chat_id,
+            language=language,
+            timezone=timezone,
+            digest_time=digest_time.strftime("%H:%M"),
+            access=access,
+            display_name=display_name[:64],
+            created_at=now,
+            updated_at=now,
+        )
+        if unknown:
+            try:
+                with self.database.writing_statement() as connection:
+                    inserted = connection.execute(_REP_INSERT, insert_values(new)).inserted_primary_key
+            except sa.exc.IntegrityError:
+                pass  # registered meanwhile (two first updates on two replicas): read and reactivated below
+            else:
+                assert inserted is not None
+                new.id = inserted[0]
+                return rep_read(new)
         with self._session() as session:
             row = session.exec(select(Rep).where(Rep.telegram_id == telegram_id)).first()
             if row is None:
-                row = Rep(
-                    telegram_id=telegram_id,
-                    chat_id=chat_id,
-                    language=language,
-                    timezone=timezone,
-                    digest_time=digest_time.strftime("%H:%M"),
-                    access=access,
-                    display_name=display_name[:64],
-                    created_at=now,
-                    updated_at=now,
-                )
+                row = new
             else:
                 if not row.active:
                     row.returned_at = now

@@ -188,6 +188,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
                 digest_time=settings.digest_time,
                 access="listed" if listed else "open",
                 display_name=user.first_name,
+                unknown=rep is None,
             )
 
         rep = await self.db(loaded)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from storage.reps import RepRead
 from tests.factories import Storage, make_rep
 
 
@@ -30,3 +31,36 @@ def test_a_reps_own_message_templates_are_kept_by_kind_and_reset(repo: Storage) 
     repo.reps.set_message_template(rep_id=rep.id, kind="winback", template=None)
     gone = repo.reps.get_rep(telegram_id=43)
     assert gone is not None and gone.message_templates == ()
+
+
+def test_a_rep_registered_in_one_insert_reads_back_as_registered_and_a_race_finds_the_first(
+    repo: Storage,
+) -> None:
+    """A first contact is one INSERT; a second first contact of the same person (another replica, a
+    moment later) gets the rep the first one made, active."""
+
+    def first_contact() -> RepRead:
+        return repo.reps.register_rep(
+            telegram_id=44,
+            chat_id=7,
+            language="fi",
+            timezone="Europe/Helsinki",
+            digest_time=time(8),
+            display_name="Anna",
+            unknown=True,
+        )
+
+    new = first_contact()
+    assert new == repo.reps.get_rep(telegram_id=44)
+    assert (new.language, new.timezone, new.digest_time, new.active) == (
+        "fi",
+        "Europe/Helsinki",
+        time(8),
+        True,
+    )
+    with repo.engine.connect() as connection:
+        stored = connection.exec_driver_sql(
+            "SELECT quiet_days IS NULL, message_templates IS NULL FROM rep WHERE telegram_id = 44"
+        ).one()
+    assert tuple(stored) == (True, True)  # SQL NULL, as the ORM stores an unset JSON column
+    assert first_contact().id == new.id
