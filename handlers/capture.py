@@ -349,6 +349,7 @@ async def _open(
             step=step,
             mode=CaptureMode.DUPLICATE if matches else CaptureMode.ASK,
             duplicate_of=matches[0].id if matches else None,
+            none_open=True,
         )
         return draft, True
 

@@ -333,14 +333,15 @@ class ContactBook(RepositoryPart):
             conditions.append(sa.func.lower(col(Contact.email)) == email.strip().lower())
         if name:
             conditions.append(col(Contact.name_key) == search_key(name))
-        with self._reading() as session:
-            key = phones.phone_key(phone, owner_region(session, owner_id)) if phone else None
+        # Statements that stand alone (see Database.statement_read_engine): no transaction around them.
+        with self.database.statement_read_engine.connect() as connection:
+            key = phones.phone_key(phone, owner_region(connection, owner_id)) if phone else None
             if key:
                 conditions.append(col(Contact.phone_key) == key)
             if not conditions:
                 return []
             condition = sa.and_(col(Contact.owner_id) == owner_id, sa.or_(*conditions))
-            rows = self._page_rows(session, condition, ContactOrder.NEWEST, 0, DUPLICATES_MAX)
+            rows = self._page_rows(connection, condition, ContactOrder.NEWEST, 0, DUPLICATES_MAX)
         return [_list_item(row) for row in rows]
 
     def list_contacts(
@@ -417,7 +418,9 @@ class ContactBook(RepositoryPart):
         return [_list_item(row) for row in rows], total
 
     @staticmethod
-    def _page_rows(session: Session, condition: Any, order: ContactOrder, offset: int, limit: int) -> Any:
+    def _page_rows(
+        session: Session | sa.Connection, condition: Any, order: ContactOrder, offset: int, limit: int
+    ) -> Any:
         """The page's rows: its ids first, from the index that has the order (each list order has one: see
         the Contact model), then only those rows."""
         ordering = _ORDERINGS[order]()
