@@ -492,7 +492,7 @@ async def delivery(options: argparse.Namespace, folder: Path) -> list[Delivered]
     overall, 1/s per chat)."""
     results: list[Delivered] = []
     async with AsyncExitStack() as stack:
-        urls = [("SQLite", f"sqlite:///{folder / 'delivery.db'}")]
+        urls = [] if options.skip_sqlite else [("SQLite", f"sqlite:///{folder / 'delivery.db'}")]
         if not options.skip_postgres:
             schema_url = stack.enter_context(postgres_schema(options.postgres_url))
             if schema_url is not None:
