@@ -106,6 +106,29 @@ _REP_BY_TELEGRAM_ID = sa.select(_REPS).where(_REPS.c.telegram_id == sa.bindparam
 _REP_INSERT = sa.insert(_REPS)
 
 
+def new_rep(
+    telegram_id: int,
+    chat_id: int,
+    language: str,
+    timezone: str,
+    digest_time: time,
+    display_name: str,
+    now: datetime,
+) -> Rep:
+    """The row of someone using the bot for the first time (on first contact, or by an invite), with the
+    defaults of the deployment they came with."""
+    return Rep(
+        telegram_id=telegram_id,
+        chat_id=chat_id,
+        language=language,
+        timezone=timezone,
+        digest_time=digest_time.strftime("%H:%M"),
+        display_name=display_name[:64],
+        created_at=now,
+        updated_at=now,
+    )
+
+
 class RepBook(RepositoryPart):
     """Reads and writes of reps."""
 
@@ -130,17 +153,8 @@ class RepBook(RepositoryPart):
         `unknown`: the caller has just read that there is no rep with this id, so it is one INSERT (unless
         another replica registered them meanwhile)."""
         now = self.clock()
-        new = Rep(
-            telegram_id=telegram_id,
-            chat_id=chat_id,
-            language=language,
-            timezone=timezone,
-            digest_time=digest_time.strftime("%H:%M"),
-            access=access,
-            display_name=display_name[:64],
-            created_at=now,
-            updated_at=now,
-        )
+        new = new_rep(telegram_id, chat_id, language, timezone, digest_time, display_name, now)
+        new.access = access
         if unknown:
             try:
                 with self.database.writing_statement() as connection:

@@ -25,7 +25,7 @@ from storage.models import (
     Rep,
     Team,
 )
-from storage.reps import RepRead, rep_read
+from storage.reps import RepRead, new_rep, rep_read
 
 # Built once, on the table: it answers a stranger's code, whose cost is kept to the one read.
 _INVITES = SQLModel.metadata.tables["invite"]
@@ -225,16 +225,7 @@ class TeamBook(RepositoryPart):
                 return Redeemed.USED, None
             rep = session.exec(select(Rep).where(Rep.telegram_id == telegram_id)).first()
             if rep is None:
-                rep = Rep(
-                    telegram_id=telegram_id,
-                    chat_id=chat_id,
-                    language=language,
-                    timezone=timezone,
-                    digest_time=digest_time.strftime("%H:%M"),
-                    display_name=display_name[:64],
-                    created_at=now,
-                    updated_at=now,
-                )
+                rep = new_rep(telegram_id, chat_id, language, timezone, digest_time, display_name, now)
             if rep.id is not None and not rep.active:
                 rep.returned_at = now
             rep.access, rep.active, rep.updated_at = "invite", True, now
