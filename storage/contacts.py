@@ -825,5 +825,13 @@ def store_phone(connection: sa.Connection, contact: Contact) -> None:
         return
     # A number with its country code reads the same in every country: the rep's is not looked up.
     region = None if contact.phone.startswith("+") else owner_region(connection, contact.owner_id)
+    store_phone_in(region, contact)
+
+
+def store_phone_in(region: str | None, contact: Contact) -> None:
+    """The contact's phone as it is stored, read in `region` (the rep's country: owner_region)."""
+    if not contact.phone:
+        contact.phone, contact.phone_key = None, None
+        return
     phone = phones.read_phone(contact.phone, region)
     contact.phone, contact.phone_key = phone.stored, phone.key

@@ -19,7 +19,7 @@ from bot.imports import ImportRow, ParsedFile
 from bot.schedule import OPEN_STATES
 from bot.status import IMPORTED
 from bot.text_keys import phone_key, search_key
-from storage.contacts import owner_region, search_text
+from storage.contacts import owner_region, search_text, search_text_of, store_phone_in
 from storage.database import RepositoryPart, changed_one
 from storage.models import Contact, ContactTag, FollowUp, ImportBatch, Interaction, due_or_none
 
@@ -432,11 +432,6 @@ class Exchange(RepositoryPart):
 
     @staticmethod
     def _new_contact(owner_id: int, row: dict[str, Any], batch_id: int, now: datetime) -> Contact:
-        words = [row[field] or "" for field in ("name", "company", "email", "role", "industry", "location")]
-        digits = "".join(char for char in row["phone"] or "" if char.isdigit())
-        search_text = " | ".join(
-            [search_key(" ".join([*words, row["note"] or "", *(row["tags"] or ())])), digits]
-        )
         return Contact(
             owner_id=owner_id,
             name=row["name"],
@@ -444,7 +439,6 @@ class Exchange(RepositoryPart):
             company=row["company"],
             role=row["role"],
             phone=row["phone"],
-            phone_key=phone_key(row["phone"]) if row["phone"] else None,
             email=row["email"],
             source=row["source"] if row["source"] in _SOURCES else "other" if row["source"] else None,
             industry=row["industry"],
@@ -455,7 +449,6 @@ class Exchange(RepositoryPart):
             status=IMPORTED.status.value,
             status_rule=IMPORTED.rule,
             status_reasons=list(IMPORTED.reasons),
-            search_text=search_text,
             import_batch_id=batch_id,
             created_at=now,
             updated_at=now,
@@ -470,6 +463,11 @@ class Exchange(RepositoryPart):
         now: datetime,
     ) -> None:
         """A chunk of new contacts, then their notes and tags (which need the contacts' ids)."""
+        region = owner_region(session, owner_id)
+        for contact, row in pending:
+            # The phone in its stored form first, so that /find matches either form of it.
+            store_phone_in(region, contact)
+            contact.search_text = search_text_of(contact, [row["note"]], row["tags"] or ())
         session.add_all(contact for contact, _ in pending)
         session.flush()
         extras: list[Any] = []

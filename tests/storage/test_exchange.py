@@ -49,6 +49,19 @@ def test_a_national_number_in_a_file_matches_the_contact_stored_in_e164(repo: St
     assert (plan.new, plan.duplicates) == (0, 1)
 
 
+def test_an_imported_number_is_found_by_part_of_either_of_its_forms(repo: Storage) -> None:
+    """A file's number as Finns write it is stored in its international form, and /find matches a part
+    of either form, as for a contact captured in the chat."""
+    rep = make_rep(repo, 1)
+    rows = [ImportRow(line=2, name="Aino Virtanen", phone="040 123 4567", note="Met at the fair")]
+    batch = repo.exchange.plan_import(owner_id=rep.id, parsed=ParsedFile(rows=rows)).batch_id
+    assert repo.exchange.claim_import(owner_id=rep.id, batch_id=batch) is ImportClaim.CLAIMED
+    assert repo.exchange.apply_import(owner_id=rep.id, batch_id=batch, merge=False) == ImportResult(1, 0, 0)
+    for search in ("0401234", "3584012", "fair", "virtanen"):
+        found = repo.contacts.find_contacts(owner_id=rep.id, text=search, offset=0, limit=5)
+        assert [item.name for item in found.items] == ["Aino Virtanen"], search
+
+
 def planned(repo: Storage, owner_id: int, count: int) -> int:
     """An import of `count` new people planned for the rep; the batch's id."""
     rows = [ImportRow(line=index + 2, name=f"Person {index}", company="Acme") for index in range(count)]
