@@ -54,7 +54,7 @@ from handlers.kit.buttons import (
     SummaryButton,
 )
 from handlers.kit.commands import command
-from handlers.kit.context import BotContext
+from handlers.kit.context import BotContext, Prefetched
 from handlers.kit.dates import read_date, refusal_text
 from handlers.kit.keyboards import ROW_EACH, button, keyboard, rows, short
 from handlers.kit.preamble import OwnedPress, pressed_on
@@ -685,11 +685,15 @@ async def _pressed(
 ) -> OwnedPress[DraftButton, DraftRead] | None:
     """A press on a capture's button with its draft: the rep's own and still open, else refused."""
 
-    def open_draft(data: DraftButton) -> DraftRead | None:
-        draft = ctx.drafts.get_draft(owner_id=ctx.rep.id, draft_id=data.draft)
+    def if_open(draft: DraftRead | None) -> DraftRead | None:
         return draft if draft is not None and draft.state == "open" else None
 
-    return await pressed_on(update, ctx, kind, open_draft)
+    def open_draft(data: DraftButton) -> DraftRead | None:
+        return if_open(ctx.drafts.get_draft(owner_id=ctx.rep.id, draft_id=data.draft))
+
+    read = ctx.pressed_draft  # read with the rep, by the preamble
+    prefetched = Prefetched(if_open(read.record)) if read is not None else None
+    return await pressed_on(update, ctx, kind, open_draft, prefetched=prefetched)
 
 
 async def on_question_button(update: Update, ctx: BotContext) -> None:

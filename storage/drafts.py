@@ -28,6 +28,7 @@ from storage.contacts import (
 )
 from storage.database import RepositoryPart, changed_one, end_silence, insert_values
 from storage.models import Contact, FollowUp, Interaction
+from storage.reps import RepRead, rep_read
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,21 @@ def _draft_read(row: Mapping[Any, Any]) -> DraftRead:
 _DRAFTS = SQLModel.metadata.tables["capturedraft"]
 _DRAFT_BY_ID = sa.select(_DRAFTS).where(
     _DRAFTS.c.id == sa.bindparam("draft_id"), _DRAFTS.c.owner_id == sa.bindparam("owner_id")
+)
+
+
+# A press on a capture's message reads its rep and the draft it names in one statement (see
+# DraftBook.get_rep_and_draft): the rep's columns under their own names, the draft's under a prefix.
+_REPS = SQLModel.metadata.tables["rep"]
+_PRESSED = _DRAFTS.alias("pressed")
+_REP_AND_DRAFT = (
+    sa.select(*_REPS.c, *(column.label(f"draft_{column.name}") for column in _PRESSED.c))
+    .select_from(
+        _REPS.outerjoin(
+            _PRESSED, sa.and_(_PRESSED.c.id == sa.bindparam("draft_id"), _PRESSED.c.owner_id == _REPS.c.id)
+        )
+    )
+    .where(_REPS.c.telegram_id == sa.bindparam("telegram_id"))
 )
 
 
@@ -175,6 +191,23 @@ class DraftBook(RepositoryPart):
         with self.database.statement_read_engine.connect() as connection:
             row = connection.execute(_DRAFT_BY_ID, {"draft_id": draft_id, "owner_id": owner_id}).first()
         return _draft_read(row._mapping) if row else None
+
+    def get_rep_and_draft(
+        self, *, telegram_id: int, draft_id: int
+    ) -> tuple[RepRead, DraftRead | None] | None:
+        """The rep with this Telegram id and their draft `draft_id` (None when it does not exist or is
+        someone else's), in one statement: what a press on a capture's button needs before anything else.
+        None when there is no such rep."""
+        with self.database.statement_read_engine.connect() as connection:
+            named = {"telegram_id": telegram_id, "draft_id": draft_id}
+            row = connection.execute(_REP_AND_DRAFT, named).first()
+        if row is None:
+            return None
+        values = row._mapping
+        draft = None
+        if values["draft_id"] is not None:
+            draft = _draft_read({column.name: values[f"draft_{column.name}"] for column in _PRESSED.c})
+        return rep_read(row), draft
 
     def update_draft(
         self,

@@ -19,8 +19,8 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -948,3 +948,28 @@ async def calendar_feeds(app: Any) -> AsyncIterator[aiohttp.ClientSession]:
             yield http
     finally:
         await runner.cleanup()
+
+
+class Statements:
+    """The SQL statements the application's engine runs while `recording`, in order."""
+
+    def __init__(self, app: Any) -> None:
+        self.engine = app.bot_data.engine
+        self.seen: list[str] = []
+        self.on = False
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.on:
+            self.seen.append(" ".join(statement.split()))
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        self.seen, self.on = [], True
+        try:
+            yield self.seen
+        finally:
+            self.on = False
+
+    def close(self) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)

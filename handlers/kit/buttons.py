@@ -124,19 +124,36 @@ def _convert(kind: object, part: str) -> object | None:
 
 
 @dataclass(frozen=True)
-class QuestionButton(ButtonData, prefix="q"):
-    """An option, Back, Skip or Finish on a capture question."""
+class OnDraft(ButtonData):
+    """A kind pressed on a capture's message: its first field names the draft, which the preamble reads
+    together with the rep (handlers/kit/preamble.py)."""
 
     draft: int
+
+    @staticmethod
+    def named_in(data: str | None) -> int | None:
+        """The draft that callback_data of any of these kinds names (a claim, to be looked up among the
+        rep's own drafts only); None for data of another kind."""
+        prefix, _, rest = (data or "").partition(":")
+        kind = _REGISTRY.get(prefix)
+        if kind is None or not issubclass(kind, OnDraft):
+            return None
+        draft = rest.partition(":")[0]
+        return int(draft) if _NUMBER.match(draft) else None
+
+
+@dataclass(frozen=True)
+class QuestionButton(OnDraft, prefix="q"):
+    """An option, Back, Skip or Finish on a capture question."""
+
     step: str
     option: str
 
 
 @dataclass(frozen=True)
-class CaptureDateButton(ButtonData, prefix="qd"):
+class CaptureDateButton(OnDraft, prefix="qd"):
     """A date the bot offers for the capture's next step (next year's, for a day.month that has passed)."""
 
-    draft: int
     minutes: int  # the instant, in minutes since the epoch
 
 
@@ -148,22 +165,19 @@ class SummaryAction(StrEnum):
 
 
 @dataclass(frozen=True)
-class SummaryButton(ButtonData, prefix="s"):
-    draft: int
+class SummaryButton(OnDraft, prefix="s"):
     action: SummaryAction
 
 
 @dataclass(frozen=True)
-class EditFieldButton(ButtonData, prefix="e"):
-    draft: int
+class EditFieldButton(OnDraft, prefix="e"):
     step: str
 
 
 @dataclass(frozen=True)
-class DuplicateButton(ButtonData, prefix="d"):
+class DuplicateButton(OnDraft, prefix="d"):
     """Log the meeting on an existing contact (its id), or `new`."""
 
-    draft: int
     choice: str
 
 
@@ -173,10 +187,9 @@ class ResumeAction(StrEnum):
 
 
 @dataclass(frozen=True)
-class ResumeButton(ButtonData, prefix="n"):
+class ResumeButton(OnDraft, prefix="n"):
     """Continue the open capture, or start the queued one; `version` is the draft's when offered."""
 
-    draft: int
     action: ResumeAction
     version: int
 

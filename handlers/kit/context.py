@@ -7,9 +7,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -22,7 +23,7 @@ from bot.i18n import Translator, language_for
 from storage.calendar import CalendarBook
 from storage.contacts import ContactBook
 from storage.database import Clock
-from storage.drafts import DraftBook
+from storage.drafts import DraftBook, DraftRead
 from storage.exchange import Exchange
 from storage.followups import FollowUpRepository
 from storage.privacy import PrivacyBook
@@ -37,6 +38,13 @@ T = TypeVar("T")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Prefetched(Generic[T]):
+    """A record read ahead of the handler that needs it; None inside when there is none of the rep's."""
+
+    record: T | None
 
 
 class NotARep(Exception):
@@ -77,6 +85,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self._rep: RepRead | None = None
         self._language: str | None = None
+        # For a press on a capture's message: the draft it names, read with the rep (see load_rep).
+        self.pressed_draft: Prefetched[DraftRead] | None = None
         # Set by the access gate when this update's /start <code> just brought a stranger in.
         self.joined_by_invite = False
 
@@ -158,11 +168,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             raise RuntimeError("no rep was loaded for this update: it did not come from a private chat")
         return self._rep
 
-    async def load_rep(self, update: Update) -> RepRead:
+    async def load_rep(self, update: Update, *, draft_id: int | None = None) -> RepRead:
         """The rep sending this update, registered on first contact with defaults from the settings.
 
         With an allow-list only a listed user is registered here (an invited one was, when the invite was
-        redeemed); anyone else raises NotARep and is stored nowhere."""
+        redeemed); anyone else raises NotARep and is stored nowhere. `draft_id`: the draft a press names, read
+        in the same statement as the rep (into `pressed_draft`), which saves the press a call and a read."""
         if self._rep is not None:
             return self._rep
         user = update.effective_user
@@ -172,15 +183,23 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         chat_id = update.effective_chat.id if update.effective_chat else user.id
         language = self.language_of(user)
 
-        def loaded() -> RepRead | None:
+        def stored() -> tuple[RepRead | None, Prefetched[DraftRead] | None]:
+            if draft_id is None:
+                return self.reps.get_rep(telegram_id=user.id), None
+            read = self.drafts.get_rep_and_draft(telegram_id=user.id, draft_id=draft_id)
+            return (read[0], Prefetched(read[1])) if read is not None else (None, None)
+
+        def loaded() -> tuple[RepRead | None, Prefetched[DraftRead] | None]:
             # One call off the event loop, for a returning rep and a new one alike.
-            rep = self.reps.get_rep(telegram_id=user.id)
+            rep, draft = stored()
             if rep is not None and rep.active:
-                return rep
+                return rep, draft
             listed = not settings.open_to_all and settings.is_listed(user.id, user.username)
             if rep is None and not listed and not settings.open_to_all:
-                return None
-            return self.reps.register_rep(
+                return None, None
+            # What was read with a rep who is registered only now is left unused: the press's handler reads
+            # its record for the rep as they are after this.
+            registered = self.reps.register_rep(
                 telegram_id=user.id,
                 chat_id=chat_id,
                 language=language,
@@ -190,8 +209,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
                 display_name=user.first_name,
                 unknown=rep is None,
             )
+            return registered, None
 
-        rep = await self.db(loaded)
+        rep, self.pressed_draft = await self.db(loaded)
         if rep is None:
             # The gate let them by on a memory that is behind: they erased their data, on another replica a
             # moment ago.

@@ -1,6 +1,7 @@
 """The preamble of every update: the rep is loaded once, before any flow runs; and for a button press, its
 data parsed as its kind and what it names loaded among the pressing rep's own records, a stale, tampered or
-foreign press answered here, so no flow ever sees one.
+foreign press answered here, so no flow ever sees one. A press on a capture's message (the most frequent
+press) has its draft read in the same statement as the rep.
 
 A finished, cancelled, unknown or someone else's record all read the same to the rep ("expired"), so a
 guessed id tells nothing about other reps' data.
@@ -16,8 +17,8 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from handlers.kit.buttons import ButtonData
-from handlers.kit.context import BotContext, NotARep
+from handlers.kit.buttons import ButtonData, OnDraft
+from handlers.kit.context import BotContext, NotARep, Prefetched
 from storage.reps import RepRead
 
 D = TypeVar("D", bound=ButtonData)
@@ -60,8 +61,9 @@ async def load_rep(update: Update, ctx: BotContext) -> None:
         return
     if update.message is None and update.callback_query is None:
         return
+    query = update.callback_query
     try:
-        await ctx.load_rep(update)
+        await ctx.load_rep(update, draft_id=OnDraft.named_in(query.data) if query is not None else None)
     except NotARep:
         # The gate's memory was behind the database: it forgets them, and refuses them from now on.
         if ctx.bot_data.gate is not None:
@@ -104,13 +106,15 @@ async def pressed_on(
     load: Callable[[D], R | None],
     *,
     refusal: str = "common.expired",
+    prefetched: Prefetched[R] | None = None,
 ) -> OwnedPress[D, R] | None:
     """The press with the record its data names, loaded by `load` (an owner-scoped query, run off the
-    event loop) and checked once more to be the rep's: ids in buttons are claims, never trusted."""
+    event loop) unless it was `prefetched` with the rep, and checked once more to be the rep's: ids in
+    buttons are claims, never trusted."""
     press = await pressed(update, ctx, kind, refusal=refusal)
     if press is None:
         return None
-    record = await ctx.db(load, press.data)
+    record = prefetched.record if prefetched is not None else await ctx.db(load, press.data)
     if record is None or record.owner_id != press.rep.id:
         await press.answer(ctx.t.plain(refusal), alert=True)
         return None

@@ -5,8 +5,7 @@ isolation by crafted button data."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from tests.factories import FakeClock, RepChat, storage_of, traces_of
+from tests.factories import FakeClock, RepChat, Statements, storage_of, traces_of
 from tests.fake_bot_api import FakeBotAPI, SentMessage
 
 ADMIN = 9001
@@ -69,31 +68,6 @@ UNKNOWN = (
 MADE_UP = "madeUpCode_12345"  # well formed: it takes the one read a code may cost
 # A code is looked up at most this many times before the user's further codes are refused unread.
 CODE_READS = 3
-
-
-class Statements:
-    """The SQL statements the application's engine runs while `recording`, in order."""
-
-    def __init__(self, app: Any) -> None:
-        self.engine = app.bot_data.engine
-        self.seen: list[str] = []
-        self.on = False
-        sa.event.listen(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if self.on:
-            self.seen.append(" ".join(statement.split()))
-
-    @contextmanager
-    def recording(self) -> Iterator[list[str]]:
-        self.seen, self.on = [], True
-        try:
-            yield self.seen
-        finally:
-            self.on = False
-
-    def close(self) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 def rows(app: Any) -> dict[str, int]:

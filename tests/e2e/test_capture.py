@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.contacts import ContactOrder
-from tests.factories import RepChat, Storage, storage_of
+from tests.factories import RepChat, Statements, Storage, storage_of
 
 
 def repo_of(app: Any) -> Storage:
@@ -389,6 +389,7 @@ async def test_tampered_or_foreign_buttons_are_refused_and_change_nothing(
         f"e:{draft.id}:name",
         f"n:{draft.id}:restart",
         f"d:{draft.id}:new",
+        f"qd:{draft.id}:{30_000_000}",
     ):
         assert await other_rep.press_data(data) == expired
     assert await rep.press_data(f"q:{draft.id}:need:maybe") == expired
@@ -410,6 +411,21 @@ async def test_an_older_offer_never_cancels_the_capture_in_progress(rep: RepChat
     assert rep.fake.buttons(older) == [], "the stale offer keeps no live buttons"
     draft = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
     assert draft is not None and draft.answers.name == "Anna Virtanen" and draft.answers.need == "yes"
+
+
+async def test_a_tap_on_a_question_is_one_read_and_one_write(rep: RepChat, app: Any) -> None:
+    # The rep and the draft the button names are read in one statement: the tap a capture is made of.
+    await rep.send("Anna Virtanen, Acme Oy")
+    statements = Statements(app)
+    try:
+        with statements.recording() as seen:
+            await rep.press("Yes")
+    finally:
+        statements.close()
+    assert "Budget?" in rep.last_text
+    ran = [statement for statement in seen if not statement.upper().startswith("BEGIN")]
+    assert [statement.split()[0].upper() for statement in ran] == ["SELECT", "UPDATE"], seen
+    assert "FROM rep LEFT OUTER JOIN capturedraft" in ran[0]
 
 
 async def test_a_forged_resume_button_is_refused(rep: RepChat, app: Any) -> None:

@@ -46,6 +46,19 @@ def test_a_draft_is_invisible_to_another_rep(repo: Storage) -> None:
     assert repo.drafts.cancel_draft(draft=forged) is False
 
 
+def test_a_press_reads_its_rep_together_with_their_own_draft_only(repo: Storage) -> None:
+    owner, stranger = make_rep(repo, 1), make_rep(repo, 2)
+    draft = repo.drafts.open_draft(
+        owner_id=owner.id, chat_id=1, answers=QualificationAnswers(name="Anna"), step=Step.NEED
+    )
+    stored = repo.drafts.get_draft(owner_id=owner.id, draft_id=draft.id)
+    assert repo.drafts.get_rep_and_draft(telegram_id=1, draft_id=draft.id) == (owner, stored)
+    # Another rep naming it reads only themselves; a number that is no rep reads nothing.
+    assert repo.drafts.get_rep_and_draft(telegram_id=2, draft_id=draft.id) == (stranger, None)
+    assert repo.drafts.get_rep_and_draft(telegram_id=1, draft_id=draft.id + 1) == (owner, None)
+    assert repo.drafts.get_rep_and_draft(telegram_id=3, draft_id=draft.id) is None
+
+
 def test_saving_stores_contact_interaction_and_follow_up_once(repo: Storage, clock: FakeClock) -> None:
     rep = make_rep(repo)
     due = datetime(2026, 11, 26, 7, tzinfo=UTC)
