@@ -3,6 +3,7 @@ finished capture as a contact, an interaction and a follow-up."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -27,6 +28,7 @@ from storage.contacts import (
     store_phone,
 )
 from storage.database import RepositoryPart, changed_one, end_silence, insert_values
+from storage.engine import is_sqlite
 from storage.models import Contact, FollowUp, Interaction
 from storage.reps import RepRead, rep_read
 
@@ -127,13 +129,66 @@ _DRAFT_AT_VERSION = sa.update(_DRAFTS).where(
 
 
 # A new contact's rows, inserted as they are built (see DraftBook._save_new_contact).
-_CONTACT_INSERT = sa.insert(SQLModel.metadata.tables["contact"])
-_INTERACTION_INSERT = sa.insert(SQLModel.metadata.tables["interaction"])
-_FOLLOW_UP_INSERT = sa.insert(SQLModel.metadata.tables["followup"])
+_CONTACTS = SQLModel.metadata.tables["contact"]
+_INTERACTIONS = SQLModel.metadata.tables["interaction"]
+_FOLLOW_UPS = SQLModel.metadata.tables["followup"]
+_CONTACT_INSERT = sa.insert(_CONTACTS)
+_INTERACTION_INSERT = sa.insert(_INTERACTIONS)
+_FOLLOW_UP_INSERT = sa.insert(_FOLLOW_UPS)
+
+
+def _rows_of(
+    table: sa.Table, prefix: str, names: tuple[str, ...], source: Any, **from_source: Any
+) -> sa.Insert:
+    """An INSERT of one row for each row of `source` (none when it has none): the columns `names`, bound as
+    `<prefix>_<name>`, and `from_source`'s columns."""
+    chosen = sa.select(
+        *(sa.bindparam(f"{prefix}_{name}", type_=table.c[name].type) for name in names), *from_source.values()
+    ).select_from(source)
+    return sa.insert(table).from_select([*names, *from_source], chosen)
+
+
+@functools.lru_cache(maxsize=64)
+def _saved_in_one(
+    contact: tuple[str, ...], meeting: tuple[str, ...], follow_up: tuple[str, ...] | None
+) -> sa.Select[Any]:
+    """PostgreSQL's Save of a new contact as one statement (data-modifying WITH clauses): the draft closed
+    at its version, then the contact, its meeting and its follow-up made only if the draft was, so that one
+    round trip does what six did (BEGIN, four statements, COMMIT), as atomically. It returns the new
+    contact's id, or no row when the draft had changed meanwhile. Built once for each set of columns the
+    rows have values for (see _in_one)."""
+    closing: dict[str, Any] = {name: sa.bindparam(name) for name in ("state", "updated_at", "version")}
+    closed = _DRAFT_AT_VERSION.values(closing).returning(_DRAFTS.c.id).cte("closed")
+    made = _rows_of(_CONTACTS, "contact", contact, closed).returning(_CONTACTS.c.id).cte("made")
+    with_it = [_rows_of(_INTERACTIONS, "meeting", meeting, made, contact_id=made.c.id).cte("met")]
+    if follow_up is not None:
+        with_it.append(_rows_of(_FOLLOW_UPS, "next", follow_up, made, contact_id=made.c.id).cte("next"))
+    return sa.select(made.c.id).add_cte(*with_it)
+
+
+def _in_one(
+    contact: Contact, meeting: Interaction, follow_up: FollowUp | None
+) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """_saved_in_one's statement for these rows, with their values."""
+    rows = {"contact": insert_values(contact), "meeting": insert_values(meeting)}
+    rows["meeting"].pop("contact_id")
+    if follow_up is not None:
+        rows["next"] = insert_values(follow_up)
+        rows["next"].pop("contact_id")
+    statement = _saved_in_one(
+        tuple(rows["contact"]), tuple(rows["meeting"]), tuple(rows["next"]) if "next" in rows else None
+    )
+    values = {f"{prefix}_{name}": value for prefix, row in rows.items() for name, value in row.items()}
+    return statement, values
 
 
 def _at_version(draft: DraftRead) -> dict[str, Any]:
     return {"draft_id": draft.id, "draft_owner_id": draft.owner_id, "draft_version": draft.version}
+
+
+def _closing(draft: DraftRead, state: str, now: datetime) -> dict[str, Any]:
+    """_DRAFT_AT_VERSION's values that close the draft as saved or cancelled."""
+    return _at_version(draft) | {"state": state, "updated_at": now, "version": draft.version + 1}
 
 
 class DraftBook(RepositoryPart):
@@ -275,11 +330,7 @@ class DraftBook(RepositoryPart):
     ) -> bool:
         """Close an open draft at the version it was read at, in the transaction `on` (or a statement of its
         own); False when it had changed meanwhile."""
-        values = _at_version(draft) | {
-            "state": state,
-            "updated_at": self.clock(),
-            "version": draft.version + 1,
-        }
+        values = _closing(draft, state, self.clock())
         if on is not None:
             return changed_one(on.execute(_DRAFT_AT_VERSION, values))
         with self.database.writing_statement() as connection:
@@ -340,25 +391,37 @@ class DraftBook(RepositoryPart):
     ) -> ContactRead | None:
         """A capture of someone new: everything the contact's row holds is known here (no follow-up to close,
         no silence to end, its only note this meeting's), so it is one INSERT each for the contact, the
-        meeting and the follow-up, on the table rather than through the ORM's unit of work."""
+        meeting and the follow-up, on the table rather than through the ORM's unit of work. On PostgreSQL
+        the draft's close and the three INSERTs are one statement (see _saved_in_one)."""
         now = self.clock()
         contact = self._new_contact(draft, now)
         self._apply_answers(contact, answers, classification, score, now)
         contact.next_due_at = answers.next_due or contact.next_due_at
-        with self.database.writing_connection() as connection:
-            if not self._close_draft(draft=draft, state="saved", on=connection):
-                return None
+        # (Their contact's id is the INSERT's: 0 until then.)
+        meeting = self._meeting(draft, 0, answers, {}, now)
+        follow_up = None if answers.next_due is None else self._next_step(draft, 0, answers.next_due, now)
+        closing = _closing(draft, "saved", now)
+        in_one = not is_sqlite(self.engine)
+        writing = self.database.writing_statement if in_one else self.database.writing_connection
+        with writing() as connection:
             store_phone(connection, contact)
             contact.search_text = search_text_of(contact, [answers.note], ())
-            inserted = connection.execute(_CONTACT_INSERT, insert_values(contact)).inserted_primary_key
-            assert inserted is not None
-            contact.id = inserted[0]
-            connection.execute(
-                _INTERACTION_INSERT, insert_values(self._meeting(draft, contact.id, answers, {}, now))
-            )
-            if answers.next_due is not None:
-                follow_up = self._next_step(draft, contact.id, answers.next_due, now)
-                connection.execute(_FOLLOW_UP_INSERT, insert_values(follow_up))
+            if in_one:
+                statement, values = _in_one(contact, meeting, follow_up)
+                made = connection.execute(statement, values | closing).first()
+                if made is None:
+                    return None  # the draft had changed meanwhile: nothing was written
+                contact.id = made[0]
+            else:
+                if not changed_one(connection.execute(_DRAFT_AT_VERSION, closing)):
+                    return None
+                inserted = connection.execute(_CONTACT_INSERT, insert_values(contact)).inserted_primary_key
+                assert inserted is not None
+                contact.id = meeting.contact_id = inserted[0]
+                connection.execute(_INTERACTION_INSERT, insert_values(meeting))
+                if follow_up is not None:
+                    follow_up.contact_id = contact.id
+                    connection.execute(_FOLLOW_UP_INSERT, insert_values(follow_up))
         return read_model(contact, answers.note, ())
 
     @staticmethod

@@ -143,6 +143,31 @@ def test_a_new_contact_has_its_meeting_in_its_history_and_its_next_step_due(
     assert [(reminder.contact_id, reminder.due_at) for reminder in claimed] == [(saved.id, due)]
 
 
+def test_a_new_contact_with_no_next_step_has_nothing_due_and_a_changed_draft_saves_nothing(
+    repo: Storage, clock: FakeClock
+) -> None:
+    rep = make_rep(repo)
+    draft = repo.drafts.open_draft(owner_id=rep.id, chat_id=1, answers=QUALIFIED, step=None)
+    saved = _save(repo, draft, QUALIFIED, clock())
+    assert saved.next_due is None
+    history = repo.contacts.history(owner_id=rep.id, contact_id=saved.id, offset=0, limit=5)
+    assert history is not None and [item.kind for item in history.items] == ["meeting"]
+    clock.now += timedelta(days=400)
+    assert repo.followups.claim_due_reminders(claimer="test", lease=timedelta(minutes=2), limit=5) == []
+    # A draft another tap moved on since it was read: its Save writes no contact, meeting nor follow-up.
+    answers = QUALIFIED.model_copy(update={"name": "Bob Smith", "next_due": clock() + timedelta(days=1)})
+    second = repo.drafts.open_draft(owner_id=rep.id, chat_id=1, answers=answers, step=None)
+    assert repo.drafts.update_draft(draft=second, step=Step.NAME) is not None
+    result = flow.evaluate(answers, now=clock())
+    stale = repo.drafts.save_capture(
+        draft=second, answers=result.answers, classification=result.classification, score=result.score
+    )
+    assert stale is None
+    assert not repo.contacts.find_contacts(owner_id=rep.id, text="Bob", offset=0, limit=5).items
+    clock.now += timedelta(days=2)
+    assert repo.followups.claim_due_reminders(claimer="test", lease=timedelta(minutes=2), limit=5) == []
+
+
 def test_a_meeting_logged_on_a_contact_shows_what_changed_and_replaces_its_next_step(
     repo: Storage, clock: FakeClock
 ) -> None:
