@@ -334,11 +334,12 @@ async def _open(
     """Open a capture and show its first question, or first the contacts it may be a second record of;
     unless the rep has a capture open: that one is returned, and nothing is opened or shown."""
     rep, step = ctx.rep, flow.start(answers).step
+    read = ctx.take_open_draft()  # read with the rep, by the preamble
 
     def opened() -> tuple[DraftRead, bool]:
         # One call off the event loop: the open draft, or the look for duplicates and the new draft, in the
         # mode it decides.
-        current = ctx.drafts.get_open_draft(owner_id=rep.id)
+        current = read.record if read is not None else ctx.drafts.get_open_draft(owner_id=rep.id)
         if current is not None:
             return current, False
         matches = _look_for_duplicates(ctx, rep, answers)

@@ -89,18 +89,23 @@ _DRAFT_BY_ID = sa.select(_DRAFTS).where(
 )
 
 
-# A press on a capture's message reads its rep and the draft it names in one statement (see
+# The preamble reads a rep together with the draft the update is about, in one statement (see
 # DraftBook.get_rep_and_draft): the rep's columns under their own names, the draft's under a prefix.
 _REPS = SQLModel.metadata.tables["rep"]
-_PRESSED = _DRAFTS.alias("pressed")
-_REP_AND_DRAFT = (
-    sa.select(*_REPS.c, *(column.label(f"draft_{column.name}") for column in _PRESSED.c))
-    .select_from(
-        _REPS.outerjoin(
-            _PRESSED, sa.and_(_PRESSED.c.id == sa.bindparam("draft_id"), _PRESSED.c.owner_id == _REPS.c.id)
-        )
+_JOINED = _DRAFTS.alias("joined")
+
+
+def _rep_and(draft: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return (
+        sa.select(*_REPS.c, *(column.label(f"draft_{column.name}") for column in _JOINED.c))
+        .select_from(_REPS.outerjoin(_JOINED, sa.and_(_JOINED.c.owner_id == _REPS.c.id, draft)))
+        .where(_REPS.c.telegram_id == sa.bindparam("telegram_id"))
     )
-    .where(_REPS.c.telegram_id == sa.bindparam("telegram_id"))
+
+
+_REP_AND_DRAFT = _rep_and(_JOINED.c.id == sa.bindparam("draft_id"))
+_REP_AND_OPEN_DRAFT = (
+    _rep_and(_JOINED.c.state == DraftState.OPEN.value).order_by(_JOINED.c.id.desc()).limit(1)
 )
 
 
@@ -248,20 +253,24 @@ class DraftBook(RepositoryPart):
         return _draft_read(row._mapping) if row else None
 
     def get_rep_and_draft(
-        self, *, telegram_id: int, draft_id: int
+        self, *, telegram_id: int, draft_id: int | None = None
     ) -> tuple[RepRead, DraftRead | None] | None:
         """The rep with this Telegram id and their draft `draft_id` (None when it does not exist or is
-        someone else's), in one statement: what a press on a capture's button needs before anything else.
-        None when there is no such rep."""
+        someone else's), or with no `draft_id` their open capture (get_open_draft), in one statement: what
+        a press on a capture's button, or a text, needs before anything else. None when there is no such
+        rep."""
         with self.database.statement_read_engine.connect() as connection:
-            named = {"telegram_id": telegram_id, "draft_id": draft_id}
-            row = connection.execute(_REP_AND_DRAFT, named).first()
+            if draft_id is None:
+                row = connection.execute(_REP_AND_OPEN_DRAFT, {"telegram_id": telegram_id}).first()
+            else:
+                named = {"telegram_id": telegram_id, "draft_id": draft_id}
+                row = connection.execute(_REP_AND_DRAFT, named).first()
         if row is None:
             return None
         values = row._mapping
         draft = None
         if values["draft_id"] is not None:
-            draft = _draft_read({column.name: values[f"draft_{column.name}"] for column in _PRESSED.c})
+            draft = _draft_read({column.name: values[f"draft_{column.name}"] for column in _JOINED.c})
         return rep_read(row), draft
 
     def update_draft(

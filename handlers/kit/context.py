@@ -85,8 +85,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self._rep: RepRead | None = None
         self._language: str | None = None
-        # For a press on a capture's message: the draft it names, read with the rep (see load_rep).
+        # For a press on a capture's message: the draft it names, read with the rep (see load_rep); for a
+        # text, the rep's open capture, taken once (see take_open_draft).
         self.pressed_draft: Prefetched[DraftRead] | None = None
+        self._open_draft: Prefetched[DraftRead] | None = None
         # Set by the access gate when this update's /start <code> just brought a stranger in.
         self.joined_by_invite = False
 
@@ -168,12 +170,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             raise RuntimeError("no rep was loaded for this update: it did not come from a private chat")
         return self._rep
 
-    async def load_rep(self, update: Update, *, draft_id: int | None = None) -> RepRead:
+    async def load_rep(
+        self, update: Update, *, draft_id: int | None = None, open_draft: bool = False
+    ) -> RepRead:
         """The rep sending this update, registered on first contact with defaults from the settings.
 
         With an allow-list only a listed user is registered here (an invited one was, when the invite was
-        redeemed); anyone else raises NotARep and is stored nowhere. `draft_id`: the draft a press names, read
-        in the same statement as the rep (into `pressed_draft`), which saves the press a call and a read."""
+        redeemed); anyone else raises NotARep and is stored nowhere. What the update is about is read in
+        the same statement as the rep, which saves its handler a read: `draft_id`, the draft a press names
+        (into `pressed_draft`); `open_draft`, the rep's open capture, for a text (see take_open_draft)."""
         if self._rep is not None:
             return self._rep
         user = update.effective_user
@@ -184,7 +189,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         language = self.language_of(user)
 
         def stored() -> tuple[RepRead | None, Prefetched[DraftRead] | None]:
-            if draft_id is None:
+            if draft_id is None and not open_draft:
                 return self.reps.get_rep(telegram_id=user.id), None
             read = self.drafts.get_rep_and_draft(telegram_id=user.id, draft_id=draft_id)
             return (read[0], Prefetched(read[1])) if read is not None else (None, None)
@@ -197,8 +202,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             listed = not settings.open_to_all and settings.is_listed(user.id, user.username)
             if rep is None and not listed and not settings.open_to_all:
                 return None, None
-            # What was read with a rep who is registered only now is left unused: the press's handler reads
-            # its record for the rep as they are after this.
             registered = self.reps.register_rep(
                 telegram_id=user.id,
                 chat_id=chat_id,
@@ -209,15 +212,27 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
                 display_name=user.first_name,
                 unknown=rep is None,
             )
-            return registered, None
+            # A rep registered just now has no capture open. What was read with a rep made active again is
+            # left unused: their handler reads it for the rep as they are now.
+            return registered, Prefetched(None) if rep is None and open_draft else None
 
-        rep, self.pressed_draft = await self.db(loaded)
+        rep, draft = await self.db(loaded)
+        if open_draft:
+            self._open_draft = draft
+        else:
+            self.pressed_draft = draft
         if rep is None:
             # The gate let them by on a memory that is behind: they erased their data, on another replica a
             # moment ago.
             raise NotARep(user.id)
         self.remember_rep(rep)
         return rep
+
+    def take_open_draft(self) -> Prefetched[DraftRead] | None:
+        """The rep's open capture as it was read with the rep, the first time it is asked for; None after
+        that (a capture opened meanwhile by this update would not be in it), or when it was not read."""
+        draft, self._open_draft = self._open_draft, None
+        return draft
 
     def remember_rep(self, rep: RepRead) -> None:
         """Use this rep (e.g. after /settings changed its language) for the rest of the update."""

@@ -1,7 +1,7 @@
 """The preamble of every update: the rep is loaded once, before any flow runs; and for a button press, its
 data parsed as its kind and what it names loaded among the pressing rep's own records, a stale, tampered or
 foreign press answered here, so no flow ever sees one. A press on a capture's message (the most frequent
-press) has its draft read in the same statement as the rep.
+press) has its draft read in the same statement as the rep, and a text its rep's open capture.
 
 A finished, cancelled, unknown or someone else's record all read the same to the rep ("expired"), so a
 guessed id tells nothing about other reps' data.
@@ -61,9 +61,14 @@ async def load_rep(update: Update, ctx: BotContext) -> None:
         return
     if update.message is None and update.callback_query is None:
         return
-    query = update.callback_query
+    query, text = update.callback_query, update.message.text if update.message is not None else None
     try:
-        await ctx.load_rep(update, draft_id=OnDraft.named_in(query.data) if query is not None else None)
+        await ctx.load_rep(
+            update,
+            draft_id=OnDraft.named_in(query.data) if query is not None else None,
+            # Text that is not a command starts or answers a capture, nearly always at once.
+            open_draft=bool(text) and not (text or "").startswith("/"),
+        )
     except NotARep:
         # The gate's memory was behind the database: it forgets them, and refuses them from now on.
         if ctx.bot_data.gate is not None:

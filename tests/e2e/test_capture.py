@@ -428,6 +428,28 @@ async def test_a_tap_on_a_question_is_one_read_and_one_write(rep: RepChat, app: 
     assert "FROM rep LEFT OUTER JOIN capturedraft" in ran[0]
 
 
+async def test_a_typed_name_reads_the_rep_with_their_open_capture(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.send("/cancel")
+    statements = Statements(app)
+    try:
+        with statements.recording() as seen:
+            await rep.send("Bob Smith, Initech")
+        assert "Need?" in rep.last_text
+        reads = [statement for statement in seen if statement.upper().startswith("SELECT")]
+        # The rep with their open capture (none), then the look for a contact of that name.
+        assert len(reads) == 2 and "FROM rep LEFT OUTER JOIN capturedraft" in reads[0], seen
+        with statements.recording() as seen:
+            await rep.send("Carl Berg, Nordic AB")  # the capture waits for a tap: this one is queued
+        assert "You haven't finished capturing Bob Smith" in rep.last_text
+        assert len([statement for statement in seen if statement.upper().startswith("SELECT")]) == 1
+    finally:
+        statements.close()
+    draft = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
+    assert draft is not None and draft.answers.name == "Bob Smith"
+    assert draft.queued is not None and draft.queued.name == "Carl Berg"
+
+
 async def test_a_forged_resume_button_is_refused(rep: RepChat, app: Any) -> None:
     await rep.send("Anna Virtanen, Acme Oy")
     await rep.press("Yes")

@@ -46,7 +46,7 @@ def test_a_draft_is_invisible_to_another_rep(repo: Storage) -> None:
     assert repo.drafts.cancel_draft(draft=forged) is False
 
 
-def test_a_press_reads_its_rep_together_with_their_own_draft_only(repo: Storage) -> None:
+def test_the_rep_is_read_together_with_their_own_draft_only(repo: Storage) -> None:
     owner, stranger = make_rep(repo, 1), make_rep(repo, 2)
     draft = repo.drafts.open_draft(
         owner_id=owner.id, chat_id=1, answers=QualificationAnswers(name="Anna"), step=Step.NEED
@@ -57,6 +57,11 @@ def test_a_press_reads_its_rep_together_with_their_own_draft_only(repo: Storage)
     assert repo.drafts.get_rep_and_draft(telegram_id=2, draft_id=draft.id) == (stranger, None)
     assert repo.drafts.get_rep_and_draft(telegram_id=1, draft_id=draft.id + 1) == (owner, None)
     assert repo.drafts.get_rep_and_draft(telegram_id=3, draft_id=draft.id) is None
+    # With no draft named, a text's: the rep's open capture, if any.
+    assert repo.drafts.get_rep_and_draft(telegram_id=1) == (owner, stored)
+    assert repo.drafts.get_rep_and_draft(telegram_id=2) == (stranger, None)
+    assert stored is not None and repo.drafts.cancel_draft(draft=stored)
+    assert repo.drafts.get_rep_and_draft(telegram_id=1) == (owner, None)
 
 
 def test_saving_stores_contact_interaction_and_follow_up_once(repo: Storage, clock: FakeClock) -> None:
