@@ -278,8 +278,8 @@ class QuarterForecast:
 class Pipeline:
     """What /stats says of the money: the value by status, and the weighted forecast of this quarter and
     the next by expected close month. Deals with no close month are in the totals but in no quarter (how
-    many and their weighted value are told); a close month that passed with the deal still open is in
-    no quarter either."""
+    many and their weighted value are told); so is an open deal whose close month has passed, told apart:
+    the rep is to close it or give it a month again."""
 
     by_status: tuple[StatusTotal, ...]
     weighted_total: int
@@ -289,6 +289,9 @@ class Pipeline:
     # Open deals expected to close after the next quarter, won ones closed after it: told, not hidden.
     later_deals: int = 0
     later_weighted: int = 0
+    # Open deals whose close month has passed.
+    overdue_deals: int = 0
+    overdue_weighted: int = 0
 
     @property
     def empty(self) -> bool:
@@ -334,6 +337,11 @@ def pipeline(deals: Iterable[Deal], today: date) -> Pipeline:
     undated = [deal for deal in counted if deal.close_month is None and not _won(deal)]
     after = quarters[1].next().first_month
     later = [deal for deal in counted if deal.close_month is not None and deal.close_month >= after]
+    overdue = [
+        deal
+        for deal in counted
+        if deal.close_month is not None and deal.close_month < month and not _won(deal)
+    ]
     return Pipeline(
         by_status,
         sum(total.weighted for total in by_status),
@@ -342,4 +350,6 @@ def pipeline(deals: Iterable[Deal], today: date) -> Pipeline:
         sum(weighted(deal.value, deal.status) for deal in undated),
         len(later),
         sum(weighted(deal.value, deal.status) for deal in later),
+        len(overdue),
+        sum(weighted(deal.value, deal.status) for deal in overdue),
     )

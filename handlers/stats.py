@@ -88,8 +88,8 @@ def _lost_reasons(data: StatsData) -> list[tuple[str, int]]:
 
 def pipeline_lines(t: Translator, data: StatsData, currency: str, today: date) -> list[str]:
     """The money: the value by status with the weighted total, the weighted forecast of this quarter and
-    the next by close month, and the deals left out of the quarters (no close month) or of the sums
-    (another currency)."""
+    the next by close month, and the deals left out of the quarters (no close month, or one that has
+    passed) or of the sums (another currency)."""
     if not data.deals and not data.other_currency_deals:
         return []
     lines: list[str] = []
@@ -138,6 +138,8 @@ def pipeline_lines(t: Translator, data: StatsData, currency: str, today: date) -
         lines.append(t("stats.forecast", parts=" · ".join(quarters)))
         if found.undated_deals:
             lines.append(t.plural("stats.undated", found.undated_deals, value=money(found.undated_weighted)))
+        if found.overdue_deals:
+            lines.append(t.plural("stats.overdue", found.overdue_deals, value=money(found.overdue_weighted)))
     if data.other_currency_deals:
         lines.append(t.plural("stats.other_currency", data.other_currency_deals, currency=currency))
     return lines

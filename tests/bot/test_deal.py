@@ -123,6 +123,7 @@ def test_the_forecast_weights_deals_by_the_quarter_of_their_close_month() -> Non
     assert (following.quarter, following.deals, following.weighted) == (Quarter(2027, 1), 1, 500_000)
     assert (found.undated_deals, found.undated_weighted) == (1, 300_000)
     assert (found.later_deals, found.later_weighted) == (1, 300_000)  # April 2027: told, not hidden
+    assert (found.overdue_deals, found.overdue_weighted) == (1, 300_000)  # June 2026: told, not hidden
     prospects = next(total for total in found.by_status if total.status is Status.PROSPECT)
     assert (prospects.deals, prospects.value, prospects.weighted) == (4, 4_000_000, 1_200_000)
     lost = next(total for total in found.by_status if total.status is Status.LOST)
@@ -142,6 +143,7 @@ def test_an_open_deal_whose_month_passed_leaves_the_quarter_and_a_won_one_stays_
     this, _next = found.quarters
     assert (this.deals, this.weighted) == (1, 500_000)
     assert (found.undated_deals, found.undated_weighted) == (0, 0)
+    assert (found.overdue_deals, found.overdue_weighted) == (1, 300_000)  # the open one, not the won one
 
 
 def test_the_last_quarter_is_followed_by_the_next_year_s_first() -> None:

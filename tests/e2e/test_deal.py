@@ -209,6 +209,18 @@ async def test_a_hungarian_rep_gives_a_value_in_forints_and_reads_the_forecast(
         value_minor=1_000_000,
         currency="HUF",
     )
+    add_contacts(
+        storage.engine,
+        owner,
+        clock.now,
+        1,
+        name="Kiss Béla",
+        name_key="kiss bela",
+        search_text="kiss bela",
+        value_minor=2_000_000,
+        currency="HUF",
+        close_month=date(2026, 6, 1),  # passed with the deal still open: told, not left out
+    )
     await hu.send("/find virtanen")  # add_contacts' search text for the first
     await hu.press("1.")
     await hu.press("💶 Üzlet")
@@ -242,13 +254,17 @@ async def test_a_hungarian_rep_gives_a_value_in_forints_and_reads_the_forecast(
     # Forints have no minor unit: 4 000 000 stored is 4 000 000 Ft. The lead at 10 %, the prospects at 30 %.
     assert (
         f"Értékesítési tölcsér (HUF): Érdeklődő 11{NBSP}500{NBSP}000{NBSP}Ft (2) · "
-        f"Potenciális ügyfél 5{NBSP}000{NBSP}000{NBSP}Ft (2) – súlyozva 2{NBSP}650{NBSP}000{NBSP}Ft"
+        f"Potenciális ügyfél 7{NBSP}000{NBSP}000{NBSP}Ft (3) – súlyozva 3{NBSP}250{NBSP}000{NBSP}Ft"
     ) in text
     assert (
         f"Súlyozott előrejelzés a lezárás hónapja szerint: 2026. Q4 250{NBSP}000{NBSP}Ft (1) · "
         f"2027. Q1 1{NBSP}200{NBSP}000{NBSP}Ft (1) · később 900{NBSP}000{NBSP}Ft (1)"
     ) in text
     assert f"1 üzlet lezárási hónap nélkül, súlyozva 300{NBSP}000{NBSP}Ft: egyik negyedévben sem" in text
+    assert (
+        f"1 nyitott üzlet, amelynek lezárási hónapja elmúlt, súlyozva 600{NBSP}000{NBSP}Ft: egyik negyedévben"
+        " sem, amíg nem kap újat"
+    ) in text
 
 
 async def test_settings_change_the_currency_of_new_values(rep: RepChat, app: Any) -> None:
