@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 
 from charset_normalizer import from_bytes
@@ -285,7 +286,7 @@ def parse(data: bytes, picked: Mapping[str, int] | None = None) -> ParsedFile:
 
 def _is_datum(cell: str) -> bool:
     value = cell.strip()
-    return looks_like("email", value) or looks_like("phone", value)
+    return looks_like("email", value) or looks_like("phone", value) or _is_date(value)
 
 
 def _file_columns(
@@ -304,6 +305,28 @@ def _file_columns(
 
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+# A sheet's dates (a meeting's, a birthday) are written with a phone number's characters, and are no number
+# to call: the forms sheets write a day in (ISO's, the five languages', the American one).
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d-%m-%Y",
+    "%Y.%m.%d",
+    "%Y. %m. %d.",
+    "%Y.%m.%d.",
+)
+
+
+def _is_date(value: str) -> bool:
+    for form in _DATE_FORMATS:
+        try:
+            datetime.strptime(value, form)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def looks_like(column: str, value: str) -> bool:
@@ -314,7 +337,8 @@ def looks_like(column: str, value: str) -> bool:
         except Invalid:
             return False
     if column == "phone":
-        return bool(_PHONE_LIKE.match(value)) and sum(char.isdigit() for char in value) >= 6
+        digits = sum(char.isdigit() for char in value)
+        return bool(_PHONE_LIKE.match(value)) and digits >= 6 and not _is_date(value.strip())
     return any(char.isalpha() for char in value) and not looks_like("email", value)
 
 

@@ -97,12 +97,27 @@ def test_choices_put_unrecognised_columns_that_look_like_the_column_first() -> N
     ]
 
 
+def test_a_column_of_dates_is_not_offered_as_the_phone_nor_taken_for_a_header() -> None:
+    parsed = imports.parse(b"Nimi;Tavattu\nAino Virtanen;05.11.2026\n")
+    assert "phone" not in imports.to_ask(parsed, {})
+    # Without a header, a day in the first row is a contact's, as a number or an address would be.
+    [first] = imports.parse(b"Aino Virtanen;2026-11-05\n", {"name": 0}).rows
+    assert first.name == "Aino Virtanen"
+
+
 @pytest.mark.parametrize(
     ("column", "value", "expected"),
     [
         ("phone", "+47 912 34 567", True),
         ("phone", "(06) 1-234-5678", True),
         ("phone", "10231", False),
+        # A day in any of the languages' forms is a date, not a number to call.
+        ("phone", "2026-11-05", False),
+        ("phone", "05.11.2026", False),
+        ("phone", "11/05/2026", False),
+        ("phone", "2026. 11. 05.", False),
+        ("phone", "040 123 4567", True),
+        ("phone", "12.34.5678", True),
         ("phone", "Kari", False),
         ("email", "kari@equinor.no", True),
         ("email", "kari at equinor", False),
