@@ -692,7 +692,7 @@ async def _pressed(
     def open_draft(data: DraftButton) -> DraftRead | None:
         return if_open(ctx.drafts.get_draft(owner_id=ctx.rep.id, draft_id=data.draft))
 
-    read = ctx.pressed_draft  # read with the rep, by the preamble
+    read = ctx.take_pressed_draft()  # read with the rep, by the preamble
     prefetched = Prefetched(if_open(read.record)) if read is not None else None
     return await pressed_on(update, ctx, kind, open_draft, prefetched=prefetched)
 

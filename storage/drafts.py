@@ -162,7 +162,9 @@ def _saved_in_one(
     round trip does what six did (BEGIN, four statements, COMMIT), as atomically. It returns the new
     contact's id, or no row when the draft had changed meanwhile. Built once for each set of columns the
     rows have values for (see _in_one)."""
-    closing: dict[str, Any] = {name: sa.bindparam(name) for name in ("state", "updated_at", "version")}
+    # The draft's new values under names of their own: an INSERT from a SELECT binds a column's default
+    # under the column's name.
+    closing: dict[str, Any] = {name: sa.bindparam(f"closed_{name}") for name in _CLOSED}
     closed = _DRAFT_AT_VERSION.values(closing).returning(_DRAFTS.c.id).cte("closed")
     made = _rows_of(_CONTACTS, "contact", contact, closed).returning(_CONTACTS.c.id).cte("made")
     with_it = [_rows_of(_INTERACTIONS, "meeting", meeting, made, contact_id=made.c.id).cte("met")]
@@ -172,9 +174,9 @@ def _saved_in_one(
 
 
 def _in_one(
-    contact: Contact, meeting: Interaction, follow_up: FollowUp | None
+    closing: dict[str, Any], contact: Contact, meeting: Interaction, follow_up: FollowUp | None
 ) -> tuple[sa.Select[Any], dict[str, Any]]:
-    """_saved_in_one's statement for these rows, with their values."""
+    """_saved_in_one's statement for the draft's close (`_closing`) and these rows, with their values."""
     rows = {"contact": insert_values(contact), "meeting": insert_values(meeting)}
     rows["meeting"].pop("contact_id")
     if follow_up is not None:
@@ -184,11 +186,15 @@ def _in_one(
         tuple(rows["contact"]), tuple(rows["meeting"]), tuple(rows["next"]) if "next" in rows else None
     )
     values = {f"{prefix}_{name}": value for prefix, row in rows.items() for name, value in row.items()}
-    return statement, values
+    closed = {f"closed_{name}" if name in _CLOSED else name: value for name, value in closing.items()}
+    return statement, values | closed
 
 
 def _at_version(draft: DraftRead) -> dict[str, Any]:
     return {"draft_id": draft.id, "draft_owner_id": draft.owner_id, "draft_version": draft.version}
+
+
+_CLOSED = ("state", "updated_at", "version")
 
 
 def _closing(draft: DraftRead, state: str, now: datetime) -> dict[str, Any]:
@@ -416,8 +422,8 @@ class DraftBook(RepositoryPart):
             store_phone(connection, contact)
             contact.search_text = search_text_of(contact, [answers.note], ())
             if in_one:
-                statement, values = _in_one(contact, meeting, follow_up)
-                made = connection.execute(statement, values | closing).first()
+                statement, values = _in_one(closing, contact, meeting, follow_up)
+                made = connection.execute(statement, values).first()
                 if made is None:
                     return None  # the draft had changed meanwhile: nothing was written
                 contact.id = made[0]

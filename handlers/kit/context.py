@@ -86,8 +86,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         self._rep: RepRead | None = None
         self._language: str | None = None
         # For a press on a capture's message: the draft it names, read with the rep (see load_rep); for a
-        # text, the rep's open capture, taken once (see take_open_draft).
-        self.pressed_draft: Prefetched[DraftRead] | None = None
+        # text, the rep's open capture. Each is taken once (take_pressed_draft, take_open_draft).
+        self._pressed_draft: Prefetched[DraftRead] | None = None
         self._open_draft: Prefetched[DraftRead] | None = None
         # Set by the access gate when this update's /start <code> just brought a stranger in.
         self.joined_by_invite = False
@@ -178,7 +178,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         With an allow-list only a listed user is registered here (an invited one was, when the invite was
         redeemed); anyone else raises NotARep and is stored nowhere. What the update is about is read in
         the same statement as the rep, which saves its handler a read: `draft_id`, the draft a press names
-        (into `pressed_draft`); `open_draft`, the rep's open capture, for a text (see take_open_draft)."""
+        (see take_pressed_draft); `open_draft`, the rep's open capture, for a text (see take_open_draft)."""
         if self._rep is not None:
             return self._rep
         user = update.effective_user
@@ -212,21 +212,28 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
                 display_name=user.first_name,
                 unknown=rep is None,
             )
-            # A rep registered just now has no capture open. What was read with a rep made active again is
-            # left unused: their handler reads it for the rep as they are now.
-            return registered, Prefetched(None) if rep is None and open_draft else None
+            # What was read with a rep registered or made active only now is left unused: their handler reads
+            # it for the rep as they are now (another replica may have registered them a moment ago, and
+            # opened a capture).
+            return registered, None
 
         rep, draft = await self.db(loaded)
         if open_draft:
             self._open_draft = draft
         else:
-            self.pressed_draft = draft
+            self._pressed_draft = draft
         if rep is None:
             # The gate let them by on a memory that is behind: they erased their data, on another replica a
             # moment ago.
             raise NotARep(user.id)
         self.remember_rep(rep)
         return rep
+
+    def take_pressed_draft(self) -> Prefetched[DraftRead] | None:
+        """The draft the press names as it was read with the rep, the first time it is asked for; None
+        after that, or when it was not read."""
+        draft, self._pressed_draft = self._pressed_draft, None
+        return draft
 
     def take_open_draft(self) -> Prefetched[DraftRead] | None:
         """The rep's open capture as it was read with the rep, the first time it is asked for; None after
