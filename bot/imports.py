@@ -309,10 +309,14 @@ _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 # to call: the forms sheets write a day in (ISO's, the five languages', the American one).
 _DATE_FORMATS = (
     "%Y-%m-%d",
+    "%Y/%m/%d",
     "%d.%m.%Y",
+    "%d.%m.%y",
     "%d/%m/%Y",
+    "%d/%m/%y",
     "%m/%d/%Y",
     "%d-%m-%Y",
+    "%d-%m-%y",
     "%Y.%m.%d",
     "%Y. %m. %d.",
     "%Y.%m.%d.",

@@ -116,6 +116,8 @@ def test_a_column_of_dates_is_not_offered_as_the_phone_nor_taken_for_a_header() 
         ("phone", "05.11.2026", False),
         ("phone", "11/05/2026", False),
         ("phone", "2026. 11. 05.", False),
+        ("phone", "05.11.26", False),
+        ("phone", "2026/11/05", False),
         ("phone", "040 123 4567", True),
         ("phone", "12.34.5678", True),
         ("phone", "Kari", False),
