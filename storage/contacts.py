@@ -820,12 +820,10 @@ def _phone_of_a_changed_contact(_mapper: Any, connection: sa.Connection, contact
 
 def store_phone(connection: sa.Connection, contact: Contact) -> None:
     """The contact's phone as it is stored (bot.phones.read_phone, in the rep's country), with its key."""
-    if not contact.phone:
-        contact.phone, contact.phone_key = None, None
-        return
-    # A number with its country code reads the same in every country: the rep's is not looked up.
-    region = None if contact.phone.startswith("+") else owner_region(connection, contact.owner_id)
-    store_phone_in(region, contact)
+    # A number with its country code reads the same in every country (and no number has none): the rep's
+    # country is not looked up.
+    needs_region = contact.phone and not contact.phone.startswith("+")
+    store_phone_in(owner_region(connection, contact.owner_id) if needs_region else None, contact)
 
 
 def store_phone_in(region: str | None, contact: Contact) -> None:

@@ -67,7 +67,7 @@ async def load_rep(update: Update, ctx: BotContext) -> None:
             update,
             draft_id=OnDraft.named_in(query.data) if query is not None else None,
             # Text that is not a command starts or answers a capture, nearly always at once.
-            open_draft=bool(text) and not (text or "").startswith("/"),
+            open_draft=text is not None and text[:1] not in ("", "/"),
         )
     except NotARep:
         # The gate's memory was behind the database: it forgets them, and refuses them from now on.

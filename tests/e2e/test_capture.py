@@ -389,7 +389,7 @@ async def test_tampered_or_foreign_buttons_are_refused_and_change_nothing(
         f"e:{draft.id}:name",
         f"n:{draft.id}:restart",
         f"d:{draft.id}:new",
-        f"qd:{draft.id}:{30_000_000}",
+        f"qd:{draft.id}:30000000",
     ):
         assert await other_rep.press_data(data) == expired
     assert await rep.press_data(f"q:{draft.id}:need:maybe") == expired

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.text_keys import search_key
 from handlers.kit.buttons import CardButton
 from storage.models import Contact
 from tests.factories import FakeClock, RepChat, add_contacts, storage_of
@@ -173,54 +174,27 @@ async def test_a_hungarian_rep_gives_a_value_in_forints_and_reads_the_forecast(
     add_contacts(
         storage.engine, owner, clock.now, 1, status="lead", name="Kovács Anna", name_key="kovacs anna"
     )
-    add_contacts(
-        storage.engine,
-        owner,
-        clock.now,
-        1,
-        name="Nagy Péter",
-        name_key="nagy peter",
-        search_text="nagy peter",
-        value_minor=4_000_000,
-        currency="HUF",
-        close_month=date(2027, 2, 1),
-    )
-    add_contacts(
-        storage.engine,
-        owner,
-        clock.now,
-        1,
-        name="Tóth Gábor",
-        name_key="toth gabor",
-        search_text="toth gabor",
-        status="lead",
-        value_minor=9_000_000,
-        currency="HUF",
-        close_month=date(2027, 9, 1),  # after the next quarter: told, not left out
-    )
-    add_contacts(
-        storage.engine,
-        owner,
-        clock.now,
-        1,
-        name="Szabó Éva",
-        name_key="szabo eva",
-        search_text="szabo eva",
-        value_minor=1_000_000,
-        currency="HUF",
-    )
-    add_contacts(
-        storage.engine,
-        owner,
-        clock.now,
-        1,
-        name="Kiss Béla",
-        name_key="kiss bela",
-        search_text="kiss bela",
-        value_minor=2_000_000,
-        currency="HUF",
-        close_month=date(2026, 6, 1),  # passed with the deal still open: told, not left out
-    )
+    deals = [
+        ("Nagy Péter", "prospect", 4_000_000, date(2027, 2, 1)),
+        ("Tóth Gábor", "lead", 9_000_000, date(2027, 9, 1)),  # after the next quarter: told, not left out
+        ("Szabó Éva", "prospect", 1_000_000, None),
+        ("Kiss Béla", "prospect", 2_000_000, date(2026, 6, 1)),  # passed, still open: told, not left out
+    ]
+    for name, status, value, close_month in deals:
+        key = search_key(name)
+        add_contacts(
+            storage.engine,
+            owner,
+            clock.now,
+            1,
+            name=name,
+            name_key=key,
+            search_text=key,
+            status=status,
+            value_minor=value,
+            currency="HUF",
+            close_month=close_month,
+        )
     await hu.send("/find virtanen")  # add_contacts' search text for the first
     await hu.press("1.")
     await hu.press("💶 Üzlet")
