@@ -788,8 +788,6 @@ async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftR
     if contact is None:
         await press.answer(ctx.t.plain(_Stale.EXPIRED), alert=True)
         return
-    await press.answer(ctx.t.plain("capture.saved_short"))
-    t = ctx.t
     when = t.when(contact.next_due, rep.zone) if contact.next_due else t.plain("capture.no_next_step")
     text = t(
         "capture.saved",
@@ -801,6 +799,8 @@ async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftR
     markup = keyboard([button(t.plain("capture.open_card"), ContactButton(contact.id))])
     await press.query.edit_message_text(text, reply_markup=markup)
     log.info("capture saved: contact %s, status %s", contact.id, contact.status)
+    # Answered last, as a question's tap is: the card shows the saved contact before the toast confirms it.
+    await press.answer(t.plain("capture.saved_short"))
 
 
 async def on_edit_field(update: Update, ctx: BotContext) -> None:

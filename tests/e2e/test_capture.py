@@ -461,3 +461,17 @@ async def test_a_forged_resume_button_is_refused(rep: RepChat, app: Any) -> None
         assert answer == "This button has expired. Nothing was changed."
     kept = repo_of(app).drafts.get_open_draft(owner_id=owner_id(app, rep))
     assert kept is not None and kept.id == draft.id and kept.answers.need == "yes"
+
+
+async def test_save_shows_the_saved_card_before_its_toast(rep: RepChat) -> None:
+    # As for every tap, the query is answered last: a process that dies before the answer has still shown
+    # the rep what was saved.
+    await rep.send("Anna Virtanen, Acme Oy")
+    for answer in ("Yes", "Yes", "Decision-maker", "< 1 month", "⏩ Finish", "Tomorrow"):
+        await rep.press(answer)
+    before = len(rep.fake.requests)
+    answer = await rep.press("✅ Save")
+    assert answer == "Saved"
+    methods = [call.method for call in rep.fake.requests[before:]]
+    assert methods == ["editMessageText", "answerCallbackQuery"], methods
+    assert "Saved Anna Virtanen: Prospect, score 87" in rep.last_text
