@@ -90,9 +90,15 @@ class Pacer:
 
     def take(self, chat_id: int) -> None:
         """Count a send to this chat now (or at its slot, if called early)."""
-        at = max(self.monotonic(), self.next_any, self.free_at(chat_id))
+        now = self.monotonic()
+        slot = max(self.next_any, self.free_at(chat_id))
+        # A send a little behind its slot (the loop's timer woke late) keeps the rate's grid, so that the
+        # lateness does not add up over a broadcast; at most half a slot behind, so no second ever holds
+        # more than one send above the rate. After a longer gap (nothing to send, a slow send) the grid
+        # starts again now.
+        at = slot if now - slot <= self.interval / 2 else now
         self.next_any = at + self.interval
-        self.next_in_chat[chat_id] = at + self.per_chat
+        self.next_in_chat[chat_id] = max(now, at) + self.per_chat
         if len(self.next_in_chat) > 10_000:
             # Chats free long ago are forgotten: the map stays the size of the chats sent to lately.
             now = self.monotonic()

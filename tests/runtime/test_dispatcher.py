@@ -31,6 +31,39 @@ async def test_sends_are_spread_evenly_at_the_rate() -> None:
     assert starts[-1] - starts[0] < 60 / 28 + 0.01
 
 
+class LateWaking(FakeMonotonic):
+    """A clock whose sleeps wake a little late, as a real event loop's timers do."""
+
+    late = 0.002
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds + self.late)
+
+
+async def test_timers_that_wake_late_do_not_slow_a_broadcast_down() -> None:
+    clock = LateWaking()
+    pacer = Pacer(28.0, monotonic=clock, sleep=clock.sleep)
+    starts = []
+    for chat in range(40):
+        await pacer.wait(chat)
+        starts.append(clock.now)
+    # Each wake-up is 2 ms late, and the sends still keep the rate's grid: 40 in 39/28 s, not 39 x 2 ms more.
+    assert starts[-1] - starts[0] <= 39 / 28 + LateWaking.late + 1e-9
+    # Catching up never crowds Telegram's sliding second.
+    assert max(sum(1 for s in starts if start <= s < start + 1.0) for start in starts) <= 29
+
+
+async def test_after_a_quiet_spell_the_next_sends_are_spaced_again() -> None:
+    clock = FakeMonotonic()
+    pacer = Pacer(28.0, monotonic=clock, sleep=clock.sleep)
+    await pacer.wait(1)
+    clock.now += 10.0  # nothing to send for a while
+    await pacer.wait(2)
+    first = clock.now
+    await pacer.wait(3)
+    assert clock.now - first >= 1 / 28 - 1e-9
+
+
 async def test_one_chat_gets_at_most_one_message_a_second_with_a_margin() -> None:
     clock = FakeMonotonic()
     pacer = Pacer(28.0, monotonic=clock, sleep=clock.sleep)
