@@ -2,7 +2,8 @@
 
 Which way keeps the event loop free and answers most? One run measures, on SQLite (a temporary file set up by
 `storage.engine.create_engine_for`) and on PostgreSQL (a schema of its own, created and dropped here), the
-statements of the bot's quick capture, run by 16 and then 64 reps at once as coroutines on one event loop:
+statements of the bot's quick capture, run by 16 and then 64 reps at once as coroutines on one event loop,
+and then at a rep's pace:
 
 - **on the loop**: the real repositories over `Database(engine, clock, threads=0)`; `Database.run` calls the
   synchronous driver (sqlite3, psycopg) on the event loop itself, so nothing else runs meanwhile;
@@ -15,25 +16,30 @@ statements of the bot's quick capture, run by 16 and then 64 reps at once as cor
   loop. A storage layer rewritten to `AsyncSession` would cross that bridge once per statement instead of
   once per call (the cost of one crossing is printed: a few microseconds).
 
-One rep's capture is eight updates, each the calls its handler makes, one `await` per call:
+One rep's capture is eight updates, each the calls its handler makes today, one `await` per call, each
+starting with the preamble's read of the rep together with the capture the update concerns
+(`get_rep_and_draft`):
 
-1. the name: `get_rep`, `get_open_draft`, `open_draft` (a transaction: the open draft cancelled, a new one
-   inserted), `find_duplicates`, `update_draft` with the message id;
-2. six taps (Need: Yes, Budget: Yes, Decision-maker, "< 1 month", Finish, Tomorrow): `get_rep`, `get_draft`
-   and the version-guarded `update_draft`;
-3. Save: `get_rep`, `get_draft`, `save_capture` (one transaction: the draft closed at its version, the
-   contact, its interaction and its follow-up inserted, the search text and the read model read back).
+1. the name: that read (the rep's open capture: none), one call that looks for duplicates
+   (`find_duplicates`) and opens the draft (`open_draft`), and `update_draft` with the message id;
+2. six taps (Need: Yes, Budget: Yes, Decision-maker, "< 1 month", Finish, Tomorrow): that read (the draft the
+   button names) and the version-guarded `update_draft`;
+3. Save: that read and `save_capture` (the draft closed at its version, the contact, its interaction and its
+   follow-up inserted: one statement on PostgreSQL).
 
-A rep sends its next update as soon as the last one is done, after one pass through the event loop (where the
-bot would send its answer); an update's latency runs from then to its last call's return, so time spent
-waiting for the loop, a thread or a connection is in it. Alongside, a heartbeat coroutine sleeps 1 ms in a
-loop; its lag (how late each wake-up is) is what every other chat's update would wait before it even starts.
-The three variants take turns, in rotating order, in rounds of `--seconds / --rounds` each, so other load on
-the machine falls on all of them alike; each does an untimed warm-up first. A run fails if a storage call
-raises (a "database is locked" included) or if a guarded update loses (no two updates of one rep overlap).
+At saturation a rep sends its next update as soon as the last one is done, after one pass through the event
+loop (where the bot would send its answer); an update's latency runs from then to its last call's return, so
+time spent waiting for the loop, a thread or a connection is in it. Alongside, a heartbeat coroutine sleeps
+1 ms in a loop; its lag (how late each wake-up is) is what every other chat's update would wait before it even
+starts. Then at a rep's pace: PACED_REPS reps take turns at `--rate` updates a second in all (20, the
+interactive load of benchmarks/http_load.py), so the process idles between updates as the bot does, and each
+update's latency runs from its start to its last call's return. The three variants take turns, in rotating
+order, in rounds of `--seconds / --rounds` (and `--paced-seconds / --rounds`) each, so other load on the
+machine falls on all of them alike; each does an untimed warm-up first. A run fails if a storage call raises
+(a "database is locked" included) or if a guarded update loses (no two updates of one rep overlap).
 
-    python -m benchmarks.db_drivers [--seconds 4] [--rounds 2] [--threads N] [--postgres-url URL]
-                                    [--skip-postgres]
+    python -m benchmarks.db_drivers [--seconds 4] [--rounds 2] [--rate 20] [--paced-seconds 10]
+                                    [--threads N] [--postgres-url URL] [--skip-postgres]
 """
 
 from __future__ import annotations
@@ -86,6 +92,7 @@ CONCURRENCY = (16, 64)
 HEARTBEAT_SECONDS = 0.001
 WARM_UP_SECONDS = 0.5
 UPDATES_PER_CAPTURE = 8
+PACED_REPS = 50
 
 
 class Call(Protocol):
@@ -125,46 +132,49 @@ class CapturingRep:
     draft: DraftRead | None = None
     answers: QualificationAnswers = field(default_factory=QualificationAnswers)
 
-    async def next_update(self) -> None:
-        """The storage calls of the rep's next update, as its handler makes them."""
-        call, reps, drafts = self.call, self.repositories.reps, self.repositories.drafts
-        await call(reps.get_rep, telegram_id=self.rep.telegram_id)
-        if self.update == 0:
-            await self._name()
+    async def next_update(self) -> int:
+        """The storage calls of the rep's next update, as its handler makes them (the preamble's read of the
+        rep with the capture the update concerns, then the handler's calls); which update it was (0 for the
+        name, 7 for Save)."""
+        call, drafts, update = self.call, self.repositories.drafts, self.update
+        named = self.draft.id if update and self.draft is not None else None
+        read = await call(drafts.get_rep_and_draft, telegram_id=self.rep.telegram_id, draft_id=named)
+        assert read is not None, f"rep {self.rep.id} is not there"
+        if update == 0:
+            await self._name(read[1])
         else:
             assert self.draft is not None
-            draft = await call(drafts.get_draft, owner_id=self.rep.id, draft_id=self.draft.id)
+            draft = read[1]
             if draft is None or draft.version != self.draft.version:
                 raise LostUpdate(f"draft {self.draft.id} changed under rep {self.rep.id}")
-            if self.update <= len(TAPS):
-                await self._tap(draft, *TAPS[self.update - 1])
+            if update <= len(TAPS):
+                await self._tap(draft, *TAPS[update - 1])
             else:
                 await self._save(draft)
-        self.update = (self.update + 1) % UPDATES_PER_CAPTURE
+        self.update = (update + 1) % UPDATES_PER_CAPTURE
+        return update
 
-    async def _name(self) -> None:
-        call, drafts = self.call, self.repositories.drafts
+    async def _name(self, open_draft: DraftRead | None) -> None:
+        call, drafts, contacts = self.call, self.repositories.drafts, self.repositories.contacts
         self.captures += 1
         # A name no earlier capture used, as most names are: the duplicate check finds nothing.
-        self.answers = QualificationAnswers(
+        answers = self.answers = QualificationAnswers(
             name=f"Anna Virtanen {self.rep.id}-{self.captures}", company="Acme Oy"
         )
-        # A capture cut short by the end of a round is still open: open_draft cancels it, as starting over
-        # does.
-        await call(drafts.get_open_draft, owner_id=self.rep.id)
-        draft = await call(
-            drafts.open_draft,
-            owner_id=self.rep.id,
-            chat_id=self.rep.chat_id,
-            answers=self.answers,
-            step=Step.NEED,
-        )
-        await call(
-            self.repositories.contacts.find_duplicates,
-            owner_id=self.rep.id,
-            name=self.answers.name,
-            phone=None,
-        )
+
+        def opened() -> DraftRead:
+            # The handler's one call: the look for duplicates and the new draft. (A capture cut short by the
+            # end of a round is still open: open_draft cancels it, as starting over does.)
+            contacts.find_duplicates(owner_id=self.rep.id, name=answers.name, phone=None)
+            return drafts.open_draft(
+                owner_id=self.rep.id,
+                chat_id=self.rep.chat_id,
+                answers=answers,
+                step=Step.NEED,
+                none_open=open_draft is None,
+            )
+
+        draft = await call(opened)
         self.draft = await self._guarded(drafts.update_draft, draft=draft, message_id=1000 + self.captures)
 
     async def _tap(self, draft: DraftRead, step: Step, answer: object, then: Step | None) -> None:
@@ -201,6 +211,23 @@ class CapturingRep:
 
 
 @dataclass
+class Paced:
+    """What the paced rounds of one target saw: each update's latency, by which of the capture's it was."""
+
+    updates: int = 0
+    by_update: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, update: int, latency: float) -> None:
+        kind = "name" if update == 0 else "Save" if update == UPDATES_PER_CAPTURE - 1 else "tap"
+        self.by_update.setdefault(kind, []).append(latency)
+        self.updates += 1
+
+    @property
+    def latencies(self) -> list[float]:
+        return [latency for kind in self.by_update.values() for latency in kind]
+
+
+@dataclass
 class Target:
     """One variant's storage on one database, and the reps that use it."""
 
@@ -211,6 +238,7 @@ class Target:
     lock_waits: list[float] = field(default_factory=list)  # seconds each writing BEGIN IMMEDIATE waited
     reps: list[CapturingRep] = field(default_factory=list)
     samples: dict[int, Sample] = field(default_factory=dict)
+    paced: Paced = field(default_factory=Paced)
 
 
 @dataclass
@@ -265,6 +293,26 @@ async def measure(target: Target, concurrency: int, seconds: float, sample: Samp
         sample.latencies += latencies
         sample.lags += lags
         sample.lock_waits += target.lock_waits
+
+
+async def measure_paced(target: Target, rate: float, seconds: float, paced: Paced | None) -> None:
+    """The target's first PACED_REPS reps take turns, `rate` updates a second in all, as reps tap at their
+    own pace: each update is offered at its time (one rep's next comes PACED_REPS / rate seconds after its
+    last), and its latency runs from its start to its last call's return."""
+    reps = target.reps[:PACED_REPS]
+    updates = max(len(reps), round(rate * seconds))
+    start = time.perf_counter() + 0.01
+
+    async def tapping(first: int, rep: CapturingRep) -> None:
+        for number in range(first, updates, len(reps)):
+            at = start + number / rate
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            began = time.perf_counter()  # not `at`: how late the loop's timer wakes is not the database's
+            update = await rep.next_update()
+            if paced is not None:
+                paced.add(update, time.perf_counter() - began)
+
+    await asyncio.gather(*(tapping(number, rep) for number, rep in enumerate(reps)))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -400,6 +448,14 @@ async def run_database(url: str, options: argparse.Namespace) -> tuple[str, list
                 for target in targets[shift:] + targets[:shift]:
                     sample = target.samples.setdefault(concurrency, Sample())
                     await measure(target, concurrency, options.seconds / options.rounds, sample)
+        for target in targets:
+            await measure_paced(target, options.rate, WARM_UP_SECONDS, None)
+        for _ in range(options.rounds):
+            shift = next(turn) % len(targets)
+            for target in targets[shift:] + targets[:shift]:
+                await measure_paced(
+                    target, options.rate, options.paced_seconds / options.rounds, target.paced
+                )
         return database, targets
 
 
@@ -450,6 +506,22 @@ def report(results: list[tuple[str, list[Target]]]) -> None:
                     f"{percentile(latency, 0.99) * 1e3:.1f} | {percentile(lag, 0.5) * 1e3:.2f} | "
                     f"{percentile(lag, 0.99) * 1e3:.1f} | {max(lag) * 1e3:.1f} | {waited} |"
                 )
+    print()
+    print("| database | variant | updates | p50 ms | p99 ms | the name p50 ms | a tap p50 ms | Save p50 ms |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for database, targets in results:
+        for target in targets:
+            paced = target.paced
+            kinds = " | ".join(
+                f"{percentile(paced.by_update[kind], 0.5) * 1e3:.2f}" if kind in paced.by_update else "–"
+                for kind in ("name", "tap", "Save")
+            )
+            print(
+                f"| {database} | {target.label} | {paced.updates:,} | "
+                f"{percentile(paced.latencies, 0.5) * 1e3:.2f} | "
+                f"{percentile(paced.latencies, 0.99) * 1e3:.2f} | "
+                f"{kinds} |"
+            )
 
 
 def versions() -> str:
@@ -481,7 +553,8 @@ async def run(options: argparse.Namespace) -> None:
     print(
         f"Load average (1, 5, 15 min) at the start: {load_before}; at the end: "
         f"{' '.join(f'{load:.2f}' for load in os.getloadavg())}. Took {time.perf_counter() - began:.0f} s; "
-        f"{options.seconds:g} s timed per variant and concurrency, in {options.rounds} rounds."
+        f"{options.seconds:g} s timed per variant and concurrency and {options.paced_seconds:g} s per "
+        f"variant at {options.rate:g} updates/s, in {options.rounds} rounds."
     )
     print(
         f"One crossing with nothing to do: Database.run on the loop {on_loop:.1f} µs, through the thread "
@@ -499,6 +572,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rounds", type=int, default=2, help="turns the variants take, in rotating order (2)"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=20.0, help="updates a second in all in the paced rounds (20)"
+    )
+    parser.add_argument(
+        "--paced-seconds", type=float, default=10.0, help="timed seconds per variant at that pace (10)"
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help=f"({DEFAULT_POSTGRES_URL})")
     parser.add_argument(
