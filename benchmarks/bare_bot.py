@@ -10,6 +10,12 @@ the update and only then answers 200; GET /healthz answers 200 {"status": "ok"} 
 Configured by the environment the bot reads: BOT_TOKEN, TELEGRAM_BASE_URL, WEBHOOK_URL (its path),
 WEBHOOK_SECRET, LISTEN, PORT.
 
+With BARE_DATABASE_URL (a PostgreSQL URL) it is the floor of a bot that stores its answers: before its calls,
+each handler makes BARE_STATEMENTS (1 or 2) statements on psycopg's async connection, on the event loop
+with no thread and no ORM, the cheapest round trips an asyncio process can make. With 1 it writes the
+chat's answer (an upsert, committed); with 2 it reads the chat's row first, as a bot reads what a tap
+answers before it writes.
+
     BOT_TOKEN=... TELEGRAM_BASE_URL=http://127.0.0.1:8081/bot WEBHOOK_SECRET=... PORT=8443 \\
         python benchmarks/bare_bot.py
 """
@@ -21,6 +27,7 @@ import hmac
 import json
 import os
 import signal
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +37,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     MessageHandler,
     filters,
@@ -39,9 +47,61 @@ from telegram.request import HTTPXRequest
 from benchmarks.capture import bare_on_tap, bare_on_text
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CONNECTIONS = 16  # one per update running at once
+
+Handler = Callable[[Update, CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]
 
 
-def build() -> Application[Any, Any, Any, Any, Any, Any]:
+class Floor:
+    """The statements a storing bot cannot do without, on a few async connections of its own."""
+
+    def __init__(self, url: str, statements: int) -> None:
+        self.url, self.statements = url, statements
+        self.idle: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def open(self) -> None:
+        import psycopg  # only the floor needs it (the postgres extra)
+
+        for _ in range(CONNECTIONS):
+            connection = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+            self.idle.put_nowait(connection)
+        connection = await self.idle.get()
+        await connection.execute(
+            "CREATE TABLE IF NOT EXISTS bare_floor (chat BIGINT PRIMARY KEY, answers TEXT NOT NULL)"
+        )
+        self.idle.put_nowait(connection)
+
+    async def close(self) -> None:
+        while not self.idle.empty():
+            await self.idle.get_nowait().close()
+
+    async def store(self, chat: int, answer: str) -> None:
+        connection = await self.idle.get()
+        try:
+            if self.statements > 1:
+                await (
+                    await connection.execute("SELECT answers FROM bare_floor WHERE chat = %s", (chat,))
+                ).fetchone()
+            await connection.execute(
+                "INSERT INTO bare_floor (chat, answers) VALUES (%s, %s)"
+                " ON CONFLICT (chat) DO UPDATE SET answers = excluded.answers",
+                (chat, answer),
+            )
+        finally:
+            self.idle.put_nowait(connection)
+
+    def then(self, handler: Handler) -> Handler:
+        async def stored_first(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
+            assert update.effective_chat is not None
+            query = update.callback_query
+            answer = query.data if query is not None and query.data is not None else "name"
+            await self.store(update.effective_chat.id, answer)
+            await handler(update, context)
+
+        return stored_first
+
+
+def build(floor: Floor | None = None) -> Application[Any, Any, Any, Any, Any, Any]:
     app = (
         ApplicationBuilder()
         .token(os.environ["BOT_TOKEN"])
@@ -52,13 +112,20 @@ def build() -> Application[Any, Any, Any, Any, Any, Any]:
         .concurrent_updates(16)
         .build()
     )
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, bare_on_text))
-    app.add_handler(CallbackQueryHandler(bare_on_tap, pattern=r"^b:"))
+    on_text, on_tap = (
+        (floor.then(bare_on_text), floor.then(bare_on_tap)) if floor else (bare_on_text, bare_on_tap)
+    )
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(CallbackQueryHandler(on_tap, pattern=r"^b:"))
     return app
 
 
 async def serve() -> None:
-    app = build()
+    url = os.environ.get("BARE_DATABASE_URL")
+    floor = Floor(url, int(os.environ.get("BARE_STATEMENTS", "1"))) if url else None
+    if floor is not None:
+        await floor.open()
+    app = build(floor)
     expected = os.environ["WEBHOOK_SECRET"].encode()
     path = urlsplit(os.environ.get("WEBHOOK_URL", "https://bot.test/telegram/hook")).path or "/"
 
@@ -91,6 +158,8 @@ async def serve() -> None:
         await runner.cleanup()
         await app.stop()
         await app.shutdown()
+        if floor is not None:
+            await floor.close()
 
 
 if __name__ == "__main__":

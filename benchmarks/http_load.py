@@ -88,6 +88,8 @@ ANSWER_METHODS = ("sendMessage", "editMessageText")
 P99_LIMIT = 0.100
 UPDATE_TIMEOUT = 30.0  # one update, POST to 200; longer fails the run
 BARE = "bare PTB"
+FLOOR_WRITE = "bare PTB + 1 PostgreSQL write"
+FLOOR_READ_WRITE = "bare PTB + a read and a write"
 
 
 class LatencyFake(FakeBotAPI):
@@ -226,15 +228,20 @@ async def paced(reps: list[LoadRep], rate: float, updates: int, within: float, t
 # ---------------------------------------------------------------------------------------------
 
 
-async def spawn_bare(bot_api: str, folder: Path) -> BotProcess:
+async def spawn_bare(bot_api: str, folder: Path, floor: tuple[str, int] | None = None) -> BotProcess:
+    """The bare bot; with `floor` (a PostgreSQL URL and 1 or 2) its handlers make that many statements
+    first (benchmarks/bare_bot.py)."""
     port = free_port()
-    log_path = folder / "bare.log"
+    log_path = folder / f"bare-{floor[1] if floor else 0}.log"
     log_file = log_path.open("wb")
     env = {
-        **bot_environment("sqlite://", bot_api),  # the bare bot reads no database
+        **bot_environment("sqlite://", bot_api),  # the bare bot reads no DATABASE_URL
         "PYTHONPATH": str(ROOT),
         "PORT": str(port),
     }
+    if floor is not None:
+        env["BARE_DATABASE_URL"] = floor[0].replace("postgresql+psycopg://", "postgresql://", 1)
+        env["BARE_STATEMENTS"] = str(floor[1])
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(BARE_SCRIPT),
@@ -248,10 +255,14 @@ async def spawn_bare(bot_api: str, folder: Path) -> BotProcess:
 
 @asynccontextmanager
 async def started(
-    name: str, database_url: str | None, folder: Path, **settings: object
+    name: str,
+    database_url: str | None,
+    folder: Path,
+    floor: tuple[str, int] | None = None,
+    **settings: object,
 ) -> AsyncIterator[Target]:
-    """One target: its own fake over HTTP, its process (the bot on `database_url`, or the bare bot for None)
-    and an HTTP client to post its updates with; all stopped on leaving."""
+    """One target: its own fake over HTTP, its process (the bot on `database_url`, or the bare bot for None,
+    with `floor` its statements) and an HTTP client to post its updates with; all stopped on leaving."""
     fake = LatencyFake()
     async with AsyncExitStack() as stack:
         bot_api = await stack.enter_async_context(fake_bot_api_over_http(fake))
@@ -259,7 +270,7 @@ async def started(
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(60))
         )
         if database_url is None:
-            process = await spawn_bare(bot_api, folder)
+            process = await spawn_bare(bot_api, folder, floor)
         else:
             env = bot_environment(database_url, bot_api, log_level="WARNING", **settings)
             process = await BotProcess.spawn(env, folder, name.replace(", ", "-").replace(" ", "-"))
@@ -320,6 +331,14 @@ async def all_targets(
                     )
         if bare:
             targets.append(await stack.enter_async_context(started(BARE, None, folder)))
+        if options.floor:
+            # What a bot that stores each answer in PostgreSQL cannot go below (benchmarks/bare_bot.py).
+            floor_url = stack.enter_context(postgres_schema(options.postgres_url))
+            if floor_url is not None:
+                for statements, name in ((1, FLOOR_WRITE), (2, FLOOR_READ_WRITE)):
+                    targets.append(
+                        await stack.enter_async_context(started(name, None, folder, (floor_url, statements)))
+                    )
         yield targets
 
 
@@ -735,6 +754,12 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true", help="the bot on PostgreSQL only (and bare)")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the bare bot with one PostgreSQL statement per update, and with two, on an async "
+        "connection: the floor of any bot that stores each answer there",
+    )
     parser.add_argument(
         "--on-loop",
         action="store_true",
