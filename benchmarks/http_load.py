@@ -331,7 +331,7 @@ async def all_targets(
                     )
         if bare:
             targets.append(await stack.enter_async_context(started(BARE, None, folder)))
-        if options.floor:
+        if bare and options.floor:  # like the bare bot, the floor has no allow-list (not for flood)
             # What a bot that stores each answer in PostgreSQL cannot go below (benchmarks/bare_bot.py).
             floor_url = stack.enter_context(postgres_schema(options.postgres_url))
             if floor_url is not None:

@@ -797,10 +797,12 @@ async def _save_capture(ctx: BotContext, press: OwnedPress[SummaryButton, DraftR
         when=when,
     )
     markup = keyboard([button(t.plain("capture.open_card"), ContactButton(contact.id))])
-    await press.query.edit_message_text(text, reply_markup=markup)
     log.info("capture saved: contact %s, status %s", contact.id, contact.status)
-    # Answered last, as a question's tap is: the card shows the saved contact before the toast confirms it.
-    await press.answer(t.plain("capture.saved_short"))
+    try:
+        await press.query.edit_message_text(text, reply_markup=markup)
+    finally:
+        # Answered last, as a question's tap is, and whatever became of the edit: the contact is stored.
+        await press.answer(t.plain("capture.saved_short"))
 
 
 async def on_edit_field(update: Update, ctx: BotContext) -> None:

@@ -89,7 +89,7 @@ class Pacer:
         return max(0.0, self.next_any - self.monotonic(), self.free_at(chat_id) - self.monotonic())
 
     def take(self, chat_id: int) -> None:
-        """Count a send to this chat now (or at its slot, if called early)."""
+        """Count a send to this chat: at its slot when called early or a little late, else now."""
         now = self.monotonic()
         slot = max(self.next_any, self.free_at(chat_id))
         # A send a little behind its slot (the loop's timer woke late) keeps the rate's grid, so that the

@@ -308,9 +308,9 @@ async def test_a_failed_edit_after_save_stores_one_contact(
         await rep.press("Tomorrow")
         card = rep.last_with_buttons
         fake.inject("editMessageText", "5xx")
-        await rep.press("✅ Save")
-        # The save was committed before the edit failed: the card may still show Save, and a second tap
-        # stores nothing more.
+        # The save was committed before the edit failed: the rep is told so, the card may still show Save,
+        # and a second tap stores nothing more.
+        assert await rep.press("✅ Save") == "Saved"
         assert len(saved_contacts(app, rep)) == 1
         await rep.press("✅ Save", message=card)
         [anna] = saved_contacts(app, rep)
