@@ -3,7 +3,7 @@
 A plain PTB Application in webhook mode, with the bot's request and rate-limiter settings
 (`HTTPXRequest(connection_pool_size=16)`, `AIORateLimiter(max_retries=2)`) and 16 updates at once, whose
 two handlers make the same Bot API calls as the bot's quick capture (benchmarks/capture.py's screens): a
-text gets sendMessage with an inline keyboard, a tap gets answerCallbackQuery and editMessageText. No
+text gets sendMessage with an inline keyboard, a tap gets editMessageText and answerCallbackQuery. No
 storage, no logic. Like the bot's own server (runtime/webhook.py), it checks the secret header, processes
 the update and only then answers 200; GET /healthz answers 200 {"status": "ok"} once it has started.
 

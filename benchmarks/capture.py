@@ -11,7 +11,7 @@ other load on a shared machine falls on all three alike:
   start);
 - the bot on PostgreSQL (a schema of its own, created and dropped here);
 - a bare python-telegram-bot Application whose handlers make the same Bot API calls (sendMessage with an
-  inline keyboard for the name; answerCallbackQuery and editMessageText for each tap) with no storage and
+  inline keyboard for the name; editMessageText then answerCallbackQuery for each tap) with no storage and
   no logic: the floor the framework and the fake Bot API set.
 
 What is timed is the wall time of each `Application.process_update` call, i.e. the server-side cost of an
@@ -418,14 +418,15 @@ async def bare_on_text(update: Update, context: CallbackContext[Any, Any, Any, A
 
 
 async def bare_on_tap(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """A tap: answer the query and edit the message to the next screen (the bot's two calls)."""
+    """A tap: edit the message to the next screen, then answer the query (the bot's two calls, in its
+    order: the press is answered last)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     screen = int(query.data.split(":")[1])
-    await query.answer()
     await query.edit_message_text(
         BARE_SCREENS[screen][0], parse_mode=ParseMode.HTML, reply_markup=bare_keyboard(screen)
     )
+    await query.answer()
 
 
 @asynccontextmanager

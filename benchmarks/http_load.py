@@ -4,7 +4,7 @@
 (tests/fake_bot_api.py) served on 127.0.0.1 by this process (tests/factories.py `fake_bot_api_over_http`).
 Updates are POSTed to its webhook with the secret header, as Telegram posts them (`RepOverWebhook`). Next to
 it runs a bare PTB bot (benchmarks/bare_bot.py): a plain Application in webhook mode making the same Bot API
-calls per update (sendMessage with an inline keyboard for a text; answerCallbackQuery and editMessageText for
+calls per update (sendMessage with an inline keyboard for a text; editMessageText and answerCallbackQuery for
 a tap) with no storage. Each target has its own fake and its own process; the bot runs on SQLite (a temporary
 file) and on PostgreSQL (a schema of its own, created and dropped here). The targets take turns, so other
 load on the machine falls on all alike.
