@@ -10,11 +10,15 @@ the update and only then answers 200; GET /healthz answers 200 {"status": "ok"} 
 Configured by the environment the bot reads: BOT_TOKEN, TELEGRAM_BASE_URL, WEBHOOK_URL (its path),
 WEBHOOK_SECRET, LISTEN, PORT.
 
-With BARE_DATABASE_URL (a PostgreSQL URL) it is the floor of a bot that stores its answers: before its calls,
-each handler makes BARE_STATEMENTS (1 or 2) statements on psycopg's async connection, on the event loop
-with no thread and no ORM, the cheapest round trips an asyncio process can make. With 1 it writes the
-chat's answer (an upsert, committed); with 2 it reads the chat's row first, as a bot reads what a tap
-answers before it writes.
+With BARE_DATABASE_URL it is the floor of a bot that stores its answers: before its calls, each handler
+makes BARE_STATEMENTS (1 or 2) statements, with no ORM. With 1 it writes the chat's answer (an upsert,
+committed); with 2 it reads the chat's row first, as a bot reads what a tap answers before it writes.
+- A PostgreSQL URL: on psycopg's async connections, on the event loop with no thread, the cheapest round
+  trips an asyncio process can make.
+- A SQLite URL (sqlite:///path): with the standard library's driver and the bot's settings (WAL,
+  synchronous=NORMAL, BEGIN IMMEDIATE for the write), each update's statements in one call to a thread of
+  their own, since SQLite's driver has no asynchronous form: one hand-over to a thread and back, the
+  least a bot that keeps its database work off the event loop pays on SQLite.
 
     BOT_TOKEN=... TELEGRAM_BASE_URL=http://127.0.0.1:8081/bot WEBHOOK_SECRET=... PORT=8443 \\
         python benchmarks/bare_bot.py
@@ -27,7 +31,10 @@ import hmac
 import json
 import os
 import signal
+import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,11 +59,44 @@ CONNECTIONS = 16  # one per update running at once
 Handler = Callable[[Update, CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]
 
 
-class Floor:
-    """The statements a storing bot cannot do without, on a few async connections of its own."""
+class Floor(ABC):
+    """The statements a storing bot cannot do without, made before the bare handler's calls."""
+
+    def __init__(self, statements: int) -> None:
+        self.statements = statements
+
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def store(self, chat: int, answer: str) -> None: ...
+
+    def then(self, handler: Handler) -> Handler:
+        async def stored_first(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
+            assert update.effective_chat is not None
+            query = update.callback_query
+            answer = query.data if query is not None and query.data is not None else "name"
+            await self.store(update.effective_chat.id, answer)
+            await handler(update, context)
+
+        return stored_first
+
+    @staticmethod
+    def at(url: str, statements: int) -> Floor:
+        if url.startswith("sqlite:///"):
+            return SqliteFloor(url.removeprefix("sqlite:///"), statements)
+        return PostgresFloor(url, statements)
+
+
+class PostgresFloor(Floor):
+    """On a few async connections of its own, on the event loop."""
 
     def __init__(self, url: str, statements: int) -> None:
-        self.url, self.statements = url, statements
+        super().__init__(statements)
+        self.url = url
         self.idle: asyncio.Queue[Any] = asyncio.Queue()
 
     async def open(self) -> None:
@@ -87,18 +127,61 @@ class Floor:
                 " ON CONFLICT (chat) DO UPDATE SET answers = excluded.answers",
                 (chat, answer),
             )
-        finally:
+        except BaseException:
+            await connection.close()  # its state is unknown: a fresh one takes its place
+            self.idle.put_nowait(await type(connection).connect(self.url, autocommit=True))
+            raise
+        else:
             self.idle.put_nowait(connection)
 
-    def then(self, handler: Handler) -> Handler:
-        async def stored_first(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
-            assert update.effective_chat is not None
-            query = update.callback_query
-            answer = query.data if query is not None and query.data is not None else "name"
-            await self.store(update.effective_chat.id, answer)
-            await handler(update, context)
 
-        return stored_first
+class SqliteFloor(Floor):
+    """On one connection in one thread of its own: SQLite lets one writer in at a time."""
+
+    def __init__(self, path: str, statements: int) -> None:
+        super().__init__(statements)
+        self.path = path
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="floor")
+        self.connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS bare_floor (chat INTEGER PRIMARY KEY, answers TEXT NOT NULL)"
+        )
+        self.connection = connection
+
+    def _store(self, chat: int, answer: str) -> None:
+        assert self.connection is not None
+        if self.statements > 1:
+            self.connection.execute("SELECT answers FROM bare_floor WHERE chat = ?", (chat,)).fetchone()
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            self.connection.execute(
+                "INSERT INTO bare_floor (chat, answers) VALUES (?, ?)"
+                " ON CONFLICT (chat) DO UPDATE SET answers = excluded.answers",
+                (chat, answer),
+            )
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    async def _in_thread(self, call: Callable[..., None], *args: Any) -> None:
+        await asyncio.get_running_loop().run_in_executor(self.thread, call, *args)
+
+    async def open(self) -> None:
+        await self._in_thread(self._connect)
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self._in_thread(self.connection.close)
+        self.thread.shutdown(wait=True)
+
+    async def store(self, chat: int, answer: str) -> None:
+        await self._in_thread(self._store, chat, answer)
 
 
 def build(floor: Floor | None = None) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -122,7 +205,7 @@ def build(floor: Floor | None = None) -> Application[Any, Any, Any, Any, Any, An
 
 async def serve() -> None:
     url = os.environ.get("BARE_DATABASE_URL")
-    floor = Floor(url, int(os.environ.get("BARE_STATEMENTS", "1"))) if url else None
+    floor = Floor.at(url, int(os.environ.get("BARE_STATEMENTS", "1"))) if url else None
     if floor is not None:
         await floor.open()
     app = build(floor)

@@ -88,8 +88,7 @@ ANSWER_METHODS = ("sendMessage", "editMessageText")
 P99_LIMIT = 0.100
 UPDATE_TIMEOUT = 30.0  # one update, POST to 200; longer fails the run
 BARE = "bare PTB"
-FLOOR_WRITE = "bare PTB + 1 PostgreSQL write"
-FLOOR_READ_WRITE = "bare PTB + a read and a write"
+FLOORS = {1: "bare PTB + 1 {} write", 2: "bare PTB + a {} read and a write"}  # by statements per update
 
 
 class LatencyFake(FakeBotAPI):
@@ -228,11 +227,13 @@ async def paced(reps: list[LoadRep], rate: float, updates: int, within: float, t
 # ---------------------------------------------------------------------------------------------
 
 
-async def spawn_bare(bot_api: str, folder: Path, floor: tuple[str, int] | None = None) -> BotProcess:
-    """The bare bot; with `floor` (a PostgreSQL URL and 1 or 2) its handlers make that many statements
+async def spawn_bare(
+    bot_api: str, folder: Path, name: str, floor: tuple[str, int] | None = None
+) -> BotProcess:
+    """The bare bot; with `floor` (a database URL and 1 or 2) its handlers make that many statements
     first (benchmarks/bare_bot.py)."""
     port = free_port()
-    log_path = folder / f"bare-{floor[1] if floor else 0}.log"
+    log_path = folder / f"{log_name(name)}.log"
     log_file = log_path.open("wb")
     env = {
         **bot_environment("sqlite://", bot_api),  # the bare bot reads no DATABASE_URL
@@ -240,7 +241,8 @@ async def spawn_bare(bot_api: str, folder: Path, floor: tuple[str, int] | None =
         "PORT": str(port),
     }
     if floor is not None:
-        env["BARE_DATABASE_URL"] = floor[0].replace("postgresql+psycopg://", "postgresql://", 1)
+        url = sa.engine.make_url(floor[0])  # psycopg and sqlite3 take no SQLAlchemy driver name
+        env["BARE_DATABASE_URL"] = url.set(drivername=url.get_backend_name()).render_as_string(False)
         env["BARE_STATEMENTS"] = str(floor[1])
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -270,10 +272,10 @@ async def started(
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(60))
         )
         if database_url is None:
-            process = await spawn_bare(bot_api, folder, floor)
+            process = await spawn_bare(bot_api, folder, name, floor)
         else:
             env = bot_environment(database_url, bot_api, log_level="WARNING", **settings)
-            process = await BotProcess.spawn(env, folder, name.replace(", ", "-").replace(" ", "-"))
+            process = await BotProcess.spawn(env, folder, log_name(name))
         try:
             await process.wait_until_healthy(http)
             target = Target(name, fake, process, http)
@@ -332,14 +334,26 @@ async def all_targets(
         if bare:
             targets.append(await stack.enter_async_context(started(BARE, None, folder)))
         if bare and options.floor:  # like the bare bot, the floor has no allow-list (not for flood)
-            # What a bot that stores each answer in PostgreSQL cannot go below (benchmarks/bare_bot.py).
-            floor_url = stack.enter_context(postgres_schema(options.postgres_url))
-            if floor_url is not None:
-                for statements, name in ((1, FLOOR_WRITE), (2, FLOOR_READ_WRITE)):
+            # What a bot that stores each answer cannot go below (benchmarks/bare_bot.py).
+            floors: list[tuple[str, str]] = []
+            if not options.skip_sqlite:
+                floors.append(("SQLite", f"sqlite:///{folder / 'floor.db'}"))
+            if not options.skip_postgres:
+                floor_schema = stack.enter_context(postgres_schema(options.postgres_url))
+                if floor_schema is not None:
+                    floors.append(("PostgreSQL", floor_schema))
+            for database, url in floors:
+                for statements, name in FLOORS.items():
                     targets.append(
-                        await stack.enter_async_context(started(name, None, folder, (floor_url, statements)))
+                        await stack.enter_async_context(
+                            started(name.format(database), None, folder, (url, statements))
+                        )
                     )
         yield targets
+
+
+def log_name(name: str) -> str:
+    return name.replace(" + ", "-").replace(", ", "-").replace(" ", "-")
 
 
 def note(message: str) -> None:
@@ -757,8 +771,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--floor",
         action="store_true",
-        help="also run the bare bot with one PostgreSQL statement per update, and with two, on an async "
-        "connection: the floor of any bot that stores each answer there",
+        help="also run the bare bot with one statement per update, and with two: on SQLite in a thread, on "
+        "PostgreSQL on an async connection; the floor of any bot that stores each answer there",
     )
     parser.add_argument(
         "--on-loop",
