@@ -25,7 +25,7 @@ from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
 from bot.card_fields import clean_detail, detail_limit, details_in_note
 from bot.contact_fields import Invalid
-from bot.dates import DateRefusal, Refusal
+from bot.dates import DateReading, DateRefusal, Refusal
 from bot.deal import AmountRefused, month_code, month_options, parse_amount
 from bot.i18n import Translator
 from bot.qualification import (
@@ -525,9 +525,13 @@ async def on_text(update: Update, ctx: BotContext) -> None:
         return
     mode = CaptureMode(draft.mode)
     if mode is CaptureMode.DATE:
-        await _typed_date(ctx, rep, draft, message)
+        await _typed_date(ctx, rep, draft, message.text, read_date(ctx, rep, message.text))
     elif draft.step in TEXT_STEPS | AMOUNT_STEPS and mode in (CaptureMode.ASK, CaptureMode.EDIT):
         await _typed_answer(ctx, rep, draft, draft.step, message.text)
+    elif draft.step is Step.NEXT_STEP and _is_a_date(reading := read_date(ctx, rep, message.text)):
+        # "Next step?" waits for a tap, but a date typed there (without "📅 Type a date" first) can only
+        # mean the next step: taken as if typed after it, a past one refused with the question again.
+        await _typed_date(ctx, rep, draft, message.text, reading)
     else:
         # The capture waits for a tap: the text is taken as a new contact's name, kept until the rep
         # says whether to continue the open capture or start that one.
@@ -572,11 +576,16 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
     await _show(ctx, rep, saved, notice=notice)
 
 
-async def _typed_date(ctx: BotContext, rep: RepRead, draft: DraftRead, message: Message) -> None:
-    """A typed next step: saved and echoed, or refused with why and the question again (with its
+def _is_a_date(reading: DateReading) -> bool:
+    """Read as a date, though perhaps one that cannot be a next step (past, or too far)."""
+    return not isinstance(reading, DateRefusal) or reading.reason is not Refusal.NOT_UNDERSTOOD
+
+
+async def _typed_date(
+    ctx: BotContext, rep: RepRead, draft: DraftRead, text: str, reading: DateReading
+) -> None:
+    """A typed next step, as read: saved and echoed, or refused with why and the question again (with its
     examples); a day.month that has passed comes with a button for the same day next year."""
-    text = message.text or ""
-    reading = read_date(ctx, rep, text)
     if isinstance(reading, DateRefusal):
         offer = (
             [

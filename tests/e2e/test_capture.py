@@ -174,6 +174,29 @@ async def test_a_typed_date_is_echoed_and_a_bad_one_asks_again(rep: RepChat, app
     assert anna.next_due.isoformat() == "2026-11-27T14:00:00+00:00"
 
 
+async def test_a_date_typed_at_the_next_step_question_is_taken_as_the_next_step(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("⏩ Finish")
+    assert "Next step?" in rep.last_text
+    await rep.send("yesterday 10:00")  # a date, but not one to follow up on: the question again, with why
+    assert "in the past" in rep.last_text and "Next step?" in rep.last_text
+    await rep.send("next friday 14:00")  # typed without tapping "📅 Type a date" first
+    assert "Understood: Fri 27 Nov, 14:00" in rep.last_text and "Check and save" in rep.last_text
+    assert "Start next friday" not in " ".join(rep.button_labels)
+    await rep.press("✅ Save")
+    [anna] = contacts(app, rep)
+    assert anna.next_due.isoformat() == "2026-11-27T14:00:00+00:00"
+
+
+async def test_a_name_typed_at_the_next_step_question_offers_to_start_that_contact(rep: RepChat) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("⏩ Finish")
+    await rep.send("Kari Nordmann")
+    assert "Start Kari Nordmann" in " ".join(rep.button_labels)
+
+
 async def test_capture_from_a_shared_contact(rep: RepChat, app: Any) -> None:
     await rep.send_contact("+358 40 123 4567", "Aino", "Hämäläinen")
     assert "Aino Hämäläinen" in rep.last_text and "Company?" in rep.last_text

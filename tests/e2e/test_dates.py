@@ -87,6 +87,20 @@ async def test_a_typed_time_in_a_capture_is_echoed_and_stored_as_meant(
     assert next_due(app, rep) == due.replace(tzinfo=UTC)
 
 
+@pytest.mark.parametrize(("code", "zone", "typed", "echo", "due"), TYPED)
+async def test_a_time_typed_at_the_next_step_question_without_its_button_is_the_next_step(
+    app: Any, fake: FakeBotAPI, clock: FakeClock, code: str, zone: str, typed: str, echo: str, due: datetime
+) -> None:
+    rep = await rep_in(app, fake, clock, code, zone, user_id=8150 + ord(code[0]) + ord(code[1]))
+    t = Translator(stored_rep(app, rep).language)
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press(t.plain("capture.finish"))
+    await rep.send(typed)  # not a new contact's name, however it reads
+    assert rep.last_text.startswith(visible(t("dates.understood", when=echo)))
+    await rep.press(t.plain("capture.save"))
+    assert next_due(app, rep) == due.replace(tzinfo=UTC)
+
+
 async def test_a_day_month_that_has_passed_asks_about_next_year(
     app: Any, fake: FakeBotAPI, clock: FakeClock
 ) -> None:
