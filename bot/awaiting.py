@@ -39,6 +39,7 @@ class Question(StrEnum):
     FOLLOWUP_NOTE = "followup_note"
     FOLLOWUP_DATE = "followup_date"
     MESSAGE_TEMPLATE = "message_template"  # a follow-up message template, its kind in `detail`
+    FIND = "find"  # what to look for, after /find alone
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.awaiting import Awaiting, Question
 from bot.i18n import Translator
 from bot.qualification import Source
 from handlers.card import own_contact, send_card
 from handlers.cards import list_line
+from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import ContactButton, FindButton, ListButton, ListFilterButton, ListStatus, Text
 from handlers.kit.commands import command
 from handlers.kit.context import BotContext
@@ -220,20 +222,31 @@ async def _find_view(
 
 
 async def find_command(update: Update, ctx: BotContext) -> None:
-    """/find text: contacts whose name, company, phone, email or notes contain it."""
-    rep = ctx.rep
-    message = update.effective_message
-    assert message is not None
+    """/find text: contacts whose name, company, phone, email or notes contain it. /find alone (the menu
+    sends it so) asks what to look for, and the next message typed is the search."""
     text = " ".join(ctx.args or [])[:FIND_MAX]
     if not text.strip():
-        await message.reply_text(ctx.t("find.usage"))
+        await ask(ctx, Question.FIND)
+        await ctx.bot.send_message(ctx.rep.chat_id, ctx.t("find.ask"))
         return
-    view = await _find_view(ctx, rep, text, 0)
+    await _send_found(ctx, text)
+
+
+async def _typed_search(update: Update, ctx: BotContext, _awaiting: Awaiting, text: str) -> None:
+    await drop_question(ctx)
+    await _send_found(ctx, text[:FIND_MAX])
+
+
+async def _send_found(ctx: BotContext, text: str) -> None:
+    view = await _find_view(ctx, ctx.rep, text, 0)
     if view is None:
-        await message.reply_text(ctx.t("find.none", text=text))
+        await ctx.bot.send_message(ctx.rep.chat_id, ctx.t("find.none", text=text))
         return
     body, markup = view
-    await message.reply_text(body, reply_markup=markup)
+    await ctx.bot.send_message(ctx.rep.chat_id, body, reply_markup=markup)
+
+
+TYPED_ANSWERS: TypedAnswers = {Question.FIND: _typed_search}
 
 
 async def on_find_button(update: Update, ctx: BotContext) -> None:

@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 
 from bot.awaiting import Awaiting, TextRoute, route_text
-from handlers import capture, card, card_photo, errors, exchange, onboarding, outreach, reminders
+from handlers import capture, card, card_photo, contacts, errors, exchange, onboarding, outreach, reminders
 from handlers.kit.awaiting import TypedAnswers, drop_question
 from handlers.kit.buttons import TypedChoice, TypedTextButton
 from handlers.kit.commands import PRIVATE_MESSAGE
@@ -29,6 +29,7 @@ from handlers.kit.preamble import pressed
 
 ANSWERS: TypedAnswers = {
     **card.TYPED_ANSWERS,
+    **contacts.TYPED_ANSWERS,
     **onboarding.TYPED_ANSWERS,
     **outreach.TYPED_ANSWERS,
     **reminders.TYPED_ANSWERS,

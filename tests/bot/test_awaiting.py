@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.awaiting import FRESH, LAPSES, PENDING_MAX, Awaiting, Question, TextRoute, route_text
+from bot.config import SUPPORTED_LANGUAGES
+from bot.i18n import Translator
 
 ASKED = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 NOTE = Awaiting(Question.FOLLOWUP_NOTE, ASKED, followup_id=3, interaction_id=9)
@@ -62,3 +64,13 @@ def test_the_value_round_trips_and_keeps_text_up_to_its_cap() -> None:
 )
 def test_anything_else_stored_reads_as_no_question(stored: str | None) -> None:
     assert Awaiting.decode(stored) is None
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_question_names_itself_when_the_bot_asks_what_a_late_text_was_for(language: str) -> None:
+    # The "which was it?" offer labels its first button with the question: a missing label would show
+    # the rep a message id.
+    t = Translator(language)
+    for question in Question:
+        key = f"awaiting.answer.{question.value}"
+        assert t.plain(key) != key, (language, question)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage.contacts import FIND_COUNT_CAP
-from tests.factories import RepChat, add_contacts, capture, storage_of
+from tests.factories import FakeClock, RepChat, add_contacts, capture, storage_of
 
 
 async def test_leads_and_prospects_list_what_was_captured(rep: RepChat) -> None:
@@ -81,8 +81,32 @@ async def test_find_ignores_case_and_accents(rep: RepChat) -> None:
     assert "Aino Hämäläinen" in rep.last_text
     await rep.send("/find nobody")
     assert "Nothing found for “nobody”" in rep.last_text
+
+
+async def test_find_alone_asks_what_to_look_for_and_the_next_text_is_the_search(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture(rep, "Aino Hämäläinen, Kone")
+    await rep.send("/find")  # as the menu sends it
+    assert "What are you looking for?" in rep.last_text
+    await rep.send("hamalainen")
+    assert "Found 1" in rep.last_text and "Aino Hämäläinen" in rep.last_text
+    await rep.send("Kari Nordmann")  # answered: the next text is a contact again
+    assert "Kari Nordmann" in rep.last_text and "Company?" in rep.last_text
+    owner = storage_of(app).reps.get_rep(telegram_id=rep.user_id)
+    assert owner is not None and owner.awaiting is None
+
+
+async def test_a_search_typed_long_after_find_alone_asks_what_it_was_for(
+    rep: RepChat, app: Any, clock: FakeClock
+) -> None:
+    await capture(rep, "Aino Hämäläinen, Kone")
     await rep.send("/find")
-    assert "/find virtanen" in rep.last_text
+    clock.advance(timedelta(minutes=5))
+    await rep.send("kone")
+    assert rep.button_labels == ["🔎 Search for it", "➕ A new contact"]
+    await rep.press("🔎 Search for it")
+    assert "Found 1" in rep.last_text and "Aino Hämäläinen" in rep.last_text
 
 
 async def test_find_in_a_big_book_counts_to_a_thousand_and_pages_on(rep: RepChat, app: Any) -> None:
