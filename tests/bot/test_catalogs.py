@@ -380,3 +380,20 @@ def test_menu_descriptions_fit_telegram(language: str) -> None:
         if not MENU_MIN <= len(entry.forms[0].strip()) <= MENU_MAX or entry.forms[0] != entry.forms[0].strip()
     ]
     assert not problems, report(language, problems)
+
+
+# Hungarian speaks to the rep as "te", as every other screen does; the formal imperatives ("Írja be",
+# "Küldje el") crept into a few. These are the forms an "Ön" sentence would use for the bot's verbs.
+FORMAL_HUNGARIAN = re.compile(
+    r"\b(Írja|Küldje|[Nn]ézze|[Kk]észítsen|[Vv]álaszoljon|[Kk]oppintson|[Vv]álasszon|[Aa]dja meg|Önnek|Ön)\b"
+)
+
+
+def test_hungarian_addresses_the_rep_informally() -> None:
+    formal = {
+        message_id: text
+        for message_id, entry in entries("hu").items()
+        for text in entry.forms
+        if FORMAL_HUNGARIAN.search(text)
+    }
+    assert not formal, formal
