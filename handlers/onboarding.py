@@ -70,24 +70,24 @@ def _location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
 def _zone_keyboard(
     t: Translator, zones: list[str] | tuple[str, ...], ctx: BotContext, *, location: bool = False
 ) -> InlineKeyboardMarkup:
-    now = ctx.now()
+    now, rep = ctx.now(), ctx.rep
     locale = str(t.locale)
-    buttons = [
-        button(
-            t.plain(
-                "onboarding.zone_button", city=city_name(zone, locale), time=t.clock_time(now, ZoneInfo(zone))
-            ),
-            TimezoneButton(zone),
+
+    def label(zone: str) -> str:
+        text = t.plain(
+            "onboarding.zone_button", city=city_name(zone, locale), time=t.clock_time(now, ZoneInfo(zone))
         )
-        for zone in zones
-    ]
+        # From /settings the zone the rep has is ticked; in onboarding nothing is chosen yet.
+        return t.plain("common.chosen", label=text) if rep.onboarded and zone == rep.timezone else text
+
+    buttons = [button(label(zone), TimezoneButton(zone)) for zone in zones]
     here = [button(t.plain("onboarding.location_button"), TimezoneButton(HERE))] if location else []
     return keyboard(
         *rows(buttons, 2),
         here,
         [
             button(t.plain("onboarding.type_zone"), TimezoneButton(TYPE_ZONE)),
-            button(t.plain("common.skip"), TimezoneButton(SKIP)),
+            button(_leave_label(t, rep), TimezoneButton(SKIP)),
         ],
     )
 
@@ -98,7 +98,13 @@ def _digest_keyboard(t: Translator, rep: RepRead) -> InlineKeyboardMarkup:
         return t.plain("common.chosen", label=text) if at == rep.digest_time else text
 
     times = [button(label(at), DigestTimeButton(at.strftime("%H%M"))) for at in DIGEST_TIMES]
-    return keyboard(times, [button(t.plain("common.skip"), DigestTimeButton(SKIP))])
+    return keyboard(times, [button(_leave_label(t, rep), DigestTimeButton(SKIP))])
+
+
+def _leave_label(t: Translator, rep: RepRead) -> str:
+    """The button that leaves a time zone or digest time as it is: Skip in onboarding, which goes on to the
+    next step; Back from /settings, which shows the settings again."""
+    return t.plain("common.back" if rep.onboarded else "common.skip")
 
 
 def _weekday(t: Translator, iso_day: int) -> str:

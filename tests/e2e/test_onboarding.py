@@ -68,6 +68,26 @@ async def test_settings_change_the_digest_time_later(rep: RepChat, app: Any) -> 
     assert stored_rep(app, rep).digest_time == time(7, 30)
 
 
+async def test_from_settings_the_zone_and_digest_screens_go_back_rather_than_skip(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("/start")
+    await rep.press("London")
+    await rep.press("08:00")
+    await rep.send("/settings")
+    await rep.press("🌍 Time zone")
+    assert "✓ London (13:00)" in rep.button_labels  # the zone the rep has now, ticked as the digest's is
+    assert "◀ Back" in rep.button_labels and "Skip" not in rep.button_labels
+    await rep.press("◀ Back")
+    assert "Time zone: London" in rep.last_text and "Daily digest: 08:00" in rep.last_text
+    await rep.press("⏰ Digest time")
+    assert "◀ Back" in rep.button_labels and "Skip" not in rep.button_labels
+    await rep.press("◀ Back")
+    assert "Daily digest: 08:00" in rep.last_text
+    saved = stored_rep(app, rep)
+    assert (saved.timezone, saved.digest_time) == ("Europe/London", time(8, 0))
+
+
 async def test_start_again_is_a_short_welcome_back(rep: RepChat) -> None:
     await rep.send("/start")
     await rep.press("Skip")
