@@ -24,10 +24,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
 from bot.card_fields import clean_detail, detail_limit, details_in_note
-from bot.contact_fields import Invalid
+from bot.contact_fields import Invalid, clean_field
 from bot.dates import DateReading, DateRefusal, Refusal
 from bot.deal import AmountRefused, month_code, month_options, parse_amount
 from bot.i18n import Translator
+from bot.phones import read_phone, region_for
 from bot.qualification import (
     AMOUNT_STEPS,
     CHOICES,
@@ -40,7 +41,14 @@ from bot.qualification import (
     Step,
     split_name_and_company,
 )
-from handlers.cards import amount_refusal, answer_label, deal_value_text, month_text, summary_text
+from handlers.cards import (
+    amount_refusal,
+    answer_label,
+    deal_value_text,
+    details_lines,
+    month_text,
+    summary_text,
+)
 from handlers.kit.awaiting import drop_question
 from handlers.kit.buttons import (
     CaptureDateButton,
@@ -90,7 +98,8 @@ def _state(draft: DraftRead) -> CaptureState:
 
 def _header(t: Translator, answers: QualificationAnswers) -> str:
     if not answers.name:
-        return t("capture.header_new")
+        # A capture started from a phone number or an email address shows it, so the rep sees it was read.
+        return "\n".join([t("capture.header_new"), *details_lines(t, answers)])
     if answers.company:
         return t("capture.header_company", name=answers.name, company=answers.company)
     return t("capture.header", name=answers.name)
@@ -216,7 +225,8 @@ async def _duplicates(ctx: BotContext, rep: RepRead, draft: DraftRead) -> tuple[
 def _resume_offer(ctx: BotContext, draft: DraftRead) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
     name = draft.answers.name or t.plain("capture.unnamed")
-    queued = draft.queued.name if draft.queued else None
+    # The capture asked for meanwhile, by its name, or the number or address it was started from.
+    queued = (draft.queued.name or draft.queued.phone or draft.queued.email) if draft.queued else None
     text = t("capture.open_draft", name=name)
     start_label = (
         t.plain("capture.start_new_named", name=short(queued)) if queued else t.plain("capture.start_new")
@@ -397,6 +407,22 @@ def _clean(text: str, limit: int, t: Translator, field: Step) -> tuple[str, str 
     return cleaned[:limit], t("capture.too_long", field=t.plain(f"field.{field.value}"), limit=limit)
 
 
+def _answers_from_text(ctx: BotContext, text: str) -> tuple[QualificationAnswers, str | None]:
+    """A new capture's answers from the text that starts it: a phone number or an email address alone is
+    that detail (the name is asked first), anything else a name, with the company after a comma."""
+    typed = text.strip()
+    if not any(char.isalpha() for char in typed):
+        phone = read_phone(typed, region_for(ctx.rep.timezone, ctx.rep.language))
+        if phone.valid:
+            return QualificationAnswers(phone=typed), None
+    elif "@" in typed and " " not in typed:
+        try:
+            return QualificationAnswers(email=clean_field("email", typed)), None
+        except Invalid:
+            pass
+    return _answers_from_name(ctx.t, text)
+
+
 def _answers_from_name(t: Translator, text: str) -> tuple[QualificationAnswers, str | None]:
     name, company = split_name_and_company(text)
     name, notice = _clean(name, NAME_MAX, t, Step.NAME)
@@ -429,7 +455,7 @@ async def start_on_contact(update: Update, ctx: BotContext, contact: ContactRead
 
 async def start_from_text(update: Update, ctx: BotContext, text: str) -> None:
     """Start a capture of the person this text names ("Name, Company")."""
-    answers, notice = _answers_from_name(ctx.t, text)
+    answers, notice = _answers_from_text(ctx, text)
     await _start(update, ctx, answers, notice=notice)
 
 
@@ -519,7 +545,7 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     rep = ctx.rep
     message = update.effective_message
     assert message is not None and message.text is not None
-    answers, notice = _answers_from_name(ctx.t, message.text)
+    answers, notice = _answers_from_text(ctx, message.text)
     draft = await _open(ctx, message.chat_id, answers, notice=notice)
     if draft is None:
         return

@@ -197,6 +197,46 @@ async def test_a_name_typed_at_the_next_step_question_offers_to_start_that_conta
     assert "Start Kari Nordmann" in " ".join(rep.button_labels)
 
 
+async def test_a_phone_number_or_email_typed_alone_is_kept_as_that_and_the_name_asked(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("+358 40 123 4567")
+    assert "📞 +358 40 123 4567" in rep.last_text and "Name?" in rep.last_text
+    await rep.send("Aino Hämäläinen, Kone")
+    assert "Aino Hämäläinen, Kone" in rep.last_text and "Need?" in rep.last_text
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    assert "📞 +358 40 123 4567" in rep.last_text
+    await rep.press("✅ Save")
+    await rep.send("anna@acme.fi")
+    assert "✉️ anna@acme.fi" in rep.last_text and "Name?" in rep.last_text
+    await rep.send("Anna Virtanen")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✅ Save")
+    aino, anna = sorted(contacts(app, rep), key=lambda contact: contact.name)
+    assert (aino.name, aino.company, aino.phone) == ("Aino Hämäläinen", "Kone", "+358401234567")
+    assert (anna.name, anna.email) == ("Anna Virtanen", "anna@acme.fi")
+
+
+async def test_a_number_typed_while_a_capture_waits_for_a_tap_is_offered_by_that_number(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.send("+358 40 123 4567")  # the capture asks "Need?" and waits for a tap
+    assert rep.button_labels == ["▶ Continue Anna Virtanen", "➕ Start +358 40 123 4567"]
+    await rep.press("➕ Start +358 40 123 4567")
+    assert "📞 +358 40 123 4567" in rep.last_text and "Name?" in rep.last_text
+
+
+async def test_a_name_with_digits_or_an_at_sign_is_still_a_name(rep: RepChat, app: Any) -> None:
+    await rep.send("Anna Virtanen 17, Acme Oy")
+    assert "Anna Virtanen 17, Acme Oy" in rep.last_text and "Need?" in rep.last_text
+    await rep.send("/cancel")
+    await rep.send("12345")  # not a valid number anywhere: a name, as typed
+    assert "12345" in rep.last_text and "Company?" in rep.last_text
+
+
 async def test_capture_from_a_shared_contact(rep: RepChat, app: Any) -> None:
     await rep.send_contact("+358 40 123 4567", "Aino", "Hämäläinen")
     assert "Aino Hämäläinen" in rep.last_text and "Company?" in rep.last_text

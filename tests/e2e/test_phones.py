@@ -87,3 +87,22 @@ async def test_a_number_typed_on_the_card_is_stored_in_one_form_and_a_bad_one_as
     await rep.send("ext. 12345")
     assert "📞 ext. 12345" in rep.last_text
     assert [phone for _, phone, _ in stored_phones(app, rep)] == ["ext. 12345"]
+
+
+async def test_a_number_typed_alone_as_each_country_writes_it_starts_a_capture_with_that_phone(
+    app: Any, fake: Any, clock: Any
+) -> None:
+    maija = RepChat(app, fake, user_id=5111, first_name="Maija", language_code="fi", clock=clock)
+    await maija.send("040 123 4567")
+    assert "📞 040 123 4567" in maija.last_text and "Nimi?" in maija.last_text
+    await maija.send("Aino Hämäläinen")
+    await maija.press(FI["skip"])  # the company
+    await maija.press(FI["finish"])
+    await maija.press(FI["none"])
+    await maija.press(FI["save"])
+    assert [(name, phone) for name, phone, _ in stored_phones(app, maija)] == [
+        ("Aino Hämäläinen", "+358401234567")
+    ]
+    ola = RepChat(app, fake, user_id=5112, first_name="Ola", language_code="nb", clock=clock)
+    await ola.send("912 34 567")
+    assert "📞 912 34 567" in ola.last_text and "Navn?" in ola.last_text
