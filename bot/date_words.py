@@ -485,3 +485,21 @@ def weekday_names(language: str) -> dict[str, int]:
                     names[_word(name)] = int(number)
     names.update(WORDS[language].weekdays if language in WORDS else {})
     return names
+
+
+@cache
+def _full_weekdays(language: str) -> frozenset[str]:
+    locale = Locale.parse(_BABEL_LOCALES.get(language, "en"))
+    wide = {
+        _word(name) for context in ("format", "stand-alone") for name in locale.days[context]["wide"].values()
+    }
+    inflected = {word for word in (WORDS[language].weekdays if language in WORDS else {}) if len(word) > 4}
+    return frozenset(wide | inflected)
+
+
+def names_a_day(word: str, language: str) -> bool:
+    """Whether one word alone can only mean a day: "tomorrow", "huomenna", "friday", "kedden"; not a
+    weekday's abbreviation, which is often also a first name ("Tor", "Sam", "Ons")."""
+    key = _word(word)
+    words = WORDS.get(language)
+    return (words is not None and key in words.days) or key in _full_weekdays(language)

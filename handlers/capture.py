@@ -25,6 +25,7 @@ from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
 from bot.card_fields import clean_detail, detail_limit, details_in_note
 from bot.contact_fields import Invalid, clean_field
+from bot.date_words import names_a_day
 from bot.dates import DateReading, DateRefusal, Refusal
 from bot.deal import AmountRefused, month_code, month_options, parse_amount
 from bot.i18n import Translator
@@ -407,13 +408,21 @@ def _clean(text: str, limit: int, t: Translator, field: Step) -> tuple[str, str 
     return cleaned[:limit], t("capture.too_long", field=t.plain(f"field.{field.value}"), limit=limit)
 
 
+# The fewest digits of a phone number typed alone to start a capture: fewer is more often an amount or a
+# code than a number (a Finnish landline with its area code has seven or more, a Norwegian number eight).
+PHONE_DIGITS_MIN = 7
+
+
 def _answers_from_text(ctx: BotContext, text: str) -> tuple[QualificationAnswers, str | None]:
     """A new capture's answers from the text that starts it: a phone number or an email address alone is
     that detail (the name is asked first), anything else a name, with the company after a comma."""
-    typed = text.strip()
+    typed = " ".join(text.split())
     if not any(char.isalpha() for char in typed):
+        # Some dates and amounts are valid numbers too ("25.12.2026" in Finland, "100 000"): a number here
+        # has at least seven digits and does not read as a date.
         phone = read_phone(typed, region_for(ctx.rep.timezone, ctx.rep.language))
-        if phone.valid:
+        digits = sum(char.isdigit() for char in typed)
+        if phone.valid and digits >= PHONE_DIGITS_MIN and not _is_a_date(read_date(ctx, ctx.rep, typed)):
             return QualificationAnswers(phone=typed), None
     elif "@" in typed and " " not in typed:
         try:
@@ -554,9 +563,13 @@ async def on_text(update: Update, ctx: BotContext) -> None:
         await _typed_date(ctx, rep, draft, message.text, read_date(ctx, rep, message.text))
     elif draft.step in TEXT_STEPS | AMOUNT_STEPS and mode in (CaptureMode.ASK, CaptureMode.EDIT):
         await _typed_answer(ctx, rep, draft, draft.step, message.text)
-    elif draft.step is Step.NEXT_STEP and _is_a_date(reading := read_date(ctx, rep, message.text)):
-        # "Next step?" waits for a tap, but a date typed there (without "📅 Type a date" first) can only
-        # mean the next step: taken as if typed after it, a past one refused with the question again.
+    elif (
+        draft.step is Step.NEXT_STEP
+        and mode in (CaptureMode.ASK, CaptureMode.EDIT)
+        and _is_a_next_step(rep, message.text, reading := read_date(ctx, rep, message.text))
+    ):
+        # "Next step?" waits for a tap, but a date typed there (without "📅 Type a date" first) means the
+        # next step: taken as if typed after it, a past one refused with the question again.
         await _typed_date(ctx, rep, draft, message.text, reading)
     else:
         # The capture waits for a tap: the text is taken as a new contact's name, kept until the rep
@@ -605,6 +618,17 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
 def _is_a_date(reading: DateReading) -> bool:
     """Read as a date, though perhaps one that cannot be a next step (past, or too far)."""
     return not isinstance(reading, DateRefusal) or reading.reason is not Refusal.NOT_UNDERSTOOD
+
+
+def _is_a_next_step(rep: RepRead, text: str, reading: DateReading) -> bool:
+    """Text typed at "Next step?" that is a date rather than the next person's name: read as one, and
+    more than a word, or with a digit, or a word that names nothing but a day ("tomorrow", "friday"). A
+    weekday's abbreviation alone is often a first name ("Tor", "Sam"): that one is offered as a new
+    capture, as any name is."""
+    words = text.split()
+    return _is_a_date(reading) and (
+        len(words) > 1 or any(char.isdigit() for char in text) or names_a_day(words[0], rep.language)
+    )
 
 
 async def _typed_date(

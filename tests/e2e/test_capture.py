@@ -197,6 +197,30 @@ async def test_a_name_typed_at_the_next_step_question_offers_to_start_that_conta
     assert "Start Kari Nordmann" in " ".join(rep.button_labels)
 
 
+async def test_one_word_that_names_a_day_at_the_next_step_question_is_the_next_step(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("⏩ Finish")
+    await rep.send("Tomorrow")  # as a phone capitalises it
+    assert "Understood: Thu 26 Nov, 09:00" in rep.last_text and "Check and save" in rep.last_text
+
+
+async def test_a_date_typed_when_editing_the_next_step_from_the_summary_is_taken(
+    rep: RepChat, app: Any
+) -> None:
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press("⏩ Finish")
+    await rep.press("No next step")
+    await rep.press("✏️ Edit")
+    await rep.press("Next step")
+    await rep.send("next friday 14:00")
+    assert "Understood: Fri 27 Nov, 14:00" in rep.last_text and "Check and save" in rep.last_text
+    await rep.press("✅ Save")
+    [anna] = contacts(app, rep)
+    assert anna.next_due.isoformat() == "2026-11-27T14:00:00+00:00"
+
+
 async def test_a_phone_number_or_email_typed_alone_is_kept_as_that_and_the_name_asked(
     rep: RepChat, app: Any
 ) -> None:
@@ -233,8 +257,16 @@ async def test_a_name_with_digits_or_an_at_sign_is_still_a_name(rep: RepChat, ap
     await rep.send("Anna Virtanen 17, Acme Oy")
     assert "Anna Virtanen 17, Acme Oy" in rep.last_text and "Need?" in rep.last_text
     await rep.send("/cancel")
+    await rep.send("@anna_v")  # a Telegram username: no address
+    assert rep.last_text.startswith("📝 @anna_v\n") and "Company?" in rep.last_text
+    await rep.send("/cancel")
     await rep.send("12345")  # not a valid number anywhere: a name, as typed
     assert "12345" in rep.last_text and "Company?" in rep.last_text
+
+
+async def test_a_number_typed_alone_is_kept_with_its_spaces_made_plain(rep: RepChat) -> None:
+    await rep.send("+358  40 123\n4567")
+    assert "📞 +358 40 123 4567\n" in rep.last_text and "Name?" in rep.last_text
 
 
 async def test_capture_from_a_shared_contact(rep: RepChat, app: Any) -> None:
