@@ -164,10 +164,11 @@ class SqliteFloor(Floor):
                 " ON CONFLICT (chat) DO UPDATE SET answers = excluded.answers",
                 (chat, answer),
             )
+            self.connection.execute("COMMIT")
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
             raise
-        self.connection.execute("COMMIT")
 
     async def _in_thread(self, call: Callable[..., None], *args: Any) -> None:
         await asyncio.get_running_loop().run_in_executor(self.thread, call, *args)

@@ -6,8 +6,8 @@ The rule, in order (docs/architecture.md says why):
 - a photo, or an image sent as a file, is a business card to read;
 - any other file is an import;
 - typed text goes where `bot.awaiting.route_text` says: the question asked outside a capture (a card's
-  note or field, a typed time zone, a reminder's note or date) while it is fresh, the capture otherwise,
-  and in between the bot keeps the text and asks with two buttons what it was for;
+  note or field, a typed time zone, a reminder's note or date, a search) while it is fresh, the capture
+  otherwise, and in between the bot keeps the text and asks with two buttons what it was for;
 - anything else (a sticker, a voice message) is answered with a hint, and changes nothing.
 A command drops the question first: the rep has moved on.
 """

@@ -84,7 +84,7 @@ async def test_find_ignores_case_and_accents(rep: RepChat) -> None:
 
 
 async def test_find_alone_asks_what_to_look_for_and_the_next_text_is_the_search(
-    rep: RepChat, app: Any, clock: FakeClock
+    rep: RepChat, app: Any
 ) -> None:
     await capture(rep, "Aino Hämäläinen, Kone")
     await rep.send("/find")  # as the menu sends it
@@ -104,8 +104,8 @@ async def test_a_search_typed_long_after_find_alone_asks_what_it_was_for(
     await rep.send("/find")
     clock.advance(timedelta(minutes=5))
     await rep.send("kone")
-    assert rep.button_labels == ["🔎 Search for it", "➕ A new contact"]
-    await rep.press("🔎 Search for it")
+    assert rep.button_labels == ["🔎 The search", "➕ A new contact"]
+    await rep.press("🔎 The search")
     assert "Found 1" in rep.last_text and "Aino Hämäläinen" in rep.last_text
 
 
