@@ -22,6 +22,7 @@ import vobject
 
 from bot.deal import to_major
 from bot.i18n import Translator
+from bot.qualification import given_and_family
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (OWASP: CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -176,7 +177,7 @@ def contacts_vcard(contacts: Iterable[ContactRecord], t: Translator, zone: ZoneI
         card = vobject.vCard()
         name = contact.name
         card.add("fn").value = name
-        given, _, family = name.rpartition(" ") if " " in name else ("", "", name)
+        given, family = given_and_family(name, t.language)  # "Kovács Anna" is Anna of the Kovács
         card.add("n").value = vobject.vcard.Name(family=family, given=given)
         if contact.company:
             card.add("org").value = [contact.company]

@@ -172,6 +172,21 @@ def split_name_and_company(text: str) -> tuple[str, str | None]:
     return name.strip(), (company.strip() or None)
 
 
+# The bot's languages that write a person's family name first ("Szabó Zsófia").
+FAMILY_NAME_FIRST = frozenset({"hu"})
+
+
+def given_and_family(name: str, language: str) -> tuple[str, str]:
+    """A contact's given names and family name, in the order the rep's language writes a name: Hungarian
+    family name first, the others last ("Anna Virtanen"). A name of one word is a family name alone."""
+    words = name.split()
+    if len(words) < 2:
+        return "", name.strip()
+    if language in FAMILY_NAME_FIRST:
+        return " ".join(words[1:]), words[0]
+    return " ".join(words[:-1]), words[-1]
+
+
 def next_question(answers: QualificationAnswers, after: Step | None) -> Step | None:
     """The question that follows `after` (None: the first), or None when the summary is next.
 

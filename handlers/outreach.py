@@ -18,6 +18,7 @@ from bot import outreach, phones
 from bot.awaiting import Awaiting, Question
 from bot.i18n import Html, Translator
 from bot.outreach import COPY_TEXT_MAX, PLACEHOLDERS, TEMPLATE_MAX, MessageKind, TemplateProblem
+from bot.qualification import given_and_family
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import SettingsAction, SettingsButton, TemplateAction, TemplateButton
 from handlers.kit.context import BotContext
@@ -36,11 +37,10 @@ def template_of(t: Translator, templates: tuple[tuple[str, str], ...], kind: Mes
 
 
 def _first_name(t: Translator, name: str) -> str:
-    # Hungarian puts the family name first ("Szabó Zsófia"): a Hungarian rep's contacts are greeted by
-    # the last word. Everyone else's by the first.
-    if t.language == "hu" and len(name.split()) > 1:
-        return name.split()[-1]
-    return outreach.first_name(name)
+    """The word a contact is greeted by: their first given name, in the order the rep's language writes
+    a name (a Hungarian rep's "Szabó Zsófia" is Zsófia)."""
+    given, family = given_and_family(name, t.language)
+    return outreach.first_name(given or family)
 
 
 def drafted_message(

@@ -8,10 +8,19 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import vobject
 
 from bot import imports
 from bot.config import SUPPORTED_LANGUAGES
-from bot.exports import ContactRecord, NoteRecord, column_headers, contact_row, contacts_csv, safe_cell
+from bot.exports import (
+    ContactRecord,
+    NoteRecord,
+    column_headers,
+    contact_row,
+    contacts_csv,
+    contacts_vcard,
+    safe_cell,
+)
 from bot.i18n import Translator
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -102,3 +111,22 @@ def test_the_bots_own_export_is_read_back_by_the_importer(language: str) -> None
         ("trade fair", "VIP"),
     )
     assert row.note is not None and "Called back, wants a quote" in row.note and "Met at the fair" in row.note
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "given", "family"),
+    [
+        ("en", "Aino Hämäläinen", "Aino", "Hämäläinen"),
+        ("fi", "Anna Maria Virtanen", "Anna Maria", "Virtanen"),
+        ("hu", "Kovács Anna", "Anna", "Kovács"),  # Hungarian writes the family name first
+        ("hu", "Szabó Zsófia Réka", "Zsófia Réka", "Szabó"),
+        ("nb", "Cher", "", "Cher"),
+    ],
+)
+def test_a_vcard_names_the_family_and_given_names_as_the_reps_language_orders_them(
+    language: str, name: str, given: str, family: str
+) -> None:
+    exported = contacts_vcard([replace(CONTACT, name=name, notes=())], Translator(language), ZoneInfo("UTC"))
+    [card] = vobject.readComponents(exported.decode())
+    assert card.fn.value == name
+    assert (card.n.value.given, card.n.value.family) == (given, family)
