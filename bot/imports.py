@@ -4,7 +4,10 @@ Headers are matched by name in the bot's five languages and as popular CRMs expo
 Where no header names the contact's name (or a phone or e-mail column goes unrecognised), the rep points
 at the file's column instead: `parse` takes those picks, and `choices` says which columns to offer.
 Nothing here touches the database: the result is a plan (new rows, duplicates, invalid rows with the
-reason) that the rep confirms before anything is stored.
+reason) that the rep confirms before anything is stored. A row is left out only when it names nobody (or
+its name cannot be kept); a value the bot cannot use (a phone with no digits, an email without '@', a deal
+value it cannot read) is written into the row's note under the file's own header, and said so, rather
+than losing the person with it.
 """
 
 from __future__ import annotations
@@ -183,6 +186,8 @@ class InvalidRow:
 class ParsedFile:
     rows: list[ImportRow] = field(default_factory=list)
     invalid: list[InvalidRow] = field(default_factory=list)
+    # Rows imported with a value they could not use, kept in their note instead: (line, reason) as above.
+    kept: list[InvalidRow] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # our column -> the file's header
     file_columns: list[FileColumn] = field(default_factory=list)
 
@@ -239,10 +244,11 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def parse(data: bytes, picked: Mapping[str, int] | None = None) -> ParsedFile:
+def parse(data: bytes, picked: Mapping[str, int] | None = None, *, currency: str | None = None) -> ParsedFile:
     """The rows of a CSV file, checked; headers that name no known column are ignored. `picked` maps a
     PICKABLE column to the index of the file's column the rep chose for it (an index past the last
-    column is ignored); without a name column, NoNameColumn lists the columns to choose from."""
+    column is ignored); without a name column, NoNameColumn lists the columns to choose from. `currency`
+    is the rep's: a deal value with no currency column (nor a symbol of another) is in it."""
     text = decode(data)
     sep_line = _SEP_LINE.match(text)
     if sep_line:
@@ -276,9 +282,10 @@ def parse(data: bytes, picked: Mapping[str, int] | None = None) -> ParsedFile:
     if "name" not in positions and "first_name" not in positions and "last_name" not in positions:
         raise NoNameColumn(parsed.file_columns)
     for number, cells in records:
-        row = _row(number, cells, positions)
+        row, kept = _row(number, cells, positions, parsed.columns, currency)
         if isinstance(row, ImportRow):
             parsed.rows.append(row)
+            parsed.kept.extend(InvalidRow(number, reason) for reason in kept)
         else:
             parsed.invalid.append(row)
     return parsed
@@ -405,7 +412,15 @@ def unguarded(text: str) -> str:
     return text
 
 
-def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> ImportRow | InvalidRow:
+def _row(
+    line: int,
+    cells: list[str],
+    positions: dict[str, list[int]],
+    headers: Mapping[str, str],
+    currency: str | None,
+) -> tuple[ImportRow | InvalidRow, list[str]]:
+    """The row, or why it is left out; and the reasons of the values it keeps in its note instead."""
+
     def cell(column: str) -> str:
         for index in positions.get(column, ()):
             value = unguarded(cells[index].strip()) if index < len(cells) else ""
@@ -420,17 +435,27 @@ def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> Import
     parts = sorted(("first_name", "last_name"), key=lambda column: positions.get(column, [0])[0])
     name = cell("name") or " ".join(cell(part) for part in parts if cell(part))
     if not name:
-        return InvalidRow(line, "no_name")
-    values: dict[str, str | None] = {}
+        return InvalidRow(line, "no_name"), []
     try:
-        for column in ("name", "company", "role", "phone", "email", "industry", "location"):
-            raw = name if column == "name" else cell(column)
-            values[column] = clean_field(column, raw) if raw else None
+        values: dict[str, str | None] = {"name": clean_field("name", name)}
     except Invalid as problem:
-        return InvalidRow(line, problem.problem)
-    note = cell("note")[:NOTE_MAX] or None
+        return InvalidRow(line, problem.problem), []
+    kept: list[str] = []  # the reasons
+    in_note: list[str] = []  # "<the file's header>: <the value as in the file>"
+    for column in ("company", "role", "phone", "email", "industry", "location"):
+        raw = cell(column)
+        try:
+            values[column] = clean_field(column, raw) if raw else None
+        except Invalid as problem:
+            values[column] = None
+            kept.append(problem.problem)
+            in_note.append(f"{headers.get(column, column)}: {raw}")
+    value, deal_currency = _deal_value(cell("value"), cell("currency"), currency)
+    if cell("value") and value is None:
+        kept.append("value")
+        in_note.append(f"{headers.get('value', 'value')}: {cell('value')}")
+    note = "\n".join(part for part in (cell("note"), *in_note) if part)[:NOTE_MAX] or None
     source = source_code(cell("source"))
-    value, currency = _deal_value(cell("value"), cell("currency"))
     return ImportRow(
         line=line,
         name=values["name"] or name,
@@ -447,16 +472,15 @@ def _row(line: int, cells: list[str], positions: dict[str, list[int]]) -> Import
             tag for tag in parse_tags(cell("tags").replace(GOOGLE_SEPARATOR, ",")) if not tag.startswith("*")
         ),
         value_minor=value,
-        currency=currency,
+        currency=deal_currency,
         close_month=_close_month(cell("close_month")),
-    )
+    ), kept
 
 
-def _deal_value(value: str, currency: str) -> tuple[int | None, str | None]:
-    """A row's deal value with its currency ("90000.00", "EUR"), read as a typed one is. Without a
-    currency the bot could only guess, and a value it cannot read is left out: either way the row is
-    imported without its deal."""
-    code = currency.strip().upper()
+def _deal_value(value: str, currency: str, default: str | None) -> tuple[int | None, str | None]:
+    """A row's deal value with its currency ("90000.00", "EUR"; "12 000 €"), read as a typed one is, in
+    the row's currency or else `default` (the rep's); None for one it cannot read, or with no currency."""
+    code = currency.strip().upper() or (default or "")
     if not value or not known_currency(code):
         return None, None
     try:

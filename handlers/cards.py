@@ -43,6 +43,8 @@ def score_line(t: Translator, score: int, reasons: tuple[tuple[str, int], ...]) 
     ]
     if rest is not None:
         parts.append(t.plain("card.score_other", points=f"{rest:+d}"))
+    if not parts:  # nothing scored yet (an imported contact): no colon with nothing after it
+        return t("card.score_only", score=score)
     return t("card.score_line", score=score, reasons=", ".join(parts))
 
 

@@ -94,7 +94,7 @@ async def on_document(update: Update, ctx: BotContext) -> None:
         return
     data = await _download(ctx, document.file_id)
     try:
-        parsed = await asyncio.to_thread(imports.parse, data)
+        parsed = await asyncio.to_thread(imports.parse, data, currency=ctx.rep.deal_currency)
     except imports.NoNameColumn as problem:
         plan = await ctx.db(
             ctx.exchange.plan_import, owner_id=rep.id, parsed=imports.ParsedFile(), file_id=document.file_id
@@ -131,10 +131,15 @@ def _preview(ctx: BotContext, plan: ImportPlan, parsed: imports.ParsedFile, pick
     ]
     if unused:
         lines.append(t("import.unused", columns=", ".join(unused)))
-    for line, reason in plan.invalid[:INVALID_SHOWN]:
-        lines.append(t("import.invalid_row", line=line, reason=t.plain(f"import.reason.{reason}")))
-    if len(plan.invalid) > INVALID_SHOWN:
-        lines.append(t.plural("import.more_invalid", len(plan.invalid) - INVALID_SHOWN))
+    # Row by row: those left out, and those imported with a value they could not use kept in the note.
+    problems = sorted(
+        [(line, "import.invalid_row", reason) for line, reason in plan.invalid]
+        + [(row.line, "import.kept_row", row.reason) for row in parsed.kept]
+    )
+    for line, key, reason in problems[:INVALID_SHOWN]:
+        lines.append(t(key, line=line, reason=t.plain(f"import.reason.{reason}")))
+    if len(problems) > INVALID_SHOWN:
+        lines.append(t.plural("import.more_invalid", len(problems) - INVALID_SHOWN))
     return "\n".join(lines)
 
 
@@ -283,7 +288,7 @@ async def _read_again(
         return None
     try:
         data = await _download(ctx, batch.file_id)
-        return await asyncio.to_thread(imports.parse, data, picked)
+        return await asyncio.to_thread(imports.parse, data, picked, currency=ctx.rep.deal_currency)
     except (TelegramError, imports.Unreadable) as problem:
         log.info("import %s: its file could not be read again: %s", batch.id, type(problem).__name__)
         await press.answer(ctx.t.plain("common.expired"), alert=True)

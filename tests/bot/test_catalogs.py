@@ -52,6 +52,7 @@ SAME_AS_ENGLISH = {
             "stats.stage.prospect",
             "stats.step.lead",
             "stats.step.prospect",
+            "card.score_only",
         }
     ),
     # "Status" is the Norwegian word too.

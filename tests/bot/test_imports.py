@@ -154,3 +154,36 @@ def test_google_contacts_several_values_in_a_cell_give_the_first_and_its_own_lab
     [row] = parsed.rows
     assert (row.email, row.phone, row.tags) == ("anna@acme.fi", "+358 40 1234567", ("VIP",))
     assert not parsed.invalid
+
+
+HUBSPOT = (
+    "\ufeffFull Name;Organisation;Mobile Phone;E-mail Address;Deal Value;Notes\n"
+    "Anna Virtanen;Acme Oy;040 123 4567;anna@acme.fi;12 000 €;met at the fair\n"
+    "Bob Smith;Widgets;not a phone;bob(at)widgets;lots;\n"
+    ";NoName Corp;;;;\n"
+).encode()
+
+
+def test_a_value_the_bot_cannot_use_is_kept_in_the_note_and_the_person_imported() -> None:
+    parsed = imports.parse(HUBSPOT, currency="EUR")
+    anna, bob = parsed.rows
+    # With no currency column the deal is in the rep's currency, as a value they type is.
+    assert (anna.value_minor, anna.currency, anna.note) == (1_200_000, "EUR", "met at the fair")
+    assert (bob.name, bob.company, bob.phone, bob.email, bob.value_minor) == (
+        "Bob Smith",
+        "Widgets",
+        None,
+        None,
+        None,
+    )
+    # Under the file's own headers, as the file has them.
+    assert bob.note == "Mobile Phone: not a phone\nE-mail Address: bob(at)widgets\nDeal Value: lots"
+    assert [(row.line, row.reason) for row in parsed.kept] == [(3, "phone"), (3, "email"), (3, "value")]
+    assert [(row.line, row.reason) for row in parsed.invalid] == [(4, "no_name")]
+
+
+def test_a_deal_value_in_another_currency_than_the_reps_is_kept_in_the_note() -> None:
+    parsed = imports.parse(b"Name,Deal value\nKari Nordmann,40 000 kr\n", currency="EUR")
+    [kari] = parsed.rows
+    assert (kari.value_minor, kari.note) == (None, "Deal value: 40 000 kr")
+    assert [(row.line, row.reason) for row in parsed.kept] == [(2, "value")]

@@ -20,6 +20,8 @@ from bot.i18n import Translator
 from tests.factories import FakeClock, RepChat, capture, storage_of
 from tests.fake_bot_api import FakeBotAPI
 
+NBSP = "\u00a0"
+
 
 def documents(fake: FakeBotAPI) -> dict[str, bytes]:
     return {
@@ -172,7 +174,9 @@ async def test_an_import_round_trips_an_export(
     await rep.press("All")
     exported = documents(fake)["all.csv"]
     await other_rep.send_document(exported, "all.csv")
-    assert "new contacts: 1" in other_rep.last_text and "already in your list: 0" in other_rep.last_text
+    assert "new contacts: 1" in other_rep.last_text and "already in your list or twice in the file: 0" in (
+        other_rep.last_text
+    )
     await other_rep.press("📥 Import")
     await wait_for_import(app)
     assert "Imported. New: 1" in other_rep.last_text
@@ -376,14 +380,20 @@ async def test_imports_in_other_encodings_and_delimiters_merge_duplicates(
     await rep.send_document(content.encode(encoding), "contacts.csv")
     preview = rep.last_text
     assert (
-        "new contacts: 1" in preview
-        and "already in your list: 1" in preview
-        and "rows I can't use: 2" in preview
+        "new contacts: 2" in preview
+        and "already in your list or twice in the file: 1" in preview
+        and "rows I can't use: 1" in preview
     )
-    assert "row 4: the email is not valid" in preview and "row 5: no name" in preview
+    # The person with a bad email is imported, the email kept in the note; the row with no name is not.
+    assert "row 4: the email is not valid (imported all the same, with it in the note)\n• row 5: no name" in (
+        preview
+    )
     await rep.press("Merge duplicates")
     await wait_for_import(app)
-    assert "Imported. New: 1 · merged: 1 · skipped: 0" in rep.last_text
+    assert "Imported. New: 2 · merged: 1 · skipped: 0" in rep.last_text
+    await rep.send("/find mail")
+    await rep.press("1.")
+    assert "Bad Mail, X" in rep.last_text and "Email: not-an-email" in rep.last_text
     await rep.send("/find dupont")
     await rep.press("1.")
     assert "Jean Dupont, Renault" in rep.last_text and "Wants a demo,\nthen a quote" in rep.last_text
@@ -391,7 +401,7 @@ async def test_imports_in_other_encodings_and_delimiters_merge_duplicates(
     await rep.press("1.")
     assert "Aino Hämäläinen, Kone" in rep.last_text  # the merge filled the empty company
     await rep.send("/undoimport")
-    assert "1 contact removed" in rep.last_text
+    assert "2 contacts removed" in rep.last_text
     await rep.send("/find dupont")
     assert "Nothing found" in rep.last_text
     await rep.send("/find aino")
@@ -604,3 +614,27 @@ async def test_stats_picture_and_numbers(rep: RepChat, fake: FakeBotAPI) -> None
     assert "New customers this month: 1 (last month: 0)" in text
     assert "New contacts this month: 3" in text
     assert "Lost: 1 — Budget (1)" in text
+
+
+async def test_a_french_rep_is_told_which_values_went_into_the_note(
+    app: Any, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    claire = RepChat(app, fake, user_id=7301, first_name="Claire", language_code="fr", clock=clock)
+    await claire.send("/help")
+    await claire.send_document(
+        "Nom;Société;Téléphone;Montant de l’affaire\nÉlodie Martin;Renault;pas un numéro;5000\n".encode(),
+        "crm.csv",
+    )
+    assert "• ligne 2 : téléphone non valide (importée quand même, la valeur gardée dans la note)" in (
+        claire.last_text.replace(NBSP, " ")
+    )
+    await claire.press(claire.button_labels[0])
+    await wait_for_import(app)
+    await claire.send("/find martin")
+    await claire.press("1.")
+    card = claire.last_text.replace(NBSP, " ")
+    assert "Téléphone: pas un numéro" in card  # under the file's own header
+    assert (
+        "Affaire : 5\u202f000 €" in card
+    )  # the deal, in the rep's currency (a narrow space, as Babel writes)
+    assert "Score 0/100\n" in card  # nothing scored yet, and no colon before nothing

@@ -66,7 +66,7 @@ async def test_finnish_a_lost_deal_is_havitty_and_the_help_speaks_of_their_conta
     assert "Hävityt kaupat (1)" in rep.last_text
     assert "menet" not in rep.last_text.lower()
     await rep.send_document("name\nAino Hämäläinen\nPekka Salo\n".encode(), "kontaktit.csv")
-    assert "kaksoiskappaleita, jo listallasi: 1" in rep.last_text
+    assert "jo listallasi tai tiedostossa kahdesti: 1" in rep.last_text
     assert rep.button_labels[:2] == ["Yhdistä ne", "Ohita ne"]
     assert "tupla" not in " ".join([rep.last_text, *rep.button_labels]).lower()
 
@@ -151,7 +151,7 @@ async def test_french_counts_before_nouns_articles_and_the_right_prepositions(
     await rep.press(t.plain("snooze.1h"))
     assert "Reporté au " in rep.last_text and "Reporté :" not in rep.last_text
     await rep.send_document(b"name\nMarie Dupont\nJean Martin\n", "contacts.csv")
-    assert "doublons, déjà dans votre liste : 1" in rep.last_text
+    assert "déjà dans votre liste ou deux fois dans le fichier\u00a0: 1" in rep.last_text
     await rep.press("Les fusionner")
     await wait_for_import(app)
     assert "Nouveaux contacts : 1 · fusionnés : 1 · ignorés : 0" in rep.last_text
