@@ -65,6 +65,7 @@ class AmountProblem(StrEnum):
     """Why a typed amount was not taken; a message id suffix (`deal.invalid.<problem>`)."""
 
     NOT_AMOUNT = "not_amount"
+    NOT_POSITIVE = "not_positive"  # "-5", "0": a deal is worth something
     TOO_BIG = "too_big"
     OTHER_CURRENCY = "other_currency"
 
@@ -140,6 +141,9 @@ def parse_amount(text: str, currency: str) -> int:
             words = re.sub(rf"(?<![a-z]){code}(?![a-z])", " ", words)
     if named and currency not in named:
         raise AmountRefused(AmountProblem.OTHER_CURRENCY)
+    negative = re.match(r"\s*[-−–]\s*(?=\d)", words)
+    if negative:
+        words = words[negative.end() :]
     match = re.fullmatch(r"\s*([\d\s\u00a0\u202f'’_.,]*\d[.,]?)\s*([a-zà-ÿ]*)\.?\s*", words)
     if match is None:
         raise AmountRefused(AmountProblem.NOT_AMOUNT)
@@ -150,8 +154,8 @@ def parse_amount(text: str, currency: str) -> int:
     if suffix and suffix not in _MULTIPLIERS:
         raise AmountRefused(AmountProblem.NOT_AMOUNT)
     amount = _read_number(number, multiplied=bool(suffix)) * _MULTIPLIERS.get(suffix, 1)
-    if amount <= 0:
-        raise AmountRefused(AmountProblem.NOT_AMOUNT)
+    if negative or amount <= 0:
+        raise AmountRefused(AmountProblem.NOT_POSITIVE)
     if amount > VALUE_MAX:
         raise AmountRefused(AmountProblem.TOO_BIG)
     return to_minor(amount, currency)

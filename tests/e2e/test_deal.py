@@ -57,6 +57,8 @@ async def test_a_capture_with_a_budget_asks_the_value_and_the_close_month(rep: R
     assert "Deal value?" in rep.last_text
     await rep.send("12k USD")
     assert rep.last_text.startswith("Your deal values are in EUR")
+    await rep.send("-5")
+    assert rep.last_text.startswith("A deal is worth more than zero: type its value in EUR")
     await rep.send("12,5k €")
     assert "Expected close? In which month should the deal close?" in rep.last_text
     assert rep.button_labels[:6] == ["Nov 2026", "Dec 2026", "Jan 2027", "Feb 2027", "Mar 2027", "Apr 2027"]
