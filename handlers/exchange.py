@@ -445,9 +445,16 @@ async def undo_import(update: Update, ctx: BotContext) -> None:
     await update.effective_message.reply_text(text)
 
 
+async def import_command(update: Update, ctx: BotContext) -> None:
+    """/import: an import starts from a file, not a command; say how (reps guess the command)."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(ctx.t("import.how"))
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         command("export", export),
+        command("import", import_command),
         command("undoimport", undo_import),
         CallbackQueryHandler(on_export_button, pattern=ExportButton.pattern()),
         CallbackQueryHandler(on_import_button, pattern=ImportButton.pattern()),

@@ -638,3 +638,8 @@ async def test_a_french_rep_is_told_which_values_went_into_the_note(
         "Affaire : 5\u202f000 €" in card
     )  # the deal, in the rep's currency (a narrow space, as Babel writes)
     assert "Score 0/100\n" in card  # nothing scored yet, and no colon before nothing
+
+
+async def test_the_import_command_says_to_send_the_file(rep: RepChat) -> None:
+    await rep.send("/import")
+    assert rep.last_text.startswith("📥 To import, send the CSV file here")
