@@ -252,6 +252,8 @@ def change_text(t: Translator, field: str, before: object, after: object) -> str
             return _deal_value(t, str(raw))
         if field == "close_month":
             return _month_value(t, str(raw))
+        if field == "phone":
+            return phones.display(str(raw))  # grouped, as the card shows it
         return str(raw)
 
     label = t.plain(f"field.{field}") if field != "merged" else t.plain("history.merged")

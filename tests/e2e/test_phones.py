@@ -82,6 +82,11 @@ async def test_a_number_typed_on_the_card_is_stored_in_one_form_and_a_bad_one_as
     await rep.press("Telefon")
     await rep.send("22 33 44 55")
     assert "📞 +47 22 33 44 55" in rep.last_text
+    await rep.press("🕘 Historikk")
+    # The history tells the change grouped as the card shows numbers, not in the stored form.
+    assert "Telefon: +47 91 23 45 67 → +47 22 33 44 55" in rep.last_text
+    await rep.send("/find kari")
+    await rep.press("1. Kari Nordmann")
     await rep.press("✏️ Endre")
     await rep.press("Telefon")
     await rep.send("ext. 12345")
