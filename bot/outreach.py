@@ -16,6 +16,7 @@ stored one always fills; the filled message is cut to what a copy button holds (
 
 from __future__ import annotations
 
+import re
 import string
 import urllib.parse
 from collections.abc import Mapping
@@ -44,6 +45,26 @@ TEMPLATE_MAX = 180
 # The newest note's first line, cut to this many characters, is the {topic}.
 TOPIC_MAX = 60
 PLACEHOLDERS = ("name", "company", "topic")
+# The placeholders as a rep may write them in their own language ({nimi}, {név}): a typed template keeps
+# them under the names above (`in_placeholder_names`).
+PLACEHOLDER_WORDS = {
+    "nimi": "name", "yritys": "company", "aihe": "topic",  # Finnish
+    "navn": "name", "firma": "company", "tema": "topic",  # Norwegian
+    "név": "name", "cég": "company", "téma": "topic",  # Hungarian
+    "nom": "name", "entreprise": "company", "société": "company", "sujet": "topic",  # French
+}  # fmt: skip
+_PLACEHOLDER = re.compile(r"(?<!\{)\{\s*([^{}:!.\[\]\s]+)\s*\}(?!\})")
+
+
+def in_placeholder_names(template: str) -> str:
+    """The template with each placeholder written in one of the bot's languages under its own name
+    ("Kedves {Név}!" is "Kedves {name}!"); anything else, doubled braces too, as typed."""
+
+    def named(match: re.Match[str]) -> str:
+        own = PLACEHOLDER_WORDS.get(match.group(1).lower())
+        return "{" + own + "}" if own else match.group(0)
+
+    return _PLACEHOLDER.sub(named, template)
 
 
 def message_kind(

@@ -223,7 +223,7 @@ async def _typed_template(_update: Update, ctx: BotContext, awaiting: Awaiting, 
         await drop_question(ctx)
         await ctx.bot.send_message(rep.chat_id, t("common.expired"))
         return
-    template = text.strip()
+    template = outreach.in_placeholder_names(text.strip())
     refusal = outreach.check_template(template)
     if refusal is not None:
         await ctx.bot.send_message(rep.chat_id, _refusal_text(t, refusal, template))

@@ -253,6 +253,20 @@ async def test_a_finnish_rep_is_told_in_finnish_and_a_tampered_kind_is_refused(
     assert owner_of(app, rep).template_for("silence") is not None
 
 
+async def test_placeholders_written_in_the_reps_language_are_kept_under_their_own_names(
+    app: Any, fake: FakeBotAPI, clock: FakeClock
+) -> None:
+    t = Translator("hu")
+    rep = RepChat(app, fake, user_id=5303, first_name="Zsófi", language_code="hu", clock=clock)
+    await open_template(rep, t, "first")
+    await rep.press(t.plain("templates.change"))
+    await rep.send("Kedves {Név}! Köszönöm a mai találkozót ({cég}): {téma}. {{:)}}")
+    assert rep.last_text.startswith("✅")
+    assert owner_of(app, rep).template_for("first") == (
+        "Kedves {name}! Köszönöm a mai találkozót ({company}): {topic}. {{:)}}"
+    )
+
+
 async def test_messaged_on_another_reps_follow_up_is_refused_and_records_nothing(
     rep: RepChat, other_rep: RepChat, app: Any, clock: FakeClock
 ) -> None:
