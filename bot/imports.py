@@ -25,7 +25,7 @@ from charset_normalizer import from_bytes
 from bot.config import SUPPORTED_LANGUAGES
 from bot.contact_fields import Invalid, clean_field, parse_tags
 from bot.crm_headers import CRM_HEADERS
-from bot.deal import AmountRefused, known_currency, parse_amount, read_month_code
+from bot.deal import AmountProblem, AmountRefused, known_currency, parse_amount, read_month_code
 from bot.exports import safe_cell
 from bot.i18n import Translator
 from bot.qualification import NOTE_MAX, Source
@@ -421,15 +421,28 @@ def _row(
 ) -> tuple[ImportRow | InvalidRow, list[str]]:
     """The row, or why it is left out; and the reasons of the values it keeps in its note instead."""
 
-    def cell(column: str) -> str:
+    def candidates(column: str) -> list[str]:
+        """The column's values in this row, in the order its headers rank (a phone column before a
+        mobile one); Google Contacts puts a person's several numbers or addresses in one cell, " ::: "
+        apart: each is a candidate."""
+        found: list[str] = []
         for index in positions.get(column, ()):
             value = unguarded(cells[index].strip()) if index < len(cells) else ""
-            if column in FALLBACK_COLUMNS:
-                # Google Contacts puts a person's several numbers or addresses in one cell, " ::: " apart.
-                value = value.split(GOOGLE_SEPARATOR)[0].strip()
-            if value:
+            pieces = value.split(GOOGLE_SEPARATOR) if column in FALLBACK_COLUMNS else [value]
+            found.extend(piece.strip() for piece in pieces if piece.strip())
+        return found
+
+    def cell(column: str) -> str:
+        """The first value of the column; for a phone or an email, the first one that is usable."""
+        found = candidates(column)
+        if column in FALLBACK_COLUMNS:
+            for value in found:
+                try:
+                    clean_field(column, value)
+                except Invalid:
+                    continue
                 return value
-        return ""
+        return found[0] if found else ""
 
     # First and last name joined in the file's own order (Hungarian puts the family name first).
     parts = sorted(("first_name", "last_name"), key=lambda column: positions.get(column, [0])[0])
@@ -442,19 +455,25 @@ def _row(
         return InvalidRow(line, problem.problem), []
     kept: list[str] = []  # the reasons
     in_note: list[str] = []  # "<the file's header>: <the value as in the file>"
+
+    def keep(column: str, reason: str, raw: str) -> None:
+        kept.append(reason)
+        in_note.append(f"{headers.get(column) or column}: {raw}")  # (a headerless file's has no title)
+
     for column in ("company", "role", "phone", "email", "industry", "location"):
         raw = cell(column)
         try:
             values[column] = clean_field(column, raw) if raw else None
         except Invalid as problem:
             values[column] = None
-            kept.append(problem.problem)
-            in_note.append(f"{headers.get(column, column)}: {raw}")
-    value, deal_currency = _deal_value(cell("value"), cell("currency"), currency)
-    if cell("value") and value is None:
-        kept.append("value")
-        in_note.append(f"{headers.get('value', 'value')}: {cell('value')}")
-    note = "\n".join(part for part in (cell("note"), *in_note) if part)[:NOTE_MAX] or None
+            keep(column, problem.problem, raw)
+    value, deal_currency, readable = _deal_value(cell("value"), cell("currency"), currency)
+    if not readable:
+        keep("value", "value", " ".join(part for part in (cell("value"), cell("currency")) if part))
+    # The values kept go first, so that a long note of the file's cannot cut them off.
+    kept_text = "\n".join(in_note)
+    room = NOTE_MAX - len(kept_text) - 1 if kept_text else NOTE_MAX
+    note = "\n".join(part for part in (cell("note")[: max(room, 0)], kept_text) if part)[:NOTE_MAX] or None
     source = source_code(cell("source"))
     return ImportRow(
         line=line,
@@ -477,16 +496,22 @@ def _row(
     ), kept
 
 
-def _deal_value(value: str, currency: str, default: str | None) -> tuple[int | None, str | None]:
+def _deal_value(value: str, currency: str, default: str | None) -> tuple[int | None, str | None, bool]:
     """A row's deal value with its currency ("90000.00", "EUR"; "12 000 €"), read as a typed one is, in
-    the row's currency or else `default` (the rep's); None for one it cannot read, or with no currency."""
+    the row's currency or else `default` (the rep's), and whether it was readable: an empty or zero value
+    (some CRMs write 0 for no deal) is no deal; one in no currency the bot knows, or unreadable, is not."""
     code = currency.strip().upper() or (default or "")
-    if not value or not known_currency(code):
-        return None, None
+    if not value:
+        return None, None, True
     try:
-        return parse_amount(value, code), code
-    except AmountRefused:
-        return None, None
+        if not known_currency(code):
+            raise AmountRefused(AmountProblem.OTHER_CURRENCY)
+        return parse_amount(value, code), code, True
+    except AmountRefused as refused:
+        zero = refused.problem is AmountProblem.NOT_POSITIVE and not any(
+            char in "123456789" for char in value
+        )
+        return None, None, zero
 
 
 def _close_month(text: str) -> str | None:

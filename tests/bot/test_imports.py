@@ -187,3 +187,35 @@ def test_a_deal_value_in_another_currency_than_the_reps_is_kept_in_the_note() ->
     [kari] = parsed.rows
     assert (kari.value_minor, kari.note) == (None, "Deal value: 40 000 kr")
     assert [(row.line, row.reason) for row in parsed.kept] == [(2, "value")]
+
+
+def test_a_usable_number_or_address_in_a_later_column_wins_over_a_bad_first_one() -> None:
+    parsed = imports.parse(
+        b"Name,Phone,Mobile,E-mail\nAnna Virtanen,n/a,040 123 4567,bad ::: anna@acme.fi\n", currency="EUR"
+    )
+    [anna] = parsed.rows
+    assert (anna.phone, anna.email, anna.note, parsed.kept) == ("040 123 4567", "anna@acme.fi", None, [])
+
+
+def test_a_zero_deal_value_is_no_deal_and_one_in_an_unknown_currency_is_kept_with_it() -> None:
+    parsed = imports.parse(b"Name,Amount,Currency\nAnna,0.00,EUR\nBob,90000,XYZ\n", currency="EUR")
+    anna, bob = parsed.rows
+    assert (anna.value_minor, anna.note) == (None, None)
+    assert (bob.value_minor, bob.note) == (None, "Amount: 90000 XYZ")
+    assert [(row.line, row.reason) for row in parsed.kept] == [(3, "value")]
+
+
+def test_a_long_note_of_the_file_leaves_room_for_the_values_kept_in_it() -> None:
+    long_note = "word " * 400
+    parsed = imports.parse(f"Name,Phone,Notes\nAnna,n/a,{long_note}\n".encode(), currency="EUR")
+    [anna] = parsed.rows
+    assert anna.note is not None and len(anna.note) <= imports.NOTE_MAX
+    assert anna.note.endswith("\nPhone: n/a")
+
+
+def test_a_headerless_file_names_a_kept_value_by_its_column() -> None:
+    parsed = imports.parse(
+        b"Anna Virtanen,+358 40 123 4567,anna(at)acme.fi\n", picked={"name": 0, "email": 2}, currency="EUR"
+    )
+    [anna] = parsed.rows
+    assert (anna.name, anna.note) == ("Anna Virtanen", "email: anna(at)acme.fi")
