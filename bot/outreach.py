@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,11 +48,13 @@ TOPIC_MAX = 60
 PLACEHOLDERS = ("name", "company", "topic")
 # The placeholders as a rep may write them in their own language ({nimi}, {név}): a typed template keeps
 # them under the names above (`in_placeholder_names`).
+# ("nom" is left out: in French it is the family name, which {name} is not.)
 PLACEHOLDER_WORDS = {
-    "nimi": "name", "yritys": "company", "aihe": "topic",  # Finnish
-    "navn": "name", "firma": "company", "tema": "topic",  # Norwegian
-    "név": "name", "cég": "company", "téma": "topic",  # Hungarian
-    "nom": "name", "entreprise": "company", "société": "company", "sujet": "topic",  # French
+    **{word: word for word in PLACEHOLDERS},  # {Name} too
+    "nimi": "name", "etunimi": "name", "yritys": "company", "aihe": "topic",  # Finnish
+    "navn": "name", "fornavn": "name", "firma": "company", "tema": "topic",  # Norwegian
+    "név": "name", "keresztnév": "name", "cég": "company", "téma": "topic",  # Hungarian
+    "prénom": "name", "entreprise": "company", "société": "company", "sujet": "topic",  # French
 }  # fmt: skip
 _PLACEHOLDER = re.compile(r"(?<!\{)\{\s*([^{}:!.\[\]\s]+)\s*\}(?!\})")
 
@@ -61,7 +64,7 @@ def in_placeholder_names(template: str) -> str:
     ("Kedves {Név}!" is "Kedves {name}!"); anything else, doubled braces too, as typed."""
 
     def named(match: re.Match[str]) -> str:
-        own = PLACEHOLDER_WORDS.get(match.group(1).lower())
+        own = PLACEHOLDER_WORDS.get(unicodedata.normalize("NFC", match.group(1)).lower())
         return "{" + own + "}" if own else match.group(0)
 
     return _PLACEHOLDER.sub(named, template)

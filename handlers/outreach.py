@@ -18,7 +18,7 @@ from bot import outreach, phones
 from bot.awaiting import Awaiting, Question
 from bot.i18n import Html, Translator
 from bot.outreach import COPY_TEXT_MAX, PLACEHOLDERS, TEMPLATE_MAX, MessageKind, TemplateProblem
-from bot.qualification import given_and_family
+from bot.qualification import FAMILY_NAME_FIRST, given_and_family
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import SettingsAction, SettingsButton, TemplateAction, TemplateButton
 from handlers.kit.context import BotContext
@@ -37,10 +37,12 @@ def template_of(t: Translator, templates: tuple[tuple[str, str], ...], kind: Mes
 
 
 def _first_name(t: Translator, name: str) -> str:
-    """The word a contact is greeted by: their first given name, in the order the rep's language writes
-    a name (a Hungarian rep's "Szabó Zsófia" is Zsófia)."""
+    """The word a contact is greeted by: the first of the name, or for a Hungarian rep, who writes the
+    family name first ("Szabó Zsófia", "Kovácsné Szabó Anna"), the last."""
     given, family = given_and_family(name, t.language)
-    return outreach.first_name(given or family)
+    if t.language in FAMILY_NAME_FIRST:
+        return given.split()[-1] if given else family
+    return outreach.first_name(name)
 
 
 def drafted_message(

@@ -385,7 +385,7 @@ async def test_imports_in_other_encodings_and_delimiters_merge_duplicates(
         and "rows I can't use: 1" in preview
     )
     # The person with a bad email is imported, the email kept in the note; the row with no name is not.
-    assert "row 4: the email is not valid (imported all the same, with it in the note)\n• row 5: no name" in (
+    assert "row 4: the email is not valid; the value goes into the contact's note\n• row 5: no name" in (
         preview
     )
     await rep.press("Merge duplicates")
@@ -625,7 +625,7 @@ async def test_a_french_rep_is_told_which_values_went_into_the_note(
         "Nom;Société;Téléphone;Montant de l’affaire\nÉlodie Martin;Renault;pas un numéro;5000\n".encode(),
         "crm.csv",
     )
-    assert "• ligne 2 : téléphone non valide (importée quand même, la valeur gardée dans la note)" in (
+    assert "• ligne 2 : téléphone non valide ; la valeur va dans la note du contact" in (
         claire.last_text.replace(NBSP, " ")
     )
     await claire.press(claire.button_labels[0])
