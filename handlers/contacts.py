@@ -58,8 +58,14 @@ def _page_view(
     extra: list[InlineKeyboardButton],
 ) -> tuple[str, InlineKeyboardMarkup]:
     # A capped /find lists its first 1,000: that many pages, and the title says there are more matches.
-    pages = t.count(max(1, -(-page.total // PAGE_SIZE)))
-    lines = [title, t("list.page", page=t.count(page.offset // PAGE_SIZE + 1), pages=pages), ""]
+    pages = max(1, -(-page.total // PAGE_SIZE))
+    # "Page 1 of 1" says nothing: a list that fits on one page has no page line.
+    where = (
+        [t("list.page", page=t.count(page.offset // PAGE_SIZE + 1), pages=t.count(pages))]
+        if pages > 1
+        else []
+    )
+    lines = [title, *where, ""]
     buttons = []
     for index, item in enumerate(page.items, start=page.offset + 1):
         lines.append(list_line(t, index, item, rep.zone, now))

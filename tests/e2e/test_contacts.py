@@ -166,3 +166,14 @@ async def test_a_tag_with_a_colon_and_a_space_filters_the_list(rep: RepChat) -> 
     await rep.press("🏷 messe: koln")
     assert "Only: messe: koln" in rep.last_text
     assert "Anna Virtanen" in rep.last_text and "Pekka" not in rep.last_text
+
+
+async def test_a_list_that_fits_on_one_page_has_no_page_line(rep: RepChat, app: Any) -> None:
+    await rep.send("/help")
+    owner = storage_of(app).reps.get_rep(telegram_id=rep.user_id)
+    add_contacts(storage_of(app).engine, owner.id, storage_of(app).clock(), 3)
+    await rep.send("/prospects")
+    assert "Prospects (3)" in rep.last_text and "Page" not in rep.last_text
+    add_contacts(storage_of(app).engine, owner.id, storage_of(app).clock(), 6)
+    await rep.send("/prospects")
+    assert "Page 1 of 2" in rep.last_text
