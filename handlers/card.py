@@ -557,6 +557,21 @@ class _Typed:
     contact: ContactRead
     text: str
     argument: str
+    question: Question
+
+    async def refuse(self, text: str, *above: list[InlineKeyboardButton]) -> None:
+        """An answer that cannot be taken: why, with ◀ Back to the card (and any rows `above` it). The
+        question stays open, asked by this message now, so the one before loses its buttons and a single
+        ◀ Back is live."""
+        back = [_button(self.ctx.t.plain("common.back"), self.contact.id, "v")]
+        sent = await self.ctx.bot.send_message(self.rep.chat_id, text, reply_markup=keyboard(*above, back))
+        await ask(
+            self.ctx,
+            self.question,
+            contact_id=self.contact.id,
+            detail=self.argument or None,
+            prompt_id=sent.message_id,
+        )
 
 
 def _typed(answer: Callable[[_Typed], Awaitable[None]]) -> TypedAnswer:
@@ -573,7 +588,7 @@ def _typed(answer: Callable[[_Typed], Awaitable[None]]) -> TypedAnswer:
             await drop_question(ctx)
             await ctx.bot.send_message(ctx.rep.chat_id, ctx.t("contacts.not_found"))
             return
-        await answer(_Typed(ctx, ctx.rep, contact, text, awaiting.detail or ""))
+        await answer(_Typed(ctx, ctx.rep, contact, text, awaiting.detail or "", awaiting.question))
 
     return take
 
@@ -601,10 +616,7 @@ async def _typed_field(typed: _Typed) -> None:
     try:
         value = clean_field(typed.argument, typed.text)
     except Invalid as problem:
-        await typed.ctx.bot.send_message(
-            typed.rep.chat_id,
-            t(f"card.invalid.{problem.problem}", limit=FIELDS[typed.argument].max_length),
-        )
+        await typed.refuse(t(f"card.invalid.{problem.problem}", limit=FIELDS[typed.argument].max_length))
         return
     await typed.ctx.db(
         typed.ctx.contacts.update_field,
@@ -623,7 +635,7 @@ async def _typed_value(typed: _Typed) -> None:
     try:
         value = parse_amount(typed.text, currency)
     except AmountRefused as refused:
-        await typed.ctx.bot.send_message(typed.rep.chat_id, amount_refusal(t, refused, typed.text, currency))
+        await typed.refuse(amount_refusal(t, refused, typed.text, currency))
         return
     await typed.ctx.db(
         typed.ctx.contacts.set_deal_value,
@@ -651,10 +663,7 @@ async def _typed_tags(typed: _Typed) -> None:
 async def _typed_birthday(typed: _Typed) -> None:
     day = read_rep_birthday(typed.rep, typed.text)
     if day is None:
-        await typed.ctx.bot.send_message(
-            typed.rep.chat_id,
-            typed.ctx.t("card.invalid.birthday", text=typed.text[:50]),
-        )
+        await typed.refuse(typed.ctx.t("card.invalid.birthday", text=typed.text[:50]))
         return
     await typed.ctx.db(
         typed.ctx.contacts.set_birthday, owner_id=typed.rep.id, contact_id=typed.contact.id, birthday=day
@@ -671,22 +680,17 @@ async def _typed_date(typed: _Typed) -> None:
     if isinstance(reading, DateRefusal):
         text = refusal_text(t, reading, typed.text, rep) + "\n" + t("reminder.ask_date")
         offer = (
-            InlineKeyboardMarkup(
+            [
                 [
-                    [
-                        _button(
-                            t.plain("dates.next_year"),
-                            contact_id,
-                            "fd",
-                            int(reading.next_year.timestamp()) // 60,
-                        )
-                    ]
+                    _button(
+                        t.plain("dates.next_year"), contact_id, "fd", int(reading.next_year.timestamp()) // 60
+                    )
                 ]
-            )
+            ]
             if reading.reason is Refusal.PASSED and reading.next_year is not None
-            else None
+            else []
         )
-        await typed.ctx.bot.send_message(rep.chat_id, text, reply_markup=offer)
+        await typed.refuse(text, *offer)
         return
     minutes = int(reading.due.timestamp()) // 60
     markup = InlineKeyboardMarkup([[_button(t.plain("reminder.confirm"), contact_id, "fd", minutes)]])

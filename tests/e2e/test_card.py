@@ -196,6 +196,30 @@ async def test_a_reopened_lead_says_what_is_missing_not_only_who_set_it(rep: Rep
     assert "Prospect: set by you, budget unknown, decision-maker unknown, timeline unknown" in rep.last_text
 
 
+async def test_a_refused_answer_on_the_card_offers_back_and_keeps_the_question_open(
+    rep: RepChat, app: Any
+) -> None:
+    await capture(rep, "Anna Virtanen, Acme Oy")
+    await open_card(rep, "anna")
+    await rep.press("✏️ Edit")
+    await rep.press("Phone")
+    prompt = rep.last
+    await rep.send("call me")
+    assert "does not look like a phone number" in rep.last_text
+    assert rep.button_labels == ["◀ Back"]  # a way out from the message under the rep's thumb
+    [asked] = [message for message in rep.messages if message.message_id == prompt.message_id]
+    assert not rep.fake.buttons(asked)  # the prompt above lost its buttons: one ◀ Back is live
+    await rep.send("040 123 4567")  # the question is still open: this answers it
+    assert "Phone saved" in rep.last_text
+    await rep.press("✏️ Edit")
+    await rep.press("Phone")
+    await rep.send("call me")
+    await rep.press("◀ Back")
+    assert "👤 Anna Virtanen, Acme Oy" in rep.last_text
+    await rep.send("Kari Nordmann")  # the question was dropped: a new contact's name
+    assert "Kari Nordmann" in rep.last_text and "Company?" in rep.last_text
+
+
 async def test_edit_fields_with_checks(rep: RepChat, app: Any) -> None:
     await capture(rep, "Anna Virtanen, Acme Oy")
     await open_card(rep, "anna")
