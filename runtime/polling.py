@@ -32,6 +32,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final, ParamSpec, TypeVar
 
@@ -124,20 +125,23 @@ class Polling:
         have them."""
         inbox = self._repositories.inbox
         newest: int | None = None
+        received: datetime | None = None
         resumed = 0
         while rows := await self._db(inbox.pending, limit=BATCH, after=newest):
+            newest = rows[-1][0]
+            # When the newest was stored, read before the rows are handed over: a row processed is deleted,
+            # and on a busy machine the processing may be done before a later read.
+            received = await self._db(inbox.received_at, update_id=newest)
             for update_id, payload in rows:
                 await self._room()
                 self._handle(update_id, payload)
             resumed += len(rows)
-            newest = rows[-1][0]
         if newest is None:
             return None
         log.info("resuming %d updates a stopped process had fetched and not processed", resumed)
         # Within Telegram's 24 hours update ids run in sequence, so the offset after the newest row
         # confirms exactly what was stored. Older, nothing stored is still with Telegram, and after a
         # quiet week Telegram may start from a random id, which an old offset could skip.
-        received = await self._db(inbox.received_at, update_id=newest)
         clock = self.application.bot_data.clock
         if received is None or (clock() - received).total_seconds() > TELEGRAM_KEEPS_SECONDS:
             return None
