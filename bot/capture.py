@@ -6,14 +6,17 @@ these functions only compute the next state, so they know nothing of Telegram or
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dates import due_for_choice
+from bot.contact_fields import Invalid, clean_field
+from bot.date_words import names_a_day
+from bot.dates import DateReading, due_for_choice, is_a_date
 from bot.deal import month_of, read_month_code
+from bot.phones import read_phone
 from bot.qualification import (
     CHOICES,
     NextStepChoice,
@@ -171,3 +174,41 @@ def evaluate(
     merged = answers.merged_over(earlier) if earlier is not None else answers
     engagement = Engagement(touches=touches_before + 1, last_touch=now)
     return Evaluation(merged, classify(merged), score(merged, engagement, now))
+
+
+# Text typed where the flow does not ask for it
+
+
+def is_a_next_step(text: str, reading: DateReading, language: str) -> bool:
+    """Text typed at "Next step?" (which waits for a tap) that is a date, not the next person's name:
+    read as one, and more than a word, or with a digit, or a word that names nothing but a day
+    ("tomorrow", "friday"). A weekday's abbreviation alone is often a first name ("Tor", "Sam")."""
+    words = text.split()
+    return is_a_date(reading) and (
+        len(words) > 1 or any(char.isdigit() for char in text) or names_a_day(words[0], language)
+    )
+
+
+# The fewest digits of a phone number typed alone to start a capture: fewer is more often an amount or a
+# code than a number (a Finnish landline with its area code has seven or more, a Norwegian number eight).
+PHONE_DIGITS_MIN = 7
+
+
+def detail_alone(
+    text: str, *, region: str | None, reads_as_date: Callable[[str], bool]
+) -> QualificationAnswers | None:
+    """A new capture's answers when the text that starts it is a phone number or an email address alone
+    (the name is then asked first); None for anything else, which is a name. Some dates and amounts are
+    valid numbers too ("25.12.2026" in Finland, "100 000"): a number has at least PHONE_DIGITS_MIN digits
+    and does not read as a date (`reads_as_date`, in the rep's words)."""
+    typed = " ".join(text.split())
+    if not any(char.isalpha() for char in typed):
+        digits = sum(char.isdigit() for char in typed)
+        if digits >= PHONE_DIGITS_MIN and read_phone(typed, region).valid and not reads_as_date(typed):
+            return QualificationAnswers(phone=typed)
+    elif "@" in typed and " " not in typed:
+        try:
+            return QualificationAnswers(email=clean_field("email", typed))
+        except Invalid:
+            return None
+    return None

@@ -128,6 +128,11 @@ class DateRefusal:
 DateReading = ParsedDate | DateRefusal
 
 
+def is_a_date(reading: DateReading) -> bool:
+    """Read as a date, though perhaps one that cannot be a follow-up (past, or too far)."""
+    return not isinstance(reading, DateRefusal) or reading.reason is not Refusal.NOT_UNDERSTOOD
+
+
 # Tokens
 
 

@@ -5,8 +5,8 @@ Where no header names the contact's name (or a phone or e-mail column goes unrec
 at the file's column instead: `parse` takes those picks, and `choices` says which columns to offer.
 Nothing here touches the database: the result is a plan (new rows, duplicates, invalid rows with the
 reason) that the rep confirms before anything is stored. A row is left out only when it names nobody (or
-its name cannot be kept); a value the bot cannot use (a phone with no digits, an email without '@', a deal
-value it cannot read) is written into the row's note under the file's own header, and said so, rather
+its name cannot be kept); a value the bot cannot use (a phone with fewer than five digits, an email
+without '@', a deal value it cannot read) is written into the row's note under the file's own header, and said so, rather
 than losing the person with it.
 """
 
@@ -503,14 +503,12 @@ def _deal_value(value: str, currency: str, default: str | None) -> tuple[int | N
     code = currency.strip().upper() or (default or "")
     if not value:
         return None, None, True
+    if not known_currency(code):
+        return None, None, False
     try:
-        if not known_currency(code):
-            raise AmountRefused(AmountProblem.OTHER_CURRENCY)
         return parse_amount(value, code), code, True
     except AmountRefused as refused:
-        zero = refused.problem is AmountProblem.NOT_POSITIVE and not any(
-            char in "123456789" for char in value
-        )
+        zero = refused.problem is AmountProblem.NOT_POSITIVE and re.search("[1-9]", value) is None
         return None, None, zero
 
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot import schedule
+from bot.qualification import greeting_name
 from bot.schedule import QUIET_DAYS
 
 
@@ -98,12 +99,6 @@ def message_kind(
     return MessageKind.FIRST_MEETING
 
 
-def first_name(name: str) -> str:
-    """The first word of the contact's name ("Anna" of "Anna Virtanen"), or the name when it has none."""
-    words = name.split()
-    return words[0] if words else name
-
-
 def topic_of(note: str | None) -> str | None:
     """The newest note's first non-empty line, cut at a word to at most TOPIC_MAX characters."""
     if not note:
@@ -157,13 +152,14 @@ def check_template(text: str) -> TemplateRefusal | None:
     return None
 
 
-def fill(template: str, *, name: str, company: str, topic: str) -> str:
-    """The template with its placeholders filled, cut to COPY_TEXT_MAX characters; a template that does not
-    check (stored by an older version, say) comes back as it is rather than failing."""
+def fill(template: str, *, name: str, company: str, topic: str, language: str) -> str:
+    """The template with its placeholders filled, {name} with the word the contact is greeted by in the
+    rep's `language` (bot.qualification.greeting_name), cut to COPY_TEXT_MAX characters; a template that
+    does not check (stored by an older version, say) comes back as it is rather than failing."""
     if check_template(template) is not None:
         text = template
     else:
-        text = template.format(name=first_name(name), company=company, topic=topic)
+        text = template.format(name=greeting_name(name, language), company=company, topic=topic)
     text = text.strip()
     if _utf16_length(text) <= COPY_TEXT_MAX:
         return text

@@ -187,6 +187,15 @@ def given_and_family(name: str, language: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
+def greeting_name(name: str, language: str) -> str:
+    """The word a contact is greeted by: the first of the name, or the last where the rep's language writes
+    the family name first ("Szabó Zsófia", "Kovácsné Szabó Anna": Zsófia, Anna)."""
+    words = name.split()
+    if not words:
+        return name
+    return words[-1] if language in FAMILY_NAME_FIRST else words[0]
+
+
 def next_question(answers: QualificationAnswers, after: Step | None) -> Step | None:
     """The question that follows `after` (None: the first), or None when the summary is next.
 

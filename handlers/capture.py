@@ -24,12 +24,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import capture as flow
 from bot.capture import CaptureMode, CaptureState
 from bot.card_fields import clean_detail, detail_limit, details_in_note
-from bot.contact_fields import Invalid, clean_field
-from bot.date_words import names_a_day
-from bot.dates import DateReading, DateRefusal, Refusal
+from bot.contact_fields import Invalid
+from bot.dates import DateReading, DateRefusal, Refusal, is_a_date
 from bot.deal import AmountRefused, month_code, month_options, parse_amount
 from bot.i18n import Translator
-from bot.phones import read_phone, region_for
+from bot.phones import region_for
 from bot.qualification import (
     AMOUNT_STEPS,
     CHOICES,
@@ -408,28 +407,16 @@ def _clean(text: str, limit: int, t: Translator, field: Step) -> tuple[str, str 
     return cleaned[:limit], t("capture.too_long", field=t.plain(f"field.{field.value}"), limit=limit)
 
 
-# The fewest digits of a phone number typed alone to start a capture: fewer is more often an amount or a
-# code than a number (a Finnish landline with its area code has seven or more, a Norwegian number eight).
-PHONE_DIGITS_MIN = 7
-
-
 def _answers_from_text(ctx: BotContext, text: str) -> tuple[QualificationAnswers, str | None]:
     """A new capture's answers from the text that starts it: a phone number or an email address alone is
-    that detail (the name is asked first), anything else a name, with the company after a comma."""
-    typed = " ".join(text.split())
-    if not any(char.isalpha() for char in typed):
-        # Some dates and amounts are valid numbers too ("25.12.2026" in Finland, "100 000"): a number here
-        # has at least seven digits and does not read as a date.
-        phone = read_phone(typed, region_for(ctx.rep.timezone, ctx.rep.language))
-        digits = sum(char.isdigit() for char in typed)
-        if phone.valid and digits >= PHONE_DIGITS_MIN and not _is_a_date(read_date(ctx, ctx.rep, typed)):
-            return QualificationAnswers(phone=typed), None
-    elif "@" in typed and " " not in typed:
-        try:
-            return QualificationAnswers(email=clean_field("email", typed)), None
-        except Invalid:
-            pass
-    return _answers_from_name(ctx.t, text)
+    that detail (bot.capture.detail_alone), anything else a name, with the company after a comma."""
+    rep = ctx.rep
+    detail = flow.detail_alone(
+        text,
+        region=region_for(rep.timezone, rep.language),
+        reads_as_date=lambda typed: is_a_date(read_date(ctx, rep, typed)),
+    )
+    return (detail, None) if detail is not None else _answers_from_name(ctx.t, text)
 
 
 def _answers_from_name(t: Translator, text: str) -> tuple[QualificationAnswers, str | None]:
@@ -566,7 +553,7 @@ async def on_text(update: Update, ctx: BotContext) -> None:
     elif (
         draft.step is Step.NEXT_STEP
         and mode in (CaptureMode.ASK, CaptureMode.EDIT)
-        and _is_a_next_step(rep, message.text, reading := read_date(ctx, rep, message.text))
+        and flow.is_a_next_step(message.text, reading := read_date(ctx, rep, message.text), rep.language)
     ):
         # "Next step?" waits for a tap, but a date typed there (without "📅 Type a date" first) means the
         # next step: taken as if typed after it, a past one refused with the question again.
@@ -613,22 +600,6 @@ async def _typed_answer(ctx: BotContext, rep: RepRead, draft: DraftRead, step: S
     if step is Step.NAME and state.mode is CaptureMode.ASK:
         saved = await _check_duplicates(ctx, rep, saved)
     await _show(ctx, rep, saved, notice=notice)
-
-
-def _is_a_date(reading: DateReading) -> bool:
-    """Read as a date, though perhaps one that cannot be a next step (past, or too far)."""
-    return not isinstance(reading, DateRefusal) or reading.reason is not Refusal.NOT_UNDERSTOOD
-
-
-def _is_a_next_step(rep: RepRead, text: str, reading: DateReading) -> bool:
-    """Text typed at "Next step?" that is a date rather than the next person's name: read as one, and
-    more than a word, or with a digit, or a word that names nothing but a day ("tomorrow", "friday"). A
-    weekday's abbreviation alone is often a first name ("Tor", "Sam"): that one is offered as a new
-    capture, as any name is."""
-    words = text.split()
-    return _is_a_date(reading) and (
-        len(words) > 1 or any(char.isdigit() for char in text) or names_a_day(words[0], rep.language)
-    )
 
 
 async def _typed_date(

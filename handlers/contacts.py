@@ -238,7 +238,8 @@ async def find_command(update: Update, ctx: BotContext) -> None:
     await _send_found(ctx, text)
 
 
-async def _typed_search(update: Update, ctx: BotContext, _awaiting: Awaiting, text: str) -> None:
+async def _typed_search(_update: Update, ctx: BotContext, _awaiting: Awaiting, text: str) -> None:
+    """What /find alone asked for: the search."""
     await drop_question(ctx)
     await _send_found(ctx, text[:FIND_MAX])
 

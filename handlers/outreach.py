@@ -18,7 +18,6 @@ from bot import outreach, phones
 from bot.awaiting import Awaiting, Question
 from bot.i18n import Html, Translator
 from bot.outreach import COPY_TEXT_MAX, PLACEHOLDERS, TEMPLATE_MAX, MessageKind, TemplateProblem
-from bot.qualification import FAMILY_NAME_FIRST, given_and_family
 from handlers.kit.awaiting import TypedAnswers, ask, drop_question
 from handlers.kit.buttons import SettingsAction, SettingsButton, TemplateAction, TemplateButton
 from handlers.kit.context import BotContext
@@ -36,15 +35,6 @@ def template_of(t: Translator, templates: tuple[tuple[str, str], ...], kind: Mes
     return dict(templates).get(kind.value) or t.plain(f"outreach.template.{kind.value}")
 
 
-def _first_name(t: Translator, name: str) -> str:
-    """The word a contact is greeted by: the first of the name, or for a Hungarian rep, who writes the
-    family name first ("Szabó Zsófia", "Kovácsné Szabó Anna"), the last."""
-    given, family = given_and_family(name, t.language)
-    if t.language in FAMILY_NAME_FIRST:
-        return given.split()[-1] if given else family
-    return outreach.first_name(name)
-
-
 def drafted_message(
     t: Translator,
     templates: tuple[tuple[str, str], ...],
@@ -57,9 +47,10 @@ def drafted_message(
     """The follow-up message of this kind for this contact, in the rep's language (plain text)."""
     return outreach.fill(
         template_of(t, templates, kind),
-        name=_first_name(t, name),
+        name=name,
         company=company or t.plain("outreach.no_company"),
         topic=outreach.topic_of(note) or t.plain("outreach.no_topic"),
+        language=t.language,
     )
 
 
@@ -140,9 +131,10 @@ def _kind_view(
     template = template_of(t, rep.message_templates, kind)
     preview = outreach.fill(
         template,
-        name=_first_name(t, t.plain("templates.sample_name")),
+        name=t.plain("templates.sample_name"),
         company=t.plain("templates.sample_company"),
         topic=t.plain("templates.sample_topic"),
+        language=t.language,
     )
     lines: list[str] = [
         t("templates.kind_title", kind=t.plain(f"templates.kind.{kind.value}")),

@@ -86,20 +86,24 @@ def test_a_good_template_passes(template: str) -> None:
 
 def test_fill_uses_the_first_name_and_fits_a_copy_button() -> None:
     text = outreach.fill(
-        "Hi {name} ({company}): {topic} {{ok}}", name="Anna Virtanen", company="Acme", topic="SLA"
+        "Hi {name} ({company}): {topic} {{ok}}",
+        name="Anna Virtanen",
+        company="Acme",
+        topic="SLA",
+        language="en",
     )
     assert text == "Hi Anna (Acme): SLA {ok}"
-    long = outreach.fill("{topic} " * 20, name="A", company="B", topic="x" * 60)
+    long = outreach.fill("{topic} " * 20, name="A", company="B", topic="x" * 60, language="en")
     assert len(long) == COPY_TEXT_MAX and long.endswith("…")
 
 
 def test_a_message_of_emoji_is_cut_to_256_in_utf16_as_telegram_counts() -> None:
-    text = outreach.fill("{topic}", name="A", company="B", topic="👋" * 200)
+    text = outreach.fill("{topic}", name="A", company="B", topic="👋" * 200, language="en")
     assert len(text.encode("utf-16-le")) // 2 <= COPY_TEXT_MAX and text.endswith("…")
 
 
 def test_a_stored_template_that_does_not_check_is_sent_as_it_is() -> None:
-    assert outreach.fill("Hi {nmae}", name="Anna", company="", topic="") == "Hi {nmae}"
+    assert outreach.fill("Hi {nmae}", name="Anna", company="", topic="", language="en") == "Hi {nmae}"
 
 
 def test_the_whatsapp_link_encodes_the_message() -> None:
@@ -133,7 +137,11 @@ def test_every_default_template_checks_and_fits(language: str, kind: MessageKind
     assert outreach.check_template(template) is None
     assert set(outreach.PLACEHOLDERS) <= {f for _, f, _, _ in string.Formatter().parse(template) if f}
     filled = outreach.fill(
-        template, name="Anna Virtanen", company=t.plain("outreach.no_company"), topic="x" * outreach.TOPIC_MAX
+        template,
+        name="Anna Virtanen",
+        company=t.plain("outreach.no_company"),
+        topic="x" * outreach.TOPIC_MAX,
+        language=language,
     )
     assert len(filled) < COPY_TEXT_MAX
 
@@ -149,3 +157,33 @@ def test_silence_follows_the_reps_going_cold_days_and_a_cold_follow_up_is_silenc
         MessageKind.SILENCE
     )
     assert kind(status="lead", last_touch_at=NOW, now=NOW, going_cold=True) is MessageKind.SILENCE
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "greeted"),
+    [
+        ("en", "Anna Maria Virtanen", "Anna"),
+        ("hu", "Szabó Zsófia", "Zsófia"),  # Hungarian writes the family name first
+        ("hu", "Kovácsné Szabó Anna", "Anna"),
+        ("hu", "Cher", "Cher"),
+    ],
+)
+def test_a_contact_is_greeted_by_the_given_name_in_the_order_the_reps_language_writes_names(
+    language: str, name: str, greeted: str
+) -> None:
+    assert outreach.fill("{name}!", name=name, company="", topic="", language=language) == f"{greeted}!"
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Kedves {Keresztnév}! ({cég}): {téma}. {{:)}}", "Kedves {name}! ({company}): {topic}. {{:)}}"),
+        ("Hei {nimi}, {yritys}", "Hei {name}, {company}"),
+        ("Bonjour { prénom }, {société}", "Bonjour {name}, {company}"),
+        ("Hi {Name}, {ne\u0301v}", "Hi {name}, {name}"),  # English names in any case; an accent typed apart
+        ("Bonjour M. {nom}", "Bonjour M. {nom}"),  # the family name in French: not {name}
+        ("{{nimi}} {navn:>3} {sukunimi}", "{{nimi}} {navn:>3} {sukunimi}"),  # left for the check to refuse
+    ],
+)
+def test_placeholders_in_the_reps_language_are_kept_under_their_own_names(typed: str, kept: str) -> None:
+    assert outreach.in_placeholder_names(typed) == kept
