@@ -101,6 +101,33 @@ async def test_a_typed_time_in_a_capture_is_echoed_and_stored_as_meant(
     assert next_due(app, rep) == due.replace(tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("code", "name", "start"), [("nb", "Tor", "➕ Registrer Tor"), ("fr", "Sam", "➕ Saisir Sam")]
+)
+async def test_a_first_name_that_is_also_a_weekday_abbreviation_is_offered_as_a_new_capture(
+    app: Any, fake: FakeBotAPI, clock: FakeClock, code: str, name: str, start: str
+) -> None:
+    # "Tor" is torsdag's abbreviation and "Sam" samedi's: alone at "Next step?", they are the next person.
+    rep = await rep_in(app, fake, clock, code, "Europe/Oslo", user_id=8180 + ord(code[0]))
+    t = Translator(code)
+    await rep.send("Anna Virtanen, Acme Oy")
+    await rep.press(t.plain("capture.finish"))
+    await rep.send(name)
+    assert start in rep.button_labels
+    assert storage_of(app).drafts.get_open_draft(owner_id=stored_rep(app, rep).id).answers.next_due is None
+
+
+@pytest.mark.parametrize(("code", "typed"), [("fi", "25.12.2026"), ("hu", "2026.12.25."), ("fi", "100 000")])
+async def test_a_date_or_an_amount_typed_alone_is_not_taken_for_a_phone_number(
+    app: Any, fake: FakeBotAPI, clock: FakeClock, code: str, typed: str
+) -> None:
+    rep = await rep_in(app, fake, clock, code, "Europe/Helsinki", user_id=8190 + len(typed))
+    await rep.send(typed)
+    assert "📞" not in rep.last_text
+    draft = storage_of(app).drafts.get_open_draft(owner_id=stored_rep(app, rep).id)
+    assert draft is not None and draft.answers.phone is None
+
+
 async def test_a_day_month_that_has_passed_asks_about_next_year(
     app: Any, fake: FakeBotAPI, clock: FakeClock
 ) -> None:
